@@ -136,7 +136,7 @@ export class GpuContext {
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
     this.assertAlive();
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-    const padded = bytes.byteLength % 4 === 0 ? bytes : copyPadded(bytes);
+    const padded: Uint8Array<ArrayBuffer> = bytes.byteLength % 4 === 0 ? bytes : copyPadded(bytes);
     this.device.queue.writeBuffer(buffer, byteOffset, padded);
   }
 
@@ -303,7 +303,7 @@ function summarize(info: GPUAdapterInfo, device: GPUDevice, isFallbackAdapter: b
   };
 }
 
-function copyPadded(bytes: Uint8Array): Uint8Array {
+function copyPadded(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const padded = new Uint8Array(Math.ceil(bytes.byteLength / 4) * 4);
   padded.set(bytes);
   return padded;
