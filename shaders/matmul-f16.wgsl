@@ -1,0 +1,133 @@
+// Tiled matrix multiply with f16 storage for A and B, f32 accumulation and
+// f32 C:  C = alpha·op(A)·op(B) + (accumulate ? C : 0).
+//
+// The same kernel as matmul.wgsl (read its header for the tiling: 64 × 64
+// tiles of C per workgroup, 4 × 4 outputs per thread, K in slices of TILE_K
+// staged in workgroup memory); only the element type of A and B differs.
+// Elements are widened to f32 when staged, so the products and sums are f32
+// and only the inputs carry f16 rounding. Needs the "shader-f16" feature
+// (WGSL `enable f16`, WebGPU spec §24); matmul.ts uses this file only when
+// the adapter has it.
+
+enable f16;
+
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 16u;
+override TILE_K: u32 = 32u;
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+
+struct Params {
+  m: u32,
+  n: u32,
+  k: u32,
+  a_offset: u32,
+  b_offset: u32,
+  c_offset: u32,
+  lda: u32,
+  ldb: u32,
+  ldc: u32,
+  alpha: f32,
+  accumulate: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<f16>;
+@group(0) @binding(1) var<storage, read> b: array<f16>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+// a_tile[kk·WG_Y + i]: rows 4i..4i+3 of the A slice at depth kk.
+var<workgroup> a_tile: array<vec4<f32>, TILE_K * WG_Y>;
+// b_tile[kk·WG_X + j]: columns 4j..4j+3 of the B slice at depth kk.
+var<workgroup> b_tile: array<vec4<f32>, TILE_K * WG_X>;
+
+/** op(A)[row, col], zero outside the matrix. */
+fn load_a(row: u32, col: u32) -> f32 {
+  if (row >= params.m || col >= params.k) {
+    return 0.0;
+  }
+  if (TRANS_A) {
+    return f32(a[params.a_offset + col * params.lda + row]);
+  }
+  return f32(a[params.a_offset + row * params.lda + col]);
+}
+
+/** op(B)[row, col], zero outside the matrix. */
+fn load_b(row: u32, col: u32) -> f32 {
+  if (row >= params.k || col >= params.n) {
+    return 0.0;
+  }
+  if (TRANS_B) {
+    return f32(b[params.b_offset + col * params.ldb + row]);
+  }
+  return f32(b[params.b_offset + row * params.ldb + col]);
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let tile_m = 4u * WG_Y;
+  let tile_n = 4u * WG_X;
+  let row0 = wid.y * tile_m;
+  let col0 = wid.x * tile_n;
+  let tid = lid.y * WG_X + lid.x;
+  let threads = WG_X * WG_Y;
+
+  // acc[r] = C[row0 + 4·lid.y + r, col0 + 4·lid.x .. +3]
+  var acc: array<vec4<f32>, 4>;
+
+  for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
+    for (var e = tid; e < tile_m * TILE_K; e += threads) {
+      // Stored A is row-major in (row, k) unless transposed: walk its contiguous index fastest.
+      var i: u32;
+      var kk: u32;
+      if (TRANS_A) {
+        i = e % tile_m;
+        kk = e / tile_m;
+      } else {
+        kk = e % TILE_K;
+        i = e / TILE_K;
+      }
+      a_tile[kk * WG_Y + i / 4u][i % 4u] = load_a(row0 + i, k0 + kk);
+    }
+    for (var e = tid; e < TILE_K * tile_n; e += threads) {
+      var j: u32;
+      var kk: u32;
+      if (TRANS_B) {
+        kk = e % TILE_K;
+        j = e / TILE_K;
+      } else {
+        j = e % tile_n;
+        kk = e / tile_n;
+      }
+      b_tile[kk * WG_X + j / 4u][j % 4u] = load_b(k0 + kk, col0 + j);
+    }
+    workgroupBarrier();
+
+    for (var kk = 0u; kk < TILE_K; kk++) {
+      let av = a_tile[kk * WG_Y + lid.y];
+      let bv = b_tile[kk * WG_X + lid.x];
+      acc[0] += av.x * bv;
+      acc[1] += av.y * bv;
+      acc[2] += av.z * bv;
+      acc[3] += av.w * bv;
+    }
+    workgroupBarrier();
+  }
+
+  for (var r = 0u; r < 4u; r++) {
+    let row = row0 + 4u * lid.y + r;
+    if (row >= params.m) {
+      break;
+    }
+    for (var q = 0u; q < 4u; q++) {
+      let col = col0 + 4u * lid.x + q;
+      if (col >= params.n) {
+        break;
+      }
+      let index = params.c_offset + row * params.ldc + col;
+      // select() keeps a NaN already in C out of the result when not accumulating.
+      let prior = select(0.0, c[index], params.accumulate != 0u);
+      c[index] = params.alpha * acc[r][q] + prior;
+    }
+  }
+}

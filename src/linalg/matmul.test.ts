@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { f16ArrayToF32, f32ArrayToF16 } from '../data/float16';
+import { gaussianArray, seededRandom } from '../gpu/random';
+import { testGpu } from '../gpu/test-gpu';
+import { matmul, type MatmulLayout } from './matmul';
+
+const EPS32 = 2 ** -23;
+
+interface Case {
+  layout: MatmulLayout;
+  m: number;
+  n: number;
+  k: number;
+  alpha?: number;
+  accumulate?: boolean;
+  offsets?: [number, number, number];
+  /** Extra elements per stored row of A, B, C beyond their width. */
+  pads?: [number, number, number];
+}
+
+/** Element (i, j) of a stored matrix: offset + i·stride + j. */
+const at = (offset: number, stride: number, i: number, j: number) => offset + i * stride + j;
+
+/**
+ * float64 reference and, per element, the bound Σ_p |op(A)_ip·op(B)_pj|·|alpha|
+ * that f32 rounding errors scale with.
+ */
+function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array) {
+  const { m, n, k, layout, alpha = 1, accumulate = false } = c;
+  const [ao, bo, co] = c.offsets ?? [0, 0, 0];
+  const [ap, bp, cp] = c.pads ?? [0, 0, 0];
+  const aStride = (layout === 'tn' ? m : k) + ap;
+  const bStride = (layout === 'nt' ? k : n) + bp;
+  const cStride = n + cp;
+  const opA = (i: number, p: number) => (layout === 'tn' ? a[at(ao, aStride, p, i)] : a[at(ao, aStride, i, p)]);
+  const opB = (p: number, j: number) => (layout === 'nt' ? b[at(bo, bStride, j, p)] : b[at(bo, bStride, p, j)]);
+  const want = Float64Array.from(c0);
+  const scale = new Float64Array(c0.length);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      let abs = 0;
+      for (let p = 0; p < k; p++) {
+        const prod = opA(i, p) * opB(p, j);
+        sum += prod;
+        abs += Math.abs(prod);
+      }
+      const idx = at(co, cStride, i, j);
+      want[idx] = alpha * sum + (accumulate ? c0[idx] : 0);
+      scale[idx] = Math.abs(alpha) * abs + (accumulate ? Math.abs(c0[idx]) : 0);
+    }
+  }
+  return { want, scale, aStride, bStride, cStride };
+}
+
+/** Runs one case on the GPU; returns the whole C buffer and the reference. */
+async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
+  const ctx = await testGpu();
+  const rand = seededRandom(seed);
+  const [ao, bo, co] = c.offsets ?? [0, 0, 0];
+  const [ap, bp, cp] = c.pads ?? [0, 0, 0];
+  const aLen = ao + (c.layout === 'tn' ? c.k * (c.m + ap) : c.m * (c.k + ap));
+  const bLen = bo + (c.layout === 'nt' ? c.n * (c.k + bp) : c.k * (c.n + bp));
+  const cLen = co + c.m * (c.n + cp);
+  let a = gaussianArray(aLen, rand);
+  let b = gaussianArray(bLen, rand);
+  // C starts with values that must survive outside the written block (and be added when accumulating).
+  const c0 = gaussianArray(cLen, rand);
+  if (dtype === 'f16') {
+    a = f16ArrayToF32(f32ArrayToF16(a));
+    b = f16ArrayToF32(f32ArrayToF16(b));
+  }
+  const ref = reference(c, a, b, c0);
+  const aBuf = dtype === 'f16' ? ctx.upload(f32ArrayToF16(a), 'a16') : ctx.upload(a, 'a');
+  const bBuf = dtype === 'f16' ? ctx.upload(f32ArrayToF16(b), 'b16') : ctx.upload(b, 'b');
+  const cBuf = ctx.upload(c0, 'c');
+  matmul(ctx, {
+    a: aBuf,
+    b: bBuf,
+    c: cBuf,
+    m: c.m,
+    n: c.n,
+    k: c.k,
+    layout: c.layout,
+    alpha: c.alpha,
+    accumulate: c.accumulate,
+    aOffset: ao,
+    bOffset: bo,
+    cOffset: co,
+    aStride: ref.aStride,
+    bStride: ref.bStride,
+    cStride: ref.cStride,
+    dtype,
+  });
+  const got = await ctx.readF32(cBuf, 0, cLen);
+  for (const buffer of [aBuf, bBuf, cBuf]) buffer.destroy();
+  return { got, ...ref };
+}
+
+/**
+ * Every element within 2·√K·eps·(Σ|products| + |C₀|) of the float64 result
+ * (the usual probabilistic bound for a length-K f32 dot product), and every
+ * element outside the written block unchanged.
+ */
+function expectClose(c: Case, got: Float32Array, want: Float64Array, scale: Float64Array) {
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    const tol = 2 * Math.sqrt(c.k + 1) * EPS32 * scale[i] + 1e-30;
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) / tol);
+  }
+  expect(worst, `worst error / tolerance for ${JSON.stringify(c)}`).toBeLessThanOrEqual(1);
+}
+
+const SIZES: [number, number, number][] = [
+  [37, 53, 71], // all odd, smaller than one tile
+  [131, 67, 45], // several row tiles, ragged edges
+  [1, 70, 130], // a single row, K over several slices
+  [65, 129, 33], // one past the tile size in m and n
+];
+const LAYOUT_NAMES: MatmulLayout[] = ['nn', 'tn', 'nt'];
+
+describe('matmul (f32)', () => {
+  for (const layout of LAYOUT_NAMES) {
+    for (const [m, n, k] of SIZES) {
+      it(`${layout} ${m}×${k}·${k}×${n}`, async () => {
+        const c: Case = { layout, m, n, k };
+        const { got, want, scale } = await run(c, m * 1000 + n + k);
+        expectClose(c, got, want, scale);
+      });
+    }
+    it(`${layout} with alpha, accumulate, offsets and row strides`, async () => {
+      const c: Case = { layout, m: 45, n: 70, k: 39, alpha: -0.75, accumulate: true, offsets: [7, 13, 5], pads: [3, 1, 6] };
+      const { got, want, scale } = await run(c, 99);
+      expectClose(c, got, want, scale);
+    });
+  }
+
+  it('overwrites NaN in C when not accumulating', async () => {
+    const ctx = await testGpu();
+    const a = ctx.upload(new Float32Array([1, 2, 3, 4]), 'a');
+    const b = ctx.upload(new Float32Array([5, 6, 7, 8]), 'b');
+    const c = ctx.upload(new Float32Array([NaN, NaN, NaN, NaN]), 'c');
+    matmul(ctx, { a, b, c, m: 2, n: 2, k: 2 });
+    expect([...(await ctx.readF32(c))]).toEqual([19, 22, 43, 50]);
+  });
+
+  it('rejects bad arguments with errors naming them', async () => {
+    const ctx = await testGpu();
+    const a = ctx.createBuffer(4 * 12, 'small');
+    expect(() => matmul(ctx, { a, b: a, c: a, m: 4, n: 3, k: 4 })).toThrow(/matmul A \("small"\) needs 16 elements .* holds 12/);
+    expect(() => matmul(ctx, { a, b: a, c: a, m: 2.5, n: 1, k: 1 })).toThrow(/matmul m = 2.5/);
+    expect(() => matmul(ctx, { a, b: a, c: a, m: 1, n: 1, k: 1, layout: 'tt' as MatmulLayout })).toThrow(/Should be one of: nn, tn, nt/);
+    expect(() => matmul(ctx, { a, b: a, c: a, m: 2, n: 2, k: 2, aStride: 1 })).toThrow(/matmul A stride = 1/);
+    a.destroy();
+  });
+});
+
+describe('matmul (f16 storage)', () => {
+  it('runs with shader-f16, and otherwise refuses with an error that says so', async () => {
+    const ctx = await testGpu();
+    if (!ctx.hasF16) {
+      const a = ctx.createBuffer(64, 'a');
+      expect(() => matmul(ctx, { a, b: a, c: a, m: 2, n: 2, k: 2, dtype: 'f16' })).toThrow(/needs the WebGPU feature "shader-f16"/);
+      a.destroy();
+      return;
+    }
+    for (const layout of LAYOUT_NAMES) {
+      const c: Case = { layout, m: 37, n: 70, k: 45, alpha: 0.5, accumulate: true, offsets: [2, 4, 3], pads: [2, 0, 1] };
+      const { got, want, scale } = await run(c, 7, 'f16');
+      expectClose(c, got, want, scale);
+    }
+  });
+});
