@@ -1,0 +1,20 @@
+import { createWriteStream, existsSync, openAsBlob } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { UsageError } from './usage-error';
+
+/** A file as a Blob, read lazily by byte ranges (trajectory files can exceed memory). */
+export async function openFile(path: string, what: string): Promise<Blob> {
+  if (!existsSync(path)) throw new UsageError(`${what} file not found: ${path}`);
+  return openAsBlob(path);
+}
+
+/** Streams a Blob to disk. */
+export async function saveBlob(path: string, blob: Blob): Promise<void> {
+  await pipeline(Readable.fromWeb(blob.stream() as import('node:stream/web').ReadableStream), createWriteStream(path));
+}
+
+export async function saveText(path: string, text: string): Promise<void> {
+  await writeFile(path, text);
+}

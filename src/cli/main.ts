@@ -1,0 +1,43 @@
+/**
+ * The headless runner: `npm run cli -- <verb> [options]`. Progress goes to
+ * stderr, results to stdout; bad input exits non-zero with a one-line reason.
+ */
+import { synth, synthOptions } from './verbs/synth';
+import { usageText, type OptionSpec } from './options';
+import { UsageError } from './usage-error';
+
+interface Verb {
+  summary: string;
+  options: OptionSpec;
+  run: (argv: string[]) => Promise<void>;
+}
+
+const VERBS: Record<string, Verb> = {
+  synth: { summary: 'write a synthetic trajectory file with planted features', options: synthOptions, run: synth },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === 'help') {
+    process.stdout.write(`usage: npm run cli -- <verb> [options]\n\n${Object.entries(VERBS).map(([name, v]) => usageText(name, v.summary, v.options)).join('\n\n')}\n`);
+    return verb ? 0 : 2;
+  }
+  const entry = VERBS[verb];
+  if (!entry) throw new UsageError(`unknown verb "${verb}". Should be one of: ${Object.keys(VERBS).join(', ')}`);
+  if (rest.includes('--help')) {
+    process.stdout.write(`${usageText(verb, entry.summary, entry.options)}\n`);
+    return 0;
+  }
+  await entry.run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+    if (process.env.TRAJ_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
