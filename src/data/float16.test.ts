@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../gpu/random';
 import { bf16ArrayToF32, f16ArrayToF32, f16Bits, f16ToNumber, f32ArrayToF16, F16_MAX } from './float16';
-
-/** Seeded PRNG (mulberry32) so failures reproduce. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const isF16NaN = (h: number): boolean => (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
 
@@ -117,7 +106,7 @@ describe('f16', () => {
   });
 
   it('matches an independent integer reference on random f32 bit patterns', () => {
-    const rand = mulberry32(7);
+    const rand = seededRandom(7);
     const bits = new Uint32Array(200_000);
     for (let i = 0; i < bits.length; i++) bits[i] = Math.floor(rand() * 2 ** 32);
     // Half the samples near the f16 range, where the rounding work happens.

@@ -1,17 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { seededRandom } from '../gpu/random';
 import { DTYPE_BYTES, MAX_HEADER_BYTES, SafetensorsFile, planSafetensors, serializeSafetensors, type TensorEntry } from './safetensors';
 import { f32ArrayToF16 } from './float16';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function bytesOf(blob: Blob): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await blob.arrayBuffer());
@@ -68,7 +58,7 @@ describe('safetensors layout', () => {
 });
 
 describe('safetensors round trip', () => {
-  const rand = mulberry32(42);
+  const rand = seededRandom(42);
   const n = 37;
   const f32 = Float32Array.from({ length: n }, () => rand() * 20 - 10);
   const tensors: Record<string, TensorEntry> = {

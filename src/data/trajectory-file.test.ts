@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../gpu/random';
 import { f16Bits, f16ToNumber } from './float16';
 import { SafetensorsFile, serializeSafetensors } from './safetensors';
 import {
@@ -10,17 +11,6 @@ import {
   trajectoryLayout,
   type TrajectoryMeta,
 } from './trajectory-file';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const N = 5;
 const S = 3;
@@ -40,7 +30,7 @@ const meta: TrajectoryMeta = {
   seeds: [1, 2, 3, 4, 2 ** 40],
 };
 
-const rand = mulberry32(3);
+const rand = seededRandom(3);
 const activations = Float32Array.from({ length: N * S * P * d }, () => (rand() - 0.5) * 100);
 
 /** Value at [n, s, p, c], read straight from the definition of the layout. */
