@@ -1,0 +1,34 @@
+import type { StateCreator } from 'zustand';
+import type { LabState } from './store';
+
+/** One problem shown in the error banner. Repeats of the same message are counted, not stacked. */
+export interface BannerEntry {
+  id: number;
+  /** What was running: "GPU device", "Self-test", "Page"… */
+  source: string;
+  message: string;
+  count: number;
+}
+
+export interface BannerSlice {
+  banner: BannerEntry[];
+  /** Puts `error` in the banner: the single place GPU errors, device loss and failed actions reach the user. */
+  reportError: (source: string, error: unknown) => void;
+  dismissError: (id: number) => void;
+}
+
+let nextId = 1;
+
+export const createBannerSlice: StateCreator<LabState, [], [], BannerSlice> = (set) => ({
+  banner: [],
+  reportError: (source, error) => {
+    const message = error instanceof Error ? error.message : String(error);
+    // A failure that repeats (a self-test rerun, an error every frame) is one entry with a count.
+    set(({ banner }) => {
+      const same = banner.find((e) => e.source === source && e.message === message);
+      if (same) return { banner: banner.map((e) => (e === same ? { ...e, count: e.count + 1 } : e)) };
+      return { banner: [...banner, { id: nextId++, source, message, count: 1 }] };
+    });
+  },
+  dismissError: (id) => set(({ banner }) => ({ banner: banner.filter((e) => e.id !== id) })),
+});
