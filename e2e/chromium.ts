@@ -20,6 +20,8 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
   '--use-webgpu-adapter=swiftshader',
   '--no-sandbox',
+  // Containers often give /dev/shm only 64 MiB, too little for Chromium's shared memory; use /tmp.
+  '--disable-dev-shm-usage',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
