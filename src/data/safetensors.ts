@@ -71,6 +71,12 @@ function isDtype(s: unknown): s is Dtype {
   return typeof s === 'string' && Object.hasOwn(DTYPE_BYTES, s);
 }
 
+/** Short JSON rendering of a (possibly hostile, huge) header value for error messages. */
+function preview(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 function elementCount(shape: readonly number[]): number {
   let n = 1;
   for (const dim of shape) n *= dim;
@@ -96,11 +102,11 @@ function rangeReader(source: ByteSource): RangeReader {
 
 function validateShape(name: string, shape: unknown): number[] {
   if (!Array.isArray(shape)) {
-    throw new SafetensorsError(`tensor "${name}": shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new SafetensorsError(`tensor "${name}": shape must be an array of non-negative integers, got ${preview(shape)}`);
   }
   for (const dim of shape) {
     if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
-      throw new SafetensorsError(`tensor "${name}": shape entry ${JSON.stringify(dim)} is not a non-negative integer (shape ${JSON.stringify(shape)})`);
+      throw new SafetensorsError(`tensor "${name}": shape entry ${preview(dim)} is not a non-negative integer (shape ${preview(shape)})`);
     }
   }
   return shape as number[];
@@ -108,12 +114,12 @@ function validateShape(name: string, shape: unknown): number[] {
 
 function validateEntry(name: string, raw: unknown, dataBytes: number, dataStart: number): TensorInfo {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new SafetensorsError(`tensor "${name}": entry must be an object {dtype, shape, data_offsets}, got ${JSON.stringify(raw)}`);
+    throw new SafetensorsError(`tensor "${name}": entry must be an object {dtype, shape, data_offsets}, got ${preview(raw)}`);
   }
   const entry = raw as Record<string, unknown>;
   const { dtype } = entry;
   if (!isDtype(dtype)) {
-    throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(dtype)}; supported: ${DTYPES.join(', ')}`);
+    throw new SafetensorsError(`tensor "${name}": unsupported dtype ${preview(dtype)}; supported: ${DTYPES.join(', ')}`);
   }
   const shape = validateShape(name, entry.shape);
   const offsets = entry.data_offsets;
@@ -122,7 +128,7 @@ function validateEntry(name: string, raw: unknown, dataBytes: number, dataStart:
     offsets.length !== 2 ||
     !offsets.every((o): o is number => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
   ) {
-    throw new SafetensorsError(`tensor "${name}": data_offsets must be [begin, end] non-negative integers, got ${JSON.stringify(offsets)}`);
+    throw new SafetensorsError(`tensor "${name}": data_offsets must be [begin, end] non-negative integers, got ${preview(offsets)}`);
   }
   const [begin, end] = offsets;
   if (begin > end) throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] end before begin`);
@@ -133,7 +139,7 @@ function validateEntry(name: string, raw: unknown, dataBytes: number, dataStart:
   const expected = count * DTYPE_BYTES[dtype];
   if (!Number.isSafeInteger(expected) || expected !== end - begin) {
     throw new SafetensorsError(
-      `tensor "${name}": shape ${JSON.stringify(shape)} × ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      `tensor "${name}": shape ${preview(shape)} × ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
     );
   }
   return { name, dtype, shape, begin: dataStart + begin, end: dataStart + end };
@@ -141,7 +147,7 @@ function validateEntry(name: string, raw: unknown, dataBytes: number, dataStart:
 
 function validateMetadata(raw: unknown): Record<string, string> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new SafetensorsError(`${METADATA_KEY} must be an object of string values, got ${JSON.stringify(raw)}`);
+    throw new SafetensorsError(`${METADATA_KEY} must be an object of string values, got ${preview(raw)}`);
   }
   const entries = Object.entries(raw);
   for (const [key, value] of entries) {
@@ -176,15 +182,15 @@ export class SafetensorsFile {
   ) {}
 
   /** Parses and validates the header of `source`; reads no tensor data. */
-  static async open(source: ByteSource, maxHeaderBytes: number = MAX_HEADER_BYTES): Promise<SafetensorsFile> {
+  static async open(source: ByteSource): Promise<SafetensorsFile> {
     const reader = rangeReader(source);
     if (reader.size < 8) {
       throw new SafetensorsError(`file is ${reader.size} bytes; a safetensors file starts with an 8-byte header length`);
     }
     const lengthBytes = await reader.read(0, 8);
     const headerLength = new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true);
-    if (headerLength > BigInt(maxHeaderBytes)) {
-      throw new SafetensorsError(`header length ${headerLength} exceeds the ${maxHeaderBytes}-byte cap`);
+    if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+      throw new SafetensorsError(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte cap`);
     }
     const n = Number(headerLength);
     if (8 + n > reader.size) {
@@ -197,7 +203,7 @@ export class SafetensorsFile {
       throw new SafetensorsError(`header is not valid UTF-8 JSON: ${(err as Error).message}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new SafetensorsError(`header must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}`);
+      throw new SafetensorsError(`header must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : preview(parsed)}`);
     }
     const dataStart = 8 + n;
     const dataBytes = reader.size - dataStart;
@@ -317,7 +323,7 @@ export function planSafetensors(
   if (names.includes(METADATA_KEY)) throw new SafetensorsError(`"${METADATA_KEY}" is reserved and cannot name a tensor`);
   for (const name of names) {
     const { dtype } = specs[name];
-    if (!isDtype(dtype)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${JSON.stringify(dtype)}; supported: ${DTYPES.join(', ')}`);
+    if (!isDtype(dtype)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${preview(dtype)}; supported: ${DTYPES.join(', ')}`);
     validateShape(name, specs[name].shape);
   }
   const order = names.sort((a, b) => DTYPE_RANK[specs[b].dtype] - DTYPE_RANK[specs[a].dtype] || (a < b ? -1 : a > b ? 1 : 0));
@@ -342,7 +348,7 @@ function isArrayBufferBacked(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer
   return bytes.buffer instanceof ArrayBuffer;
 }
 
-/** Serializes tensors and string metadata to a safetensors Blob (no copy of tensor data is made here). */
+/** Serializes tensors and string metadata to a safetensors Blob, data laid out as the reference does. */
 export function serializeSafetensors(
   tensors: Readonly<Record<string, TensorEntry>>,
   metadata: Readonly<Record<string, string>> = {},
@@ -354,7 +360,7 @@ export function serializeSafetensors(
     const expected = elementCount(shape) * DTYPE_BYTES[dtype];
     if (data.byteLength !== expected) {
       throw new SafetensorsError(
-        `tensor "${name}": shape ${JSON.stringify(shape)} × ${dtype} needs ${expected} bytes, data has ${data.byteLength}`,
+        `tensor "${name}": shape ${preview(shape)} × ${dtype} needs ${expected} bytes, data has ${data.byteLength}`,
       );
     }
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -1,3 +1,7 @@
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../gpu/random';
 import { f16Bits, f16ToNumber } from './float16';
@@ -67,6 +71,20 @@ describe('trajectory files', () => {
     const imageSize = S * P * d;
     for (const [n0, n1] of [[0, 1], [1, 4], [4, 5], [2, 2]]) {
       expect(Array.from(await reader.readImages(n0, n1))).toEqual(Array.from(full.subarray(n0 * imageSize, n1 * imageSize)));
+    }
+  });
+
+  it('reads a file on disk through fs.openAsBlob (Node), by ranges', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'trajectory-'));
+    try {
+      const path = join(dir, 'acts.safetensors');
+      await writeFile(path, new Uint8Array(await serializeTrajectoryFile(meta, activations, d, 'F16').arrayBuffer()));
+      const reader = await TrajectoryReader.open(await openAsBlob(path));
+      const inMemory = await TrajectoryReader.open(serializeTrajectoryFile(meta, activations, d, 'F16'));
+      expect(reader.meta).toEqual(meta);
+      expect(await reader.readImages(2, 4)).toEqual(await inMemory.readImages(2, 4));
+    } finally {
+      await rm(dir, { recursive: true });
     }
   });
 

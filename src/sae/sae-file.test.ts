@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../gpu/random';
 import { SafetensorsFile, serializeSafetensors, type TensorEntry } from '../data/safetensors';
-import { readSaeFile, saeCfgJson, serializeSaeFile, type SaeConfig, type SaeWeights } from './sae-file';
+import { readSaeFile, saeCfgJson, serializeSaeFile, type SaeFileConfig, type SaeWeights } from './sae-file';
 
 const S = 3;
 const d = 4;
@@ -12,7 +12,7 @@ function randomArray(length: number, rand: () => number): Float32Array {
   return Float32Array.from({ length }, () => rand() * 2 - 1);
 }
 
-const cfg: SaeConfig = {
+const cfg: SaeFileConfig = {
   architecture: 'batchtopk',
   d_in: dIn,
   d_sae: m,

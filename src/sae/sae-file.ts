@@ -32,7 +32,7 @@ export type SaeArchitecture = (typeof SAE_ARCHITECTURES)[number];
 const KIND = 'sae';
 
 /** cfg.json: SAELens field names, then Trajectory Lab's own (absent in imported SAEs). */
-export interface SaeConfig {
+export interface SaeFileConfig {
   architecture: SaeArchitecture;
   /** Input width; S·d for a trajectory SAE. */
   d_in: number;
@@ -58,7 +58,7 @@ export interface SaeConfig {
 }
 
 export interface SaeWeights {
-  cfg: SaeConfig;
+  cfg: SaeFileConfig;
   /** [d_in, d_sae] row-major. */
   W_enc: Float32Array;
   /** [d_sae]. */
@@ -133,7 +133,7 @@ export function validateSaeWeights(w: SaeWeights): SaeWeights {
  * fields it carries the keys older and newer SAELens versions read, so
  * SAELens tooling can inspect it.
  */
-export function saeCfgJson(cfg: SaeConfig): string {
+export function saeCfgJson(cfg: SaeFileConfig): string {
   const activationFn = cfg.architecture === 'standard' ? 'relu' : cfg.architecture;
   return JSON.stringify(
     {
