@@ -1,0 +1,119 @@
+/**
+ * The in-page half of bench/linalg: every contestant on one GPUDevice
+ * (onnxruntime-web's, wrapped for our kernels as the app does, DESIGN §2),
+ * the same input buffers, timed the same way (measure.ts), results checked
+ * against each other before a line is printed.
+ */
+import { GpuContext } from '../../src/gpu/context';
+import { gaussianArray, seededRandom } from '../../src/gpu/random';
+import { benchCases, flops, type MatmulCase } from './cases';
+import { medianWallMs, type TimingOptions } from './measure';
+import { createOrtMatmul } from './ort-peer';
+import { ourMatmul } from './ours';
+import { createTfjsMatmul } from './tfjs-peer';
+
+export interface LinalgBenchOptions {
+  /** Full-size shapes (a real GPU) instead of the emulated-adapter budget. */
+  full: boolean;
+}
+
+/** One JSON line: ratio = peer_ms / ours_ms (> 1: ours is faster), gflops = ours. */
+export interface LinalgBenchLine {
+  case: string;
+  ours_ms: number;
+  peer: string;
+  peer_ms: number;
+  ratio: number;
+  gflops: number;
+  m: number;
+  n: number;
+  k: number;
+  layout: string;
+  /** max |C_ours − C_peer| / max |C_peer|. */
+  max_rel_diff: number;
+  device: string;
+  adapter: string;
+}
+
+declare global {
+  interface Window {
+    runLinalgBench(options: LinalgBenchOptions): Promise<void>;
+    /** Provided by bench/linalg/run.ts (Playwright's exposeFunction); absent when the page is opened by hand. */
+    benchReport?: (line: string) => Promise<void>;
+  }
+}
+
+const TIMING: TimingOptions = { warmup: 2, runs: 5 };
+/** f32 products in different summation orders agree to about √k·2⁻²⁴ of the largest entry; a wrong kernel is off by O(1). */
+const AGREEMENT = 1e-3;
+const DEVICE_NOTE = "onnxruntime-web's GPUDevice, shared by all three";
+
+window.runLinalgBench = async ({ full }) => {
+  const ort = await createOrtMatmul();
+  const ctx = GpuContext.fromDevice(ort.device);
+  const tfjs = await createTfjsMatmul(ort.device);
+  const { vendor, architecture, description } = ctx.summary;
+  const adapter = [vendor, architecture, description].filter(Boolean).join(' / ');
+  try {
+    for (const [index, c] of benchCases(full).entries()) {
+      const random = seededRandom(1000 + index);
+      const a = ctx.upload(gaussianArray(c.m * c.k, random), `bench.${c.name}.A`);
+      const b = c.gram ? a : ctx.upload(gaussianArray(c.k * c.n, random), `bench.${c.name}.B`);
+      await ctx.sync();
+      const peers = [ort, tfjs];
+      const products = [ourMatmul(ctx, c, a, b), ...peers.map((peer) => peer.prepare(c, a, b))];
+      const [oursMs, ...peerMs] = await medianWallMs(ort.device, products, TIMING);
+      const ours = await products[0].result();
+      for (const [p, peer] of peers.entries()) {
+        const diff = maxRelativeDifference(ours, await products[p + 1].result());
+        if (!(diff <= AGREEMENT)) {
+          throw new Error(`${c.name}: our result differs from ${peer.name}'s by ${diff.toExponential(2)} of its largest entry (allowed ${AGREEMENT})`);
+        }
+        await report(line(c, oursMs, peer.name, peerMs[p], diff, adapter));
+      }
+      for (const product of products) product.dispose();
+      a.destroy();
+      if (b !== a) b.destroy();
+    }
+  } finally {
+    await ort.release();
+  }
+};
+
+function line(c: MatmulCase, oursMs: number, peer: string, peerMs: number, diff: number, adapter: string): LinalgBenchLine {
+  return {
+    case: c.name,
+    ours_ms: round(oursMs),
+    peer,
+    peer_ms: round(peerMs),
+    ratio: round(peerMs / oursMs),
+    gflops: round(flops(c) / oursMs / 1e6),
+    m: c.m,
+    n: c.n,
+    k: c.k,
+    layout: c.layout,
+    max_rel_diff: Number(diff.toExponential(2)),
+    device: DEVICE_NOTE,
+    adapter,
+  };
+}
+
+function maxRelativeDifference(ours: Float32Array, peer: Float32Array): number {
+  if (ours.length !== peer.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < peer.length; i++) {
+    diff = Math.max(diff, Math.abs(ours[i] - peer[i]));
+    scale = Math.max(scale, Math.abs(peer[i]));
+  }
+  return diff / scale;
+}
+
+const round = (x: number): number => Number(x.toPrecision(4));
+
+async function report(result: LinalgBenchLine): Promise<void> {
+  const text = JSON.stringify(result);
+  document.getElementById('lines')!.textContent += `${text}\n`;
+  if (window.benchReport) await window.benchReport(text);
+  else console.log(text);
+}
