@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { gaussianArray, seededRandom } from '../gpu/random';
+import { testGpu } from '../gpu/test-gpu';
+import { planLatentBlocks } from './latent-blocks';
+import { ActiveSelector, type Selection } from './topk';
+
+type CpuSelection = { kind: 'topk' | 'batchtopk'; k: number } | { kind: 'threshold'; threshold: number };
+
+/** CPU reference: kept entries sorted by (row, latent). Positive values only; ties keep the earlier index. */
+function referenceSelect(pre: Float32Array, rows: number, m: number, sel: CpuSelection, eligible: (j: number) => boolean = () => true) {
+  const keep = new Uint8Array(rows * m);
+  const candidates = (r: number | null) => {
+    const list: number[] = [];
+    for (let i = 0; i < rows * m; i++) {
+      const row = Math.floor(i / m);
+      if ((r === null || row === r) && pre[i] > 0 && eligible(i % m)) list.push(i);
+    }
+    return list;
+  };
+  const take = (list: number[], k: number) => {
+    // Larger value first; equal values: smaller flat index first.
+    list.sort((a, b) => pre[b] - pre[a] || a - b);
+    for (const i of list.slice(0, k)) keep[i] = 1;
+  };
+  if (sel.kind === 'topk') for (let r = 0; r < rows; r++) take(candidates(r), sel.k);
+  else if (sel.kind === 'batchtopk') take(candidates(null), rows * sel.k);
+  else {
+    const threshold = Math.max(sel.threshold, 0);
+    for (const i of candidates(null)) if (pre[i] >= threshold) keep[i] = 1;
+  }
+  const rowStart = [0];
+  const latent: number[] = [];
+  const value: number[] = [];
+  const row: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < m; j++) {
+      if (keep[r * m + j]) {
+        latent.push(j);
+        value.push(pre[r * m + j]);
+        row.push(r);
+      }
+    }
+    rowStart.push(latent.length);
+  }
+  return { rowStart, latent, value, row };
+}
+
+/** Pre-activations with many exact ties (quarter steps), zeros and negatives. */
+function tiedPre(rows: number, m: number, seed: number): Float32Array {
+  const g = gaussianArray(rows * m, seededRandom(seed), 2);
+  return g.map((x) => Math.round(x * 4) / 4);
+}
+
+async function runSelect(pre: Float32Array, rows: number, m: number, blockSize: number, sel: CpuSelection, idle?: Uint32Array, minIdle = 0) {
+  const ctx = await testGpu();
+  const blocks = planLatentBlocks(m, rows, blockSize * rows * 4);
+  expect(blocks.size).toBe(Math.min(blockSize, m));
+  const blockBuffers = blocks.blocks.map((b, i) => {
+    const data = new Float32Array(rows * b.count);
+    for (let r = 0; r < rows; r++) data.set(pre.subarray(r * m + b.start, r * m + b.start + b.count), r * b.count);
+    return ctx.upload(data, `pre.${i}`);
+  });
+  const capacity = rows * m;
+  const selector = new ActiveSelector(ctx, rows, blocks, capacity, 'test');
+  let selection: Selection;
+  if (sel.kind === 'threshold') selection = { kind: 'threshold', threshold: ctx.upload(new Float32Array([sel.threshold]), 'threshold') };
+  else selection = sel;
+  selector.select(blockBuffers, selection, idle ? { idleTokens: ctx.upload(idle, 'idle'), minIdle } : undefined);
+  const rowStart = Array.from(await ctx.readU32(selector.out.rowStart));
+  const n = rowStart[rows];
+  const got = {
+    rowStart,
+    latent: Array.from(await ctx.readU32(selector.out.latent, 0, n)),
+    value: Array.from(await ctx.readF32(selector.out.value, 0, n)),
+    row: Array.from(await ctx.readU32(selector.out.row, 0, n)),
+  };
+  selector.destroy();
+  blockBuffers.forEach((b) => b.destroy());
+  return got;
+}
+
+describe('ActiveSelector (sae-topk.wgsl)', () => {
+  it('per-row TopK matches a CPU sort, with ties and odd sizes, in one block and in several', async () => {
+    const rows = 33;
+    const m = 77;
+    const pre = tiedPre(rows, m, 1);
+    for (const k of [1, 5, 32]) {
+      const want = referenceSelect(pre, rows, m, { kind: 'topk', k });
+      expect(await runSelect(pre, rows, m, m, { kind: 'topk', k })).toEqual(want);
+      expect(await runSelect(pre, rows, m, 30, { kind: 'topk', k })).toEqual(want);
+    }
+  });
+
+  it('TopK across several 256-latent chunks and blocks (m = 600, blocks of 260)', async () => {
+    const rows = 7;
+    const m = 600;
+    const pre = tiedPre(rows, m, 2);
+    const want = referenceSelect(pre, rows, m, { kind: 'topk', k: 40 });
+    expect(await runSelect(pre, rows, m, 260, { kind: 'topk', k: 40 })).toEqual(want);
+  });
+
+  it('keeps every positive value when a row has fewer than k', async () => {
+    const rows = 5;
+    const m = 51;
+    const pre = tiedPre(rows, m, 3).map((x, i) => (i % m < 45 ? -Math.abs(x) - 1 : x));
+    const want = referenceSelect(pre, rows, m, { kind: 'topk', k: 20 });
+    expect(want.rowStart[rows]).toBeLessThan(rows * 20);
+    expect(await runSelect(pre, rows, m, 20, { kind: 'topk', k: 20 })).toEqual(want);
+  });
+
+  it('BatchTopK keeps the top rows·k of the batch (ties by row-major index)', async () => {
+    const rows = 33;
+    const m = 61;
+    const pre = tiedPre(rows, m, 4);
+    for (const k of [3, 8]) {
+      const want = referenceSelect(pre, rows, m, { kind: 'batchtopk', k });
+      expect(want.rowStart[rows]).toBe(rows * k);
+      expect(await runSelect(pre, rows, m, 25, { kind: 'batchtopk', k })).toEqual(want);
+    }
+  });
+
+  it('threshold mode keeps values ≥ the threshold, and every positive one at threshold 0', async () => {
+    const rows = 9;
+    const m = 70;
+    const pre = tiedPre(rows, m, 5);
+    for (const threshold of [1.25, 0]) {
+      const want = referenceSelect(pre, rows, m, { kind: 'threshold', threshold });
+      expect(await runSelect(pre, rows, m, 33, { kind: 'threshold', threshold })).toEqual(want);
+    }
+  });
+
+  it('eligibility mask: only idle latents compete (AuxK)', async () => {
+    const rows = 11;
+    const m = 90;
+    const pre = tiedPre(rows, m, 6);
+    const rand = seededRandom(7);
+    const idle = new Uint32Array(m).map(() => Math.floor(rand() * 100));
+    const want = referenceSelect(pre, rows, m, { kind: 'topk', k: 6 }, (j) => idle[j] >= 50);
+    expect(await runSelect(pre, rows, m, 40, { kind: 'topk', k: 6 }, idle, 50)).toEqual(want);
+  });
+});
