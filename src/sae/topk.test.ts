@@ -22,9 +22,10 @@ function referenceSelect(pre: Float32Array, rows: number, m: number, sel: CpuSel
     list.sort((a, b) => pre[b] - pre[a] || a - b);
     for (const i of list.slice(0, k)) keep[i] = 1;
   };
-  if (sel.kind === 'topk') for (let r = 0; r < rows; r++) take(candidates(r), sel.k);
-  else if (sel.kind === 'batchtopk') take(candidates(null), rows * sel.k);
-  else {
+  if ('k' in sel) {
+    if (sel.kind === 'topk') for (let r = 0; r < rows; r++) take(candidates(r), sel.k);
+    else take(candidates(null), rows * sel.k);
+  } else {
     const threshold = Math.max(sel.threshold, 0);
     for (const i of candidates(null)) if (pre[i] >= threshold) keep[i] = 1;
   }

@@ -1,0 +1,44 @@
+// The elementwise parts of the SAE encoder f = σ(W_enc (z − b_dec) + b_enc)
+// (DESIGN §1.3); the product itself is linalg's matmul, one latent block at a
+// time (pre_block [rows, count] = x̃ · W_encᵀ_block, layout 'nt').
+//   center:   x̃ = z − b_dec           z, x̃: [rows, d_in]; b_dec: [d_in]
+//   add_bias: pre_block += b_enc[start ..]   pre_block: [rows, count]
+// One thread per element, 2-D grid (x: columns in WG-wide groups, y: rows).
+
+override WG: u32 = 64u;
+
+struct Params {
+  rows: u32,
+  cols: u32,
+  // add_bias: the block's first latent.
+  offset: u32,
+}
+
+// ---- center: z, b_dec → x̃
+@group(0) @binding(0) var<storage, read> z: array<f32>;
+@group(0) @binding(1) var<storage, read> b_dec: array<f32>;
+@group(0) @binding(2) var<storage, read_write> centered: array<f32>;
+@group(0) @binding(3) var<uniform> center_params: Params;
+
+@compute @workgroup_size(WG)
+fn center(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let d = gid.x;
+  let r = gid.y;
+  if (d < center_params.cols && r < center_params.rows) {
+    centered[r * center_params.cols + d] = z[r * center_params.cols + d] - b_dec[d];
+  }
+}
+
+// ---- add_bias: b_enc → pre_block (+=)
+@group(0) @binding(0) var<storage, read> b_enc: array<f32>;
+@group(0) @binding(1) var<storage, read_write> pre_block: array<f32>;
+@group(0) @binding(2) var<uniform> bias_params: Params;
+
+@compute @workgroup_size(WG)
+fn add_bias(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let jl = gid.x;
+  let r = gid.y;
+  if (jl < bias_params.cols && r < bias_params.rows) {
+    pre_block[r * bias_params.cols + jl] += b_enc[bias_params.offset + jl];
+  }
+}
