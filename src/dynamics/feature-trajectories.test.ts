@@ -5,7 +5,7 @@ import { DYNAMICS_VARIANTS } from './dynamics-file';
 import { featureTrajectories } from './feature-trajectories';
 import { uploadDynamics } from './gpu-dynamics';
 import { Residualizer } from './residualize';
-import { randomModel } from './test-models';
+import { randomModel } from './test-reference';
 
 describe('featureTrajectories', () => {
   it.each(DYNAMICS_VARIANTS)('%s: v_k and ‖v_k[s]‖ match float64', async (variant) => {

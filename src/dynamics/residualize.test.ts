@@ -1,68 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
-import { DYNAMICS_VARIANTS, type DynamicsModel, type DynamicsVariant } from './dynamics-file';
+import { DYNAMICS_VARIANTS, type DynamicsVariant } from './dynamics-file';
 import { uploadDynamics } from './gpu-dynamics';
 import { Residualizer } from './residualize';
-import { randomModel } from './test-models';
+import { invertRef, randomModel, residualizeRef } from './test-reference';
 
 const EPS32 = 2 ** -23;
-
-/** float64 A_s·v (s ≥ 1, 0-based) and Σ_j |A_ij v_j| for the rounding bound. */
-function applyA(m: DynamicsModel, s: number, v: Float64Array): { y: Float64Array; abs: Float64Array } {
-  const { d } = m;
-  const y = new Float64Array(d);
-  const abs = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      const p = m.A[((s - 1) * d + i) * d + j] * v[j];
-      y[i] += p;
-      abs[i] += Math.abs(p);
-    }
-  }
-  return { y, abs };
-}
-
-const block = (a: ArrayLike<number>, t: number, s: number, S: number, d: number) =>
-  Float64Array.from({ length: d }, (_, j) => a[(t * S + s) * d + j]);
-
-/** float64 residualization of token-major x, with a per-element rounding scale. */
-function residualizeRef(m: DynamicsModel, x: Float32Array, tokens: number) {
-  const { S, d } = m;
-  const z = new Float64Array(x.length);
-  const bound = new Float64Array(x.length);
-  for (let t = 0; t < tokens; t++) {
-    for (let s = 0; s < S; s++) {
-      const xs = block(x, t, s, S, d);
-      const { y, abs } = s > 0 ? applyA(m, s, block(x, t, s - 1, S, d)) : { y: new Float64Array(d), abs: new Float64Array(d) };
-      for (let j = 0; j < d; j++) {
-        const b = s > 0 ? m.b[(s - 1) * d + j] : 0;
-        const at = (t * S + s) * d + j;
-        z[at] = (xs[j] - y[j] - b) / m.scales[s];
-        bound[at] = (Math.abs(xs[j]) + abs[j] + Math.abs(b)) / m.scales[s];
-      }
-    }
-  }
-  return { z, bound };
-}
-
-/** float64 inverse; `teacher` supplies recorded previous steps (teacher forcing) instead of the running output. */
-function invertRef(m: DynamicsModel, z: Float32Array, tokens: number, affine: boolean, teacher?: Float32Array): Float64Array {
-  const { S, d } = m;
-  const x = new Float64Array(z.length);
-  for (let t = 0; t < tokens; t++) {
-    for (let s = 0; s < S; s++) {
-      const prev = s === 0 ? null : teacher ? block(teacher, t, s - 1, S, d) : block(x, t, s - 1, S, d);
-      const y = prev ? applyA(m, s, prev).y : new Float64Array(d);
-      for (let j = 0; j < d; j++) {
-        const b = s > 0 && affine ? m.b[(s - 1) * d + j] : 0;
-        const at = (t * S + s) * d + j;
-        x[at] = y[j] + b + z[at] * m.scales[s];
-      }
-    }
-  }
-  return x;
-}
 
 const relErr = (got: ArrayLike<number>, want: ArrayLike<number>) => {
   let num = 0;
