@@ -1,4 +1,5 @@
 import type { GpuContext } from '../gpu/context';
+import { grid2d } from './grid';
 
 const WG = 256;
 
@@ -13,7 +14,6 @@ export function fillWords(ctx: GpuContext, buffer: GPUBuffer, n: number, value: 
   }
   if (n === 0) return;
   const bits = typeof value === 'number' ? value : new Uint32Array(new Float32Array([value.f32]).buffer)[0];
-  const groups = Math.ceil(n / WG);
-  const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
-  ctx.dispatch({ shader: 'fill-u32', bindings: [buffer], params: [n, bits, x * WG], workgroups: [x, Math.ceil(groups / x)] });
+  const [x, y] = grid2d(ctx, Math.ceil(n / WG));
+  ctx.dispatch({ shader: 'fill-u32', bindings: [buffer], params: [n, bits, x * WG], workgroups: [x, y] });
 }

@@ -1,0 +1,49 @@
+// Gradient with respect to each active activation of an SAE batch:
+//   out[p] = W_dec[latent[p], :] · vecs[row[p], :] + add
+// with vecs = ∂L/∂ẑ (or ∂L/∂ê for AuxK). In TopK/BatchTopK every kept value
+// is positive, so this is also ∂L/∂pre for that entry (the ReLU passes it);
+// `add` carries the L1 penalty's constant gradient in ReLU mode. Only active
+// entries get a gradient: the backward pass stays sparse.
+//
+// One thread per entry; W_dec arrives one latent block per dispatch and each
+// thread handles its entry only in the block holding its latent.
+
+override WG: u32 = 64u;
+
+struct Params {
+  rows: u32,
+  d_in: u32,
+  block_start: u32,
+  block_count: u32,
+  capacity: u32,
+  add: f32,
+  // Threads per grid row (entry = gid.y · row_threads + gid.x).
+  row_threads: u32,
+}
+
+@group(0) @binding(0) var<storage, read> decoder: array<f32>;     // [block_count, d_in]
+@group(0) @binding(1) var<storage, read> vecs: array<f32>;        // [rows, d_in]
+@group(0) @binding(2) var<storage, read> row_start: array<u32>;   // [rows + 1]
+@group(0) @binding(3) var<storage, read> latent: array<u32>;      // [capacity]
+@group(0) @binding(4) var<storage, read> row: array<u32>;         // [capacity]
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;   // [capacity]
+@group(0) @binding(6) var<uniform> params: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = gid.y * params.row_threads + gid.x;
+  if (p >= min(row_start[params.rows], params.capacity)) {
+    return;
+  }
+  let jl = latent[p] - params.block_start;
+  if (jl >= params.block_count) {
+    return;
+  }
+  let w = jl * params.d_in;
+  let v = row[p] * params.d_in;
+  var acc = 0.0;
+  for (var d = 0u; d < params.d_in; d++) {
+    acc += decoder[w + d] * vecs[v + d];
+  }
+  out[p] = acc + params.add;
+}

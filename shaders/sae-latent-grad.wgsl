@@ -1,0 +1,66 @@
+// Gradients of the per-latent SAE parameters, reduced over each latent's list
+// of active entries (sae-csc.wgsl) in row order — a fixed order, hence
+// bit-identical results across runs (no float atomics in WGSL).
+//
+//   row_sums:   out[j − start, :] (+)= Σ_{p in list(j)} weight[p] · vecs[row[p], :]
+//               grad W_dec[j] = Σ f_rj (∂L/∂ẑ_r),  grad W_encᵀ[j] = Σ (∂L/∂pre_rj) z_c,r
+//               One workgroup per latent of the block; threads stride over d_in.
+//   weight_sums: out[j] (+)= Σ_{p in list(j)} weight[p]      (grad b_enc)
+//               One thread per latent.
+// `accumulate` adds to out (the AuxK entries after the main ones).
+
+override WG: u32 = 64u;
+
+struct Params {
+  d_in: u32,
+  block_start: u32,
+  block_count: u32,
+  accumulate: u32,
+  // Workgroups per grid row (latent = wid.y · groups_x + wid.x), threads per grid row for weight_sums.
+  groups_x: u32,
+}
+
+// ---- row_sums: csc_entry, latent_start [latents + 1], weight [capacity], row [capacity], vecs [rows, d_in] → out [block_count, d_in]
+@group(0) @binding(0) var<storage, read> csc_entry: array<u32>;
+@group(0) @binding(1) var<storage, read> latent_start: array<u32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> row: array<u32>;
+@group(0) @binding(4) var<storage, read> vecs: array<f32>;
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(6) var<uniform> params: Params;
+
+@compute @workgroup_size(WG)
+fn row_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let jl = wid.y * params.groups_x + wid.x;
+  if (jl >= params.block_count) {
+    return;
+  }
+  let j = params.block_start + jl;
+  let first = latent_start[j];
+  let last = latent_start[j + 1u];
+  for (var d = lid; d < params.d_in; d += WG) {
+    var acc = select(0.0, out[jl * params.d_in + d], params.accumulate != 0u);
+    for (var q = first; q < last; q++) {
+      let p = csc_entry[q];
+      acc += weight[p] * vecs[row[p] * params.d_in + d];
+    }
+    out[jl * params.d_in + d] = acc;
+  }
+}
+
+// ---- weight_sums: csc_entry, latent_start, weight → sums [latents]
+@group(0) @binding(3) var<storage, read_write> sums: array<f32>;
+@group(0) @binding(4) var<uniform> sum_params: Params;
+
+@compute @workgroup_size(WG)
+fn weight_sums(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.y * sum_params.groups_x * WG + gid.x;
+  if (j >= sum_params.block_count) {
+    return;
+  }
+  var acc = select(0.0, sums[j], sum_params.accumulate != 0u);
+  for (var q = latent_start[j]; q < latent_start[j + 1u]; q++) {
+    acc += weight[csc_entry[q]];
+  }
+  sums[j] = acc;
+}

@@ -1,0 +1,188 @@
+// The SAE training loss for one batch, its health check, and the gradient
+// seeds (DESIGN §1.3, §1.7; losses normalised as in sparsify):
+//   V      = Σ_r ‖z_r − z̄‖²                          (z̄: the batch mean)
+//   L_rec  = Σ_r ‖ẑ_r − z_r‖² / V                     (the batch FVU)
+//   L_aux  = auxK_weight · Σ_r ‖ê_r − (z_r − ẑ_r)‖² / V (ê: the dead latents'
+//            reconstruction of the residual, which is held constant)
+//   L_l1   = l1 · Σ_{r,j} f_rj / rows                  (ReLU mode)
+//   L      = L_rec + L_aux + L_l1
+//
+//   columns:  per column d (one thread each, serial over rows, two passes):
+//             M2_d = Σ_r (z_rd − z̄_d)², err_d = Σ_r (ẑ_rd − z_rd)²,
+//             aux_d = Σ_r (ê_rd + ẑ_rd − z_rd)²; and the metrics window's
+//             running column mean / M2 (Chan et al.'s parallel update) and err.
+//   finalize: one workgroup: tree sums over columns and active values, the
+//             losses, and the health check: a non-finite loss, or one above
+//             divergence_factor × the median of the last HISTORY healthy
+//             losses, sets train_state's diverged flag (sticky: Adam, the
+//             decoder normalisation and the bookkeeping then skip, so the
+//             weights stay at the last good step) with the step and loss.
+//   seeds:    ∂L/∂ẑ = 2 (ẑ − z) / V into recon, ∂L/∂ê = 2 w (ê + ẑ − z) / V
+//             into aux_recon (in place; both are consumed above).
+
+const HISTORY: u32 = 32u;
+// Median checks start once this many healthy losses are known.
+const MIN_HISTORY: u32 = 8u;
+// train_state words: diverged, diverged step, diverged loss (f32 bits),
+// healthy losses seen, HISTORY loss ring (f32 bits), window active entries.
+const STATE_RING: u32 = 4u;
+const STATE_WINDOW_ACTIVE: u32 = 4u + HISTORY;
+
+const WG: u32 = 256u;
+
+struct Params {
+  rows: u32,
+  d_in: u32,
+  // columns: tokens already in the metrics window.
+  window_rows: u32,
+  capacity: u32,
+  step: u32,
+  // finalize: slot of this step in `losses`.
+  slot: u32,
+  aux_weight: f32,
+  l1: f32,
+  divergence_factor: f32,
+}
+
+// ---- columns: z, recon, aux_recon [rows, d_in] → col_stats [d_in, 4], window [3, d_in] (mean, M2, err)
+@group(0) @binding(0) var<storage, read> z: array<f32>;
+@group(0) @binding(1) var<storage, read> recon: array<f32>;
+@group(0) @binding(2) var<storage, read> aux_recon: array<f32>;
+@group(0) @binding(3) var<storage, read_write> col_stats: array<f32>;
+@group(0) @binding(4) var<storage, read_write> window: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+@compute @workgroup_size(64)
+fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let d = gid.x;
+  let n = params.d_in;
+  if (d >= n) {
+    return;
+  }
+  var sum = 0.0;
+  for (var r = 0u; r < params.rows; r++) {
+    sum += z[r * n + d];
+  }
+  let mean = sum / f32(params.rows);
+  var m2 = 0.0;
+  var err = 0.0;
+  var aux = 0.0;
+  for (var r = 0u; r < params.rows; r++) {
+    let i = r * n + d;
+    let c = z[i] - mean;
+    let e = recon[i] - z[i];
+    let a = aux_recon[i] + e;
+    m2 += c * c;
+    err += e * e;
+    aux += a * a;
+  }
+  col_stats[4u * d] = m2;
+  col_stats[4u * d + 1u] = err;
+  col_stats[4u * d + 2u] = aux;
+  col_stats[4u * d + 3u] = 0.0;
+  let na = f32(params.window_rows);
+  let nb = f32(params.rows);
+  let delta = mean - window[d];
+  window[d] += delta * nb / (na + nb);
+  window[n + d] += m2 + delta * delta * na * nb / (na + nb);
+  window[2u * n + d] += err;
+}
+
+// ---- finalize: col_stats, act_value [capacity], act_row_start [rows + 1] → scalars [4], losses [slots, 4], train_state
+@group(0) @binding(0) var<storage, read> fin_col_stats: array<f32>;
+@group(0) @binding(1) var<storage, read> act_value: array<f32>;
+@group(0) @binding(2) var<storage, read> act_row_start: array<u32>;
+@group(0) @binding(3) var<storage, read_write> scalars: array<f32>;
+@group(0) @binding(4) var<storage, read_write> losses: array<f32>;
+@group(0) @binding(5) var<storage, read_write> train_state: array<u32>;
+@group(0) @binding(6) var<uniform> fin_params: Params;
+
+var<workgroup> partial: array<vec4<f32>, WG>;
+
+fn is_finite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+@compute @workgroup_size(WG)
+fn finalize(@builtin(local_invocation_index) lid: u32) {
+  let n_active = min(act_row_start[fin_params.rows], fin_params.capacity);
+  var acc = vec4<f32>(0.0);
+  for (var d = lid; d < fin_params.d_in; d += WG) {
+    acc += vec4<f32>(fin_col_stats[4u * d], fin_col_stats[4u * d + 1u], fin_col_stats[4u * d + 2u], 0.0);
+  }
+  for (var p = lid; p < n_active; p += WG) {
+    acc.w += act_value[p];
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (lid != 0u) {
+    return;
+  }
+  let total = partial[0];
+  let v = total.x;
+  let rec = total.y / v;
+  let aux = fin_params.aux_weight * total.z / v;
+  let l1 = fin_params.l1 * total.w / f32(fin_params.rows);
+  let loss = rec + aux + l1;
+  scalars[0] = v;
+  scalars[1] = rec;
+  scalars[2] = aux;
+  scalars[3] = l1;
+  let slot = 4u * fin_params.slot;
+  losses[slot] = loss;
+  losses[slot + 1u] = rec;
+  losses[slot + 2u] = aux;
+  losses[slot + 3u] = l1;
+  train_state[STATE_WINDOW_ACTIVE] += n_active;
+  if (train_state[0] != 0u) {
+    return;
+  }
+  // Median of the healthy losses in the ring (insertion sort of ≤ HISTORY values).
+  let seen = train_state[3];
+  let n = min(seen, HISTORY);
+  var sorted: array<f32, HISTORY>;
+  for (var i = 0u; i < n; i++) {
+    let x = bitcast<f32>(train_state[STATE_RING + i]);
+    var k = i;
+    while (k > 0u && sorted[k - 1u] > x) {
+      sorted[k] = sorted[k - 1u];
+      k--;
+    }
+    sorted[k] = x;
+  }
+  let exploded = seen >= MIN_HISTORY && loss > fin_params.divergence_factor * sorted[n / 2u];
+  if (!is_finite(loss) || exploded) {
+    train_state[0] = 1u;
+    train_state[1] = fin_params.step;
+    train_state[2] = bitcast<u32>(loss);
+  } else {
+    train_state[STATE_RING + seen % HISTORY] = bitcast<u32>(loss);
+    train_state[3] = seen + 1u;
+  }
+}
+
+// ---- seeds: z, scalars → seed_recon (ẑ → ∂L/∂ẑ), seed_aux (ê → ∂L/∂ê), in place
+@group(0) @binding(1) var<storage, read> seed_scalars: array<f32>;
+@group(0) @binding(2) var<storage, read_write> seed_recon: array<f32>;
+@group(0) @binding(3) var<storage, read_write> seed_aux: array<f32>;
+@group(0) @binding(4) var<uniform> seed_params: Params;
+
+@compute @workgroup_size(64)
+fn seeds(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let d = gid.x;
+  let r = gid.y;
+  if (d >= seed_params.d_in || r >= seed_params.rows) {
+    return;
+  }
+  let i = r * seed_params.d_in + d;
+  let scale = 2.0 / seed_scalars[0];
+  let e = seed_recon[i] - z[i];
+  seed_recon[i] = scale * e;
+  seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
+}

@@ -1,0 +1,28 @@
+import type { GpuContext } from '../gpu/context';
+import { f32 } from '../gpu/params';
+import { grid2d } from './grid';
+import type { LatentBlocks } from './latent-blocks';
+import type { ActiveSet } from './topk';
+
+const WG = 64;
+
+/**
+ * out[p] = W_dec[latent[p], :] · vecs[row[p], :] + add for every active entry p
+ * (shaders/sae-active-grad.wgsl): ∂L/∂f, which in TopK modes is ∂L/∂pre.
+ * vecs: [rows, dIn] f32; out: [capacity] f32.
+ */
+export function activeGradient(
+  ctx: GpuContext,
+  args: { decoder: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number; active: ActiveSet; vecs: GPUBuffer; out: GPUBuffer; add?: number },
+): void {
+  const { decoder, blocks, dIn, active, vecs, out, add = 0 } = args;
+  const [x, y] = grid2d(ctx, Math.ceil(active.capacity / WG));
+  blocks.blocks.forEach((b, i) => {
+    ctx.dispatch({
+      shader: 'sae-active-grad',
+      bindings: [decoder[i], vecs, active.rowStart, active.latent, active.row, out],
+      params: [active.rows, dIn, b.start, b.count, active.capacity, f32(add), x * WG],
+      workgroups: [x, y],
+    });
+  });
+}
