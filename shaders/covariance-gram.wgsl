@@ -91,16 +91,17 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc: array<vec4<f32>, 4>;
 
   for (var r0 = start; r0 < end; r0 += TILE_K) {
-    // Consecutive threads take consecutive components of one row: contiguous reads.
-    for (var e = tid; e < tile_m * TILE_K; e += threads) {
-      let i = e % tile_m;
-      let kk = e / tile_m;
-      y_tile[kk * WG_Y + i / 4u][i % 4u] = y_aug(r0 + kk, end, row0 + i);
+    // Each item stages one vec4 (4 consecutive components of one row);
+    // consecutive threads take consecutive vec4s of a row: contiguous reads.
+    for (var e = tid; e < WG_Y * TILE_K; e += threads) {
+      let i = row0 + 4u * (e % WG_Y);
+      let r = r0 + e / WG_Y;
+      y_tile[e] = vec4(y_aug(r, end, i), y_aug(r, end, i + 1u), y_aug(r, end, i + 2u), y_aug(r, end, i + 3u));
     }
-    for (var e = tid; e < tile_n * TILE_K; e += threads) {
-      let j = e % tile_n;
-      let kk = e / tile_n;
-      x_tile[kk * WG_X + j / 4u][j % 4u] = x_aug(r0 + kk, end, col0 + j);
+    for (var e = tid; e < WG_X * TILE_K; e += threads) {
+      let j = col0 + 4u * (e % WG_X);
+      let r = r0 + e / WG_X;
+      x_tile[e] = vec4(x_aug(r, end, j), x_aug(r, end, j + 1u), x_aug(r, end, j + 2u), x_aug(r, end, j + 3u));
     }
     workgroupBarrier();
 

@@ -12,7 +12,8 @@
 //     kept in four vec4 registers;
 //   * K is walked in slices of TILE_K: the threads stage the A slice
 //     [TILE_M × TILE_K] and the B slice [TILE_K × TILE_N] in workgroup memory,
-//     the element order chosen per layout so that consecutive threads read
+//     each thread storing whole vec4s (4 rows of A, or 4 columns of B, at one
+//     depth), in an order chosen per layout so that consecutive threads read
 //     consecutive addresses of the stored matrix (coalesced);
 //   * per k, a thread reads one vec4 of A (its 4 rows) and one vec4 of B (its
 //     4 columns) and does 16 multiply-adds: 2 shared loads per 16 FMAs.
@@ -86,30 +87,35 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc: array<vec4<f32>, 4>;
 
   for (var k0 = 0u; k0 < params.k; k0 += TILE_K) {
-    for (var e = tid; e < tile_m * TILE_K; e += threads) {
-      // Stored A is row-major in (row, k) unless transposed: walk its contiguous index fastest.
-      var i: u32;
+    // Each item stages one vec4 (4 rows of A or 4 columns of B at one depth).
+    // Walk the stored matrix's contiguous index fastest so reads coalesce.
+    for (var e = tid; e < WG_Y * TILE_K; e += threads) {
+      var i4: u32;
       var kk: u32;
       if (TRANS_A) {
-        i = e % tile_m;
-        kk = e / tile_m;
+        i4 = e % WG_Y;
+        kk = e / WG_Y;
       } else {
         kk = e % TILE_K;
-        i = e / TILE_K;
+        i4 = e / TILE_K;
       }
-      a_tile[kk * WG_Y + i / 4u][i % 4u] = load_a(row0 + i, k0 + kk);
+      let row = row0 + 4u * i4;
+      let col = k0 + kk;
+      a_tile[kk * WG_Y + i4] = vec4(load_a(row, col), load_a(row + 1u, col), load_a(row + 2u, col), load_a(row + 3u, col));
     }
-    for (var e = tid; e < TILE_K * tile_n; e += threads) {
-      var j: u32;
+    for (var e = tid; e < WG_X * TILE_K; e += threads) {
+      var j4: u32;
       var kk: u32;
       if (TRANS_B) {
         kk = e % TILE_K;
-        j = e / TILE_K;
+        j4 = e / TILE_K;
       } else {
-        j = e % tile_n;
-        kk = e / tile_n;
+        j4 = e % WG_X;
+        kk = e / WG_X;
       }
-      b_tile[kk * WG_X + j / 4u][j % 4u] = load_b(k0 + kk, col0 + j);
+      let row = k0 + kk;
+      let col = col0 + 4u * j4;
+      b_tile[kk * WG_X + j4] = vec4(load_b(row, col), load_b(row, col + 1u), load_b(row, col + 2u), load_b(row, col + 3u));
     }
     workgroupBarrier();
 

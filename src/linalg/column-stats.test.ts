@@ -9,7 +9,7 @@ describe('column statistics', () => {
   // [rows, cols] inside a wider strided buffer, mean 1000 and std 1 per column.
   const rows = 301;
   const cols = 67;
-  const offset = 9;
+  const offset = 75;
   const stride = 80;
   const data = new Float32Array(offset + rows * stride);
   const noise = gaussianArray(data.length, seededRandom(5));

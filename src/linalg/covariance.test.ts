@@ -85,8 +85,8 @@ describe('CovarianceAccumulator', () => {
     const ys: Float64Array[] = [];
     const buffers: GPUBuffer[] = [];
     chunkRows.forEach((rows, c) => {
-      // One chunk of trajectories [rows, S, d]; the chunk buffer starts with 5 unrelated elements.
-      const lead = 5;
+      // One chunk of trajectories [rows, S, d] after 70 unrelated elements (past the 256-byte binding alignment).
+      const lead = 70;
       const data = new Float32Array(lead + rows * steps * d);
       data.set(activations(rows * steps, d, 100 + c), lead);
       const buffer = ctx.upload(data, `chunk${c}`);

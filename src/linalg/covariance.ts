@@ -2,6 +2,7 @@ import type { GpuContext } from '../gpu/context';
 import { f32 } from '../gpu/params';
 import { requireInteger, requireMatrix } from './checks';
 import { columnMeans } from './column-stats';
+import { elementRange } from './element-range';
 
 /** One chunk of rows for CovarianceAccumulator.add. */
 export interface CovarianceChunk {
@@ -165,11 +166,13 @@ export class CovarianceAccumulator {
     const splits = Math.max(1, Math.min(this.maxSplits, Math.floor(rows / MIN_ROWS_PER_SPLIT)));
     const rowsPerSplit = Math.ceil(rows / splits / GRAM_TILE.TILE_K) * GRAM_TILE.TILE_K;
     const usedSplits = Math.ceil(rows / rowsPerSplit);
+    const vr = elementRange(this.ctx, v.buffer, v.offset, v.offset + (rows - 1) * v.stride + v.dim, 4);
+    const ur = elementRange(this.ctx, u.buffer, u.offset, u.offset + (rows - 1) * u.stride + u.dim, 4);
     this.ctx.dispatch({
       shader: 'covariance-gram',
       constants: { ...GRAM_TILE, SYMMETRIC: p.symmetric ? 1 : 0 },
-      bindings: [v.buffer, u.buffer, v.shift, u.shift, p.partial],
-      params: [rows, v.dim, u.dim, v.offset, v.stride, u.offset, u.stride, rowsPerSplit],
+      bindings: [vr.binding, ur.binding, v.shift, u.shift, p.partial],
+      params: [rows, v.dim, u.dim, vr.offset, v.stride, ur.offset, u.stride, rowsPerSplit],
       workgroups: [tilesCols, tilesRows, usedSplits],
     });
     const count = (u.dim + 1) * (v.dim + 1);

@@ -128,8 +128,9 @@ describe('matmul (f32)', () => {
         expectClose(c, got, want, scale);
       });
     }
+    // Offsets past minStorageBufferOffsetAlignment (256 bytes) exercise the narrowed bindings.
     it(`${layout} with alpha, accumulate, offsets and row strides`, async () => {
-      const c: Case = { layout, m: 45, n: 70, k: 39, alpha: -0.75, accumulate: true, offsets: [7, 13, 5], pads: [3, 1, 6] };
+      const c: Case = { layout, m: 45, n: 70, k: 39, alpha: -0.75, accumulate: true, offsets: [70, 133, 65], pads: [3, 1, 6] };
       const { got, want, scale } = await run(c, 99);
       expectClose(c, got, want, scale);
     });
@@ -151,6 +152,8 @@ describe('matmul (f32)', () => {
     expect(() => matmul(ctx, { a, b: a, c: a, m: 2.5, n: 1, k: 1 })).toThrow(/matmul m = 2.5/);
     expect(() => matmul(ctx, { a, b: a, c: a, m: 1, n: 1, k: 1, layout: 'tt' as MatmulLayout })).toThrow(/Should be one of: nn, tn, nt/);
     expect(() => matmul(ctx, { a, b: a, c: a, m: 2, n: 2, k: 2, aStride: 1 })).toThrow(/matmul A stride = 1/);
+    expect(() => matmul(ctx, { a, b: a, c: a, m: 2, n: 2, k: 0 })).toThrow(/matmul k = 0, but it must be an integer ≥ 1/);
+    expect(() => matmul(ctx, { a, b: a, c: a, m: 2, n: 2, k: 2 })).toThrow(/c \("small"\) must be a different buffer/);
     a.destroy();
   });
 });

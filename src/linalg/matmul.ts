@@ -1,6 +1,7 @@
 import type { GpuContext } from '../gpu/context';
 import { f32 } from '../gpu/params';
 import { requireFinite, requireInteger, requireMatrix } from './checks';
+import { elementRange } from './element-range';
 
 export type MatmulLayout = 'nn' | 'tn' | 'nt';
 
@@ -44,7 +45,7 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   // Validate.
   requireInteger('matmul m', m, 0);
   requireInteger('matmul n', n, 0);
-  requireInteger('matmul k', k, 0);
+  requireInteger('matmul k', k, 1);
   requireFinite('matmul alpha', alpha);
   if (!LAYOUTS.includes(layout)) throw new RangeError(`matmul layout "${layout}" is unknown. Should be one of: ${LAYOUTS.join(', ')}`);
   if (!DTYPES.includes(dtype)) throw new RangeError(`matmul dtype "${dtype}" is unknown. Should be one of: ${DTYPES.join(', ')}`);
@@ -64,16 +65,23 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   requireMatrix('matmul A', args.a, { rows: aRows, cols: aCols, offset: aOffset, stride: aStride, bytesPerElement: inBytes });
   requireMatrix('matmul B', args.b, { rows: bRows, cols: bCols, offset: bOffset, stride: bStride, bytesPerElement: inBytes });
   requireMatrix('matmul C', args.c, { rows: m, cols: n, offset: cOffset, stride: cStride, bytesPerElement: 4 });
+  if (args.c === args.a || args.c === args.b) {
+    throw new Error(`matmul: c ("${args.c.label}") must be a different buffer from a and b (WebGPU cannot bind a buffer as both read and written in one dispatch)`);
+  }
   if (m === 0 || n === 0) return;
 
   // Describe and dispatch: the pipeline depends on dtype and layout only; sizes go in Params.
+  // Only the touched element ranges are bound, so blocks of huge buffers work.
+  const a = elementRange(ctx, args.a, aOffset, aOffset + (aRows - 1) * aStride + aCols, inBytes);
+  const b = elementRange(ctx, args.b, bOffset, bOffset + (bRows - 1) * bStride + bCols, inBytes);
+  const c = elementRange(ctx, args.c, cOffset, cOffset + (m - 1) * cStride + n, 4);
   const tileM = 4 * MATMUL_TILE.WG_Y;
   const tileN = 4 * MATMUL_TILE.WG_X;
   ctx.dispatch({
     shader: dtype === 'f16' ? 'matmul-f16' : 'matmul',
     constants: { ...MATMUL_TILE, TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0 },
-    bindings: [args.a, args.b, args.c],
-    params: [m, n, k, aOffset, bOffset, cOffset, aStride, bStride, cStride, f32(alpha), accumulate ? 1 : 0],
+    bindings: [a.binding, b.binding, c.binding],
+    params: [m, n, k, a.offset, b.offset, c.offset, aStride, bStride, cStride, f32(alpha), accumulate ? 1 : 0],
     workgroups: [Math.ceil(n / tileN), Math.ceil(m / tileM)],
   });
 }
