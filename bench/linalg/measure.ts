@@ -3,8 +3,8 @@
  * until the device has finished all GPU work it submitted, with the inputs
  * already in GPU buffers (no uploads) and the output left on the GPU (no
  * downloads). Warm-up runs come first so that pipeline compilation and the
- * libraries' buffer pools are not counted; the result is the median of the
- * timed runs.
+ * libraries' buffer pools are not counted; the result is the median (and
+ * the minimum) of the timed runs.
  */
 
 /** A product whose inputs are on the GPU, ready to run repeatedly. */
@@ -22,24 +22,31 @@ export interface TimingOptions {
   runs: number;
 }
 
+export interface WallTimes {
+  medianMs: number;
+  /** The least disturbed run: on a machine shared with other work, noise only ever adds time. */
+  minMs: number;
+}
+
 /**
- * Median wall milliseconds of each product over `runs` timed runs, after
- * `warmup` untimed ones. The products take turns run by run, so a slow spell
- * of a shared machine falls on all of them alike.
+ * Wall times of each product over `runs` timed runs, after `warmup` untimed
+ * ones. The products take turns run by run, in an order rotated every round,
+ * so a slow spell of a shared machine falls on all of them alike.
  */
-export async function medianWallMs(device: GPUDevice, products: readonly PreparedProduct[], { warmup, runs }: TimingOptions): Promise<number[]> {
+export async function wallTimes(device: GPUDevice, products: readonly PreparedProduct[], { warmup, runs }: TimingOptions): Promise<WallTimes[]> {
   const times = products.map((): number[] => []);
-  for (let i = 0; i < warmup + runs; i++) {
-    for (const [p, product] of products.entries()) {
+  for (let round = 0; round < warmup + runs; round++) {
+    for (let turn = 0; turn < products.length; turn++) {
+      const p = (round + turn) % products.length;
       // Start from an idle queue so earlier work is not counted.
       await device.queue.onSubmittedWorkDone();
       const start = performance.now();
-      await product.run();
+      await products[p].run();
       await device.queue.onSubmittedWorkDone();
-      if (i >= warmup) times[p].push(performance.now() - start);
+      if (round >= warmup) times[p].push(performance.now() - start);
     }
   }
-  return times.map(median);
+  return times.map((t) => ({ medianMs: median(t), minMs: Math.min(...t) }));
 }
 
 function median(values: number[]): number {

@@ -7,7 +7,7 @@
 import { GpuContext } from '../../src/gpu/context';
 import { gaussianArray, seededRandom } from '../../src/gpu/random';
 import { benchCases, flops, type MatmulCase } from './cases';
-import { medianWallMs, type TimingOptions } from './measure';
+import { wallTimes, type TimingOptions, type WallTimes } from './measure';
 import { createOrtMatmul } from './ort-peer';
 import { ourContestants } from './ours';
 import { createTfjsMatmul } from './tfjs-peer';
@@ -17,7 +17,10 @@ export interface LinalgBenchOptions {
   full: boolean;
 }
 
-/** One JSON line: ratio = peer_ms / ours_ms (> 1: ours is faster), gflops = ours (2mnk / ours_ms). */
+/**
+ * One JSON line: *_ms are medians, ratio = peer_ms / ours_ms (> 1: ours is
+ * faster), gflops = ours (2mnk / ours_ms); *_min_ms are the fastest runs.
+ */
 export interface LinalgBenchLine {
   case: string;
   /** Which of ours (ours.ts). */
@@ -27,6 +30,8 @@ export interface LinalgBenchLine {
   peer_ms: number;
   ratio: number;
   gflops: number;
+  ours_min_ms: number;
+  peer_min_ms: number;
   m: number;
   n: number;
   k: number;
@@ -45,8 +50,8 @@ declare global {
   }
 }
 
-/** Medians of 7 interleaved runs: the emulated adapter shares its CPU cores with everything else on the machine. */
-const TIMING: TimingOptions = { warmup: 2, runs: 7 };
+/** 11 interleaved runs: the emulated adapter shares its CPU cores with everything else on the machine. */
+const TIMING: TimingOptions = { warmup: 2, runs: 11 };
 /** f32 products in different summation orders agree to about √k·2⁻²⁴ of the largest entry; a wrong kernel is off by O(1). */
 const AGREEMENT = 1e-3;
 const DEVICE_NOTE = "onnxruntime-web's GPUDevice, shared by all three";
@@ -66,7 +71,7 @@ window.runLinalgBench = async ({ full }) => {
       const peers = [ort, tfjs];
       const peerProducts = peers.map((peer) => peer.prepare(c, a, b));
       const ours = ourContestants(ctx, c, a, b);
-      const times = await medianWallMs(ort.device, [...peerProducts, ...ours.map((o) => o.product)], TIMING);
+      const times = await wallTimes(ort.device, [...peerProducts, ...ours.map((o) => o.product)], TIMING);
       const peerResults = await Promise.all(peerProducts.map((p) => p.result()));
       for (const [o, { ours: which, product }] of ours.entries()) {
         const result = await product.result();
@@ -87,15 +92,17 @@ window.runLinalgBench = async ({ full }) => {
   }
 };
 
-function line(c: MatmulCase, ours: string, oursMs: number, peer: string, peerMs: number, diff: number, adapter: string): LinalgBenchLine {
+function line(c: MatmulCase, ours: string, oursMs: WallTimes, peer: string, peerMs: WallTimes, diff: number, adapter: string): LinalgBenchLine {
   return {
     case: c.name,
     ours,
-    ours_ms: round(oursMs),
+    ours_ms: round(oursMs.medianMs),
     peer,
-    peer_ms: round(peerMs),
-    ratio: round(peerMs / oursMs),
-    gflops: round(flops(c) / oursMs / 1e6),
+    peer_ms: round(peerMs.medianMs),
+    ratio: round(peerMs.medianMs / oursMs.medianMs),
+    gflops: round(flops(c) / oursMs.medianMs / 1e6),
+    ours_min_ms: round(oursMs.minMs),
+    peer_min_ms: round(peerMs.minMs),
     m: c.m,
     n: c.n,
     k: c.k,
