@@ -1,4 +1,4 @@
-// Means and covariance from a running Gram total of shifted, augmented rows
+// Means and covariance from a running Gram total of shifted rows
 // (covariance-gram.wgsl): for G = Σ_r ũ_r ṽ_rᵀ [(p+1), (q+1)] with
 // ũ = [u − shift_u, 1], ṽ = [v − shift_v, 1] over N rows,
 //

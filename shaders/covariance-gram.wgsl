@@ -1,22 +1,29 @@
-// Split-K partial Gram matrices of shifted, augmented rows, for
-// CovarianceAccumulator (src/linalg/covariance.ts):
+// Split-K partial Gram matrices of shifted rows, with the shifted column
+// sums, for CovarianceAccumulator (src/linalg/covariance.ts):
 //
 //   partial[z] = Σ_{r in split z} ỹ_r x̃_rᵀ      [(dy+1), (dx+1)] row-major
 //   x̃_r = [x_r − shift_x, 1],  ỹ_r = [y_r − shift_y, 1]
 //
+// i.e. block [0..dy, 0..dx] holds Σ (y−shift_y)(x−shift_x)ᵀ, row dy holds
+// Σ (x−shift_x), column dx holds Σ (y−shift_y) ([dy, dx] itself is unused).
 // Shifting by a value near the mean keeps the sums small, so the covariance
 // Σ ỹx̃ᵀ/N − (Σỹ/N)(Σx̃/N)ᵀ computed later does not cancel catastrophically
 // when the mean is ≫ the spread ("shifted data" algorithm, Chan, Golub &
-// LeVeque 1983). The constant 1 appended to each row makes the last column
-// and row of the Gram hold the shifted column sums, so one kernel gives both.
+// LeVeque 1983).
 //
 // Rows r of x are at x[x_offset + r·x_stride + j]; likewise y. For the Gram of
 // x with itself bind x as y too and set SYMMETRIC: workgroups whose tile lies
-// strictly below the diagonal exit, and only the upper triangle is written.
+// strictly below the diagonal exit, only the upper triangle is written, and
+// the sums of x go to column dx (G[j, dx]) where the upper triangle has them.
 //
 // Tiling as in matmul.wgsl (op(A)ᵀ·B with both stored row-major): a workgroup
 // of WG_X × WG_Y threads computes a (4·WG_Y) × (4·WG_X) tile, 4 × 4 per
-// thread, staging TILE_K rows of ỹ and x̃ at a time in workgroup memory.
+// thread, staging TILE_K rows of y and x at a time in workgroup memory.
+// A thread always stages the same 4 columns (its index mod WG_X, resp. WG_Y,
+// since the thread count is a multiple of both), so it also adds up what it
+// stages; the workgroups in the first tile row (column sums of x) and first
+// tile column (of y) reduce these at the end. The sums thus cost no extra
+// tiles. Needs TILE_K ≥ WG_X, WG_Y (the reduction reuses the tiles).
 // Split-K: workgroup z of the grid's third dimension sums rows
 // [z·rows_per_split, (z+1)·rows_per_split) only, so a small d × d output still
 // has enough workgroups to fill the GPU; covariance-reduce.wgsl then adds the
@@ -50,24 +57,18 @@ var<workgroup> y_tile: array<vec4<f32>, TILE_K * WG_Y>;
 // x_tile[kk·WG_X + j]: components 4j..4j+3 of x̃ for row kk of the slice.
 var<workgroup> x_tile: array<vec4<f32>, TILE_K * WG_X>;
 
-/** x̃_r[j]: shifted x, 1 in the extra column, 0 past it or past the split. */
-fn x_aug(r: u32, end: u32, j: u32) -> f32 {
-  if (r >= end || j > params.dx) {
+/** x_r[j] − shift_x[j], 0 past the row's end or the split's. */
+fn x_shifted(r: u32, end: u32, j: u32) -> f32 {
+  if (r >= end || j >= params.dx) {
     return 0.0;
-  }
-  if (j == params.dx) {
-    return 1.0;
   }
   return x[params.x_offset + r * params.x_stride + j] - shift_x[j];
 }
 
-/** ỹ_r[i]: shifted y, 1 in the extra column, 0 past it or past the split. */
-fn y_aug(r: u32, end: u32, i: u32) -> f32 {
-  if (r >= end || i > params.dy) {
+/** y_r[i] − shift_y[i], 0 past the row's end or the split's. */
+fn y_shifted(r: u32, end: u32, i: u32) -> f32 {
+  if (r >= end || i >= params.dy) {
     return 0.0;
-  }
-  if (i == params.dy) {
-    return 1.0;
   }
   return y[params.y_offset + r * params.y_stride + i] - shift_y[i];
 }
@@ -89,6 +90,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let end = min(start + params.rows_per_split, params.rows);
 
   var acc: array<vec4<f32>, 4>;
+  // Sums of what this thread stages: columns 4·(tid mod WG_X).. of x, rows 4·(tid mod WG_Y).. of y.
+  var x_sum = vec4<f32>();
+  var y_sum = vec4<f32>();
 
   for (var r0 = start; r0 < end; r0 += TILE_K) {
     // Each item stages one vec4 (4 consecutive components of one row);
@@ -96,12 +100,16 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     for (var e = tid; e < WG_Y * TILE_K; e += threads) {
       let i = row0 + 4u * (e % WG_Y);
       let r = r0 + e / WG_Y;
-      y_tile[e] = vec4(y_aug(r, end, i), y_aug(r, end, i + 1u), y_aug(r, end, i + 2u), y_aug(r, end, i + 3u));
+      let v = vec4(y_shifted(r, end, i), y_shifted(r, end, i + 1u), y_shifted(r, end, i + 2u), y_shifted(r, end, i + 3u));
+      y_tile[e] = v;
+      y_sum += v;
     }
     for (var e = tid; e < WG_X * TILE_K; e += threads) {
       let j = col0 + 4u * (e % WG_X);
       let r = r0 + e / WG_X;
-      x_tile[e] = vec4(x_aug(r, end, j), x_aug(r, end, j + 1u), x_aug(r, end, j + 2u), x_aug(r, end, j + 3u));
+      let v = vec4(x_shifted(r, end, j), x_shifted(r, end, j + 1u), x_shifted(r, end, j + 2u), x_shifted(r, end, j + 3u));
+      x_tile[e] = v;
+      x_sum += v;
     }
     workgroupBarrier();
 
@@ -120,15 +128,45 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let base = wid.z * (params.dy + 1u) * cols;
   for (var r = 0u; r < 4u; r++) {
     let i = row0 + 4u * lid.y + r;
-    if (i > params.dy) {
+    if (i >= params.dy) {
       break;
     }
     for (var q = 0u; q < 4u; q++) {
       let j = col0 + 4u * lid.x + q;
-      if (j > params.dx) {
+      if (j >= params.dx) {
         break;
       }
       partial[base + i * cols + j] = acc[r][q];
+    }
+  }
+
+  // Reduce the staged sums, in a fixed order, through the (now free) tiles.
+  x_tile[tid] = x_sum;
+  y_tile[tid] = y_sum;
+  workgroupBarrier();
+  if (wid.y == 0u && tid < WG_X) {
+    var total = vec4<f32>();
+    for (var t = 0u; t < WG_Y; t++) {
+      total += x_tile[t * WG_X + tid];
+    }
+    for (var q = 0u; q < 4u; q++) {
+      let j = col0 + 4u * tid + q;
+      if (j < params.dx) {
+        let at = select(params.dy * cols + j, j * cols + params.dx, SYMMETRIC);
+        partial[base + at] = total[q];
+      }
+    }
+  }
+  if (!SYMMETRIC && wid.x == 0u && tid < WG_Y) {
+    var total = vec4<f32>();
+    for (var t = 0u; t < WG_X; t++) {
+      total += y_tile[t * WG_Y + tid];
+    }
+    for (var q = 0u; q < 4u; q++) {
+      let i = row0 + 4u * tid + q;
+      if (i < params.dy) {
+        partial[base + i * cols + params.dx] = total[q];
+      }
     }
   }
 }

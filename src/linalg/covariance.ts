@@ -73,7 +73,7 @@ export class CovarianceAccumulator {
   ) {
     requireInteger('CovarianceAccumulator dx', dx, 1);
     if (dy !== undefined) requireInteger('CovarianceAccumulator dy', dy, 1);
-    const tilesX = Math.ceil((dx + 1) / TILE);
+    const tilesX = Math.ceil(dx / TILE);
     const symmetricTiles = (tilesX * (tilesX + 1)) / 2;
     this.maxSplits = Math.max(1, Math.ceil(TARGET_WORKGROUPS / symmetricTiles));
     this.shiftX = ctx.createBuffer(dx * 4, 'covariance.shiftX');
@@ -161,8 +161,8 @@ export class CovarianceAccumulator {
     u: { buffer: GPUBuffer; offset: number; stride: number; shift: GPUBuffer; dim: number },
     v: { buffer: GPUBuffer; offset: number; stride: number; shift: GPUBuffer; dim: number },
   ): void {
-    const tilesRows = Math.ceil((u.dim + 1) / TILE);
-    const tilesCols = Math.ceil((v.dim + 1) / TILE);
+    const tilesRows = Math.ceil(u.dim / TILE);
+    const tilesCols = Math.ceil(v.dim / TILE);
     const splits = Math.max(1, Math.min(this.maxSplits, Math.floor(rows / MIN_ROWS_PER_SPLIT)));
     const rowsPerSplit = Math.ceil(rows / splits / GRAM_TILE.TILE_K) * GRAM_TILE.TILE_K;
     const usedSplits = Math.ceil(rows / rowsPerSplit);
