@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { wallTimes, type PreparedProduct } from './measure';
+
+/** A device whose queue is always idle: the products' run() is all the time there is. */
+const idleDevice = { queue: { onSubmittedWorkDone: () => Promise.resolve() } } as unknown as GPUDevice;
+
+describe('wallTimes', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('times only the runs after warm-up, rotating the order, and reports median and minimum', async () => {
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const order: string[] = [];
+    // Each product's n-th run takes durations[n] ms.
+    const product = (name: string, durations: number[]): PreparedProduct => {
+      let n = 0;
+      return {
+        run: async () => {
+          order.push(name);
+          clock += durations[n++];
+        },
+        result: async () => new Float32Array(),
+        dispose: () => {},
+      };
+    };
+    const [a, b] = await wallTimes(
+      idleDevice,
+      [product('a', [1000, 1000, 5, 3, 9]), product('b', [1000, 1000, 4, 8, 2])],
+      { warmup: 2, runs: 3 },
+    );
+    expect(a).toEqual({ medianMs: 5, minMs: 3 });
+    expect(b).toEqual({ medianMs: 4, minMs: 2 });
+    expect(order).toEqual(['a', 'b', 'b', 'a', 'a', 'b', 'b', 'a', 'a', 'b']);
+  });
+});
