@@ -2,6 +2,7 @@
  * The headless runner: `npm run cli -- <verb> [options]`. Progress goes to
  * stderr, results to stdout; bad input exits non-zero with a one-line reason.
  */
+import { fit, fitOptions } from './verbs/fit';
 import { synth, synthOptions } from './verbs/synth';
 import { usageText, type OptionSpec } from './options';
 import { UsageError } from './usage-error';
@@ -13,6 +14,7 @@ interface Verb {
 }
 
 const VERBS: Record<string, Verb> = {
+  fit: { summary: 'fit the linear timestep dynamics and block scales', options: fitOptions, run: fit },
   synth: { summary: 'write a synthetic trajectory file with planted features', options: synthOptions, run: synth },
 };
 

@@ -1,0 +1,107 @@
+import type { GpuContext } from '../gpu/context';
+import type { DynamicsModel } from '../dynamics/dynamics-file';
+import type { TrajectoryImages } from '../dynamics/fit-dynamics';
+import { uploadDynamics } from '../dynamics/gpu-dynamics';
+import { ReconstructionMetrics, type InverseMode } from '../dynamics/reconstruction-metrics';
+import { Residualizer } from '../dynamics/residualize';
+import { SaeEncoder } from '../sae/inference';
+import type { SaeConfig } from '../sae/sae-config';
+import { SaeModel, type SaeWeights } from '../sae/sae-model';
+import type { ActiveSet } from '../sae/topk';
+import { sparseDecode } from '../sae/forward';
+import { tokensInOrder } from './token-batches';
+
+export interface EvaluationReport {
+  tokens: number;
+  /** FVU of z (the SAE's input space) and of x (activations, through the inverse), DESIGN §1.7. */
+  fvuZ: number;
+  fvuX: number;
+  fvuZPerStep: number[];
+  fvuXPerStep: number[];
+  inverse: InverseMode;
+  /** Mean active latents per token. */
+  l0: number;
+  /** % of latents that never fire on the evaluated tokens. */
+  deadPercent: number;
+  /** % of latents that fire on more than config.denseFraction of them. */
+  densePercent: number;
+  /** Fires per latent over the evaluated tokens: [m]. */
+  fireCount: Uint32Array;
+}
+
+export interface EvaluateSaeOptions {
+  /** Images to evaluate on (default: all). */
+  images?: readonly number[];
+  inverse?: InverseMode;
+  onProgress?: (tokensDone: number, tokensTotal: number) => void;
+  signal?: AbortSignal;
+  /** Sees every batch's active latents (e.g. latent statistics), with the global index of each row's token. */
+  onActive?: (active: ActiveSet, tokens: number, tokenIndex: Uint32Array) => Promise<void>;
+}
+
+/**
+ * Measures an SAE on a trajectory set: every token once → residualize →
+ * encode → sparse decode → FVU in z- and x-space (overall and per step),
+ * L0, dead and dense latents.
+ */
+export async function evaluateSae(
+  ctx: GpuContext,
+  source: TrajectoryImages,
+  dynamics: DynamicsModel,
+  sae: { config: SaeConfig; weights: SaeWeights },
+  options: EvaluateSaeOptions = {},
+): Promise<EvaluationReport> {
+  const { config } = sae;
+  const { S, d, P } = source;
+  const rows = config.batchSize;
+  const images = options.images ?? Array.from({ length: source.N }, (_, n) => n);
+  const dyn = uploadDynamics(ctx, dynamics);
+  const residualizer = new Residualizer(ctx, dyn, rows);
+  const metrics = new ReconstructionMetrics(ctx, dyn, { maxTokens: rows, inverse: options.inverse });
+  const model = SaeModel.fromWeights(ctx, config, sae.weights);
+  const encoder = new SaeEncoder(ctx, model, rows);
+  const x = ctx.createBuffer(rows * S * d * 4, 'eval.x');
+  const z = ctx.createBuffer(rows * S * d * 4, 'eval.z');
+  const zHat = ctx.createBuffer(rows * S * d * 4, 'eval.zHat');
+  const fireCount = new Uint32Array(config.latents);
+  let tokensDone = 0;
+  let activeTotal = 0;
+  try {
+    for await (const batch of tokensInOrder(source, rows, images)) {
+      options.signal?.throwIfAborted();
+      ctx.write(x, batch.rows);
+      residualizer.residualize({ x, z, tokens: rows });
+      const active = await encoder.encode(z);
+      sparseDecode(ctx, { decoder: model.decoder, blocks: model.blocks, dIn: config.dIn, active, bias: model.bDec, out: zHat });
+      metrics.add({ x, z, zHat, tokens: batch.tokens });
+      // Rows past batch.tokens are padding: count only the real ones.
+      const [count] = await ctx.readU32(active.rowStart, batch.tokens, 1);
+      for (const latent of await ctx.readU32(active.latent, 0, count)) fireCount[latent]++;
+      activeTotal += count;
+      await options.onActive?.(active, batch.tokens, batch.tokenIndex);
+      tokensDone += batch.tokens;
+      options.onProgress?.(tokensDone, images.length * P);
+    }
+    const report = await metrics.read();
+    const denseAbove = config.denseFraction * tokensDone;
+    return {
+      tokens: tokensDone,
+      fvuZ: report.fvuZ,
+      fvuX: report.fvuX,
+      fvuZPerStep: Array.from(report.fvuZPerStep),
+      fvuXPerStep: Array.from(report.fvuXPerStep),
+      inverse: report.inverse,
+      l0: activeTotal / tokensDone,
+      deadPercent: (100 * fireCount.filter((c) => c === 0).length) / config.latents,
+      densePercent: (100 * fireCount.filter((c) => c > denseAbove).length) / config.latents,
+      fireCount,
+    };
+  } finally {
+    for (const b of [x, z, zHat]) b.destroy();
+    encoder.destroy();
+    model.destroy();
+    metrics.destroy();
+    residualizer.destroy();
+    dyn.destroy();
+  }
+}

@@ -1,0 +1,125 @@
+import { seededRandom } from '../gpu/random';
+import { imagesToTokens } from '../data/trajectory-file';
+import type { TrajectoryImages } from '../dynamics/fit-dynamics';
+
+export interface TokenBatchOptions {
+  /** Tokens per batch. */
+  batchSize: number;
+  /** Seeds the image order and the token shuffle of every epoch. */
+  seed: number;
+  /** Images to draw from (default: all). */
+  images?: readonly number[];
+  /** Tokens kept in the shuffle pool (default 16 batches): more mixes images better, costs memory. */
+  poolTokens?: number;
+}
+
+/**
+ * Shuffled token trajectories, batch after batch, forever (one epoch after
+ * another). Tokens of one image are strongly correlated, so batches draw from
+ * a pool filled from many images in a seeded random order and shuffled there;
+ * the file is read image by image, never whole.
+ *
+ * A batch is [batchSize, S·d] row-major f32: each row one token's trajectory.
+ */
+export class TokenBatches {
+  private readonly random: () => number;
+  private readonly images: readonly number[];
+  private readonly rowLength: number;
+  private readonly poolTokens: number;
+  private order: number[] = [];
+  private pool = new Float32Array(0);
+  private poolRows = 0;
+
+  constructor(
+    private readonly source: TrajectoryImages,
+    private readonly options: TokenBatchOptions,
+  ) {
+    const { batchSize } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize = ${batchSize}, but it must be an integer ≥ 1`);
+    this.images = options.images ?? Array.from({ length: source.N }, (_, n) => n);
+    if (this.images.length === 0) throw new RangeError('TokenBatches: no images to draw tokens from');
+    this.random = seededRandom(options.seed);
+    this.rowLength = source.S * source.d;
+    this.poolTokens = Math.max(options.poolTokens ?? 16 * batchSize, batchSize + source.P);
+  }
+
+  async next(): Promise<Float32Array> {
+    const { batchSize } = this.options;
+    if (this.poolRows < this.poolTokens) await this.refill();
+    // Rows were shuffled on entry, so the batch is the pool's tail.
+    const start = (this.poolRows - batchSize) * this.rowLength;
+    const batch = this.pool.slice(start, start + batchSize * this.rowLength);
+    this.poolRows -= batchSize;
+    return batch;
+  }
+
+  /** Tops the pool up with whole images and shuffles it (Fisher–Yates on rows). */
+  private async refill(): Promise<void> {
+    const { S, P, d } = this.source;
+    const row = this.rowLength;
+    const incoming: Float32Array[] = [];
+    let rows = this.poolRows;
+    while (rows < this.poolTokens) {
+      if (this.order.length === 0) this.order = this.shuffled([...this.images]);
+      const n = this.order.pop()!;
+      incoming.push(imagesToTokens(await this.source.readImages(n, n + 1), 1, S, P, d));
+      rows += P;
+    }
+    const pool = new Float32Array(rows * row);
+    pool.set(this.pool.subarray(0, this.poolRows * row));
+    let offset = this.poolRows * row;
+    for (const tokens of incoming) {
+      pool.set(tokens, offset);
+      offset += tokens.length;
+    }
+    const scratch = new Float32Array(row);
+    for (let i = rows - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      if (i === j) continue;
+      scratch.set(pool.subarray(i * row, (i + 1) * row));
+      pool.copyWithin(i * row, j * row, (j + 1) * row);
+      pool.set(scratch, j * row);
+    }
+    this.pool = pool;
+    this.poolRows = rows;
+  }
+
+  private shuffled<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
+
+/**
+ * Every token of `images` once, in file order, in batches of at most
+ * `batchSize` rows (the last one may be short): for evaluation and statistics.
+ * Yields the rows and the global index (n·P + p) of the first token.
+ */
+export async function* tokensInOrder(
+  source: TrajectoryImages,
+  batchSize: number,
+  images: readonly number[] = Array.from({ length: source.N }, (_, n) => n),
+): AsyncGenerator<{ rows: Float32Array; tokens: number; tokenIndex: Uint32Array }> {
+  const { S, P, d } = source;
+  const row = S * d;
+  let buffer = new Float32Array(batchSize * row);
+  let index = new Uint32Array(batchSize);
+  let filled = 0;
+  for (const n of images) {
+    const tokens = imagesToTokens(await source.readImages(n, n + 1), 1, S, P, d);
+    for (let p = 0; p < P; p++) {
+      buffer.set(tokens.subarray(p * row, (p + 1) * row), filled * row);
+      index[filled++] = n * P + p;
+      if (filled === batchSize) {
+        yield { rows: buffer, tokens: filled, tokenIndex: index };
+        buffer = new Float32Array(batchSize * row);
+        index = new Uint32Array(batchSize);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield { rows: buffer, tokens: filled, tokenIndex: index };
+}

@@ -1,0 +1,83 @@
+import type { GpuContext } from '../gpu/context';
+import type { DynamicsModel } from '../dynamics/dynamics-file';
+import type { TrajectoryImages } from '../dynamics/fit-dynamics';
+import { uploadDynamics } from '../dynamics/gpu-dynamics';
+import { Residualizer } from '../dynamics/residualize';
+import type { SaeTrainingMetrics } from '../sae/metrics';
+import type { SaeConfig } from '../sae/sae-config';
+import type { SaeWeights } from '../sae/sae-model';
+import { SaeTrainer, type SaeCheckpoint } from '../sae/trainer';
+import { TokenBatches } from './token-batches';
+
+export interface TrainSaeOptions {
+  config: SaeConfig;
+  /** Total training steps (a resumed run counts the steps already done). */
+  steps: number;
+  /** Save a checkpoint every this-many steps (rounded up to a multiple of config.metricsEvery, so only checked-healthy states are saved). 0: never. */
+  checkpointEvery?: number;
+  saveCheckpoint?: (checkpoint: SaeCheckpoint) => Promise<void>;
+  /** Continue from a saved checkpoint. */
+  resume?: SaeCheckpoint;
+  /** Called with the metrics every config.metricsEvery steps. */
+  onMetrics?: (metrics: SaeTrainingMetrics) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainSaeResult {
+  weights: SaeWeights;
+  /** Every metrics window, in order. */
+  history: SaeTrainingMetrics[];
+}
+
+/**
+ * Trains the residualized temporal SAE (DESIGN §1.2–1.3) on a trajectory set:
+ * shuffled token batches → GPU → residualize with the fitted dynamics → one
+ * SAE step, with metrics every `metricsEvery` steps and periodic checkpoints.
+ * The data stay on the GPU from residualization to the SAE.
+ */
+export async function trainSae(ctx: GpuContext, source: TrajectoryImages, dynamics: DynamicsModel, options: TrainSaeOptions): Promise<TrainSaeResult> {
+  const { config, steps, signal } = options;
+  const { S, d } = source;
+  if (dynamics.S !== S || dynamics.d !== d) {
+    throw new Error(`The dynamics were fitted for S = ${dynamics.S}, d = ${dynamics.d}, but the trajectories have S = ${S}, d = ${d}`);
+  }
+  if (config.dIn !== S * d) throw new Error(`SAE dIn = ${config.dIn}, but trajectories give S·d = ${S}·${d} = ${S * d}`);
+  const every = options.checkpointEvery ? Math.ceil(options.checkpointEvery / config.metricsEvery) * config.metricsEvery : 0;
+
+  // 1. The dynamics on the GPU, a residualizer and the batch buffers.
+  const dyn = uploadDynamics(ctx, dynamics);
+  const residualizer = new Residualizer(ctx, dyn, config.batchSize);
+  const x = ctx.createBuffer(config.batchSize * S * d * 4, 'train.x');
+  const z = ctx.createBuffer(config.batchSize * S * d * 4, 'train.z');
+  const trainer = SaeTrainer.create(ctx, config);
+  try {
+    if (options.resume) trainer.resume(options.resume);
+    // A resumed run draws a fresh (still seeded) data order from where it stopped.
+    const batches = new TokenBatches(source, { batchSize: config.batchSize, seed: config.seed + trainer.stepCount });
+    const history: SaeTrainingMetrics[] = [];
+
+    // 2. Step: batch → z = residualize(x) → SAE step; read back only metrics windows.
+    while (trainer.stepCount < steps) {
+      signal?.throwIfAborted();
+      ctx.write(x, await batches.next());
+      residualizer.residualize({ x, z, tokens: config.batchSize });
+      const metrics = await trainer.step(z);
+      if (!metrics) continue;
+      history.push(metrics);
+      options.onMetrics?.(metrics);
+      if (every > 0 && trainer.stepCount % every === 0 && options.saveCheckpoint) await options.saveCheckpoint(await trainer.checkpoint());
+    }
+    if (trainer.stepCount % config.metricsEvery !== 0) {
+      const metrics = await trainer.readMetrics();
+      history.push(metrics);
+      options.onMetrics?.(metrics);
+    }
+    return { weights: await trainer.exportWeights(), history };
+  } finally {
+    trainer.destroy();
+    residualizer.destroy();
+    dyn.destroy();
+    x.destroy();
+    z.destroy();
+  }
+}
