@@ -32,14 +32,15 @@ class ToyConfig:
     text_layers: int = 2
     text_heads: int = 4
     pad_id: int = 0
-    block_out_channels: tuple = (32, 64, 64, 64)   # SD 1.5: (320, 640, 1280, 1280)
+    block_out_channels: tuple = (32, 48, 48, 48)   # SD 1.5: (320, 640, 1280, 1280)
     layers_per_block: int = 1      # SD 1.5: 2 (up blocks get layers_per_block + 1)
     attention_head_dim: int = 32   # channels per head
     norm_num_groups: int = 8       # SD 1.5: 32
     time_proj_dim: int = 32        # sinusoidal features before time_embedding
     time_embed_dim: int = 128      # 4 x block_out_channels[0], like SD
     latent_channels: int = 4
-    vae_channels: tuple = (16, 32, 64)   # at 64x64, 32x32, 16x16
+    vae_channels: int = 64         # width of the VAE's 16x16 convolutions
+    vae_patch: int = 4             # spatial factor: 64x64 pixels -> 16x16 latents
     probe_channels: tuple = (16, 32, 64, 128)
     attribute_sizes: dict = field(default_factory=dict)
 
@@ -340,51 +341,60 @@ class TextEncoder(nn.Module):
 
 # --------------------------------------------------------------------- VAE
 
+def space_to_depth(x: torch.Tensor, f: int) -> torch.Tensor:
+    """[B,C,H,W] -> [B,C*f*f,H/f,W/f] by reshape/transpose (exports as plain Reshape/Transpose)."""
+    b, c, h, w = x.shape
+    x = x.reshape(b, c, h // f, f, w // f, f).permute(0, 1, 3, 5, 2, 4)
+    return x.reshape(b, c * f * f, h // f, w // f)
+
+
+def depth_to_space(x: torch.Tensor, f: int) -> torch.Tensor:
+    """Inverse of space_to_depth."""
+    b, cff, h, w = x.shape
+    c = cff // (f * f)
+    x = x.reshape(b, c, f, f, h, w).permute(0, 1, 4, 2, 5, 3)
+    return x.reshape(b, c, h * f, w * f)
+
+
 class Encoder(nn.Module):
+    """Patch encoder: 4x4 pixel patches (space-to-depth, 48 values) -> convs at 16x16.
+
+    Every convolution runs at the latent resolution, which makes the VAE cheap to train
+    on CPU; flat-shape scenes need no more (SD's VAE downsamples with strided convs)."""
+
     def __init__(self, cfg: ToyConfig):
         super().__init__()
-        ch = cfg.vae_channels
-        self.conv_in = nn.Conv2d(3, ch[0], 3, padding=1)
-        blocks = []
-        for i, c in enumerate(ch):
-            prev = ch[max(0, i - 1)]
-            blocks.append(ResnetBlock2D(prev, c, None, cfg.norm_num_groups))
-            if i < len(ch) - 1:
-                blocks.append(Downsample2D(c))
-        self.down = nn.Sequential(*blocks)
-        self.mid = ResnetBlock2D(ch[-1], ch[-1], None, cfg.norm_num_groups)
-        self.conv_norm_out = _gn(ch[-1], cfg.norm_num_groups)
-        self.conv_out = nn.Conv2d(ch[-1], 2 * cfg.latent_channels, 3, padding=1)
+        c = cfg.vae_channels
+        self.conv_in = nn.Conv2d(3 * cfg.vae_patch ** 2, c, 3, padding=1)
+        self.resnets = nn.ModuleList([ResnetBlock2D(c, c, None, cfg.norm_num_groups) for _ in range(2)])
+        self.conv_norm_out = _gn(c, cfg.norm_num_groups)
+        self.conv_out = nn.Conv2d(c, 2 * cfg.latent_channels, 3, padding=1)
+        self.patch = cfg.vae_patch
 
     def forward(self, x):
-        h = self.mid(self.down(self.conv_in(x)))
+        h = self.conv_in(space_to_depth(x, self.patch))
+        for r in self.resnets:
+            h = r(h)
         return self.conv_out(F.silu(self.conv_norm_out(h)))
 
 
 class Decoder(nn.Module):
-    """Mirror of the encoder, except that each level narrows *before* upsampling,
-    so the convolutions at 32x32 and 64x64 run at the narrow widths (CPU budget)."""
+    """Mirror of the encoder: convs at 16x16, then depth-to-space back to 64x64 pixels."""
 
     def __init__(self, cfg: ToyConfig):
         super().__init__()
-        ch = list(reversed(cfg.vae_channels))  # 64, 32, 16
-        self.conv_in = nn.Conv2d(cfg.latent_channels, ch[0], 3, padding=1)
-        self.mid = ResnetBlock2D(ch[0], ch[0], None, cfg.norm_num_groups)
-        blocks = []
-        prev = ch[0]
-        for i in range(len(ch)):
-            c = ch[min(i + 1, len(ch) - 1)]
-            blocks.append(ResnetBlock2D(prev, c, None, cfg.norm_num_groups))
-            if i < len(ch) - 1:
-                blocks.append(Upsample2D(c))
-            prev = c
-        self.up = nn.Sequential(*blocks)
-        self.conv_norm_out = _gn(ch[-1], cfg.norm_num_groups)
-        self.conv_out = nn.Conv2d(ch[-1], 3, 3, padding=1)
+        c = cfg.vae_channels
+        self.conv_in = nn.Conv2d(cfg.latent_channels, c, 3, padding=1)
+        self.resnets = nn.ModuleList([ResnetBlock2D(c, c, None, cfg.norm_num_groups) for _ in range(3)])
+        self.conv_norm_out = _gn(c, cfg.norm_num_groups)
+        self.conv_out = nn.Conv2d(c, 3 * cfg.vae_patch ** 2, 3, padding=1)
+        self.patch = cfg.vae_patch
 
     def forward(self, z):
-        h = self.up(self.mid(self.conv_in(z)))
-        return self.conv_out(F.silu(self.conv_norm_out(h)))
+        h = self.conv_in(z)
+        for r in self.resnets:
+            h = r(h)
+        return depth_to_space(self.conv_out(F.silu(self.conv_norm_out(h))), self.patch)
 
 
 class AutoencoderKL(nn.Module):

@@ -1,0 +1,236 @@
+"""Export the trained toy model to public/models/toy/ (issue 3).
+
+Writes, with SD 1.5's ONNX IO names (TorchScript exporter, opset 17, dynamic batch):
+    text_encoder/model.onnx   input_ids int64 [B,77]                  -> last_hidden_state [B,77,D]
+    unet/model.onnx           sample [B,4,16,16], timestep int64 [B],
+                              encoder_hidden_states [B,77,D]          -> out_sample [B,4,16,16]
+    unet_external/model.onnx + model.onnx_data   (same graph, weights in an external file)
+    vae_decoder/model.onnx    latent_sample [B,4,16,16]               -> sample [B,3,64,64]
+    vae_encoder/model.onnx    sample [B,3,64,64]                      -> latent_sample [B,4,16,16]
+    probe/model.onnx          image [B,3,64,64]    -> shape, color, position, size, background
+    tokenizer.json, scheduler_config.json, manifest.json
+and the reference inputs/outputs that models/toy/toy-model.test.ts checks onnxruntime-web against
+(models/toy/reference/).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import numpy as np
+import onnx
+import torch
+
+import scenes
+from model import AttributeProbe, VaeDecoderExport, VaeEncoderExport, count_params
+from tokenizer import CONTEXT_LENGTH, WordTokenizer
+
+OPSET = 17
+HERE = os.path.dirname(os.path.abspath(__file__))
+REF_DIR = os.path.join(HERE, "reference")
+DEFAULT_HOOK = "up_blocks.1.attentions.1"
+REF_PROMPT = "a small red circle at the top left on a blue background"
+
+
+def _export(module, args, path, input_names, output_names, dynamic):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
+                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))
+
+
+def block_paths(unet) -> list[str]:
+    """Every resnet and attention block of the UNet, in forward order."""
+    out = []
+    for name, _ in unet.named_modules():
+        parts = name.split(".")
+        if (len(parts) == 4 and parts[0] in ("down_blocks", "up_blocks") and parts[2] in ("resnets", "attentions")) \
+                or (len(parts) == 3 and parts[0] == "mid_block"):
+            out.append(name)
+    # named_modules lists resnets before attentions of a block; forward order interleaves them.
+    order = {}
+    hooks = []
+    mods = dict(unet.named_modules())
+    for p in out:
+        def record(m, i, o, p=p):
+            order.setdefault(p, (len(order), o.shape))  # returns None: output unchanged
+        hooks.append(mods[p].register_forward_hook(record))
+    return out, order, hooks
+
+
+def hook_catalogue(unet, cfg, graph: onnx.ModelProto) -> list[dict]:
+    paths, order, hooks = block_paths(unet)
+    with torch.no_grad():
+        unet(torch.zeros(1, 4, 16, 16), torch.tensor([10]), torch.zeros(1, CONTEXT_LENGTH, cfg.hidden_size))
+    for h in hooks:
+        h.remove()
+    # The block's output tensor in the exported graph: the output of the last node whose
+    # scope is the block (nodes are topologically sorted; the last one is the residual Add).
+    last = {}
+    for node in graph.graph.node:
+        for p in paths:
+            prefix = "/" + "/".join(_scope_parts(p)) + "/"
+            if node.name.startswith(prefix):
+                last[p] = node.output[0]
+    cat = []
+    for p in sorted(paths, key=lambda p: order[p][0]):
+        _, shape = order[p]
+        cat.append({"path": p, "channels": int(shape[1]), "height": int(shape[2]), "width": int(shape[3]),
+                    "onnxOutput": last.get(p), "default": p == DEFAULT_HOOK})
+    return cat
+
+
+def _scope_parts(path: str) -> list[str]:
+    """'up_blocks.1.attentions.0' -> ['up_blocks.1', 'attentions.0'] (torch.onnx scope names)."""
+    parts = path.split(".")
+    out = []
+    i = 0
+    while i < len(parts):
+        if i + 1 < len(parts) and parts[i + 1].isdigit():
+            out.append(parts[i] + "." + parts[i + 1])
+            i += 2
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
+def export_all(cfg, work: str, out_dir: str, log) -> None:
+    from train import load_unet, load_vae, make_config  # noqa: F401  (cycle-free at call time)
+    torch.manual_seed(0)
+    os.makedirs(out_dir, exist_ok=True)
+    vae, scale = load_vae(cfg, work)
+    te, unet, step = load_unet(cfg, work, use_ema=True)
+    probe = AttributeProbe(cfg)
+    probe.load_state_dict(torch.load(os.path.join(work, "probe.pt")))
+    probe.eval()
+    tok = WordTokenizer()
+    B = "batch"
+
+    ids = torch.from_numpy(tok([REF_PROMPT, ""]))
+    _export(te, (ids,), f"{out_dir}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
+            {"input_ids": {0: B}, "last_hidden_state": {0: B}})
+
+    sample = torch.randn(2, 4, 16, 16)
+    timestep = torch.tensor([500, 20], dtype=torch.int64)
+    ehs = te(ids).detach()
+    unet_path = f"{out_dir}/unet/model.onnx"
+    _export(unet, (sample, timestep, ehs), unet_path, ["sample", "timestep", "encoder_hidden_states"],
+            ["out_sample"], {"sample": {0: B}, "timestep": {0: B}, "encoder_hidden_states": {0: B},
+                             "out_sample": {0: B}})
+    # The same graph with its weights in one external data file (SD 1.5's other layout).
+    ext_dir = f"{out_dir}/unet_external"
+    if os.path.exists(ext_dir):
+        shutil.rmtree(ext_dir)
+    os.makedirs(ext_dir)
+    g = onnx.load(unet_path)
+    onnx.save_model(g, f"{ext_dir}/model.onnx", save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="model.onnx_data", size_threshold=0)
+    onnx.checker.check_model(f"{ext_dir}/model.onnx")
+
+    lat = torch.randn(2, 4, 16, 16) / scale
+    _export(VaeDecoderExport(vae), (lat,), f"{out_dir}/vae_decoder/model.onnx", ["latent_sample"], ["sample"],
+            {"latent_sample": {0: B}, "sample": {0: B}})
+    attrs, imgs = scenes.make_dataset(99, 2)
+    from train import to_tensor
+    img = to_tensor(imgs)
+    _export(VaeEncoderExport(vae), (img,), f"{out_dir}/vae_encoder/model.onnx", ["sample"], ["latent_sample"],
+            {"sample": {0: B}, "latent_sample": {0: B}})
+    names = list(scenes.ATTRIBUTES)
+    _export(probe, (img,), f"{out_dir}/probe/model.onnx", ["image"], names,
+            {"image": {0: B}, **{k: {0: B} for k in names}})
+
+    tok.save(f"{out_dir}/tokenizer.json")
+    with open(f"{out_dir}/scheduler_config.json", "w") as f:
+        json.dump({
+            "_class_name": "DDIMScheduler", "_diffusers_version": "0.21.0",
+            "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+            "num_train_timesteps": 1000, "set_alpha_to_one": False, "steps_offset": 1,
+            "prediction_type": "epsilon", "clip_sample": False, "trained_betas": None,
+            "timestep_spacing": "leading",
+        }, f, indent=2)
+        f.write("\n")
+
+    hooks = hook_catalogue(unet, cfg, g)
+    n_named = sum(1 for n in g.graph.node if n.name.startswith("/up_blocks.1/attentions.1/"))
+    print(f"[export] {n_named} UNet nodes under /up_blocks.1/attentions.1/, e.g. "
+          f"{[n.name for n in g.graph.node if n.name.startswith('/up_blocks.1/attentions.1/')][:3]}")
+    assert n_named > 0, "node names do not carry module paths"
+    manifest = {
+        "name": "toy-sd",
+        "description": ("Tiny SD-1.5-shaped latent diffusion model trained by models/toy/train.py on "
+                        "procedural scenes (one flat shape on a plain background, 64x64) with known "
+                        "attributes. Same IO and module names as SD 1.5; for offline use and tests."),
+        "imageSize": 64,
+        "latentChannels": 4,
+        "vaeScaleFactor": 4,
+        "latentScale": scale,
+        "textEncoder": {"file": "text_encoder/model.onnx", "contextLength": CONTEXT_LENGTH,
+                        "hiddenSize": cfg.hidden_size, "padTokenId": 0, "bosTokenId": 2, "eosTokenId": 3},
+        "unet": {"file": "unet/model.onnx", "timestepDtype": "int64", "timestepShape": ["batch"]},
+        "unetExternalData": {"file": "unet_external/model.onnx", "data": "unet_external/model.onnx_data"},
+        "vaeDecoder": {"file": "vae_decoder/model.onnx"},
+        "vaeEncoder": {"file": "vae_encoder/model.onnx"},
+        "tokenizer": "tokenizer.json",
+        "scheduler": "scheduler_config.json",
+        "sampler": {"name": "ddim", "steps": 25, "guidanceScale": 5.0},
+        "hooks": hooks,
+        "probe": {"file": "probe/model.onnx", "input": "image", "inputRange": [-1, 1],
+                  "attributes": {k: list(v) for k, v in scenes.ATTRIBUTES.items()}},
+        "training": {"unetSteps": step, "ema": True, "seed": 1234, "script": "models/toy/train.py"},
+        "parameters": {"unet": count_params(unet), "textEncoder": count_params(te),
+                       "vae": count_params(vae), "probe": count_params(probe)},
+    }
+    with open(f"{out_dir}/manifest.json", "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    write_reference(te, unet, vae, probe, scale, tok)
+    sizes = {os.path.relpath(os.path.join(d, f), out_dir): os.path.getsize(os.path.join(d, f))
+             for d, _, fs in os.walk(out_dir) for f in fs}
+    total = sum(sizes.values())
+    print(f"[export] wrote {len(sizes)} files, {total / 1e6:.2f} MB: "
+          + ", ".join(f"{k} {v / 1e6:.2f}MB" for k, v in sorted(sizes.items())), flush=True)
+    log.set("export", {"files": sizes, "total_bytes": total})
+
+
+def write_reference(te, unet, vae, probe, scale, tok) -> None:
+    """Fixed inputs and PyTorch outputs, batch 1, as raw little-endian arrays + reference.json."""
+    os.makedirs(REF_DIR, exist_ok=True)
+    g = torch.Generator().manual_seed(42)
+    ids = torch.from_numpy(tok([REF_PROMPT]))
+    with torch.no_grad():
+        hidden = te(ids)
+        sample = torch.randn(1, 4, 16, 16, generator=g)
+        timestep = torch.tensor([421], dtype=torch.int64)
+        out_sample = unet(sample, timestep, hidden)
+        latent = torch.randn(1, 4, 16, 16, generator=g) / scale
+        decoded = vae.decode(latent)
+        _, imgs = scenes.make_dataset(7, 1)
+        image = torch.from_numpy(imgs).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+        enc = vae.encode(image)[0]
+        logits = probe(image)
+    arrays = {"text": REF_PROMPT}
+    tensors = {
+        "input_ids": ids.to(torch.int32),  # stored as int32 to halve it; feed as int64
+        "last_hidden_state": hidden, "sample": sample, "timestep": timestep.to(torch.int32),
+        "out_sample": out_sample, "latent_sample": latent, "decoded": decoded, "image": image,
+        "encoded": enc,
+        **{f"probe_{k}": v for k, v in zip(scenes.ATTRIBUTES, logits)},
+    }
+    blob = bytearray()
+    entries = {}
+    for name, t in tensors.items():
+        a = t.detach().numpy()
+        dtype = "int32" if a.dtype == np.int32 else "float32"
+        a = a.astype("<i4" if dtype == "int32" else "<f4")
+        entries[name] = {"offset": len(blob), "dtype": dtype, "shape": list(a.shape)}
+        blob += a.tobytes()
+    with open(os.path.join(REF_DIR, "reference.bin"), "wb") as f:
+        f.write(bytes(blob))
+    with open(os.path.join(REF_DIR, "reference.json"), "w") as f:
+        json.dump({"prompt": arrays["text"], "file": "reference.bin", "tensors": entries,
+                   "note": "PyTorch outputs of the exported modules (EMA weights) on these inputs; "
+                           "written by models/toy/export.py"}, f, indent=1)
+        f.write("\n")

@@ -1,0 +1,209 @@
+/**
+ * The embedded toy model (issue 3), loaded the way the app loads it: every ONNX
+ * graph in public/models/toy/ through onnxruntime-web's wasm backend, checked
+ * against the PyTorch outputs that models/toy/export.py stored on fixed inputs
+ * (models/toy/reference/).
+ *
+ * Error measure: relErr(a, b) = max_i |a_i - b_i| / max_i |b_i|, b the PyTorch
+ * reference; the bound is 1e-4 (fp32 on both sides, different kernels).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-web';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const modelDir = join(root, 'public', 'models', 'toy');
+const refDir = join(here, 'reference');
+const TOL = 1e-4;
+
+interface RefEntry {
+  offset: number;
+  dtype: 'float32' | 'int32';
+  shape: number[];
+}
+interface RefIndex {
+  prompt: string;
+  file: string;
+  tensors: Record<string, RefEntry>;
+}
+interface Manifest {
+  name: string;
+  imageSize: number;
+  latentChannels: number;
+  vaeScaleFactor: number;
+  latentScale: number;
+  textEncoder: { file: string; contextLength: number; hiddenSize: number };
+  unet: { file: string; timestepDtype: string };
+  unetExternalData: { file: string; data: string };
+  vaeDecoder: { file: string };
+  vaeEncoder: { file: string };
+  tokenizer: string;
+  scheduler: string;
+  sampler: { name: string; steps: number; guidanceScale: number };
+  hooks: { path: string; channels: number; height: number; width: number; default?: boolean }[];
+  probe: { file: string; attributes: Record<string, string[]> };
+}
+
+const manifest = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as Manifest;
+const refIndex = JSON.parse(readFileSync(join(refDir, 'reference.json'), 'utf8')) as RefIndex;
+const refBytes = readFileSync(join(refDir, refIndex.file));
+
+/** A reference tensor: float32 or int32 data (little-endian on disk) and its shape. */
+function ref(name: string): { data: Float32Array | Int32Array; dims: number[] } {
+  const e = refIndex.tensors[name];
+  if (!e) throw new Error(`no reference tensor "${name}"; have: ${Object.keys(refIndex.tensors).join(', ')}`);
+  const n = e.shape.reduce((a, b) => a * b, 1);
+  const buf = refBytes.buffer.slice(refBytes.byteOffset + e.offset, refBytes.byteOffset + e.offset + 4 * n);
+  return { data: e.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf), dims: e.shape };
+}
+
+function f32(name: string): ort.Tensor {
+  const r = ref(name);
+  return new ort.Tensor('float32', Float32Array.from(r.data), r.dims);
+}
+
+function i64(name: string): ort.Tensor {
+  const r = ref(name);
+  return new ort.Tensor('int64', BigInt64Array.from(r.data, (v) => BigInt(v)), r.dims);
+}
+
+/** max|a-b| / max|b| */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+function expectClose(out: ort.Tensor, refName: string): void {
+  const r = ref(refName);
+  expect(out.dims).toEqual(r.dims);
+  expect(out.type).toBe('float32');
+  const err = relErr(out.data as Float32Array, r.data);
+  expect(err, `${refName}: relative error ${err}`).toBeLessThan(TOL);
+}
+
+function session(file: string, options: ort.InferenceSession.SessionOptions = {}) {
+  return ort.InferenceSession.create(readFileSync(join(modelDir, file)), {
+    executionProviders: ['wasm'],
+    ...options,
+  });
+}
+
+/**
+ * Tokenizes with nothing but tokenizer.json, as a runtime would: lowercase,
+ * split on \w+ | [^\w\s]+, word ids, [BOS] ... [EOS], pad to 77.
+ */
+function tokenize(text: string): number[] {
+  const tj = JSON.parse(readFileSync(join(modelDir, manifest.tokenizer), 'utf8'));
+  expect(tj.model.type).toBe('WordLevel');
+  expect(tj.normalizer.type).toBe('Lowercase');
+  expect(tj.pre_tokenizer.type).toBe('Whitespace');
+  const vocab = tj.model.vocab as Record<string, number>;
+  const special = tj.post_processor.special_tokens;
+  const words = text.toLowerCase().match(/\w+|[^\w\s]+/g) ?? [];
+  const ids = [
+    special['[BOS]'].ids[0],
+    ...words.map((w) => vocab[w] ?? vocab[tj.model.unk_token]),
+    special['[EOS]'].ids[0],
+  ];
+  const max = tj.padding.strategy.Fixed as number;
+  while (ids.length < max) ids.push(tj.padding.pad_id);
+  return ids;
+}
+
+beforeAll(() => {
+  ort.env.wasm.numThreads = 1;
+});
+
+describe('toy model manifest', () => {
+  it('describes an SD-1.5-shaped model with a default hook', () => {
+    expect(manifest.imageSize).toBe(64);
+    expect(manifest.latentChannels).toBe(4);
+    expect(manifest.imageSize / manifest.vaeScaleFactor).toBe(16);
+    expect(manifest.latentScale).toBeGreaterThan(0);
+    expect(manifest.textEncoder.contextLength).toBe(77);
+    expect(manifest.unet.timestepDtype).toBe('int64');
+    const def = manifest.hooks.filter((h) => h.default);
+    expect(def.map((h) => h.path)).toEqual(['up_blocks.1.attentions.1']);
+    for (const p of ['down_blocks.0.attentions.0', 'mid_block.attentions.0', 'up_blocks.1.attentions.0', 'up_blocks.3.resnets.1']) {
+      expect(manifest.hooks.some((h) => h.path === p), p).toBe(true);
+    }
+    expect(Object.keys(manifest.probe.attributes)).toEqual(['shape', 'color', 'position', 'size', 'background']);
+    const sched = JSON.parse(readFileSync(join(modelDir, manifest.scheduler), 'utf8'));
+    expect(sched).toMatchObject({ _class_name: 'DDIMScheduler', beta_schedule: 'scaled_linear', num_train_timesteps: 1000 });
+  });
+
+  it('tokenizer.json reproduces the reference input_ids', () => {
+    expect(tokenize(refIndex.prompt)).toEqual(Array.from(ref('input_ids').data));
+  });
+
+  it('UNet node names carry module paths (/up_blocks.1/attentions.1/...)', () => {
+    const bytes = readFileSync(join(modelDir, manifest.unet.file)).toString('latin1');
+    for (const h of manifest.hooks) {
+      const scope = '/' + h.path.replace(/\.(?=[a-z_])/g, '/') + '/';
+      expect(bytes.includes(scope), scope).toBe(true);
+    }
+  });
+});
+
+describe('toy model through onnxruntime-web (wasm) matches PyTorch', () => {
+  it('text encoder: input_ids -> last_hidden_state', async () => {
+    const s = await session(manifest.textEncoder.file);
+    expect(s.inputNames).toEqual(['input_ids']);
+    const out = await s.run({ input_ids: i64('input_ids') });
+    expectClose(out.last_hidden_state, 'last_hidden_state');
+    expect(out.last_hidden_state.dims).toEqual([1, 77, manifest.textEncoder.hiddenSize]);
+  });
+
+  const unetFeeds = () => ({
+    sample: f32('sample'),
+    timestep: i64('timestep'),
+    encoder_hidden_states: f32('last_hidden_state'),
+  });
+
+  it('UNet (single file): one denoising step', async () => {
+    const s = await session(manifest.unet.file);
+    expect([...s.inputNames].sort()).toEqual(['encoder_hidden_states', 'sample', 'timestep']);
+    const out = await s.run(unetFeeds());
+    expectClose(out.out_sample, 'out_sample');
+  });
+
+  it('UNet (external data): same step', async () => {
+    const data = readFileSync(join(modelDir, manifest.unetExternalData.data));
+    const s = await session(manifest.unetExternalData.file, {
+      externalData: [{ path: 'model.onnx_data', data }],
+    });
+    const out = await s.run(unetFeeds());
+    expectClose(out.out_sample, 'out_sample');
+  });
+
+  it('VAE decoder: latent_sample -> sample', async () => {
+    const s = await session(manifest.vaeDecoder.file);
+    const out = await s.run({ latent_sample: f32('latent_sample') });
+    expectClose(out.sample, 'decoded');
+    expect(out.sample.dims).toEqual([1, 3, 64, 64]);
+  });
+
+  it('VAE encoder: sample -> latent_sample', async () => {
+    const s = await session(manifest.vaeEncoder.file);
+    const out = await s.run({ sample: f32('image') });
+    expectClose(out.latent_sample, 'encoded');
+  });
+
+  it('probe: image -> one logits tensor per attribute', async () => {
+    const s = await session(manifest.probe.file);
+    const out = await s.run({ image: f32('image') });
+    for (const [attr, labels] of Object.entries(manifest.probe.attributes)) {
+      expect(out[attr].dims).toEqual([1, labels.length]);
+      expectClose(out[attr], `probe_${attr}`);
+    }
+  });
+});
