@@ -67,8 +67,8 @@ test('the matmul self-test runs on load and again on a click, and passes', async
   await page.screenshot({ path: testInfo.outputPath('device-page.png'), fullPage: true });
 });
 
-test('a lost device is reported in the banner and the self-test is disabled', async ({ page }) => {
-  // Keep a handle on the device the app requests, so the test can destroy it the way a driver reset would end it.
+/** Keeps a handle on the device the app requests, so a test can act on it the way a driver would. */
+async function captureLabDevice(page: import('@playwright/test').Page) {
   await page.addInitScript(() => {
     const requestDevice = GPUAdapter.prototype.requestDevice;
     GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
@@ -77,6 +77,10 @@ test('a lost device is reported in the banner and the self-test is disabled', as
       return device;
     };
   });
+}
+
+test('a lost device is reported in the banner and the self-test is disabled', async ({ page }) => {
+  await captureLabDevice(page);
   await page.goto('/');
   await expect(page.getByTestId('self-test-verdict')).toHaveText('passed');
   await page.evaluate(() => (globalThis as { labDevice?: GPUDevice }).labDevice?.destroy());
@@ -84,4 +88,41 @@ test('a lost device is reported in the banner and the self-test is disabled', as
   await expect(page.getByTestId('error-banner')).toContainText('The GPU device was lost (destroyed)');
   await expect(page.getByTestId('device-status')).toHaveText('device lost');
   await expect(page.getByRole('button', { name: 'Run self-test' })).toBeDisabled();
+});
+
+test('a GPU validation error outside any action reaches the banner', async ({ page }, testInfo) => {
+  await captureLabDevice(page);
+  await page.goto('/');
+  await expect(page.getByTestId('self-test-verdict')).toHaveText('passed');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  await page.evaluate(async () => {
+    const device = (globalThis as { labDevice?: GPUDevice }).labDevice;
+    if (!device) throw new Error('the app requested no device');
+    // MAP_READ may only be combined with COPY_DST (WebGPU spec, createBuffer validation).
+    device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE, label: 'bad-usage' });
+    // Chromium delivers uncaptured errors when the device next processes events.
+    await device.queue.onSubmittedWorkDone();
+  });
+  await expect(page.getByTestId('error-banner')).toContainText('bad-usage');
+  await expect(page.getByTestId('device-status')).toHaveText('device ready');
+  await page.screenshot({ path: testInfo.outputPath('gpu-error-banner.png') });
+});
+
+test('a wrong GPU result fails the self-test visibly', async ({ page }) => {
+  // Corrupt one entry of every C readback (67×53 f32), as a broken kernel would.
+  await page.addInitScript(() => {
+    const getMappedRange = GPUBuffer.prototype.getMappedRange;
+    GPUBuffer.prototype.getMappedRange = function (this: GPUBuffer, ...args: [number?, number?]) {
+      const range = getMappedRange.apply(this, args);
+      if (range.byteLength === 67 * 53 * 4) new Float32Array(range)[100] += 1e-3;
+      return range;
+    };
+  });
+  await page.goto('/');
+  const panel = page.getByTestId('self-test');
+  await expect(panel.getByTestId('self-test-verdict')).toHaveText('failed');
+  for (const layout of ['nn', 'tn', 'nt']) {
+    await expect(panel.getByTestId(`self-test-${layout}`)).toHaveAttribute('data-passed', 'false');
+    await expect(panel.getByTestId(`self-test-${layout}`)).toContainText('FAIL');
+  }
 });

@@ -45,7 +45,8 @@ export const createGpuSlice: StateCreator<LabState, [], [], GpuSlice> = (set, ge
     });
     // Errors outside an error scope (GpuContext.sync rethrows them later, but only if someone syncs).
     ctx.device.addEventListener('uncapturederror', (event) => {
-      get().reportError('GPU device', (event as GPUUncapturedErrorEvent).error.message);
+      const { error } = event as GPUUncapturedErrorEvent;
+      get().reportError('GPU device', `${error.constructor.name}: ${error.message}`);
     });
   },
 });

@@ -29,9 +29,9 @@ export function AdapterPanel({ summary, lost }: { summary: AdapterSummary; lost:
         <div>
           <h3>Features</h3>
           <ul className="features">
-            <Feature name="shader-f16" on={features.shaderF16} why="f16 activations and weights in kernels" />
-            <Feature name="subgroups" on={features.subgroups} why="faster reductions and top-k" />
-            <Feature name="timestamp-query" on={features.timestampQuery} why="GPU-side kernel timing" />
+            <Feature name="shader-f16" on={features.shaderF16} use="f16 storage and arithmetic in kernels" />
+            <Feature name="subgroups" on={features.subgroups} use="subgroup reductions" />
+            <Feature name="timestamp-query" on={features.timestampQuery} use="GPU-side kernel timing" />
           </ul>
           <h3>Limits</h3>
           <dl className="facts limits">
@@ -71,14 +71,14 @@ function Limit({ label, id, bytes }: { label: string; id: string; bytes: number 
   );
 }
 
-function Feature({ name, on, why }: { name: string; on: boolean; why: string }) {
+function Feature({ name, on, use }: { name: string; on: boolean; use: string }) {
   return (
     <li className={on ? 'feature on' : 'feature off'} data-testid={`feature-${name}`} data-present={on}>
       <span className="mark" aria-hidden>
         {on ? '✓' : '✗'}
       </span>
       <code>{name}</code>
-      <span className="muted">{on ? why : `absent — ${why} unavailable`}</span>
+      <span className="muted">{on ? use : `not offered (no ${use})`}</span>
     </li>
   );
 }
