@@ -3,7 +3,7 @@
 //   column_sums: out[d] = Σ_r vecs[r, d]                (decoder side: Σ_r ∂L/∂ẑ_r)
 //   encoder_side: out[d] −= Σ_{j in block} g_enc[j] · W_encᵀ[j, d]
 //                 (∂pre_rj/∂b_dec = −W_enc[:, j]; Σ_r ∂L/∂pre_rj = grad b_enc[j]),
-//                 one dispatch per latent block, added in block order.
+//                 one dispatch per latent block, continuing one running sum.
 // One thread per column, serial sums: a fixed order.
 
 override WG: u32 = 64u;
@@ -45,9 +45,10 @@ fn encoder_side(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (d >= enc_params.d_in) {
     return;
   }
-  var acc = 0.0;
+  // One running sum continued across blocks: the same f32 result whatever the block split.
+  var acc = enc_out[d];
   for (var jl = 0u; jl < enc_params.block_count; jl++) {
-    acc += g_enc[enc_params.block_start + jl] * encoder[jl * enc_params.d_in + d];
+    acc -= g_enc[enc_params.block_start + jl] * encoder[jl * enc_params.d_in + d];
   }
-  enc_out[d] -= acc;
+  enc_out[d] = acc;
 }

@@ -1,0 +1,375 @@
+import type { GpuContext } from '../gpu/context';
+import { activeGradient } from './active-grad';
+import { adamCoefficients, adamStep } from './adam';
+import { bDecGradient } from './bias-grad';
+import { recordBookkeeping } from './bookkeeping';
+import { LatentLists } from './csc';
+import { normalizeDecoderRows, removeParallelGradient } from './decoder-norm';
+import { centerInput, encoderPreActivations, requireFloats, sparseDecode } from './forward';
+import { geometricMedian } from './geometric-median';
+import { latentRowSums, latentWeightSums } from './latent-grad';
+import { LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
+import { summarizeWindow, type SaeTrainingMetrics } from './metrics';
+import type { SaeConfig } from './sae-config';
+import { SaeModel, type SaeModelOptions, type SaeWeights } from './sae-model';
+import { ActiveSelector, type Selection } from './topk';
+
+/** Training stopped: a step's loss was NaN/Inf or exploded. The weights are those of the last good step. */
+export class SaeTrainingDiverged extends Error {
+  override name = 'SaeTrainingDiverged';
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+  ) {
+    super(
+      `SAE training diverged at step ${step}: loss = ${loss} (NaN/Inf, or more than divergenceFactor × the running median). ` +
+        `The weights and optimiser state are those of step ${step - 1}; lower lr, check the batch for NaN/Inf, or raise divergenceFactor.`,
+    );
+  }
+}
+
+/** Everything needed to continue training exactly: full tensors (independent of the device's block split) and counters. */
+export type SaeCheckpoint = Record<string, Float32Array | Uint32Array>;
+
+/** A named [m, dIn] or vector parameter with its gradient and Adam moments. */
+interface Slot {
+  name: string;
+  param: GPUBuffer;
+  grad: GPUBuffer;
+  moment1: GPUBuffer;
+  moment2: GPUBuffer;
+  length: number;
+}
+
+/**
+ * Trains the residualized temporal SAE on batches of z (DESIGN §1.3). A step
+ * reads like the method: centre, encode, select (TopK / BatchTopK / ReLU),
+ * decode sparsely, AuxK on dead latents, loss, sparse backward, remove the
+ * decoder-parallel gradient, Adam, renormalise the decoder, bookkeeping — all
+ * recorded as GPU dispatches. Nothing is read back except every
+ * `metricsEvery` steps, when the metrics window and the divergence flag are.
+ */
+export class SaeTrainer {
+  /** Steps done (1-based index of the last step). */
+  stepCount = 0;
+  private tokens = 0;
+  private windowTokens = 0;
+  private windowStart = 0;
+
+  private readonly rows: number;
+  private readonly centered: GPUBuffer;
+  private readonly pre: GPUBuffer[];
+  private readonly recon: GPUBuffer;
+  private readonly auxRecon: GPUBuffer;
+  private readonly selector: ActiveSelector;
+  private readonly auxSelector: ActiveSelector | null;
+  private readonly lists: LatentLists;
+  private readonly auxLists: LatentLists | null;
+  private readonly gradAct: GPUBuffer;
+  private readonly gradAux: GPUBuffer | null;
+  private readonly gradEnc: GPUBuffer[];
+  private readonly gradDec: GPUBuffer[];
+  private readonly gradBEnc: GPUBuffer;
+  private readonly gradBDec: GPUBuffer;
+  private readonly slots: Slot[];
+  private readonly loss: LossBuffers;
+  private readonly idle: GPUBuffer;
+  private readonly fires: GPUBuffer;
+  private readonly selection: Selection;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly config: SaeConfig,
+    readonly model: SaeModel,
+  ) {
+    const { dIn, latents: m, batchSize: rows, activation, k, auxK } = config;
+    const blocks = model.blocks;
+    this.rows = rows;
+    this.centered = ctx.createBuffer(rows * dIn * 4, 'sae.train.centered');
+    this.pre = blocks.blocks.map((b, i) => ctx.createBuffer(rows * b.count * 4, `sae.train.pre.${i}`));
+    this.recon = ctx.createBuffer(rows * dIn * 4, 'sae.train.recon');
+    this.auxRecon = ctx.createBuffer(rows * dIn * 4, 'sae.train.auxRecon');
+    // TopK modes keep at most rows·k entries; ReLU may keep every positive one.
+    const capacity = activation === 'relu' ? rows * m : rows * k;
+    this.selector = new ActiveSelector(ctx, rows, blocks, capacity, 'sae.train.active');
+    this.lists = new LatentLists(ctx, this.selector.out, 'sae.train.lists');
+    this.gradAct = ctx.createBuffer(capacity * 4, 'sae.train.gradAct');
+    // AuxK (OpenAI sparse_autoencoder §A.2) belongs to the TopK family; ReLU SAEs use the L1 penalty alone.
+    const useAux = activation !== 'relu' && config.auxKWeight > 0;
+    this.auxSelector = useAux ? new ActiveSelector(ctx, rows, blocks, rows * auxK, 'sae.train.aux') : null;
+    this.auxLists = this.auxSelector ? new LatentLists(ctx, this.auxSelector.out, 'sae.train.auxLists') : null;
+    this.gradAux = useAux ? ctx.createBuffer(rows * auxK * 4, 'sae.train.gradAux') : null;
+    this.gradEnc = blocks.blocks.map((b, i) => ctx.createBuffer(b.count * dIn * 4, `sae.train.gradEnc.${i}`));
+    this.gradDec = blocks.blocks.map((b, i) => ctx.createBuffer(b.count * dIn * 4, `sae.train.gradDec.${i}`));
+    this.gradBEnc = ctx.createBuffer(m * 4, 'sae.train.gradBEnc');
+    this.gradBDec = ctx.createBuffer(dIn * 4, 'sae.train.gradBDec');
+    const grads = [...this.gradEnc, ...this.gradDec, this.gradBEnc, this.gradBDec];
+    this.slots = model.parameters().map((p, i) => ({
+      name: p.name,
+      param: p.buffer,
+      grad: grads[i],
+      moment1: ctx.createBuffer(p.length * 4, `sae.adam.m.${p.name}`),
+      moment2: ctx.createBuffer(p.length * 4, `sae.adam.v.${p.name}`),
+      length: p.length,
+    }));
+    this.loss = {
+      colStats: ctx.createBuffer(dIn * 16, 'sae.loss.colStats'),
+      scalars: ctx.createBuffer(16, 'sae.loss.scalars'),
+      losses: ctx.createBuffer(config.metricsEvery * 16, 'sae.loss.losses'),
+      trainState: ctx.createBuffer(TRAIN_STATE.words * 4, 'sae.loss.trainState'),
+      window: ctx.createBuffer(3 * dIn * 4, 'sae.loss.window'),
+    };
+    this.idle = ctx.createBuffer(m * 4, 'sae.idle');
+    this.fires = ctx.createBuffer(m * 4, 'sae.fires');
+    this.selection =
+      activation === 'topk'
+        ? { kind: 'topk', k }
+        : activation === 'batchtopk'
+          ? { kind: 'batchtopk', k }
+          : { kind: 'threshold', threshold: ctx.createBuffer(4, 'sae.reluThreshold') };
+    // Fresh buffers are zero (WebGPU zero-initialises), which is the starting state of every counter and moment.
+  }
+
+  /** A trainer for a fresh SAE initialised from `config.seed`. */
+  static create(ctx: GpuContext, config: SaeConfig, options: SaeModelOptions = {}): SaeTrainer {
+    return new SaeTrainer(ctx, config, SaeModel.create(ctx, config, options));
+  }
+
+  /**
+   * One training step on `batch` ([batchSize, dIn] f32 on the GPU). Returns
+   * the metrics every `metricsEvery` steps (then it reads back and throws
+   * SaeTrainingDiverged if any step of the window diverged), else null.
+   */
+  async step(batch: GPUBuffer): Promise<SaeTrainingMetrics | null> {
+    this.recordStep(batch);
+    return this.stepCount % this.config.metricsEvery === 0 ? this.readMetrics() : null;
+  }
+
+  /** Records one step's dispatches (no readback). */
+  private recordStep(z: GPUBuffer): void {
+    const { ctx, config, model, rows } = this;
+    const { dIn, latents } = config;
+    const blocks = model.blocks;
+    requireFloats('SaeTrainer.step batch', z, rows * dIn);
+    const t = ++this.stepCount;
+    // b_dec starts at the geometric median (or mean) of the first batch.
+    if (t === 1) geometricMedian(ctx, { points: z, rows, dIn, iterations: config.bDecInit === 'mean' ? 0 : config.geometricMedianIterations, out: model.bDec });
+
+    // Forward: f = σ(W_enc (z − b_dec) + b_enc), ẑ = W_dec f + b_dec.
+    centerInput(ctx, z, model.bDec, this.centered, rows, dIn);
+    encoderPreActivations(ctx, model, this.centered, this.pre, rows);
+    this.selector.select(this.pre, this.selection);
+    const active = this.selector.out;
+    sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active, bias: model.bDec, out: this.recon });
+    // AuxK: the top-auxK dead latents of each token reconstruct the residual z − ẑ.
+    if (this.auxSelector) {
+      this.auxSelector.select(this.pre, { kind: 'topk', k: config.auxK }, { idleTokens: this.idle, minIdle: config.deadAfterTokens });
+      sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active: this.auxSelector.out, bias: null, out: this.auxRecon });
+    }
+
+    // Loss and its gradient seeds: recon becomes ∂L/∂ẑ, auxRecon ∂L/∂ê.
+    recordLoss(ctx, this.loss, {
+      z,
+      recon: this.recon,
+      auxRecon: this.auxRecon,
+      active,
+      rows,
+      dIn,
+      windowRows: this.windowTokens,
+      step: t,
+      slot: (t - 1) % config.metricsEvery,
+      auxKWeight: this.auxSelector ? config.auxKWeight : 0,
+      l1Coefficient: config.activation === 'relu' ? config.l1Coefficient : 0,
+      divergenceFactor: config.divergenceFactor,
+    });
+    this.tokens += rows;
+    this.windowTokens += rows;
+
+    // Backward, sparse: only active (and AuxK) entries carry gradient.
+    const l1 = config.activation === 'relu' ? config.l1Coefficient / rows : 0;
+    activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active, vecs: this.recon, out: this.gradAct, add: l1 });
+    this.lists.build();
+    latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: active.value, vecs: this.recon, out: this.gradDec, accumulate: false });
+    latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: this.gradAct, vecs: this.centered, out: this.gradEnc, accumulate: false });
+    latentWeightSums(ctx, { lists: this.lists, weight: this.gradAct, sums: this.gradBEnc, accumulate: false });
+    if (this.auxSelector && this.auxLists && this.gradAux) {
+      const aux = this.auxSelector.out;
+      activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active: aux, vecs: this.auxRecon, out: this.gradAux });
+      this.auxLists.build();
+      latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: aux.value, vecs: this.auxRecon, out: this.gradDec, accumulate: true });
+      latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: this.gradAux, vecs: this.centered, out: this.gradEnc, accumulate: true });
+      latentWeightSums(ctx, { lists: this.auxLists, weight: this.gradAux, sums: this.gradBEnc, accumulate: true });
+    }
+    bDecGradient(ctx, { seeds: this.recon, rows, dIn, gradBEnc: this.gradBEnc, encoder: model.encoder, blocks, out: this.gradBDec });
+
+    // Update: decoder gradients lose their component along each (unit) row, Adam, rows back to unit norm.
+    removeParallelGradient(ctx, { decoder: model.decoder, grad: this.gradDec, blocks, dIn });
+    const coefficients = adamCoefficients(config, t);
+    for (const s of this.slots) {
+      adamStep(ctx, { param: s.param, grad: s.grad, moment1: s.moment1, moment2: s.moment2, n: s.length, trainState: this.loss.trainState, coefficients, config });
+    }
+    normalizeDecoderRows(ctx, { decoder: model.decoder, trainState: this.loss.trainState, blocks, dIn });
+    recordBookkeeping(ctx, {
+      latentCount: this.lists.count,
+      selectState: this.selector.state,
+      trainState: this.loss.trainState,
+      idle: this.idle,
+      fires: this.fires,
+      threshold: model.threshold,
+      latents,
+      rows,
+      updateThreshold: config.activation === 'batchtopk',
+      decay: config.thresholdDecay,
+    });
+    // Hand the step to the GPU now: it overlaps with the caller preparing the next batch, and a
+    // later queue.writeBuffer into `z` cannot overtake this step's reads of it.
+    ctx.submit();
+  }
+
+  /**
+   * Reads the metrics window back (the only readback of training), starts a
+   * new window, and throws SaeTrainingDiverged if a step of it diverged.
+   */
+  async readMetrics(): Promise<SaeTrainingMetrics> {
+    const { ctx, config } = this;
+    const state = await ctx.readU32(this.loss.trainState);
+    if (state[TRAIN_STATE.diverged] !== 0) {
+      throw new SaeTrainingDiverged(state[TRAIN_STATE.divergedStep], new Float32Array(state.buffer)[TRAIN_STATE.divergedLoss]);
+    }
+    const n = config.metricsEvery;
+    const windowSteps = this.stepCount - this.windowStart;
+    const slots = await ctx.readF32(this.loss.losses);
+    const losses = new Float32Array(windowSteps * LOSS_TERMS.length);
+    for (let i = 0; i < windowSteps; i++) {
+      const slot = (this.windowStart + i) % n;
+      losses.set(slots.subarray(4 * slot, 4 * slot + 4), 4 * i);
+    }
+    const metrics = summarizeWindow(
+      {
+        step: this.stepCount,
+        tokens: this.tokens,
+        windowTokens: this.windowTokens,
+        windowSteps,
+        columns: await ctx.readF32(this.loss.window),
+        active: state[TRAIN_STATE.windowActive],
+        idle: await ctx.readU32(this.idle),
+        fires: await ctx.readU32(this.fires),
+        losses,
+      },
+      config,
+    );
+    // Everything recorded so far has run (the readbacks submitted it), so these writes are in order.
+    ctx.write(this.loss.window, new Float32Array(3 * config.dIn));
+    ctx.write(this.fires, new Uint32Array(config.latents));
+    ctx.write(this.loss.trainState, new Uint32Array([0]), TRAIN_STATE.windowActive * 4);
+    this.windowTokens = 0;
+    this.windowStart = this.stepCount;
+    return metrics;
+  }
+
+  /** The weights in SAELens layout (W_enc [dIn, m], b_enc, W_dec [m, dIn], b_dec, threshold for batchtopk). */
+  exportWeights(): Promise<SaeWeights> {
+    return this.model.exportWeights();
+  }
+
+  /**
+   * A full copy of the training state: W_encT and W_dec as [m, dIn], b_enc, b_dec,
+   * Adam moments (`adam.m.<name>`, `adam.v.<name>`), the threshold, idle and fire
+   * counters, the loss-health state, the metrics window and the step counters.
+   */
+  async checkpoint(): Promise<SaeCheckpoint> {
+    const { ctx } = this;
+    const out: SaeCheckpoint = {};
+    for (const [name, buffers] of this.tensorGroups()) out[name] = await this.readJoined(buffers);
+    out.threshold = await ctx.readF32(this.model.threshold);
+    out.idle = await ctx.readU32(this.idle);
+    out.fires = await ctx.readU32(this.fires);
+    out.train_state = await ctx.readU32(this.loss.trainState);
+    out.window = await ctx.readF32(this.loss.window);
+    out.losses = await ctx.readF32(this.loss.losses);
+    out.counters = new Uint32Array([this.stepCount, this.tokens, this.windowTokens, this.windowStart]);
+    return out;
+  }
+
+  /** Restores a `checkpoint()` (possibly taken on a device with a different block split); training then continues exactly. */
+  resume(checkpoint: SaeCheckpoint): void {
+    const { ctx } = this;
+    // Queue writes run before work still being recorded: submit that first.
+    ctx.submit();
+    const take = <T extends Float32Array | Uint32Array>(name: string, length: number, kind: 'f32' | 'u32'): T => {
+      const a = checkpoint[name];
+      const ok = kind === 'f32' ? a instanceof Float32Array : a instanceof Uint32Array;
+      if (!a || !ok || a.length !== length) {
+        throw new RangeError(`SAE checkpoint: "${name}" should be ${kind} with ${length} values, but it is ${a ? `${a.constructor.name}(${a.length})` : 'missing'}`);
+      }
+      return a as T;
+    };
+    const { dIn, latents, metricsEvery } = this.config;
+    for (const [name, buffers] of this.tensorGroups()) {
+      const total = buffers.reduce((s, b) => s + b.length, 0);
+      const data = take<Float32Array>(name, total, 'f32');
+      let offset = 0;
+      for (const b of buffers) {
+        ctx.write(b.buffer, data.subarray(offset, offset + b.length));
+        offset += b.length;
+      }
+    }
+    ctx.write(this.model.threshold, take('threshold', 2, 'f32'));
+    ctx.write(this.idle, take('idle', latents, 'u32'));
+    ctx.write(this.fires, take('fires', latents, 'u32'));
+    ctx.write(this.loss.trainState, take('train_state', TRAIN_STATE.words, 'u32'));
+    ctx.write(this.loss.window, take('window', 3 * dIn, 'f32'));
+    ctx.write(this.loss.losses, take('losses', 4 * metricsEvery, 'f32'));
+    [this.stepCount, this.tokens, this.windowTokens, this.windowStart] = take<Uint32Array>('counters', 4, 'u32');
+  }
+
+  /** Raw gradients of the last step (after the decoder-parallel component was removed), full [m, dIn] / vectors; for tests and diagnostics. */
+  async gradients(): Promise<Record<'W_encT' | 'W_dec' | 'b_enc' | 'b_dec', Float32Array>> {
+    const byName = (prefix: string) => this.slots.filter((s) => s.name === prefix || s.name.startsWith(`${prefix}.`)).map((s) => ({ buffer: s.grad, length: s.length }));
+    return {
+      W_encT: await this.readJoined(byName('W_encT')),
+      W_dec: await this.readJoined(byName('W_dec')),
+      b_enc: await this.readJoined(byName('b_enc')),
+      b_dec: await this.readJoined(byName('b_dec')),
+    };
+  }
+
+  destroy(): void {
+    this.selector.destroy();
+    this.auxSelector?.destroy();
+    this.lists.destroy();
+    this.auxLists?.destroy();
+    const owned = [this.centered, ...this.pre, this.recon, this.auxRecon, this.gradAct, ...this.gradEnc, ...this.gradDec, this.gradBEnc, this.gradBDec, this.idle, this.fires];
+    for (const b of [...owned, ...Object.values(this.loss), ...this.slots.flatMap((s) => [s.moment1, s.moment2])]) b.destroy();
+    this.gradAux?.destroy();
+    if (this.selection.kind === 'threshold') this.selection.threshold.destroy();
+    this.model.destroy();
+  }
+
+  /** Parameters and Adam moments grouped into whole tensors (blocks joined in latent order). */
+  private tensorGroups(): [string, { buffer: GPUBuffer; length: number }[]][] {
+    const groups = new Map<string, { buffer: GPUBuffer; length: number }[]>();
+    for (const s of this.slots) {
+      const base = s.name.replace(/\.\d+$/, '');
+      for (const [name, buffer] of [
+        [base, s.param],
+        [`adam.m.${base}`, s.moment1],
+        [`adam.v.${base}`, s.moment2],
+      ] as const) {
+        if (!groups.has(name)) groups.set(name, []);
+        groups.get(name)!.push({ buffer, length: s.length });
+      }
+    }
+    return [...groups];
+  }
+
+  private async readJoined(parts: { buffer: GPUBuffer; length: number }[]): Promise<Float32Array> {
+    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(await this.ctx.readF32(p.buffer, 0, p.length), offset);
+      offset += p.length;
+    }
+    return out;
+  }
+}
