@@ -13,7 +13,8 @@
 //          places them in row order. Rows hold about k entries, so this costs
 //          latents · rows · log2(k) probes — small next to the encoder matmul.
 
-const WG: u32 = 256u;
+// 64 threads: emulated adapters pay per invocation and per barrier.
+override WG: u32 = 64u;
 
 struct Params {
   rows: u32,

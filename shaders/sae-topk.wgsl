@@ -20,7 +20,7 @@
 // Pre-activations arrive in latent blocks (src/sae/latent-blocks.ts): each
 // pass is one dispatch per block adding into global histograms with integer
 // atomics, whose sums do not depend on scheduling. Compaction: `count` counts
-// the kept elements of each 256-latent chunk, `offsets` turns a row's chunk
+// the kept elements of each WG-latent chunk, `offsets` turns a row's chunk
 // counts into exclusive offsets and a row total, exclusive-scan-u32 turns row
 // totals into row starts, and `write` emits each chunk's elements in latent
 // order at its offset (a workgroup prefix sum of the kept flags).
@@ -28,8 +28,10 @@
 // Entry points bind different resources at the same binding numbers (allowed:
 // no entry point uses two of them); each entry's bindings are listed with it.
 
-// One histogram bin per thread, one 256-latent chunk per workgroup.
-const WG: u32 = 256u;
+// Threads per workgroup = latents per chunk of a row. A multiple of 32 that
+// divides 256 (each thread owns 256 / WG histogram bins).
+override WG: u32 = 64u;
+const BINS: u32 = 256u;
 
 struct SelectState {
   value_key: u32,
@@ -93,19 +95,29 @@ fn segment(row: u32, bp: BlockParams) -> u32 {
 @group(0) @binding(3) var<storage, read_write> chunk_counts: array<u32>;
 @group(0) @binding(4) var<uniform> params: BlockParams;
 
-var<workgroup> local_hist: array<atomic<u32>, WG>;
+var<workgroup> local_hist: array<atomic<u32>, BINS>;
 var<workgroup> chunk_total: atomic<u32>;
+var<workgroup> segment_done: u32;
 
-// Workgroups: (ceil(width / 256), rows).
+// Workgroups: (ceil(width / WG), rows).
 @compute @workgroup_size(WG)
 fn histogram(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = wid.y;
   let jl = wid.x * WG + lid;
   let seg = segment(row, params);
   let s = state[seg];
-  atomicStore(&local_hist[lid], 0u);
+  if (lid == 0u) {
+    segment_done = s.done;
+  }
+  // Settled segments skip the pass (uniformly, as the barriers below require).
+  if (workgroupUniformLoad(&segment_done) != 0u) {
+    return;
+  }
+  for (var b = lid; b < BINS; b += WG) {
+    atomicStore(&local_hist[b], 0u);
+  }
   workgroupBarrier();
-  if (s.done == 0u && jl < params.width) {
+  if (jl < params.width) {
     let j = params.latent_offset + jl;
     let v = pre[row * params.width + jl];
     if (v > 0.0 && (params.use_mask == 0u || idle[j] >= params.min_idle)) {
@@ -124,13 +136,15 @@ fn histogram(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     }
   }
   workgroupBarrier();
-  let c = atomicLoad(&local_hist[lid]);
-  if (c > 0u) {
-    atomicAdd(&hist[seg * 256u + lid], c);
+  for (var b = lid; b < BINS; b += WG) {
+    let c = atomicLoad(&local_hist[b]);
+    if (c > 0u) {
+      atomicAdd(&hist[seg * BINS + b], c);
+    }
   }
 }
 
-// Workgroups: (ceil(width / 256), rows).
+// Workgroups: (ceil(width / WG), rows).
 @compute @workgroup_size(WG)
 fn count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = wid.y;
@@ -163,7 +177,7 @@ fn count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
 
 var<workgroup> scan_buf: array<u32, WG>;
 
-// Workgroups: (ceil(width / 256), rows).
+// Workgroups: (ceil(width / WG), rows).
 @compute @workgroup_size(WG)
 fn write(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let bp = write_params;

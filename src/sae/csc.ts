@@ -4,7 +4,7 @@ import { fillWords } from './fill';
 import { grid2d } from './grid';
 import type { ActiveSet } from './topk';
 
-const WG = 256;
+const WG = 64;
 
 /**
  * An active set read by latent (shaders/sae-csc.wgsl): the CSR positions of

@@ -2,8 +2,12 @@ import type { GpuContext } from '../gpu/context';
 import { exclusiveScanU32 } from './exclusive-scan';
 import type { LatentBlocks } from './latent-blocks';
 
-/** Latents per chunk of a row in shaders/sae-topk.wgsl (one workgroup, one histogram bin per thread). */
-const CHUNK = 256;
+/**
+ * Latents per chunk of a row = threads per workgroup in shaders/sae-topk.wgsl.
+ * 64 rather than 256: emulated adapters (SwiftShader) pay per invocation and
+ * per barrier, and small SAEs would leave most of a 256-wide chunk idle.
+ */
+const CHUNK = 64;
 /** Radix passes: 4 over the value's bytes, 4 over the tie-breaking index's bytes. */
 const PASSES = 8;
 
@@ -121,7 +125,7 @@ export class ActiveSelector {
     if (selection.kind !== 'threshold') {
       for (let pass = 0; pass < PASSES; pass++) {
         pre.forEach((block, i) =>
-          ctx.dispatch({ shader: 'sae-topk', entryPoint: 'histogram', bindings: [block, idle, this.state, this.hist], params: blockParams(i, pass), workgroups: grid(i) }),
+          ctx.dispatch({ shader: 'sae-topk', entryPoint: 'histogram', constants: { WG: CHUNK }, bindings: [block, idle, this.state, this.hist], params: blockParams(i, pass), workgroups: grid(i) }),
         );
         ctx.dispatch({ shader: 'sae-topk', entryPoint: 'select_pass', bindings: [this.hist, this.state], params: [segments, pass], workgroups: [Math.ceil(segments / 64)] });
       }
@@ -129,7 +133,7 @@ export class ActiveSelector {
 
     // Compaction.
     pre.forEach((block, i) =>
-      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', bindings: [block, idle, this.state, this.chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
+      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', constants: { WG: CHUNK }, bindings: [block, idle, this.state, this.chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
     );
     ctx.dispatch({ shader: 'sae-topk', entryPoint: 'offsets', bindings: [this.chunkCounts, this.rowCount], params: blockParams(0, 0), workgroups: [Math.ceil(rows / 64)] });
     exclusiveScanU32(ctx, this.rowCount, this.out.rowStart, rows);
@@ -138,6 +142,7 @@ export class ActiveSelector {
       ctx.dispatch({
         shader: 'sae-topk',
         entryPoint: 'write',
+        constants: { WG: CHUNK },
         bindings: [block, idle, this.state, this.chunkCounts, o.rowStart, o.latent, o.value, o.row],
         params: blockParams(i, 0),
         workgroups: grid(i),
