@@ -1,5 +1,6 @@
 import { createWriteStream, existsSync, openAsBlob } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UsageError } from './usage-error';
@@ -12,9 +13,11 @@ export async function openFile(path: string, what: string): Promise<Blob> {
 
 /** Streams a Blob to disk. */
 export async function saveBlob(path: string, blob: Blob): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await pipeline(Readable.fromWeb(blob.stream() as import('node:stream/web').ReadableStream), createWriteStream(path));
 }
 
 export async function saveText(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
 }

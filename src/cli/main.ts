@@ -2,7 +2,10 @@
  * The headless runner: `npm run cli -- <verb> [options]`. Progress goes to
  * stderr, results to stdout; bad input exits non-zero with a one-line reason.
  */
+import { evaluate, evalOptions } from './verbs/eval';
+import { features, featuresOptions } from './verbs/features';
 import { fit, fitOptions } from './verbs/fit';
+import { train, trainOptions } from './verbs/train';
 import { synth, synthOptions } from './verbs/synth';
 import { usageText, type OptionSpec } from './options';
 import { UsageError } from './usage-error';
@@ -15,6 +18,9 @@ interface Verb {
 
 const VERBS: Record<string, Verb> = {
   fit: { summary: 'fit the linear timestep dynamics and block scales', options: fitOptions, run: fit },
+  train: { summary: 'train the residualized temporal SAE', options: trainOptions, run: train },
+  eval: { summary: 'FVU (z and x, per step), L0, dead and dense latents of an SAE', options: evalOptions, run: evaluate },
+  features: { summary: 'map every latent to its activation-space trajectory', options: featuresOptions, run: features },
   synth: { summary: 'write a synthetic trajectory file with planted features', options: synthOptions, run: synth },
 };
 

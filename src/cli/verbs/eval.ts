@@ -1,0 +1,58 @@
+import { TrajectoryReader } from '../../data/trajectory-file';
+import { readDynamicsFile } from '../../dynamics/dynamics-file';
+import { INVERSE_MODES } from '../../dynamics/reconstruction-metrics';
+import { evaluateSae } from '../../flows/evaluate-sae';
+import { fromSaeFile } from '../../sae/sae-interchange';
+import { openFile } from '../files';
+import { commandGpu } from '../gpu';
+import { choiceOption, numberOption, parseOptions, requiredString, type OptionSpec } from '../options';
+import { progressReporter } from '../progress';
+import { loadSae } from '../sae-files';
+
+export const evalOptions: OptionSpec = {
+  traj: { type: 'string', help: 'trajectory file (.safetensors)' },
+  dynamics: { type: 'string', help: 'dynamics file the SAE was trained with' },
+  sae: { type: 'string', help: 'SAE file (ours, SAELens or sparsify; cfg.json beside it when the file has none)' },
+  batch: { type: 'string', help: 'tokens per batch (default 1024)' },
+  inverse: { type: 'string', help: `x-space reconstruction: ${INVERSE_MODES.join(' | ')} (default teacher-forced)` },
+  json: { type: 'boolean', help: 'print one JSON object (default: a readable summary)' },
+};
+
+/** `eval`: FVU in z- and x-space (overall and per step), L0, dead and dense latents (DESIGN §1.7). */
+export async function evaluate(argv: string[]): Promise<void> {
+  const v = parseOptions('eval', argv, evalOptions);
+  const reader = await TrajectoryReader.open(await openFile(requiredString('eval', v, 'traj'), 'trajectory'));
+  const dynamics = await readDynamicsFile(await openFile(requiredString('eval', v, 'dynamics'), 'dynamics'));
+  const file = await loadSae(requiredString('eval', v, 'sae'));
+  const sae = fromSaeFile(file, numberOption('eval', v, 'batch', { default: 1024, min: 1, integer: true }));
+  const inverse = choiceOption('eval', v, 'inverse', INVERSE_MODES, 'teacher-forced');
+  const ctx = await commandGpu();
+  const report = await evaluateSae(ctx, reader, dynamics, sae, { inverse, onProgress: progressReporter('eval') });
+  const result = {
+    tokens: report.tokens,
+    fvu_z: report.fvuZ,
+    fvu_x: report.fvuX,
+    fvu_z_per_step: report.fvuZPerStep,
+    fvu_x_per_step: report.fvuXPerStep,
+    inverse: report.inverse,
+    l0: report.l0,
+    dead_percent: report.deadPercent,
+    dense_percent: report.densePercent,
+    latents: sae.config.latents,
+    architecture: file.cfg.architecture,
+  };
+  if (v.json === true) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  process.stdout.write(
+    [
+      `tokens          ${result.tokens}`,
+      `FVU z           ${pct(result.fvu_z)}   per step ${result.fvu_z_per_step.map(pct).join(' ')}`,
+      `FVU x (${inverse}) ${pct(result.fvu_x)}   per step ${result.fvu_x_per_step.map(pct).join(' ')}`,
+      `L0              ${result.l0.toFixed(2)}`,
+      `dead / dense    ${result.dead_percent.toFixed(2)}% / ${result.dense_percent.toFixed(2)}%`,
+    ].join('\n') + '\n',
+  );
+}

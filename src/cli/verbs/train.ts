@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { TrajectoryReader } from '../../data/trajectory-file';
+import { readDynamicsFile } from '../../dynamics/dynamics-file';
+import { trainSae } from '../../flows/train-sae';
+import type { SaeTrainingMetrics } from '../../sae/metrics';
+import { resolveSaeConfig, SAE_ACTIVATIONS, SAE_DEFAULTS } from '../../sae/sae-config';
+import { toSaeFile } from '../../sae/sae-interchange';
+import { openFile } from '../files';
+import { commandGpu } from '../gpu';
+import { choiceOption, numberOption, parseOptions, requiredString, type OptionSpec } from '../options';
+import { note } from '../progress';
+import { loadCheckpoint, saveCheckpoint, saveSae } from '../sae-files';
+
+export const trainOptions: OptionSpec = {
+  traj: { type: 'string', help: 'trajectory file (.safetensors)' },
+  dynamics: { type: 'string', help: 'dynamics file from `fit`' },
+  latents: { type: 'string', help: 'number of latents m' },
+  k: { type: 'string', help: 'active latents per token (default 32)' },
+  steps: { type: 'string', help: 'training steps' },
+  batch: { type: 'string', help: 'tokens per step (default 1024)' },
+  seed: { type: 'string', help: 'seed of the initialisation and data order (default 0)' },
+  activation: { type: 'string', help: `${SAE_ACTIVATIONS.join(' | ')} (default batchtopk)` },
+  lr: { type: 'string', help: 'Adam learning rate (default 2e-4)' },
+  warmup: { type: 'string', help: 'learning-rate warm-up steps (default: 5% of --steps, at most 1000)' },
+  'dead-after': { type: 'string', help: 'tokens without firing after which a latent counts as dead and gets AuxK (default: a tenth of the tokens trained on, at most 10M)' },
+  'l1-coefficient': { type: 'string', help: 'L1 weight for --activation relu' },
+  'metrics-every': { type: 'string', help: 'steps between metric readbacks (default 50)' },
+  'checkpoint-every': { type: 'string', help: 'steps between checkpoints in OUT.checkpoint.safetensors (default 500; 0: none)' },
+  resume: { type: 'boolean', help: 'continue from OUT.checkpoint.safetensors' },
+  out: { type: 'string', help: 'SAE file to write (.safetensors, plus cfg.json beside it)' },
+};
+
+/** `train`: the residualized temporal SAE on a trajectory file (DESIGN §1.2–1.3). */
+export async function train(argv: string[]): Promise<void> {
+  const v = parseOptions('train', argv, trainOptions);
+  const out = requiredString('train', v, 'out');
+  const reader = await TrajectoryReader.open(await openFile(requiredString('train', v, 'traj'), 'trajectory'));
+  const dynamics = await readDynamicsFile(await openFile(requiredString('train', v, 'dynamics'), 'dynamics'));
+  const steps = numberOption('train', v, 'steps', { min: 1, integer: true });
+  const batchSize = numberOption('train', v, 'batch', { default: 1024, min: 1, integer: true });
+  const config = resolveSaeConfig({
+    dIn: reader.S * reader.d,
+    latents: numberOption('train', v, 'latents', { min: 1, integer: true }),
+    k: numberOption('train', v, 'k', { default: 32, min: 1, integer: true }),
+    batchSize,
+    seed: numberOption('train', v, 'seed', { default: 0, min: 0, integer: true }),
+    activation: choiceOption('train', v, 'activation', SAE_ACTIVATIONS, 'batchtopk'),
+    lr: numberOption('train', v, 'lr', { default: SAE_DEFAULTS.lr, min: 0 }),
+    // Short runs (tests, first looks) would spend all their steps warming up with the 1000-step default.
+    warmupSteps: numberOption('train', v, 'warmup', { default: Math.min(SAE_DEFAULTS.warmupSteps, Math.ceil(0.05 * steps)), min: 0, integer: true }),
+    deadAfterTokens: numberOption('train', v, 'dead-after', { default: Math.max(1, Math.min(SAE_DEFAULTS.deadAfterTokens, Math.floor((steps * batchSize) / 10))), min: 1, integer: true }),
+    l1Coefficient: numberOption('train', v, 'l1-coefficient', { default: SAE_DEFAULTS.l1Coefficient, min: 0 }),
+    metricsEvery: numberOption('train', v, 'metrics-every', { default: 50, min: 1, integer: true }),
+  });
+  const checkpointPath = `${out.replace(/\.safetensors$/, '')}.checkpoint.safetensors`;
+  const checkpointEvery = numberOption('train', v, 'checkpoint-every', { default: 500, min: 0, integer: true });
+  const resume = v.resume === true ? await loadCheckpoint(checkpointPath) : undefined;
+  if (v.resume !== true && existsSync(checkpointPath)) note(`train: ${checkpointPath} exists; starting afresh (pass --resume to continue it)`);
+
+  note(`train: ${reader.tokenCount} tokens, z = ${reader.S} steps × ${reader.d} channels = ${config.dIn} dims, m = ${config.latents}, k = ${config.k}, ${config.activation}, batch ${config.batchSize}, ${steps} steps`);
+  const ctx = await commandGpu();
+  const started = performance.now();
+  const result = await trainSae(ctx, reader, dynamics, {
+    config,
+    steps,
+    resume,
+    checkpointEvery,
+    saveCheckpoint: (checkpoint) => saveCheckpoint(checkpointPath, checkpoint),
+    onMetrics: (m) =>
+      note(`train: step ${m.step}/${steps}  loss ${m.loss.toPrecision(4)}  fvu ${m.fvu.toPrecision(4)}  L0 ${m.l0.toFixed(1)}  dead ${(100 * m.deadFraction).toFixed(1)}%  auxk ${m.auxKLoss.toPrecision(3)}  (${((performance.now() - started) / 1000).toFixed(0)} s)`),
+  });
+  await saveSae(out, toSaeFile(config, result.weights, { model: reader.meta.model, hook: reader.meta.hook, dynamics }));
+  const last = result.history[result.history.length - 1];
+  process.stdout.write(`${JSON.stringify({ out, steps: last.step, tokens: last.tokens, ...summary(last) })}\n`);
+}
+
+function summary(m: SaeTrainingMetrics) {
+  return { loss: m.loss, fvu_z: m.fvu, l0: m.l0, dead_percent: 100 * m.deadFraction, dense_percent: 100 * m.denseFraction, auxk_loss: m.auxKLoss };
+}
