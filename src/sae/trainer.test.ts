@@ -210,6 +210,7 @@ describe('SaeTrainer', () => {
     expect(error).toBeInstanceOf(SaeTrainingDiverged);
     expect((error as SaeTrainingDiverged).step).toBe(3);
     expect((error as Error).message).toMatch(/diverged at step 3: loss = NaN/);
+    await expect(trainer.step(uploadBatch(ctx, batch()))).rejects.toBe(error);
     const after = await trainer.checkpoint();
     for (const name of ['W_encT', 'W_dec', 'b_enc', 'b_dec', 'adam.m.W_encT', 'adam.v.b_dec', 'idle', 'threshold']) expect(after[name]).toEqual(good[name]);
     trainer.destroy();

@@ -55,6 +55,8 @@ export class SaeTrainer {
   private tokens = 0;
   private windowTokens = 0;
   private windowStart = 0;
+  /** Set once a divergence has been reported; later steps rethrow it instead of training on. */
+  private diverged: SaeTrainingDiverged | null = null;
 
   private readonly rows: number;
   private readonly centered: GPUBuffer;
@@ -141,6 +143,7 @@ export class SaeTrainer {
    * SaeTrainingDiverged if any step of the window diverged), else null.
    */
   async step(batch: GPUBuffer): Promise<SaeTrainingMetrics | null> {
+    if (this.diverged) throw this.diverged;
     this.recordStep(batch);
     return this.stepCount % this.config.metricsEvery === 0 ? this.readMetrics() : null;
   }
@@ -234,7 +237,8 @@ export class SaeTrainer {
     const { ctx, config } = this;
     const state = await ctx.readU32(this.loss.trainState);
     if (state[TRAIN_STATE.diverged] !== 0) {
-      throw new SaeTrainingDiverged(state[TRAIN_STATE.divergedStep], new Float32Array(state.buffer)[TRAIN_STATE.divergedLoss]);
+      this.diverged = new SaeTrainingDiverged(state[TRAIN_STATE.divergedStep], new Float32Array(state.buffer)[TRAIN_STATE.divergedLoss]);
+      throw this.diverged;
     }
     const n = config.metricsEvery;
     const windowSteps = this.stepCount - this.windowStart;
@@ -321,6 +325,7 @@ export class SaeTrainer {
     ctx.write(this.loss.window, take('window', 3 * dIn, 'f32'));
     ctx.write(this.loss.losses, take('losses', 4 * metricsEvery, 'f32'));
     [this.stepCount, this.tokens, this.windowTokens, this.windowStart] = take<Uint32Array>('counters', 4, 'u32');
+    this.diverged = null;
   }
 
   /** Raw gradients of the last step (after the decoder-parallel component was removed), full [m, dIn] / vectors; for tests and diagnostics. */
