@@ -7,8 +7,8 @@ import { Residualizer } from '../dynamics/residualize';
 import { SaeEncoder } from '../sae/inference';
 import type { SaeConfig } from '../sae/sae-config';
 import { SaeModel, type SaeWeights } from '../sae/sae-model';
-import type { ActiveSet } from '../sae/topk';
 import { sparseDecode } from '../sae/forward';
+import { LatentStatistics, type LatentStatisticsResult } from '../sae/latent-statistics';
 import { tokensInOrder } from './token-batches';
 
 export interface EvaluationReport {
@@ -25,8 +25,8 @@ export interface EvaluationReport {
   deadPercent: number;
   /** % of latents that fire on more than config.denseFraction of them. */
   densePercent: number;
-  /** Fires per latent over the evaluated tokens: [m]. */
-  fireCount: Uint32Array;
+  /** Per-latent firing, mean activation, histogram and top tokens over the evaluated tokens (tokens numbered n·P + p). */
+  statistics: LatentStatisticsResult;
 }
 
 export interface EvaluateSaeOptions {
@@ -35,14 +35,13 @@ export interface EvaluateSaeOptions {
   inverse?: InverseMode;
   onProgress?: (tokensDone: number, tokensTotal: number) => void;
   signal?: AbortSignal;
-  /** Sees every batch's active latents (e.g. latent statistics), with the global index of each row's token. */
-  onActive?: (active: ActiveSet, tokens: number, tokenIndex: Uint32Array) => Promise<void>;
 }
 
 /**
  * Measures an SAE on a trajectory set: every token once → residualize →
  * encode → sparse decode → FVU in z- and x-space (overall and per step),
- * L0, dead and dense latents.
+ * L0, dead and dense latents, and the per-latent statistics the Explore view
+ * and steering (m_k) use.
  */
 export async function evaluateSae(
   ctx: GpuContext,
@@ -63,9 +62,8 @@ export async function evaluateSae(
   const x = ctx.createBuffer(rows * S * d * 4, 'eval.x');
   const z = ctx.createBuffer(rows * S * d * 4, 'eval.z');
   const zHat = ctx.createBuffer(rows * S * d * 4, 'eval.zHat');
-  const fireCount = new Uint32Array(config.latents);
+  const statistics = new LatentStatistics(ctx, config.latents);
   let tokensDone = 0;
-  let activeTotal = 0;
   try {
     for await (const batch of tokensInOrder(source, rows, images)) {
       options.signal?.throwIfAborted();
@@ -74,16 +72,15 @@ export async function evaluateSae(
       const active = await encoder.encode(z);
       sparseDecode(ctx, { decoder: model.decoder, blocks: model.blocks, dIn: config.dIn, active, bias: model.bDec, out: zHat });
       metrics.add({ x, z, zHat, tokens: batch.tokens });
-      // Rows past batch.tokens are padding: count only the real ones.
-      const [count] = await ctx.readU32(active.rowStart, batch.tokens, 1);
-      for (const latent of await ctx.readU32(active.latent, 0, count)) fireCount[latent]++;
-      activeTotal += count;
-      await options.onActive?.(active, batch.tokens, batch.tokenIndex);
+      // Rows past batch.tokens are padding.
+      await statistics.add(active, batch.firstToken, batch.tokens);
       tokensDone += batch.tokens;
       options.onProgress?.(tokensDone, images.length * P);
     }
     const report = await metrics.read();
+    const stats = statistics.result();
     const denseAbove = config.denseFraction * tokensDone;
+    const fires = stats.fireCount;
     return {
       tokens: tokensDone,
       fvuZ: report.fvuZ,
@@ -91,10 +88,10 @@ export async function evaluateSae(
       fvuZPerStep: Array.from(report.fvuZPerStep),
       fvuXPerStep: Array.from(report.fvuXPerStep),
       inverse: report.inverse,
-      l0: activeTotal / tokensDone,
-      deadPercent: (100 * fireCount.filter((c) => c === 0).length) / config.latents,
-      densePercent: (100 * fireCount.filter((c) => c > denseAbove).length) / config.latents,
-      fireCount,
+      l0: fires.reduce((sum, c) => sum + c, 0) / tokensDone,
+      deadPercent: (100 * fires.filter((c) => c === 0).length) / config.latents,
+      densePercent: (100 * fires.filter((c) => c > denseAbove).length) / config.latents,
+      statistics: stats,
     };
   } finally {
     for (const b of [x, z, zHat]) b.destroy();

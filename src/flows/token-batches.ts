@@ -94,32 +94,37 @@ export class TokenBatches {
 }
 
 /**
- * Every token of `images` once, in file order, in batches of at most
- * `batchSize` rows (the last one may be short): for evaluation and statistics.
- * Yields the rows and the global index (n·P + p) of the first token.
+ * Every token of `images` once, in file order, in batches of `batchSize` rows
+ * of which the first `tokens` are real (the last batch, or one cut where the
+ * image list skips, is padded with zeros): for evaluation and statistics.
+ * A batch's tokens are consecutive, numbered from `firstToken` (t = n·P + p).
  */
 export async function* tokensInOrder(
   source: TrajectoryImages,
   batchSize: number,
   images: readonly number[] = Array.from({ length: source.N }, (_, n) => n),
-): AsyncGenerator<{ rows: Float32Array; tokens: number; tokenIndex: Uint32Array }> {
+): AsyncGenerator<{ rows: Float32Array; tokens: number; firstToken: number }> {
   const { S, P, d } = source;
   const row = S * d;
   let buffer = new Float32Array(batchSize * row);
-  let index = new Uint32Array(batchSize);
   let filled = 0;
+  let firstToken = 0;
   for (const n of images) {
+    if (filled > 0 && firstToken + filled !== n * P) {
+      yield { rows: buffer, tokens: filled, firstToken };
+      buffer = new Float32Array(batchSize * row);
+      filled = 0;
+    }
     const tokens = imagesToTokens(await source.readImages(n, n + 1), 1, S, P, d);
     for (let p = 0; p < P; p++) {
+      if (filled === 0) firstToken = n * P + p;
       buffer.set(tokens.subarray(p * row, (p + 1) * row), filled * row);
-      index[filled++] = n * P + p;
-      if (filled === batchSize) {
-        yield { rows: buffer, tokens: filled, tokenIndex: index };
+      if (++filled === batchSize) {
+        yield { rows: buffer, tokens: filled, firstToken };
         buffer = new Float32Array(batchSize * row);
-        index = new Uint32Array(batchSize);
         filled = 0;
       }
     }
   }
-  if (filled > 0) yield { rows: buffer, tokens: filled, tokenIndex: index };
+  if (filled > 0) yield { rows: buffer, tokens: filled, firstToken };
 }

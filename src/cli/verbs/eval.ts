@@ -2,10 +2,12 @@ import { TrajectoryReader } from '../../data/trajectory-file';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { INVERSE_MODES } from '../../dynamics/reconstruction-metrics';
 import { evaluateSae } from '../../flows/evaluate-sae';
+import { latentReport } from '../../flows/latent-report';
+import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
-import { openFile } from '../files';
+import { openFile, saveBlob } from '../files';
 import { commandGpu } from '../gpu';
-import { choiceOption, numberOption, parseOptions, requiredString, type OptionSpec } from '../options';
+import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { progressReporter } from '../progress';
 import { loadSae } from '../sae-files';
 
@@ -16,6 +18,8 @@ export const evalOptions: OptionSpec = {
   batch: { type: 'string', help: 'tokens per batch (default 1024)' },
   inverse: { type: 'string', help: `x-space reconstruction: ${INVERSE_MODES.join(' | ')} (default teacher-forced)` },
   json: { type: 'boolean', help: 'print one JSON object (default: a readable summary)' },
+  stats: { type: 'string', help: 'also write per-latent statistics (firing, mean activation, histogram, top tokens, neighbours, temporal profile) to this .safetensors' },
+  neighbours: { type: 'string', help: 'decoder-cosine neighbours per latent in --stats (default 8)' },
 };
 
 /** `eval`: FVU in z- and x-space (overall and per step), L0, dead and dense latents (DESIGN §1.7). */
@@ -28,6 +32,11 @@ export async function evaluate(argv: string[]): Promise<void> {
   const inverse = choiceOption('eval', v, 'inverse', INVERSE_MODES, 'teacher-forced');
   const ctx = await commandGpu();
   const report = await evaluateSae(ctx, reader, dynamics, sae, { inverse, onProgress: progressReporter('eval') });
+  const statsPath = optionalString(v, 'stats');
+  if (statsPath) {
+    const neighbours = numberOption('eval', v, 'neighbours', { default: 8, min: 1, integer: true });
+    await saveBlob(statsPath, serializeLatentStatistics(await latentReport(ctx, dynamics, sae, report.statistics, neighbours)));
+  }
   const result = {
     tokens: report.tokens,
     fvu_z: report.fvuZ,
