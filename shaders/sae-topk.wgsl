@@ -20,7 +20,7 @@
 // Pre-activations arrive in latent blocks (src/sae/latent-blocks.ts): each
 // pass is one dispatch per block adding into global histograms with integer
 // atomics, whose sums do not depend on scheduling. Compaction: `count` counts
-// the kept elements of each WG-latent chunk, `offsets` turns a row's chunk
+// the kept elements of each CHUNK-latent piece of a row, `offsets` turns a row's chunk
 // counts into exclusive offsets and a row total, exclusive-scan-u32 turns row
 // totals into row starts, and `write` emits each chunk's elements in latent
 // order at its offset (a workgroup prefix sum of the kept flags).
@@ -28,9 +28,11 @@
 // Entry points bind different resources at the same binding numbers (allowed:
 // no entry point uses two of them); each entry's bindings are listed with it.
 
-// Threads per workgroup = latents per chunk of a row. A multiple of 32 that
-// divides 256 (each thread owns 256 / WG histogram bins).
+// Threads per workgroup (a power of two ≤ 256, for the bin loops and the
+// scan) and latents per thread; a workgroup handles a CHUNK of a row.
 override WG: u32 = 64u;
+override ITEMS: u32 = 8u;
+override CHUNK: u32 = WG * ITEMS;
 const BINS: u32 = 256u;
 
 struct SelectState {
@@ -99,11 +101,11 @@ var<workgroup> local_hist: array<atomic<u32>, BINS>;
 var<workgroup> chunk_total: atomic<u32>;
 var<workgroup> segment_done: u32;
 
-// Workgroups: (ceil(width / WG), rows).
+// Workgroups: (ceil(width / CHUNK), rows). Thread lid handles the run of ITEMS
+// latents starting at chunk start + lid · ITEMS.
 @compute @workgroup_size(WG)
 fn histogram(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = wid.y;
-  let jl = wid.x * WG + lid;
   let seg = segment(row, params);
   let s = state[seg];
   if (lid == 0u) {
@@ -117,12 +119,13 @@ fn histogram(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
     atomicStore(&local_hist[b], 0u);
   }
   workgroupBarrier();
-  if (jl < params.width) {
+  let first = wid.x * CHUNK + lid * ITEMS;
+  let p = params.radix_pass;
+  for (var jl = first; jl < min(first + ITEMS, params.width); jl++) {
     let j = params.latent_offset + jl;
     let v = pre[row * params.width + jl];
     if (v > 0.0 && (params.use_mask == 0u || idle[j] >= params.min_idle)) {
       let bits = bitcast<u32>(v);
-      let p = params.radix_pass;
       if (p < 4u) {
         if (prefix_matches(bits, s.value_key, p)) {
           atomicAdd(&local_hist[digit(bits, p)], 1u);
@@ -144,21 +147,22 @@ fn histogram(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   }
 }
 
-// Workgroups: (ceil(width / WG), rows).
+// Workgroups: (ceil(width / CHUNK), rows).
 @compute @workgroup_size(WG)
 fn count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let row = wid.y;
-  let jl = wid.x * WG + lid;
   if (lid == 0u) {
     atomicStore(&chunk_total, 0u);
   }
   workgroupBarrier();
-  if (jl < params.width) {
+  let s = state[segment(row, params)];
+  let first = wid.x * CHUNK + lid * ITEMS;
+  var n = 0u;
+  for (var jl = first; jl < min(first + ITEMS, params.width); jl++) {
     let j = params.latent_offset + jl;
-    if (kept(pre[row * params.width + jl], row, j, idle[j], state[segment(row, params)], params)) {
-      atomicAdd(&chunk_total, 1u);
-    }
+    n += select(0u, 1u, kept(pre[row * params.width + jl], row, j, idle[j], s, params));
   }
+  atomicAdd(&chunk_total, n);
   workgroupBarrier();
   if (lid == 0u) {
     chunk_counts[row * params.chunks_per_row + params.chunk_base + wid.x] = atomicLoad(&chunk_total);
@@ -177,21 +181,22 @@ fn count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
 
 var<workgroup> scan_buf: array<u32, WG>;
 
-// Workgroups: (ceil(width / WG), rows).
+// Workgroups: (ceil(width / CHUNK), rows). Each thread counts the kept latents
+// of its run, a Hillis–Steele scan over the threads places the runs, and each
+// thread writes its run in latent order.
 @compute @workgroup_size(WG)
 fn write(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let bp = write_params;
   let row = wid.y;
-  let jl = wid.x * WG + lid;
-  let j = bp.latent_offset + jl;
-  var v = 0.0;
-  var flag = 0u;
-  if (jl < bp.width) {
-    v = pre[row * bp.width + jl];
-    flag = select(0u, 1u, kept(v, row, j, idle[j], state[segment(row, bp)], bp));
+  let s = state[segment(row, bp)];
+  let first = wid.x * CHUNK + lid * ITEMS;
+  let last = min(first + ITEMS, bp.width);
+  var n = 0u;
+  for (var jl = first; jl < last; jl++) {
+    let j = bp.latent_offset + jl;
+    n += select(0u, 1u, kept(pre[row * bp.width + jl], row, j, idle[j], s, bp));
   }
-  // Hillis–Steele inclusive scan of the flags.
-  scan_buf[lid] = flag;
+  scan_buf[lid] = n;
   workgroupBarrier();
   for (var offset = 1u; offset < WG; offset <<= 1u) {
     let x = select(0u, scan_buf[lid - offset], lid >= offset);
@@ -199,11 +204,18 @@ fn write(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index)
     scan_buf[lid] += x;
     workgroupBarrier();
   }
-  let pos = row_start[row] + chunk_offsets[row * bp.chunks_per_row + bp.chunk_base + wid.x] + scan_buf[lid] - flag;
-  if (flag == 1u && pos < bp.capacity) {
-    out_latent[pos] = j;
-    out_value[pos] = v;
-    out_row[pos] = row;
+  var pos = row_start[row] + chunk_offsets[row * bp.chunks_per_row + bp.chunk_base + wid.x] + scan_buf[lid] - n;
+  for (var jl = first; jl < last; jl++) {
+    let j = bp.latent_offset + jl;
+    let v = pre[row * bp.width + jl];
+    if (kept(v, row, j, idle[j], s, bp)) {
+      if (pos < bp.capacity) {
+        out_latent[pos] = j;
+        out_value[pos] = v;
+        out_row[pos] = row;
+      }
+      pos++;
+    }
   }
 }
 

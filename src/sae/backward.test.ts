@@ -17,11 +17,12 @@ import type { ActiveSet } from './topk';
 const dIn = 29;
 const m = 67;
 const rows = 33;
+const defaultRows = rows;
 /** Blocks of 25 latents: the widest per-latent tensor has 33 floats. */
 const blocks = planLatentBlocks(m, rows, 25 * rows * 4);
 
 /** A random CSR active set: 0..7 ascending latents per row, one empty row, one empty latent range. */
-function randomActive(ctx: GpuContext, seed: number) {
+function randomActive(ctx: GpuContext, seed: number, rows = defaultRows) {
   const rand = seededRandom(seed);
   const rowStart = [0];
   const latent: number[] = [];
@@ -128,6 +129,18 @@ describe('SAE backward kernels', () => {
     }
     expectClose(await ctx.readF32(gradBDec), wantB, 1e-5 * Math.sqrt(rows + m) * 4);
     expect(rowStart[rows]).toBe(nnz);
+  });
+
+  it('per-latent lists over several rounds of rows (300 rows)', async () => {
+    const ctx = await testGpu();
+    const { active, latent } = randomActive(ctx, 8, 300);
+    const lists = new LatentLists(ctx, active, 'lists300');
+    lists.build();
+    const start = await ctx.readU32(lists.latentStart);
+    const entries = await ctx.readU32(lists.entry, 0, latent.length);
+    for (let j = 0; j < m; j++) {
+      expect(Array.from(entries.subarray(start[j], start[j + 1]))).toEqual(latent.flatMap((l, p) => (l === j ? [p] : [])));
+    }
   });
 
   it('removes the gradient component along each decoder row and renormalises rows (unless diverged)', async () => {

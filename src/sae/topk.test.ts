@@ -92,12 +92,13 @@ describe('ActiveSelector (sae-topk.wgsl)', () => {
     }
   });
 
-  it('TopK across several 256-latent chunks and blocks (m = 600, blocks of 260)', async () => {
-    const rows = 7;
-    const m = 600;
+  it('TopK and BatchTopK across several 512-latent chunks per block and several blocks (m = 1300, blocks of 600)', async () => {
+    const rows = 5;
+    const m = 1300;
     const pre = tiedPre(rows, m, 2);
-    const want = referenceSelect(pre, rows, m, { kind: 'topk', k: 40 });
-    expect(await runSelect(pre, rows, m, 260, { kind: 'topk', k: 40 })).toEqual(want);
+    for (const sel of [{ kind: 'topk', k: 300 }, { kind: 'batchtopk', k: 250 }] as const) {
+      expect(await runSelect(pre, rows, m, 600, sel)).toEqual(referenceSelect(pre, rows, m, sel));
+    }
   });
 
   it('keeps every positive value when a row has fewer than k', async () => {

@@ -3,11 +3,13 @@ import { exclusiveScanU32 } from './exclusive-scan';
 import type { LatentBlocks } from './latent-blocks';
 
 /**
- * Latents per chunk of a row = threads per workgroup in shaders/sae-topk.wgsl.
- * 64 rather than 256: emulated adapters (SwiftShader) pay per invocation and
- * per barrier, and small SAEs would leave most of a 256-wide chunk idle.
+ * shaders/sae-topk.wgsl's workgroup: 64 threads of 8 latents each, so one
+ * workgroup handles a CHUNK of 512 latents of a row. Emulated adapters
+ * (SwiftShader) pay per workgroup and per barrier; real GPUs get fewer global
+ * histogram atomics.
  */
-const CHUNK = 64;
+const TOPK_CONSTANTS = { WG: 64, ITEMS: 8 };
+const CHUNK = TOPK_CONSTANTS.WG * TOPK_CONSTANTS.ITEMS;
 /** Radix passes: 4 over the value's bytes, 4 over the tie-breaking index's bytes. */
 const PASSES = 8;
 
@@ -125,7 +127,7 @@ export class ActiveSelector {
     if (selection.kind !== 'threshold') {
       for (let pass = 0; pass < PASSES; pass++) {
         pre.forEach((block, i) =>
-          ctx.dispatch({ shader: 'sae-topk', entryPoint: 'histogram', constants: { WG: CHUNK }, bindings: [block, idle, this.state, this.hist], params: blockParams(i, pass), workgroups: grid(i) }),
+          ctx.dispatch({ shader: 'sae-topk', entryPoint: 'histogram', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, this.hist], params: blockParams(i, pass), workgroups: grid(i) }),
         );
         ctx.dispatch({ shader: 'sae-topk', entryPoint: 'select_pass', bindings: [this.hist, this.state], params: [segments, pass], workgroups: [Math.ceil(segments / 64)] });
       }
@@ -133,7 +135,7 @@ export class ActiveSelector {
 
     // Compaction.
     pre.forEach((block, i) =>
-      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', constants: { WG: CHUNK }, bindings: [block, idle, this.state, this.chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
+      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, this.chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
     );
     ctx.dispatch({ shader: 'sae-topk', entryPoint: 'offsets', bindings: [this.chunkCounts, this.rowCount], params: blockParams(0, 0), workgroups: [Math.ceil(rows / 64)] });
     exclusiveScanU32(ctx, this.rowCount, this.out.rowStart, rows);
@@ -142,7 +144,7 @@ export class ActiveSelector {
       ctx.dispatch({
         shader: 'sae-topk',
         entryPoint: 'write',
-        constants: { WG: CHUNK },
+        constants: TOPK_CONSTANTS,
         bindings: [block, idle, this.state, this.chunkCounts, o.rowStart, o.latent, o.value, o.row],
         params: blockParams(i, 0),
         workgroups: grid(i),
