@@ -242,6 +242,7 @@ export class SaeTrainer {
     }
     const n = config.metricsEvery;
     const windowSteps = this.stepCount - this.windowStart;
+    if (windowSteps === 0) throw new RangeError(`readMetrics: no training step since the last read (step ${this.stepCount})`);
     const slots = await ctx.readF32(this.loss.losses);
     const losses = new Float32Array(windowSteps * LOSS_TERMS.length);
     for (let i = 0; i < windowSteps; i++) {
@@ -291,7 +292,9 @@ export class SaeTrainer {
     out.train_state = await ctx.readU32(this.loss.trainState);
     out.window = await ctx.readF32(this.loss.window);
     out.losses = await ctx.readF32(this.loss.losses);
-    out.counters = new Uint32Array([this.stepCount, this.tokens, this.windowTokens, this.windowStart]);
+    // Tokens pass 2³² after ~10⁶ steps of 4096: stored as two words.
+    const tokensHigh = Math.floor(this.tokens / 2 ** 32);
+    out.counters = new Uint32Array([this.stepCount, tokensHigh, this.tokens - tokensHigh * 2 ** 32, this.windowTokens, this.windowStart]);
     return out;
   }
 
@@ -324,7 +327,11 @@ export class SaeTrainer {
     ctx.write(this.loss.trainState, take('train_state', TRAIN_STATE.words, 'u32'));
     ctx.write(this.loss.window, take('window', 3 * dIn, 'f32'));
     ctx.write(this.loss.losses, take('losses', 4 * metricsEvery, 'f32'));
-    [this.stepCount, this.tokens, this.windowTokens, this.windowStart] = take<Uint32Array>('counters', 4, 'u32');
+    const [stepCount, tokensHigh, tokensLow, windowTokens, windowStart] = take<Uint32Array>('counters', 5, 'u32');
+    this.stepCount = stepCount;
+    this.tokens = tokensHigh * 2 ** 32 + tokensLow;
+    this.windowTokens = windowTokens;
+    this.windowStart = windowStart;
     this.diverged = null;
   }
 
