@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
+import { SaeEncoder } from './inference';
 import { resolveSaeConfig } from './sae-config';
 import { SaeTrainer } from './trainer';
 
@@ -55,6 +56,16 @@ describe('SaeTrainer on planted features', () => {
     expect(meanBest).toBeGreaterThanOrEqual(0.9);
     expect(metrics!.fvu).toBeLessThan(0.1);
     expect(w.threshold).toBeGreaterThan(0);
+
+    // BatchTopK inference uses the trained threshold: about k active latents per token.
+    const encoder = new SaeEncoder(ctx, trainer.model, rows);
+    ctx.write(buffer, batch());
+    const codes = await encoder.encode(buffer);
+    const [active] = await ctx.readU32(codes.rowStart, rows, 1);
+    console.log(`inference L0 with the threshold: ${(active / rows).toFixed(2)}`);
+    expect(active / rows).toBeGreaterThan(cfg.k / 2);
+    expect(active / rows).toBeLessThan(cfg.k * 2);
+    encoder.destroy();
     trainer.destroy();
   });
 });
