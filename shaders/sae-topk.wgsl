@@ -20,10 +20,11 @@
 // Pre-activations arrive in latent blocks (src/sae/latent-blocks.ts): each
 // pass is one dispatch per block adding into global histograms with integer
 // atomics, whose sums do not depend on scheduling. Compaction: `count` counts
-// the kept elements of each CHUNK-latent piece of a row, `offsets` turns a row's chunk
-// counts into exclusive offsets and a row total, exclusive-scan-u32 turns row
-// totals into row starts, and `write` emits each chunk's elements in latent
-// order at its offset (a workgroup prefix sum of the kept flags).
+// the kept elements of each CHUNK-latent piece of a row, `offsets` turns a
+// row's chunk counts into exclusive offsets and a row total,
+// exclusive-scan-u32 turns row totals into row starts, and `write` emits each
+// chunk's elements in latent order at its offset (a workgroup prefix sum of
+// the threads' kept counts).
 //
 // Entry points bind different resources at the same binding numbers (allowed:
 // no entry point uses two of them); each entry's bindings are listed with it.

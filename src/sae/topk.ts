@@ -10,8 +10,9 @@ import type { LatentBlocks } from './latent-blocks';
  */
 const TOPK_CONSTANTS = { WG: 64, ITEMS: 8 };
 const CHUNK = TOPK_CONSTANTS.WG * TOPK_CONSTANTS.ITEMS;
-/** Radix passes: 4 over the value's bytes, 4 over the tie-breaking index's bytes. */
+/** Radix passes: 4 over the value's bytes, 4 over the tie-breaking index's bytes; 256 histogram bins per segment. */
 const PASSES = 8;
+const BINS = 256;
 
 /**
  * The active latents of a batch as a CSR list: entry p is (row[p], latent[p],
@@ -83,7 +84,7 @@ export class ActiveSelector {
     }
     this.chunksPerRow = chunks;
     this.state = ctx.createBuffer(rows * 16, `${label}.state`);
-    this.hist = ctx.createBuffer(rows * 256 * 4, `${label}.hist`);
+    this.hist = ctx.createBuffer(rows * BINS * 4, `${label}.hist`);
     this.chunkCounts = ctx.createBuffer(rows * chunks * 4, `${label}.chunkCounts`);
     this.rowCount = ctx.createBuffer(rows * 4, `${label}.rowCount`);
     this.zero = ctx.createBuffer(4, `${label}.zero`);
