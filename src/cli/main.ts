@@ -2,6 +2,7 @@
  * The headless runner: `npm run cli -- <verb> [options]`. Progress goes to
  * stderr, results to stdout; bad input exits non-zero with a one-line reason.
  */
+import { ablation, ablationOptions } from './verbs/ablation';
 import { evaluate, evalOptions } from './verbs/eval';
 import { features, featuresOptions } from './verbs/features';
 import { fit, fitOptions } from './verbs/fit';
@@ -20,6 +21,7 @@ const VERBS: Record<string, Verb> = {
   fit: { summary: 'fit the linear timestep dynamics and block scales', options: fitOptions, run: fit },
   train: { summary: 'train the residualized temporal SAE', options: trainOptions, run: train },
   eval: { summary: 'FVU (z and x, per step), L0, dead and dense latents of an SAE', options: evalOptions, run: evaluate },
+  ablation: { summary: "the paper's four SAEs (residualized/plain × concat/per-step) at equal L0", options: ablationOptions, run: ablation },
   features: { summary: 'map every latent to its activation-space trajectory', options: featuresOptions, run: features },
   synth: { summary: 'write a synthetic trajectory file with planted features', options: synthOptions, run: synth },
 };

@@ -10,6 +10,7 @@ import { SaeModel, type SaeWeights } from '../sae/sae-model';
 import { sparseDecode } from '../sae/forward';
 import { LatentStatistics, type LatentStatisticsResult } from '../sae/latent-statistics';
 import { tokensInOrder } from './token-batches';
+import { rowLayout } from './train-sae';
 
 export interface EvaluationReport {
   tokens: number;
@@ -19,7 +20,7 @@ export interface EvaluationReport {
   fvuZPerStep: number[];
   fvuXPerStep: number[];
   inverse: InverseMode;
-  /** Mean active latents per token. */
+  /** Mean active latents per token (per trajectory: a per-step SAE's S rows count together). */
   l0: number;
   /** % of latents that never fire on the evaluated tokens. */
   deadPercent: number;
@@ -33,6 +34,8 @@ export interface EvaluateSaeOptions {
   /** Images to evaluate on (default: all). */
   images?: readonly number[];
   inverse?: InverseMode;
+  /** The SAE is per-step (see TrainSaeOptions.perStep); statistics then count (token, step) rows. */
+  perStep?: boolean;
   onProgress?: (tokensDone: number, tokensTotal: number) => void;
   signal?: AbortSignal;
 }
@@ -52,13 +55,13 @@ export async function evaluateSae(
 ): Promise<EvaluationReport> {
   const { config } = sae;
   const { S, d, P } = source;
-  const rows = config.batchSize;
+  const { tokens: rows, rowsPerToken } = rowLayout(config, S, d, options.perStep ?? false);
   const images = options.images ?? Array.from({ length: source.N }, (_, n) => n);
   const dyn = uploadDynamics(ctx, dynamics);
   const residualizer = new Residualizer(ctx, dyn, rows);
   const metrics = new ReconstructionMetrics(ctx, dyn, { maxTokens: rows, inverse: options.inverse });
   const model = SaeModel.fromWeights(ctx, config, sae.weights);
-  const encoder = new SaeEncoder(ctx, model, rows);
+  const encoder = new SaeEncoder(ctx, model, config.batchSize);
   const x = ctx.createBuffer(rows * S * d * 4, 'eval.x');
   const z = ctx.createBuffer(rows * S * d * 4, 'eval.z');
   const zHat = ctx.createBuffer(rows * S * d * 4, 'eval.zHat');
@@ -73,7 +76,7 @@ export async function evaluateSae(
       sparseDecode(ctx, { decoder: model.decoder, blocks: model.blocks, dIn: config.dIn, active, bias: model.bDec, out: zHat });
       metrics.add({ x, z, zHat, tokens: batch.tokens });
       // Rows past batch.tokens are padding.
-      await statistics.add(active, batch.firstToken, batch.tokens);
+      await statistics.add(active, batch.firstToken * rowsPerToken, batch.tokens * rowsPerToken);
       tokensDone += batch.tokens;
       options.onProgress?.(tokensDone, images.length * P);
     }

@@ -21,6 +21,12 @@ export interface TrainSaeOptions {
   /** Called with the metrics every config.metricsEvery steps. */
   onMetrics?: (metrics: SaeTrainingMetrics) => void;
   signal?: AbortSignal;
+  /**
+   * Per-step SAE (the paper's no-concat baseline): each step's d-vector of a
+   * token is its own row, so config.dIn = d and config.batchSize counts
+   * (token, step) rows — a multiple of S.
+   */
+  perStep?: boolean;
 }
 
 export interface TrainSaeResult {
@@ -41,26 +47,27 @@ export async function trainSae(ctx: GpuContext, source: TrajectoryImages, dynami
   if (dynamics.S !== S || dynamics.d !== d) {
     throw new Error(`The dynamics were fitted for S = ${dynamics.S}, d = ${dynamics.d}, but the trajectories have S = ${S}, d = ${d}`);
   }
-  if (config.dIn !== S * d) throw new Error(`SAE dIn = ${config.dIn}, but trajectories give S·d = ${S}·${d} = ${S * d}`);
+  const layout = rowLayout(config, S, d, options.perStep ?? false);
   const every = options.checkpointEvery ? Math.ceil(options.checkpointEvery / config.metricsEvery) * config.metricsEvery : 0;
 
   // 1. The dynamics on the GPU, a residualizer and the batch buffers.
   const dyn = uploadDynamics(ctx, dynamics);
-  const residualizer = new Residualizer(ctx, dyn, config.batchSize);
-  const x = ctx.createBuffer(config.batchSize * S * d * 4, 'train.x');
-  const z = ctx.createBuffer(config.batchSize * S * d * 4, 'train.z');
+  const residualizer = new Residualizer(ctx, dyn, layout.tokens);
+  const x = ctx.createBuffer(layout.tokens * S * d * 4, 'train.x');
+  // [tokens, S, d] is also [tokens·S, d]: per-step rows need no copy.
+  const z = ctx.createBuffer(layout.tokens * S * d * 4, 'train.z');
   const trainer = SaeTrainer.create(ctx, config);
   try {
     if (options.resume) trainer.resume(options.resume);
     // A resumed run draws a fresh (still seeded) data order from where it stopped.
-    const batches = new TokenBatches(source, { batchSize: config.batchSize, seed: config.seed + trainer.stepCount });
+    const batches = new TokenBatches(source, { batchSize: layout.tokens, seed: config.seed + trainer.stepCount });
     const history: SaeTrainingMetrics[] = [];
 
     // 2. Step: batch → z = residualize(x) → SAE step; read back only metrics windows.
     while (trainer.stepCount < steps) {
       signal?.throwIfAborted();
       ctx.write(x, await batches.next());
-      residualizer.residualize({ x, z, tokens: config.batchSize });
+      residualizer.residualize({ x, z, tokens: layout.tokens });
       const metrics = await trainer.step(z);
       if (!metrics) continue;
       history.push(metrics);
@@ -80,4 +87,15 @@ export async function trainSae(ctx: GpuContext, source: TrajectoryImages, dynami
     x.destroy();
     z.destroy();
   }
+}
+
+/** Tokens per batch, and a check that the SAE's width matches the trajectories (S·d concatenated, or d per step). */
+export function rowLayout(config: SaeConfig, S: number, d: number, perStep: boolean): { tokens: number; rowsPerToken: number } {
+  const width = perStep ? d : S * d;
+  if (config.dIn !== width) {
+    throw new Error(`SAE dIn = ${config.dIn}, but ${perStep ? `a per-step SAE reads d = ${d}` : `trajectories give S·d = ${S}·${d} = ${S * d}`}`);
+  }
+  const rowsPerToken = perStep ? S : 1;
+  if (config.batchSize % rowsPerToken !== 0) throw new Error(`A per-step SAE's batchSize counts (token, step) rows: ${config.batchSize} is not a multiple of S = ${S}`);
+  return { tokens: config.batchSize / rowsPerToken, rowsPerToken };
 }

@@ -3,28 +3,19 @@ import { TrajectoryReader } from '../../data/trajectory-file';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { trainSae } from '../../flows/train-sae';
 import type { SaeTrainingMetrics } from '../../sae/metrics';
-import { resolveSaeConfig, SAE_ACTIVATIONS, SAE_DEFAULTS } from '../../sae/sae-config';
+import { resolveSaeConfig } from '../../sae/sae-config';
 import { toSaeFile } from '../../sae/sae-interchange';
 import { openFile } from '../files';
 import { commandGpu } from '../gpu';
-import { choiceOption, numberOption, parseOptions, requiredString, type OptionSpec } from '../options';
+import { numberOption, parseOptions, requiredString, type OptionSpec } from '../options';
+import { parseSaeSettings, saeSettingOptions } from '../sae-options';
 import { note } from '../progress';
 import { loadCheckpoint, saveCheckpoint, saveSae } from '../sae-files';
 
 export const trainOptions: OptionSpec = {
   traj: { type: 'string', help: 'trajectory file (.safetensors)' },
   dynamics: { type: 'string', help: 'dynamics file from `fit`' },
-  latents: { type: 'string', help: 'number of latents m' },
-  k: { type: 'string', help: 'active latents per token (default 32)' },
-  steps: { type: 'string', help: 'training steps' },
-  batch: { type: 'string', help: 'tokens per step (default 1024)' },
-  seed: { type: 'string', help: 'seed of the initialisation and data order (default 0)' },
-  activation: { type: 'string', help: `${SAE_ACTIVATIONS.join(' | ')} (default batchtopk)` },
-  lr: { type: 'string', help: 'Adam learning rate (default 2e-4)' },
-  warmup: { type: 'string', help: 'learning-rate warm-up steps (default: 5% of --steps, at most 1000)' },
-  'dead-after': { type: 'string', help: 'tokens without firing after which a latent counts as dead and gets AuxK (default: a tenth of the tokens trained on, at most 10M)' },
-  'l1-coefficient': { type: 'string', help: 'L1 weight for --activation relu' },
-  'metrics-every': { type: 'string', help: 'steps between metric readbacks (default 50)' },
+  ...saeSettingOptions,
   'checkpoint-every': { type: 'string', help: 'steps between checkpoints in OUT.checkpoint.safetensors (default 500; 0: none)' },
   resume: { type: 'boolean', help: 'continue from OUT.checkpoint.safetensors' },
   out: { type: 'string', help: 'SAE file to write (.safetensors, plus cfg.json beside it)' },
@@ -36,22 +27,8 @@ export async function train(argv: string[]): Promise<void> {
   const out = requiredString('train', v, 'out');
   const reader = await TrajectoryReader.open(await openFile(requiredString('train', v, 'traj'), 'trajectory'));
   const dynamics = await readDynamicsFile(await openFile(requiredString('train', v, 'dynamics'), 'dynamics'));
-  const steps = numberOption('train', v, 'steps', { min: 1, integer: true });
-  const batchSize = numberOption('train', v, 'batch', { default: 1024, min: 1, integer: true });
-  const config = resolveSaeConfig({
-    dIn: reader.S * reader.d,
-    latents: numberOption('train', v, 'latents', { min: 1, integer: true }),
-    k: numberOption('train', v, 'k', { default: 32, min: 1, integer: true }),
-    batchSize,
-    seed: numberOption('train', v, 'seed', { default: 0, min: 0, integer: true }),
-    activation: choiceOption('train', v, 'activation', SAE_ACTIVATIONS, 'batchtopk'),
-    lr: numberOption('train', v, 'lr', { default: SAE_DEFAULTS.lr, min: 0 }),
-    // Short runs (tests, first looks) would spend all their steps warming up with the 1000-step default.
-    warmupSteps: numberOption('train', v, 'warmup', { default: Math.min(SAE_DEFAULTS.warmupSteps, Math.ceil(0.05 * steps)), min: 0, integer: true }),
-    deadAfterTokens: numberOption('train', v, 'dead-after', { default: Math.max(1, Math.min(SAE_DEFAULTS.deadAfterTokens, Math.floor((steps * batchSize) / 10))), min: 1, integer: true }),
-    l1Coefficient: numberOption('train', v, 'l1-coefficient', { default: SAE_DEFAULTS.l1Coefficient, min: 0 }),
-    metricsEvery: numberOption('train', v, 'metrics-every', { default: 50, min: 1, integer: true }),
-  });
+  const { steps, sae } = parseSaeSettings('train', v);
+  const config = resolveSaeConfig({ ...sae, dIn: reader.S * reader.d });
   const checkpointPath = `${out.replace(/\.safetensors$/, '')}.checkpoint.safetensors`;
   const checkpointEvery = numberOption('train', v, 'checkpoint-every', { default: 500, min: 0, integer: true });
   const resume = v.resume === true ? await loadCheckpoint(checkpointPath) : undefined;
