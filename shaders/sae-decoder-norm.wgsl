@@ -4,33 +4,17 @@
 //                    the step does not try to change the (fixed) norm;
 //   normalize:       w_j /= ‖w_j‖ after it (skipped once training diverged,
 //                    like every update).
-// One workgroup per latent row; dot products by a tree reduction in
-// workgroup memory (a fixed order).
+// One thread per latent row with serial sums over d_in: a fixed order, and
+// no barriers (which emulated adapters such as SwiftShader pay dearly for);
+// the work is a few passes over W_dec, small next to the encoder matmul.
 
-const WG: u32 = 64u;
+override WG: u32 = 64u;
 
 struct Params {
   d_in: u32,
   block_count: u32,
-  // Workgroups per grid row (latent = wid.y · groups_x + wid.x).
-  groups_x: u32,
-}
-
-var<workgroup> partial: array<f32, WG>;
-
-// Sum of `value` over the workgroup (every thread gets it).
-fn workgroup_sum(lid: u32, value: f32) -> f32 {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
+  // Threads per grid row (latent = gid.y · row_threads + gid.x).
+  row_threads: u32,
 }
 
 // ---- remove_parallel: decoder block [block_count, d_in] → grad block (in place)
@@ -39,18 +23,17 @@ fn workgroup_sum(lid: u32, value: f32) -> f32 {
 @group(0) @binding(2) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
-fn remove_parallel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let jl = wid.y * params.groups_x + wid.x;
+fn remove_parallel(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let jl = gid.y * params.row_threads + gid.x;
   if (jl >= params.block_count) {
     return;
   }
   let base = jl * params.d_in;
   var dot = 0.0;
-  for (var d = lid; d < params.d_in; d += WG) {
+  for (var d = 0u; d < params.d_in; d++) {
     dot += grad[base + d] * decoder[base + d];
   }
-  dot = workgroup_sum(lid, dot);
-  for (var d = lid; d < params.d_in; d += WG) {
+  for (var d = 0u; d < params.d_in; d++) {
     grad[base + d] -= dot * decoder[base + d];
   }
 }
@@ -60,25 +43,19 @@ fn remove_parallel(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocat
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
 @group(0) @binding(2) var<uniform> norm_params: Params;
 
-var<workgroup> halted: u32;
-
 @compute @workgroup_size(WG)
-fn normalize(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let jl = wid.y * norm_params.groups_x + wid.x;
-  if (lid == 0u) {
-    halted = train_state[0];
-  }
-  // Uniform across the workgroup, as the barriers below require (WGSL §14.2).
-  if (jl >= norm_params.block_count || workgroupUniformLoad(&halted) != 0u) {
+fn normalize(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let jl = gid.y * norm_params.row_threads + gid.x;
+  if (jl >= norm_params.block_count || train_state[0] != 0u) {
     return;
   }
   let base = jl * norm_params.d_in;
   var sq = 0.0;
-  for (var d = lid; d < norm_params.d_in; d += WG) {
+  for (var d = 0u; d < norm_params.d_in; d++) {
     sq += weights[base + d] * weights[base + d];
   }
-  let scale = 1.0 / sqrt(workgroup_sum(lid, sq));
-  for (var d = lid; d < norm_params.d_in; d += WG) {
+  let scale = 1.0 / sqrt(sq);
+  for (var d = 0u; d < norm_params.d_in; d++) {
     weights[base + d] *= scale;
   }
 }

@@ -36,7 +36,7 @@ export class LatentLists {
     const [cx, cy] = grid2d(ctx, Math.ceil(active.capacity / WG));
     ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params: [active.rows, m, active.capacity, cx], workgroups: [cx, cy] });
     exclusiveScanU32(ctx, this.count, this.latentStart, m);
-    const [fx, fy] = grid2d(ctx, m);
+    const [fx, fy] = grid2d(ctx, Math.ceil(m / WG));
     ctx.dispatch({
       shader: 'sae-csc',
       entryPoint: 'fill',

@@ -2,6 +2,8 @@ import type { GpuContext } from '../gpu/context';
 import { grid2d } from './grid';
 import type { LatentBlocks } from './latent-blocks';
 
+const WG = 64;
+
 /**
  * grad_j −= (grad_j · w_j) w_j for every decoder row (shaders/sae-decoder-norm.wgsl
  * `remove_parallel`): with unit-norm rows, the step then only turns each direction.
@@ -9,15 +11,15 @@ import type { LatentBlocks } from './latent-blocks';
  */
 export function removeParallelGradient(ctx: GpuContext, args: { decoder: readonly GPUBuffer[]; grad: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number }): void {
   args.blocks.blocks.forEach((b, i) => {
-    const [x, y] = grid2d(ctx, b.count);
-    ctx.dispatch({ shader: 'sae-decoder-norm', entryPoint: 'remove_parallel', bindings: [args.decoder[i], args.grad[i]], params: [args.dIn, b.count, x], workgroups: [x, y] });
+    const [x, y] = grid2d(ctx, Math.ceil(b.count / WG));
+    ctx.dispatch({ shader: 'sae-decoder-norm', entryPoint: 'remove_parallel', bindings: [args.decoder[i], args.grad[i]], params: [args.dIn, b.count, x * WG], workgroups: [x, y] });
   });
 }
 
 /** w_j /= ‖w_j‖ for every decoder row (`normalize`), unless train_state says training diverged. */
 export function normalizeDecoderRows(ctx: GpuContext, args: { decoder: readonly GPUBuffer[]; trainState: GPUBuffer; blocks: LatentBlocks; dIn: number }): void {
   args.blocks.blocks.forEach((b, i) => {
-    const [x, y] = grid2d(ctx, b.count);
-    ctx.dispatch({ shader: 'sae-decoder-norm', entryPoint: 'normalize', bindings: [args.trainState, args.decoder[i]], params: [args.dIn, b.count, x], workgroups: [x, y] });
+    const [x, y] = grid2d(ctx, Math.ceil(b.count / WG));
+    ctx.dispatch({ shader: 'sae-decoder-norm', entryPoint: 'normalize', bindings: [args.trainState, args.decoder[i]], params: [args.dIn, b.count, x * WG], workgroups: [x, y] });
   });
 }
