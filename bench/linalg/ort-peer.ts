@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { onnxMatmulModel } from '../onnx-matmul-model';
 import type { MatmulCase } from './cases';
-import type { PreparedProduct } from './measure';
+import type { PreparedProduct } from './product';
 
 /** onnxruntime-web's WebGPU execution provider running a one-node MatMul / Gemm model. The only bench module that imports onnxruntime. */
 export interface OrtMatmul {

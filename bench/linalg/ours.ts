@@ -2,7 +2,7 @@ import type { GpuContext } from '../../src/gpu/context';
 import { CovarianceAccumulator } from '../../src/linalg/covariance';
 import { matmul } from '../../src/linalg/matmul';
 import type { MatmulCase } from './cases';
-import type { PreparedProduct } from './measure';
+import type { PreparedProduct } from './product';
 
 /** One of our ways to compute a case, named in the output's `ours` field. */
 export interface OurContestant {

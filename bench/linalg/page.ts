@@ -6,16 +6,14 @@
  */
 import { GpuContext } from '../../src/gpu/context';
 import { gaussianArray, seededRandom } from '../../src/gpu/random';
+import { maxRelativeDifference } from '../shared/agreement';
+import { wallTimes, type TimingOptions, type WallTimes } from '../shared/measure';
+import { adapterName, reportLine, round } from '../shared/report';
+import type { BenchOptions } from '../shared/run-page';
 import { benchCases, flops, type MatmulCase } from './cases';
-import { wallTimes, type TimingOptions, type WallTimes } from './measure';
 import { createOrtMatmul } from './ort-peer';
 import { ourContestants } from './ours';
 import { createTfjsMatmul } from './tfjs-peer';
-
-export interface LinalgBenchOptions {
-  /** Full-size shapes (a real GPU) instead of the emulated-adapter budget. */
-  full: boolean;
-}
 
 /**
  * One JSON line: *_ms are medians, ratio = peer_ms / ours_ms (> 1: ours is
@@ -44,9 +42,7 @@ export interface LinalgBenchLine {
 
 declare global {
   interface Window {
-    runLinalgBench(options: LinalgBenchOptions): Promise<void>;
-    /** Provided by bench/linalg/run.ts (Playwright's exposeFunction); absent when the page is opened by hand. */
-    benchReport?: (line: string) => Promise<void>;
+    runLinalgBench(options: BenchOptions): Promise<void>;
   }
 }
 
@@ -60,8 +56,7 @@ window.runLinalgBench = async ({ full }) => {
   const ort = await createOrtMatmul();
   const ctx = GpuContext.fromDevice(ort.device);
   const tfjs = await createTfjsMatmul(ort.device);
-  const { vendor, architecture, description } = ctx.summary;
-  const adapter = [vendor, architecture, description].filter(Boolean).join(' / ');
+  const adapter = adapterName(ctx.summary);
   try {
     for (const [index, c] of benchCases(full).entries()) {
       const random = seededRandom(1000 + index);
@@ -80,7 +75,7 @@ window.runLinalgBench = async ({ full }) => {
           if (!(diff <= AGREEMENT)) {
             throw new Error(`${c.name}: our ${which} result differs from ${peer.name}'s by ${diff.toExponential(2)} of its largest entry (allowed ${AGREEMENT})`);
           }
-          await report(line(c, which, times[peers.length + o], peer.name, times[p], diff, adapter));
+          await reportLine(line(c, which, times[peers.length + o], peer.name, times[p], diff, adapter));
         }
       }
       for (const product of [...peerProducts, ...ours.map((o) => o.product)]) product.dispose();
@@ -113,22 +108,3 @@ function line(c: MatmulCase, ours: string, oursMs: WallTimes, peer: string, peer
   };
 }
 
-function maxRelativeDifference(ours: Float32Array, peer: Float32Array): number {
-  if (ours.length !== peer.length) return Infinity;
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < peer.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i] - peer[i]));
-    scale = Math.max(scale, Math.abs(peer[i]));
-  }
-  return diff / scale;
-}
-
-const round = (x: number): number => Number(x.toPrecision(4));
-
-async function report(result: LinalgBenchLine): Promise<void> {
-  const text = JSON.stringify(result);
-  document.getElementById('lines')!.textContent += `${text}\n`;
-  if (window.benchReport) await window.benchReport(text);
-  else console.log(text);
-}

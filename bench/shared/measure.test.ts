@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { wallTimes, type PreparedProduct } from './measure';
+import { wallTimes, type TimedRun } from './measure';
 
-/** A device whose queue is always idle: the products' run() is all the time there is. */
+/** A device whose queue is always idle: the contestants' run() is all the time there is. */
 const idleDevice = { queue: { onSubmittedWorkDone: () => Promise.resolve() } } as unknown as GPUDevice;
 
 describe('wallTimes', () => {
@@ -11,21 +11,19 @@ describe('wallTimes', () => {
     let clock = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => clock);
     const order: string[] = [];
-    // Each product's n-th run takes durations[n] ms.
-    const product = (name: string, durations: number[]): PreparedProduct => {
+    // Each contestant's n-th run takes durations[n] ms.
+    const contestant = (name: string, durations: number[]): TimedRun => {
       let n = 0;
       return {
         run: async () => {
           order.push(name);
           clock += durations[n++];
         },
-        result: async () => new Float32Array(),
-        dispose: () => {},
       };
     };
     const [a, b] = await wallTimes(
       idleDevice,
-      [product('a', [1000, 1000, 5, 3, 9]), product('b', [1000, 1000, 4, 8, 2])],
+      [contestant('a', [1000, 1000, 5, 3, 9]), contestant('b', [1000, 1000, 4, 8, 2])],
       { warmup: 2, runs: 3 },
     );
     expect(a).toEqual({ medianMs: 5, minMs: 3 });

@@ -1,20 +1,16 @@
 /**
  * One way of timing for every contestant: wall time from the start of a run
  * until the device has finished all GPU work it submitted, with the inputs
- * already in GPU buffers (no uploads) and the output left on the GPU (no
+ * already in GPU buffers (no uploads) and the results left on the GPU (no
  * downloads). Warm-up runs come first so that pipeline compilation and the
  * libraries' buffer pools are not counted; the result is the median (and
  * the minimum) of the timed runs.
  */
 
-/** A product whose inputs are on the GPU, ready to run repeatedly. */
-export interface PreparedProduct {
-  /** Records and submits one product. The caller waits for the device to finish it. */
+/** Work whose inputs are on the GPU, ready to run repeatedly (a product, a training step). */
+export interface TimedRun {
+  /** Records and submits one run. The caller waits for the device to finish it. */
   run(): Promise<void>;
-  /** C [m, n] row-major, from the last run. */
-  result(): Promise<Float32Array>;
-  /** Frees what `run` allocated (outputs, library tensors), not the shared inputs. */
-  dispose(): void;
 }
 
 export interface TimingOptions {
@@ -29,19 +25,19 @@ export interface WallTimes {
 }
 
 /**
- * Wall times of each product over `runs` timed runs, after `warmup` untimed
- * ones. The products take turns run by run, in an order rotated every round,
+ * Wall times of each contestant over `runs` timed runs, after `warmup` untimed
+ * ones. The contestants take turns run by run, in an order rotated every round,
  * so a slow spell of a shared machine falls on all of them alike.
  */
-export async function wallTimes(device: GPUDevice, products: readonly PreparedProduct[], { warmup, runs }: TimingOptions): Promise<WallTimes[]> {
-  const times = products.map((): number[] => []);
+export async function wallTimes(device: GPUDevice, contestants: readonly TimedRun[], { warmup, runs }: TimingOptions): Promise<WallTimes[]> {
+  const times = contestants.map((): number[] => []);
   for (let round = 0; round < warmup + runs; round++) {
-    for (let turn = 0; turn < products.length; turn++) {
-      const p = (round + turn) % products.length;
+    for (let turn = 0; turn < contestants.length; turn++) {
+      const p = (round + turn) % contestants.length;
       // Start from an idle queue so earlier work is not counted.
       await device.queue.onSubmittedWorkDone();
       const start = performance.now();
-      await products[p].run();
+      await contestants[p].run();
       await device.queue.onSubmittedWorkDone();
       if (round >= warmup) times[p].push(performance.now() - start);
     }
