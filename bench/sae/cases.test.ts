@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { EMULATED_FLOP_BUDGET, flops } from '../linalg/cases';
+import { encoderProduct, FULL_SAE_CASE, MIN_SCALED_K, saeBenchCase, scaledSaeCase } from './cases';
+
+describe('SAE bench cases', () => {
+  it('shrinks the SD 1.5 step by one power of two in every size until its encoder product fits the budget', () => {
+    const scaled = saeBenchCase(false);
+    const divisor = FULL_SAE_CASE.batch / scaled.batch;
+    expect(Math.log2(divisor) % 1).toBe(0);
+    expect([FULL_SAE_CASE.dIn / scaled.dIn, FULL_SAE_CASE.latents / scaled.latents]).toEqual([divisor, divisor]);
+    expect(scaled.k).toBe(Math.max(MIN_SCALED_K, FULL_SAE_CASE.k / divisor));
+    expect(flops(encoderProduct(scaled))).toBeLessThanOrEqual(EMULATED_FLOP_BUDGET);
+    expect(flops(encoderProduct(FULL_SAE_CASE)) / (divisor / 2) ** 3).toBeGreaterThan(EMULATED_FLOP_BUDGET);
+    expect(scaled.name).toBe(`sd15/${divisor}`);
+  });
+
+  it('divides k like the other sizes, but keeps at least MIN_SCALED_K and never more than the full case', () => {
+    expect(scaledSaeCase({ ...FULL_SAE_CASE, k: 512 }, EMULATED_FLOP_BUDGET).k).toBe(16);
+    expect(scaledSaeCase(FULL_SAE_CASE, 1e5).k).toBe(MIN_SCALED_K);
+    expect(scaledSaeCase({ ...FULL_SAE_CASE, k: 2 }, 1e5).k).toBe(2);
+  });
+
+  it('gives the full SD 1.5 shape with --full', () => {
+    expect(saeBenchCase(true)).toEqual({ name: 'sd15', batch: 4096, dIn: 6400, latents: 16384, k: 32 });
+  });
+});
