@@ -33,7 +33,7 @@ export interface SyntheticTrajectories {
   /** True dynamics: A [(S−1), d, d] row-major and b [(S−1), d]. */
   A: Float32Array;
   b: Float32Array;
-  /** Planted innovation directions u_k [features, S, d] (unit norm over S·d; zero at step 1). */
+  /** Planted innovation directions u_k [features, S, d]: unit norm, non-zero at one step ≥ 2 only. */
   innovations: Float32Array;
   /** Their activation-space trajectories v_k [features, S, d] (v_1 = u_1, v_s = A_s v_{s−1} + u_s; DESIGN §1.4). */
   trajectories: Float32Array;
@@ -52,10 +52,11 @@ export const DEFAULT_SYNTHETIC: Omit<SyntheticSpec, 'images' | 'height' | 'width
 /**
  * Trajectories from known linear dynamics plus sparse planted features:
  * x_1 = dense state, x_s = A_s x_{s−1} + b_s + Σ_k c_k u_k[s] + noise.
- * Each planted feature is a temporal pattern over steps 2..S (it starts at a
- * random step and decays), so only a temporal model of the residuals sees it
- * as one direction; the dense state is exactly what the linear dynamics
- * predict, so residualization removes it from steps 2..S.
+ * Each planted feature enters at one random step ≥ 2, independently of the
+ * past, so no linear predictor can anticipate it; from there the dynamics
+ * carry it on, which makes its activation-space trajectory v_k span the
+ * later steps. The dense state is exactly what the dynamics predict, so
+ * residualization removes it from steps 2..S and leaves the features.
  */
 export function syntheticTrajectories(spec: SyntheticSpec): SyntheticTrajectories {
   const { images, height, width, steps: S, channels: d, features: m, dynamicsRank: r } = spec;
@@ -89,22 +90,13 @@ export function syntheticTrajectories(spec: SyntheticSpec): SyntheticTrajectorie
     }
   };
 
-  // Planted features: a random direction per active step, starting at step s0 ≥ 2 and decaying.
+  // Planted features: a unit direction entering at one random step s ≥ 2.
   const innovations = new Float32Array(m * S * d);
   for (let k = 0; k < m; k++) {
-    const start = 1 + Math.floor(random() * (S - 1));
-    let norm = 0;
-    for (let s = start; s < S; s++) {
-      const direction = gaussianArray(d, random);
-      const weight = Math.pow(0.6, s - start);
-      for (let j = 0; j < d; j++) {
-        const value = direction[j] * weight;
-        innovations[(k * S + s) * d + j] = value;
-        norm += value * value;
-      }
-    }
-    const inv = 1 / Math.sqrt(norm);
-    for (let i = 0; i < S * d; i++) innovations[k * S * d + i] *= inv;
+    const step = 1 + Math.floor(random() * (S - 1));
+    const direction = gaussianArray(d, random);
+    const inv = 1 / Math.hypot(...direction);
+    for (let j = 0; j < d; j++) innovations[(k * S + step) * d + j] = direction[j] * inv;
   }
   const trajectories = new Float32Array(m * S * d);
   for (let k = 0; k < m; k++) {
