@@ -21,6 +21,13 @@
 // The 4 × 4 register block is a `const`: function-scope arrays need
 // const-expression sizes (WGSL §6.2.9); the workgroup shape and TILE_K are
 // `override`s.
+//
+// Element type of A and B: `Stored` below. matmul.ts asks for "matmul@f16"
+// where the adapter has shader-f16, and shaders.ts turns that line into
+// `enable f16; alias Stored = f16;` (elements widen to f32 when staged, so
+// products and sums stay f32 and only the inputs carry f16 rounding).
+
+alias Stored = f32;
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;
@@ -42,8 +49,8 @@ struct Params {
   accumulate: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<Stored>;
+@group(0) @binding(1) var<storage, read> b: array<Stored>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
@@ -58,9 +65,9 @@ fn load_a(row: u32, col: u32) -> f32 {
     return 0.0;
   }
   if (TRANS_A) {
-    return a[params.a_offset + col * params.lda + row];
+    return f32(a[params.a_offset + col * params.lda + row]);
   }
-  return a[params.a_offset + row * params.lda + col];
+  return f32(a[params.a_offset + row * params.lda + col]);
 }
 
 /** op(B)[row, col], zero outside the matrix. */
@@ -69,9 +76,9 @@ fn load_b(row: u32, col: u32) -> f32 {
     return 0.0;
   }
   if (TRANS_B) {
-    return b[params.b_offset + col * params.ldb + row];
+    return f32(b[params.b_offset + col * params.ldb + row]);
   }
-  return b[params.b_offset + row * params.ldb + col];
+  return f32(b[params.b_offset + row * params.ldb + col]);
 }
 
 @compute @workgroup_size(WG_X, WG_Y)

@@ -78,7 +78,7 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   const tileM = 4 * MATMUL_TILE.WG_Y;
   const tileN = 4 * MATMUL_TILE.WG_X;
   ctx.dispatch({
-    shader: dtype === 'f16' ? 'matmul-f16' : 'matmul',
+    shader: dtype === 'f16' ? 'matmul@f16' : 'matmul',
     constants: { ...MATMUL_TILE, TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0 },
     bindings: [a.binding, b.binding, c.binding],
     params: [m, n, k, a.offset, b.offset, c.offset, aStride, bStride, cStride, f32(alpha), accumulate ? 1 : 0],
