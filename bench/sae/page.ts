@@ -44,8 +44,19 @@ export interface SaeBenchLine {
   d_in: number;
   latents: number;
   k: number;
+  /** Against TF.js only: how closely the first steps agreed (checkFirstStep). */
+  first_step?: FirstStepAgreement;
   device: string;
   adapter: string;
+}
+
+interface FirstStepAgreement {
+  loss_ours: number;
+  loss_peer: number;
+  /** The largest relative difference over the four gradients. */
+  grad_max_rel_diff: number;
+  /** Updated W_dec entries that differ by more than lr/100. */
+  w_dec_apart: number;
 }
 
 declare global {
@@ -77,7 +88,7 @@ window.runSaeBench = async ({ full, profile }) => {
   const config = trainers.topk.config;
   const peer = new TfjsTopKSae(await trainers.topk.exportWeights(), config);
   try {
-    await checkFirstStep(c, ctx, trainers.topk, peer, batch, z);
+    const firstStep = await checkFirstStep(c, ctx, trainers.topk, peer, batch, z);
     // Both of our trainers start from the same first step.
     await trainers.batchtopk.step(batch);
     await ctx.sync();
@@ -117,7 +128,7 @@ window.runSaeBench = async ({ full, profile }) => {
       };
     };
     const encoderName = 'our encoderPreActivations alone (matmul nt + bias)';
-    await reportLine(line('topk', topkTimes, `tfjs ${version_core} webgpu TopK SAE step`, peerTimes, PEER_GOAL));
+    await reportLine({ ...line('topk', topkTimes, `tfjs ${version_core} webgpu TopK SAE step`, peerTimes, PEER_GOAL), first_step: firstStep });
     await reportLine(line('topk', topkTimes, encoderName, encoderTimes, ENCODER_GOAL));
     await reportLine(line('batchtopk', batchTopkTimes, encoderName, encoderTimes, ENCODER_GOAL));
 
@@ -161,7 +172,7 @@ const MOVED_APART = 1e-3;
  * gradient is at rounding level may move opposite ways in the two; all but a
  * MOVED_APART fraction must agree to lr/100 (a skipped update is off by lr everywhere).
  */
-async function checkFirstStep(c: SaeCase, ctx: GpuContext, trainer: SaeTrainer, peer: TfjsTopKSae, batch: GPUBuffer, z: Tensor2D): Promise<void> {
+async function checkFirstStep(c: SaeCase, ctx: GpuContext, trainer: SaeTrainer, peer: TfjsTopKSae, batch: GPUBuffer, z: Tensor2D): Promise<FirstStepAgreement> {
   await trainer.step(batch);
   peer.step(z);
   const last = peer.last!;
@@ -178,9 +189,11 @@ async function checkFirstStep(c: SaeCase, ctx: GpuContext, trainer: SaeTrainer, 
     b_enc: new Float32Array(await last.grads.b_enc.data()),
     b_dec: new Float32Array(await last.grads.b_dec.data()),
   };
+  let gradDiff = 0;
   for (const name of ['W_encT', 'W_dec', 'b_enc', 'b_dec'] as const) {
     const diff = maxRelativeDifference(ourGrads[name], peerGrads[name]);
     if (!(diff <= AGREEMENT)) problems.push(`∂L/∂${name} differs by ${diff.toExponential(2)} of its largest entry`);
+    gradDiff = Math.max(gradDiff, diff);
   }
   const oursDec = ours.W_dec as Float32Array;
   const peerDec = new Float32Array(await peer.wDec.data());
@@ -192,6 +205,7 @@ async function checkFirstStep(c: SaeCase, ctx: GpuContext, trainer: SaeTrainer, 
     throw new Error(`${c.name}: our first TopK step and TF.js's disagree (allowed ${AGREEMENT} relative): ${problems.join('; ')}`);
   }
   await ctx.sync();
+  return { loss_ours: oursLoss, loss_peer: peerLoss, grad_max_rel_diff: Number(gradDiff.toExponential(2)), w_dec_apart: apart };
 }
 
 function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
