@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GpuContext } from './context';
 import { NoWebGpuError } from './errors';
 
@@ -19,6 +21,9 @@ let dawn: GPU | undefined;
  */
 export async function nodeGpu(): Promise<GpuContext> {
   if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  // Without a runtime dir (CI, cron, root shells) the Vulkan stack prints "error: XDG_RUNTIME_DIR is
+  // invalid" on every start, which would drown the CLI's one-line errors; a private 0700 dir quiets it.
+  process.env.XDG_RUNTIME_DIR ??= mkdtempSync(join(tmpdir(), 'trajectory-lab-runtime-'));
   if (!dawn) {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
