@@ -51,8 +51,23 @@ SEED = 1234
 VAE_STEPS, VAE_BATCH, VAE_LR, VAE_KL = 800, 32, 2e-3, 1e-4
 PROBE_STEPS, PROBE_BATCH, PROBE_LR = 500, 64, 2e-3
 UNET_IMAGES = 20000
-UNET_STEPS, UNET_BATCH, UNET_LR, UNET_WARMUP = 1800, 64, 2e-3, 100
+UNET_STEPS, UNET_BATCH, UNET_LR = 2200, 64, 2e-3
 EMA_DECAY = 0.995   # short run: a ~200-step horizon
+# Training phases. Each phase after the first starts a fresh AdamW (with a short warm-up)
+# and fresh seeds; the weights and the EMA carry on. Why there are three (README.md):
+#  1. plain Gaussian noise.
+#  2. + offset noise: with SD 1.5's schedule the terminal SNR is not zero, and at 16x16
+#     the mean of x_T still carries the background (signal 0.068 x offset vs noise-mean
+#     std 1/16); the phase-1 model read the background from the noise (chance at step
+#     500). Offset noise (Guttenberg 2023; cf. Lin et al. 2023, arXiv:2305.08891) fixed it.
+#  3. + low-frequency ("pyramid") noise at 4x4 and 2x2, for the same leak of the shape's
+#     position: at step 1200 position was at chance while colour/background were ~100%.
+# (start step, offset-noise std, ((grid, std), ...) pyramid components, warm-up steps, seed)
+PHASES = [
+    (0, 0.0, (), 100, SEED + 22),
+    (600, 0.15, (), 50, SEED + 32),
+    (1400, 0.15, ((4, 0.3), (2, 0.3)), 50, SEED + 42),
+]
 MIN_SNR_GAMMA = 5.0  # Min-SNR loss weighting (Hang et al. 2023, arXiv:2303.09556), faster convergence
 CFG_DROPOUT = 0.1
 HELDOUT_COMBO_FRACTION = 0.08  # combinations never shown to the UNet, evaluated on
@@ -268,7 +283,19 @@ class EMA:
         return self.shadow
 
 
-def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
+def phase_noise(shape, offset: float, pyramid: tuple, g: torch.Generator) -> torch.Tensor:
+    """N(0, I) plus offset noise (one value per sample and channel) and bilinearly
+    upsampled low-resolution noise components (grid, std)."""
+    noise = torch.randn(shape, generator=g)
+    if offset:
+        noise = noise + offset * torch.randn(shape[0], shape[1], 1, 1, generator=g)
+    for grid, std in pyramid:
+        low = torch.randn(shape[0], shape[1], grid, grid, generator=g)
+        noise = noise + std * F.interpolate(low, size=shape[2:], mode="bilinear", align_corners=False)
+    return noise
+
+
+def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int, resume_from: int = 0) -> None:
     torch.manual_seed(SEED + 20)
     vae, scale = load_vae(cfg, work)
     train_combos, _ = split_combos()
@@ -279,30 +306,47 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
     print(f"[unet] {UNET_IMAGES} training scenes from {len(train_combos)} combinations encoded in "
           f"{time.time() - t0:.0f}s; scaled latent std {latents.std().item():.3f}", flush=True)
     tok = WordTokenizer()
-    rng = np.random.default_rng(SEED + 21)
     te, unet = TextEncoder(cfg), UNet2DConditionModel(cfg)
     print(f"[unet] UNet {count_params(unet):,} + text encoder {count_params(te):,} parameters; "
           f"{steps} steps x {UNET_BATCH}", flush=True)
     params = list(te.parameters()) + list(unet.parameters())
-    opt = torch.optim.AdamW(params, lr=UNET_LR, weight_decay=0.0, foreach=True)
     ema = EMA([te, unet])
     ac = sd15_alphas_cumprod()
-    g = torch.Generator().manual_seed(SEED + 22)
+    starts = [p[0] for p in PHASES]
+    if resume_from:  # continue from the checkpoint saved when the phase at that step began
+        if resume_from not in starts:
+            sys.exit(f"--resume-from {resume_from}: must be a phase start, one of {starts[1:]}")
+        ck = torch.load(os.path.join(work, f"unet_step{resume_from}.pt"))
+        te.load_state_dict(ck["te"])
+        unet.load_state_dict(ck["unet"])
+        names = [f"te.{n}" for n, _ in te.named_parameters()] + [f"unet.{n}" for n, _ in unet.named_parameters()]
+        ema.shadow = [ck["ema"][n].clone() for n in names]
+        assert ck["step"] == resume_from, f"checkpoint is at step {ck['step']}, expected {resume_from}"
+        print(f"[unet] resumed from the checkpoint at step {resume_from}", flush=True)
     t0 = time.time()
     running = 0.0
-    for step in range(steps):
+    for step in range(resume_from, steps):
+        if step in starts:
+            k = starts.index(step)
+            _, offset, pyramid, warmup, seed = PHASES[k]
+            if step > 0 and step != resume_from:
+                save_unet(te, unet, ema, work, step, name=f"unet_step{step}.pt")
+            opt = torch.optim.AdamW(params, lr=UNET_LR, weight_decay=0.0, foreach=True)
+            g = torch.Generator().manual_seed(seed)
+            rng = np.random.default_rng(seed - 1)
+            print(f"[unet] step {step}: phase {k + 1}, offset noise {offset}, pyramid noise {pyramid}", flush=True)
         for pg in opt.param_groups:
             # Constant after warm-up (the EMA does the averaging), so that the checkpoint at
             # step N is exactly what `--unet-steps N` trains: a run can stop at any checkpoint.
-            pg["lr"] = lr_at(step, steps, UNET_LR, UNET_WARMUP, cosine=False)
+            pg["lr"] = lr_at(step - PHASES[k][0], steps, UNET_LR, warmup, cosine=False)
         idx = torch.randint(0, len(latents), (UNET_BATCH,), generator=g)
         x0 = latents[idx]
         # Fresh wording every time a scene is drawn; 10% empty prompts for CFG.
-        texts = [scenes.caption(*(int(attrs[k][i]) for k in scenes.ATTRIBUTES), rng)
+        texts = [scenes.caption(*(int(attrs[k_][i]) for k_ in scenes.ATTRIBUTES), rng)
                  if rng.random() >= CFG_DROPOUT else "" for i in idx.tolist()]
         ids = torch.from_numpy(tok(texts))
         t = torch.randint(0, 1000, (UNET_BATCH,), generator=g)
-        noise = torch.randn(x0.shape, generator=g)
+        noise = phase_noise(x0.shape, offset, pyramid, g)
         a = ac[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
         pred = unet(xt, t, te(ids))
@@ -320,7 +364,7 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
             log.add("unet_loss", step + 1, running / 25)
             el = time.time() - t0
             print(f"[unet] step {step + 1:5d}  loss {running / 25:.4f}  lr {opt.param_groups[0]['lr']:.2e}  "
-                  f"{el:6.0f}s  (eta {el / (step + 1) * (steps - step - 1):5.0f}s)", flush=True)
+                  f"{el:6.0f}s  (eta {el / (step + 1 - resume_from) * (steps - step - 1):5.0f}s)", flush=True)
             running = 0.0
         if (step + 1) % 100 == 0 or step == steps - 1:
             save_unet(te, unet, ema, work, step + 1)
@@ -329,12 +373,12 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
     print(f"[unet] done in {time.time() - t0:.0f}s", flush=True)
 
 
-def save_unet(te, unet, ema, work: str, step: int) -> None:
+def save_unet(te, unet, ema, work: str, step: int, name: str = "unet.pt") -> None:
     """Raw and EMA weights of text encoder + UNet (the EMA covers both)."""
     names = [f"te.{n}" for n, _ in te.named_parameters()] + [f"unet.{n}" for n, _ in unet.named_parameters()]
     torch.save({"step": step, "te": te.state_dict(), "unet": unet.state_dict(),
-                "ema": dict(zip(names, ema.state()))}, os.path.join(work, "unet.pt.tmp"))
-    os.replace(os.path.join(work, "unet.pt.tmp"), os.path.join(work, "unet.pt"))
+                "ema": dict(zip(names, ema.state()))}, os.path.join(work, name + ".tmp"))
+    os.replace(os.path.join(work, name + ".tmp"), os.path.join(work, name))
 
 
 def load_unet(cfg: ToyConfig, work: str, use_ema: bool = True) -> tuple[TextEncoder, UNet2DConditionModel, int]:
@@ -372,6 +416,8 @@ def main() -> None:
                     help="comma-separated subset of: vae, probe, unet, export, eval, plots")
     ap.add_argument("--work", default=os.path.join(HERE, "work"), help="checkpoint folder (git-ignored)")
     ap.add_argument("--unet-steps", type=int, default=UNET_STEPS)
+    ap.add_argument("--resume-from", type=int, default=0,
+                    help="unet stage: start at this phase-start step from work/unet_step<N>.pt")
     args = ap.parse_args()
     stages = args.stages.split(",")
     allowed = ["vae", "probe", "unet", "export", "eval", "plots"]
@@ -390,7 +436,7 @@ def main() -> None:
         elif s == "probe":
             train_probe(cfg, args.work, log)
         elif s == "unet":
-            train_unet(cfg, args.work, log, args.unet_steps)
+            train_unet(cfg, args.work, log, args.unet_steps, args.resume_from)
         elif s == "export":
             import export
             export.export_all(cfg, args.work, OUT_DIR, log)
