@@ -17,6 +17,8 @@ export interface SyntheticSpec {
   activePerToken: number;
   /** Std of the dense initial state x_1: large, so it dominates x-space variance. */
   stateScale: number;
+  /** Rank of the dense initial state (≤ channels): it lives in a random subspace of this dimension. */
+  stateRank: number;
   /** Typical magnitude of a planted feature's activation. */
   featureScale: number;
   /** Std of the isotropic noise added to every step's innovation. */
@@ -43,6 +45,7 @@ export const DEFAULT_SYNTHETIC: Omit<SyntheticSpec, 'images' | 'height' | 'width
   features: 64,
   activePerToken: 3,
   stateScale: 1,
+  stateRank: 4,
   featureScale: 1,
   noiseScale: 0.02,
   dynamicsRank: 4,
@@ -110,10 +113,19 @@ export function syntheticTrajectories(spec: SyntheticSpec): SyntheticTrajectorie
 
   const activations = new Float32Array(images * S * P * d);
   const probability = Math.min(1, spec.activePerToken / m);
+  const stateRank = Math.min(spec.stateRank, d);
+  const stateBasis = gaussianArray(stateRank * d, random, spec.stateScale / Math.sqrt(stateRank));
   const x = new Float32Array(S * d);
   for (let n = 0; n < images; n++) {
     for (let p = 0; p < P; p++) {
-      x.set(gaussianArray(d, random, spec.stateScale), 0);
+      // x_1: a dense state in a random stateRank-dim subspace, plus the same small noise as every step.
+      const coefficients = gaussianArray(stateRank, random);
+      const noise1 = gaussianArray(d, random, spec.noiseScale);
+      for (let j = 0; j < d; j++) {
+        let value = noise1[j];
+        for (let q = 0; q < stateRank; q++) value += coefficients[q] * stateBasis[q * d + j];
+        x[j] = value;
+      }
       const innovation = gaussianArray((S - 1) * d, random, spec.noiseScale);
       for (let k = 0; k < m; k++) {
         if (random() >= probability) continue;
