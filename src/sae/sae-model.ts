@@ -2,23 +2,16 @@ import type { GpuContext } from '../gpu/context';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { planLatentBlocks, type LatentBlocks } from './latent-blocks';
 import type { SaeConfig } from './sae-config';
+import type { SaeWeights as SaeFileWeights } from './sae-file';
 
 /**
- * SAE weights in SAELens layout, for the file writer:
- * f = σ(z_c·W_enc + b_enc) with z_c = z − b_dec, ẑ = f·W_dec + b_dec.
+ * SAE weights in SAELens layout (the file's tensors, sae-file.ts), as the GPU
+ * model takes and gives them: f = σ(z_c·W_enc + b_enc) with z_c = z − b_dec,
+ * ẑ = f·W_dec + b_dec; W_dec rows have unit norm. `threshold` is BatchTopK's
+ * one inference threshold θ (f = pre where pre ≥ θ), absent before training
+ * set it; the file stores it per latent (sae-interchange.ts converts).
  */
-export interface SaeWeights {
-  /** [dIn, m] row-major */
-  W_enc: Float32Array;
-  /** [m] */
-  b_enc: Float32Array;
-  /** [m, dIn] row-major; each row has unit norm */
-  W_dec: Float32Array;
-  /** [dIn] */
-  b_dec: Float32Array;
-  /** batchtopk: the inference threshold θ (f = pre where pre ≥ θ); absent before training set it. */
-  threshold?: number;
-}
+export type SaeWeights = Omit<SaeFileWeights, 'cfg' | 'threshold'> & { threshold?: number };
 
 export interface SaeModelOptions {
   /** Largest storage binding to plan for (default: the device's limit); tests pass a small one to exercise the block split. */
