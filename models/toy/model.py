@@ -39,6 +39,7 @@ class ToyConfig:
     time_proj_dim: int = 32        # sinusoidal features before time_embedding
     time_embed_dim: int = 128      # 4 x block_out_channels[0], like SD
     latent_channels: int = 4
+    latent_size: int = 16          # 64x64 pixels / vae_patch; the UNet's position embeddings are this size
     vae_channels: int = 64         # width of the VAE's 16x16 convolutions
     vae_patch: int = 4             # spatial factor: 64x64 pixels -> 16x16 latents
     probe_channels: tuple = (16, 32, 64, 128)
@@ -138,20 +139,40 @@ class BasicTransformerBlock(nn.Module):
         return x + self.ff(self.norm3(x))
 
 
-class Transformer2DModel(nn.Module):
-    """SD 1.5's spatial transformer: norm, proj_in (1x1 conv), transformer_blocks, proj_out, residual."""
+def sincos_2d(size: int, c: int) -> torch.Tensor:
+    """[size*size, c] 2-D sine-cosine position features (half the channels for x, half for y)."""
+    q = c // 4
+    # Base 100 rather than ViT's 10000: on a 16-wide grid lower frequencies are constant.
+    freqs = 1.0 / (100.0 ** (torch.arange(q, dtype=torch.float32) / max(1, q)))
+    coords = torch.arange(size, dtype=torch.float32)
+    ang = coords[:, None] * freqs[None] * (math.pi / 2)  # [size, q]
+    enc = torch.cat([ang.sin(), ang.cos()], dim=1)        # [size, 2q]
+    y, x = torch.meshgrid(torch.arange(size), torch.arange(size), indexing="ij")
+    pe = torch.cat([enc[x.flatten()], enc[y.flatten()]], dim=1)
+    return F.pad(pe, (0, c - pe.shape[1]))
 
-    def __init__(self, c: int, context_dim: int, head_dim: int, groups: int):
+
+class Transformer2DModel(nn.Module):
+    """SD 1.5's spatial transformer: norm, proj_in (1x1 conv), transformer_blocks, proj_out, residual.
+
+    One addition to SD's: a learned absolute position embedding (`pos_embed`, initialised
+    with 2-D sine-cosine features) added to the tokens after proj_in. SD 1.5 learns where
+    things go from zero padding over billions of images; trained for minutes, the toy UNet
+    ignored "top left" entirely (position at chance) until its cross-attention queries could
+    carry position."""
+
+    def __init__(self, c: int, context_dim: int, head_dim: int, groups: int, size: int):
         super().__init__()
         self.norm = _gn(c, groups)
         self.proj_in = nn.Conv2d(c, c, 1)
+        self.pos_embed = nn.Parameter(sincos_2d(size, c)[None])  # [1, HW, C]
         self.transformer_blocks = nn.ModuleList([BasicTransformerBlock(c, context_dim, head_dim)])
         self.proj_out = nn.Conv2d(c, c, 1)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
         b, c, hh, ww = x.shape
         h = self.proj_in(self.norm(x))
-        h = h.flatten(2).transpose(1, 2)  # [B, HW, C]
+        h = h.flatten(2).transpose(1, 2) + self.pos_embed  # [B, HW, C]
         for blk in self.transformer_blocks:
             h = blk(h, context)
         h = h.transpose(1, 2).reshape(b, c, hh, ww)
@@ -199,13 +220,14 @@ def timestep_features(t: torch.Tensor, dim: int) -> torch.Tensor:
 class DownBlock(nn.Module):
     """CrossAttnDownBlock2D when with_attn, else DownBlock2D."""
 
-    def __init__(self, cin, cout, cfg: ToyConfig, with_attn: bool, add_down: bool):
+    def __init__(self, cin, cout, cfg: ToyConfig, with_attn: bool, add_down: bool, size: int):
         super().__init__()
         n = cfg.layers_per_block
         self.resnets = nn.ModuleList(
             [ResnetBlock2D(cin if i == 0 else cout, cout, cfg.time_embed_dim, cfg.norm_num_groups) for i in range(n)])
         self.attentions = nn.ModuleList(
-            [Transformer2DModel(cout, cfg.hidden_size, cfg.attention_head_dim, cfg.norm_num_groups) for _ in range(n)]
+            [Transformer2DModel(cout, cfg.hidden_size, cfg.attention_head_dim, cfg.norm_num_groups, size)
+             for _ in range(n)]
         ) if with_attn else None
         self.downsamplers = nn.ModuleList([Downsample2D(cout)]) if add_down else None
 
@@ -225,14 +247,15 @@ class DownBlock(nn.Module):
 class UpBlock(nn.Module):
     """CrossAttnUpBlock2D when with_attn, else UpBlock2D; consumes layers_per_block + 1 skips."""
 
-    def __init__(self, prev_out, cout, skip_channels: list[int], cfg: ToyConfig, with_attn: bool, add_up: bool):
+    def __init__(self, prev_out, cout, skip_channels: list[int], cfg: ToyConfig, with_attn: bool, add_up: bool,
+                 size: int):
         super().__init__()
         self.resnets = nn.ModuleList()
         for i, sc in enumerate(skip_channels):
             cin = prev_out if i == 0 else cout
             self.resnets.append(ResnetBlock2D(cin + sc, cout, cfg.time_embed_dim, cfg.norm_num_groups))
         self.attentions = nn.ModuleList(
-            [Transformer2DModel(cout, cfg.hidden_size, cfg.attention_head_dim, cfg.norm_num_groups)
+            [Transformer2DModel(cout, cfg.hidden_size, cfg.attention_head_dim, cfg.norm_num_groups, size)
              for _ in skip_channels]) if with_attn else None
         self.upsamplers = nn.ModuleList([Upsample2D(cout)]) if add_up else None
 
@@ -247,11 +270,11 @@ class UpBlock(nn.Module):
 
 
 class UNetMidBlock2DCrossAttn(nn.Module):
-    def __init__(self, c, cfg: ToyConfig):
+    def __init__(self, c, cfg: ToyConfig, size: int):
         super().__init__()
         self.resnets = nn.ModuleList([ResnetBlock2D(c, c, cfg.time_embed_dim, cfg.norm_num_groups) for _ in range(2)])
         self.attentions = nn.ModuleList([Transformer2DModel(c, cfg.hidden_size, cfg.attention_head_dim,
-                                                            cfg.norm_num_groups)])
+                                                            cfg.norm_num_groups, size)])
 
     def forward(self, x, temb, ctx):
         x = self.resnets[0](x, temb)
@@ -273,16 +296,18 @@ class UNet2DConditionModel(nn.Module):
         prev = ch[0]
         for i, c in enumerate(ch):
             last = i == len(ch) - 1
-            self.down_blocks.append(DownBlock(prev, c, cfg, with_attn=not last, add_down=not last))
+            self.down_blocks.append(DownBlock(prev, c, cfg, with_attn=not last, add_down=not last,
+                                              size=cfg.latent_size >> i))
             skip_ch += [c] * cfg.layers_per_block + ([] if last else [c])
             prev = c
-        self.mid_block = UNetMidBlock2DCrossAttn(ch[-1], cfg)
+        self.mid_block = UNetMidBlock2DCrossAttn(ch[-1], cfg, size=cfg.latent_size >> (len(ch) - 1))
         self.up_blocks = nn.ModuleList()
         rev = list(reversed(ch))
         for i, c in enumerate(rev):
             n = cfg.layers_per_block + 1
             skips = [skip_ch.pop() for _ in range(n)]
-            self.up_blocks.append(UpBlock(prev, c, skips, cfg, with_attn=i > 0, add_up=i < len(ch) - 1))
+            self.up_blocks.append(UpBlock(prev, c, skips, cfg, with_attn=i > 0, add_up=i < len(ch) - 1,
+                                          size=cfg.latent_size >> (len(ch) - 1 - i)))
             prev = c
         self.conv_norm_out = _gn(ch[0], cfg.norm_num_groups)
         self.conv_out = nn.Conv2d(ch[0], cfg.latent_channels, 3, padding=1)

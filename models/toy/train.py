@@ -51,23 +51,18 @@ SEED = 1234
 VAE_STEPS, VAE_BATCH, VAE_LR, VAE_KL = 800, 32, 2e-3, 1e-4
 PROBE_STEPS, PROBE_BATCH, PROBE_LR = 500, 64, 2e-3
 UNET_IMAGES = 20000
-UNET_STEPS, UNET_BATCH, UNET_LR = 2200, 64, 2e-3
+UNET_STEPS, UNET_BATCH, UNET_LR = 2600, 64, 2e-3
 EMA_DECAY = 0.995   # short run: a ~200-step horizon
-# Training phases. Each phase after the first starts a fresh AdamW (with a short warm-up)
-# and fresh seeds; the weights and the EMA carry on. Why there are three (README.md):
-#  1. plain Gaussian noise.
-#  2. + offset noise: with SD 1.5's schedule the terminal SNR is not zero, and at 16x16
-#     the mean of x_T still carries the background (signal 0.068 x offset vs noise-mean
-#     std 1/16); the phase-1 model read the background from the noise (chance at step
-#     500). Offset noise (Guttenberg 2023; cf. Lin et al. 2023, arXiv:2305.08891) fixed it.
-#  3. + low-frequency ("pyramid") noise at 4x4 and 2x2, for the same leak of the shape's
-#     position: at step 1200 position was at chance while colour/background were ~100%.
-# (start step, offset-noise std, ((grid, std), ...) pyramid components, warm-up steps, seed)
-PHASES = [
-    (0, 0.0, (), 100, SEED + 22),
-    (600, 0.15, (), 50, SEED + 32),
-    (1400, 0.15, ((4, 0.3), (2, 0.3)), 50, SEED + 42),
-]
+# Training noise: N(0, I) plus two low-frequency components, from the first step.
+#  - offset noise (one value per sample and channel; Guttenberg 2023, cf. Lin et al. 2023,
+#    arXiv:2305.08891): with SD 1.5's schedule the terminal SNR is not zero, and at 16x16
+#    the mean of x_T still carries the background (signal 0.068 x offset vs noise-mean std
+#    1/16); trained on plain noise the model read the background from the noise (chance).
+#  - "pyramid" noise at 4x4 and 2x2 (grid, std), bilinearly upsampled: the same leak for
+#    the shape's position, which the noise would otherwise decide.
+OFFSET_NOISE = 0.15
+PYRAMID_NOISE = ((4, 0.3), (2, 0.3))
+UNET_WARMUP = 100
 MIN_SNR_GAMMA = 5.0  # Min-SNR loss weighting (Hang et al. 2023, arXiv:2303.09556), faster convergence
 CFG_DROPOUT = 0.1
 HELDOUT_COMBO_FRACTION = 0.08  # combinations never shown to the UNet, evaluated on
@@ -283,19 +278,18 @@ class EMA:
         return self.shadow
 
 
-def phase_noise(shape, offset: float, pyramid: tuple, g: torch.Generator) -> torch.Tensor:
+def training_noise(shape, g: torch.Generator) -> torch.Tensor:
     """N(0, I) plus offset noise (one value per sample and channel) and bilinearly
-    upsampled low-resolution noise components (grid, std)."""
+    upsampled low-resolution noise (OFFSET_NOISE, PYRAMID_NOISE)."""
     noise = torch.randn(shape, generator=g)
-    if offset:
-        noise = noise + offset * torch.randn(shape[0], shape[1], 1, 1, generator=g)
-    for grid, std in pyramid:
+    noise = noise + OFFSET_NOISE * torch.randn(shape[0], shape[1], 1, 1, generator=g)
+    for grid, std in PYRAMID_NOISE:
         low = torch.randn(shape[0], shape[1], grid, grid, generator=g)
         noise = noise + std * F.interpolate(low, size=shape[2:], mode="bilinear", align_corners=False)
     return noise
 
 
-def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int, resume_from: int = 0) -> None:
+def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
     torch.manual_seed(SEED + 20)
     vae, scale = load_vae(cfg, work)
     train_combos, _ = split_combos()
@@ -308,37 +302,21 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int, resume_from: int
     tok = WordTokenizer()
     te, unet = TextEncoder(cfg), UNet2DConditionModel(cfg)
     print(f"[unet] UNet {count_params(unet):,} + text encoder {count_params(te):,} parameters; "
-          f"{steps} steps x {UNET_BATCH}", flush=True)
+          f"{steps} steps x {UNET_BATCH}; offset noise {OFFSET_NOISE}, pyramid noise {PYRAMID_NOISE}",
+          flush=True)
     params = list(te.parameters()) + list(unet.parameters())
     ema = EMA([te, unet])
     ac = sd15_alphas_cumprod()
-    starts = [p[0] for p in PHASES]
-    if resume_from:  # continue from the checkpoint saved when the phase at that step began
-        if resume_from not in starts:
-            sys.exit(f"--resume-from {resume_from}: must be a phase start, one of {starts[1:]}")
-        ck = torch.load(os.path.join(work, f"unet_step{resume_from}.pt"))
-        te.load_state_dict(ck["te"])
-        unet.load_state_dict(ck["unet"])
-        names = [f"te.{n}" for n, _ in te.named_parameters()] + [f"unet.{n}" for n, _ in unet.named_parameters()]
-        ema.shadow = [ck["ema"][n].clone() for n in names]
-        assert ck["step"] == resume_from, f"checkpoint is at step {ck['step']}, expected {resume_from}"
-        print(f"[unet] resumed from the checkpoint at step {resume_from}", flush=True)
+    opt = torch.optim.AdamW(params, lr=UNET_LR, weight_decay=0.0, foreach=True)
+    g = torch.Generator().manual_seed(SEED + 22)
+    rng = np.random.default_rng(SEED + 21)
     t0 = time.time()
     running = 0.0
-    for step in range(resume_from, steps):
-        if step in starts:
-            k = starts.index(step)
-            _, offset, pyramid, warmup, seed = PHASES[k]
-            if step > 0 and step != resume_from:
-                save_unet(te, unet, ema, work, step, name=f"unet_step{step}.pt")
-            opt = torch.optim.AdamW(params, lr=UNET_LR, weight_decay=0.0, foreach=True)
-            g = torch.Generator().manual_seed(seed)
-            rng = np.random.default_rng(seed - 1)
-            print(f"[unet] step {step}: phase {k + 1}, offset noise {offset}, pyramid noise {pyramid}", flush=True)
+    for step in range(steps):
         for pg in opt.param_groups:
             # Constant after warm-up (the EMA does the averaging), so that the checkpoint at
             # step N is exactly what `--unet-steps N` trains: a run can stop at any checkpoint.
-            pg["lr"] = lr_at(step - PHASES[k][0], steps, UNET_LR, warmup, cosine=False)
+            pg["lr"] = lr_at(step, steps, UNET_LR, UNET_WARMUP, cosine=False)
         idx = torch.randint(0, len(latents), (UNET_BATCH,), generator=g)
         x0 = latents[idx]
         # Fresh wording every time a scene is drawn; 10% empty prompts for CFG.
@@ -346,7 +324,7 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int, resume_from: int
                  if rng.random() >= CFG_DROPOUT else "" for i in idx.tolist()]
         ids = torch.from_numpy(tok(texts))
         t = torch.randint(0, 1000, (UNET_BATCH,), generator=g)
-        noise = phase_noise(x0.shape, offset, pyramid, g)
+        noise = training_noise(x0.shape, g)
         a = ac[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
         pred = unet(xt, t, te(ids))
@@ -364,7 +342,7 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int, resume_from: int
             log.add("unet_loss", step + 1, running / 25)
             el = time.time() - t0
             print(f"[unet] step {step + 1:5d}  loss {running / 25:.4f}  lr {opt.param_groups[0]['lr']:.2e}  "
-                  f"{el:6.0f}s  (eta {el / (step + 1 - resume_from) * (steps - step - 1):5.0f}s)", flush=True)
+                  f"{el:6.0f}s  (eta {el / (step + 1) * (steps - step - 1):5.0f}s)", flush=True)
             running = 0.0
         if (step + 1) % 100 == 0 or step == steps - 1:
             save_unet(te, unet, ema, work, step + 1)
@@ -416,8 +394,6 @@ def main() -> None:
                     help="comma-separated subset of: vae, probe, unet, export, eval, plots")
     ap.add_argument("--work", default=os.path.join(HERE, "work"), help="checkpoint folder (git-ignored)")
     ap.add_argument("--unet-steps", type=int, default=UNET_STEPS)
-    ap.add_argument("--resume-from", type=int, default=0,
-                    help="unet stage: start at this phase-start step from work/unet_step<N>.pt")
     args = ap.parse_args()
     stages = args.stages.split(",")
     allowed = ["vae", "probe", "unet", "export", "eval", "plots"]
@@ -436,7 +412,7 @@ def main() -> None:
         elif s == "probe":
             train_probe(cfg, args.work, log)
         elif s == "unet":
-            train_unet(cfg, args.work, log, args.unet_steps, args.resume_from)
+            train_unet(cfg, args.work, log, args.unet_steps)
         elif s == "export":
             import export
             export.export_all(cfg, args.work, OUT_DIR, log)
