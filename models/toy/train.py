@@ -51,7 +51,7 @@ SEED = 1234
 VAE_STEPS, VAE_BATCH, VAE_LR, VAE_KL = 800, 32, 2e-3, 1e-4
 PROBE_STEPS, PROBE_BATCH, PROBE_LR = 500, 64, 2e-3
 UNET_IMAGES = 20000
-UNET_STEPS, UNET_BATCH, UNET_LR = 2600, 64, 2e-3
+UNET_STEPS, UNET_BATCH, UNET_LR, UNET_WARMUP = 2600, 64, 2e-3, 100
 EMA_DECAY = 0.995   # short run: a ~200-step horizon
 # Training noise: N(0, I) plus two low-frequency components, from the first step.
 #  - offset noise (one value per sample and channel; Guttenberg 2023, cf. Lin et al. 2023,
@@ -62,7 +62,6 @@ EMA_DECAY = 0.995   # short run: a ~200-step horizon
 #    the shape's position, which the noise would otherwise decide.
 OFFSET_NOISE = 0.15
 PYRAMID_NOISE = ((4, 0.3), (2, 0.3))
-UNET_WARMUP = 100
 MIN_SNR_GAMMA = 5.0  # Min-SNR loss weighting (Hang et al. 2023, arXiv:2303.09556), faster convergence
 CFG_DROPOUT = 0.1
 HELDOUT_COMBO_FRACTION = 0.08  # combinations never shown to the UNet, evaluated on
@@ -320,7 +319,7 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
         idx = torch.randint(0, len(latents), (UNET_BATCH,), generator=g)
         x0 = latents[idx]
         # Fresh wording every time a scene is drawn; 10% empty prompts for CFG.
-        texts = [scenes.caption(*(int(attrs[k_][i]) for k_ in scenes.ATTRIBUTES), rng)
+        texts = [scenes.caption(*(int(attrs[k][i]) for k in scenes.ATTRIBUTES), rng)
                  if rng.random() >= CFG_DROPOUT else "" for i in idx.tolist()]
         ids = torch.from_numpy(tok(texts))
         t = torch.randint(0, 1000, (UNET_BATCH,), generator=g)
@@ -351,12 +350,12 @@ def train_unet(cfg: ToyConfig, work: str, log: Log, steps: int) -> None:
     print(f"[unet] done in {time.time() - t0:.0f}s", flush=True)
 
 
-def save_unet(te, unet, ema, work: str, step: int, name: str = "unet.pt") -> None:
+def save_unet(te, unet, ema, work: str, step: int) -> None:
     """Raw and EMA weights of text encoder + UNet (the EMA covers both)."""
     names = [f"te.{n}" for n, _ in te.named_parameters()] + [f"unet.{n}" for n, _ in unet.named_parameters()]
     torch.save({"step": step, "te": te.state_dict(), "unet": unet.state_dict(),
-                "ema": dict(zip(names, ema.state()))}, os.path.join(work, name + ".tmp"))
-    os.replace(os.path.join(work, name + ".tmp"), os.path.join(work, name))
+                "ema": dict(zip(names, ema.state()))}, os.path.join(work, "unet.pt.tmp"))
+    os.replace(os.path.join(work, "unet.pt.tmp"), os.path.join(work, "unet.pt"))
 
 
 def load_unet(cfg: ToyConfig, work: str, use_ema: bool = True) -> tuple[TextEncoder, UNet2DConditionModel, int]:
