@@ -1,0 +1,188 @@
+/**
+ * The only engine module that imports onnxruntime-web. Sessions are created
+ * here, their input dtypes and shapes are read from the session (never
+ * assumed: `timestep` is int64, float32 or float16 depending on the export,
+ * fp16 tensors carry `Uint16Array` data), and every value crosses this
+ * boundary as f32 in our code.
+ *
+ * Which bundle: `onnxruntime-web` (the JSEP build) rather than
+ * `onnxruntime-web/webgpu`. The JSEP build carries both the wasm and the
+ * WebGPU execution providers in one wasm binary, and it is the build whose
+ * `env.webgpu.device` and `Tensor.fromGpuBuffer` we checked in headless
+ * Chromium (DESIGN §2): ORT creates the GPUDevice and our kernels run on it,
+ * so hooked activations and steering inputs stay on the GPU. The
+ * `/webgpu` entry is the newer native-EP build (asyncify wasm), which
+ * exposes no device we could share. In Node the package resolves to its
+ * single-threaded wasm build.
+ */
+import * as ort from 'onnxruntime-web';
+import { f16ArrayToF32, f32ArrayToF16 } from '../data/float16';
+
+export type ProviderName = 'wasm' | 'webgpu';
+export const PROVIDERS: readonly ProviderName[] = ['wasm', 'webgpu'];
+
+/** Element types an input or output of our graphs may have. */
+export type ValueType = 'float32' | 'float16' | 'int64' | 'int32';
+const VALUE_TYPES: readonly ValueType[] = ['float32', 'float16', 'int64', 'int32'];
+
+/** Name, element type and shape (numbers, or symbolic names) of one graph input or output. */
+export interface ValueInfo {
+  name: string;
+  type: ValueType;
+  shape: readonly (number | string)[];
+}
+
+export interface SessionOptions {
+  provider: ProviderName;
+  /** External-data files the graph refers to: `path` must equal the graph's `location` string. */
+  externalData?: { path: string; data: Uint8Array }[];
+  /** Outputs that stay on the GPU (WebGPU provider only): hooked activations read by our kernels. */
+  gpuOutputs?: readonly string[];
+}
+
+/** A value fed to a session: f32 data (converted to the input's dtype here) or a GPU buffer of the input's dtype. */
+export type Feed = { data: Float32Array | readonly number[]; dims: readonly number[] } | { gpuBuffer: GPUBuffer; dims: readonly number[] };
+
+/** A session output: f32 on the CPU, or a GPU buffer that the caller must `dispose()` after use. */
+export interface OutputValue {
+  dims: readonly number[];
+  type: ValueType;
+  /** Present for CPU outputs. */
+  data?: Float32Array;
+  /** Present for GPU outputs (WebGPU provider, `gpuOutputs`). */
+  gpuBuffer?: GPUBuffer;
+  dispose(): void;
+}
+
+/** Thrown when a graph does not have the inputs or outputs the model contract names. */
+export class ModelContractError extends Error {
+  override name = 'ModelContractError';
+}
+
+/** One ONNX graph loaded in onnxruntime-web, with its IO read from the session. */
+export class ModelSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly label: string,
+    readonly provider: ProviderName,
+    readonly inputs: ReadonlyMap<string, ValueInfo>,
+    readonly outputs: ReadonlyMap<string, ValueInfo>,
+  ) {}
+
+  static async create(label: string, model: Uint8Array, options: SessionOptions): Promise<ModelSession> {
+    if (!PROVIDERS.includes(options.provider)) {
+      throw new RangeError(`execution provider "${options.provider}" is unknown. Should be one of: ${PROVIDERS.join(', ')}`);
+    }
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      executionProviders: [options.provider],
+      graphOptimizationLevel: 'all',
+      ...(options.externalData ? { externalData: options.externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
+    };
+    if (options.gpuOutputs?.length && options.provider === 'webgpu') {
+      sessionOptions.preferredOutputLocation = Object.fromEntries(options.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(model, sessionOptions);
+    } catch (error) {
+      throw new ModelContractError(`${label}: onnxruntime could not load the graph (${firstLine(error)}). Check that the file is a complete ONNX model and, for external data, that the data file is beside it.`);
+    }
+    return new ModelSession(session, label, options.provider, valueInfos(label, session.inputMetadata), valueInfos(label, session.outputMetadata));
+  }
+
+  /** Checks that the graph has every named input and output; the message lists what it has. */
+  requireIo(inputs: readonly string[], outputs: readonly string[]): void {
+    for (const [names, have, kind] of [[inputs, this.inputs, 'input'], [outputs, this.outputs, 'output']] as const) {
+      for (const name of names) {
+        if (!have.has(name)) {
+          throw new ModelContractError(`${this.label} has no ${kind} "${name}"; it has: ${[...have.keys()].join(', ')}. Is this the right file for the ${this.label}?`);
+        }
+      }
+    }
+  }
+
+  input(name: string): ValueInfo {
+    const info = this.inputs.get(name);
+    if (!info) throw new ModelContractError(`${this.label} has no input "${name}"; it has: ${[...this.inputs.keys()].join(', ')}`);
+    return info;
+  }
+
+  /** Runs the graph; returns the requested outputs (all by default). */
+  async run(feeds: Record<string, Feed>, outputNames?: readonly string[]): Promise<Record<string, OutputValue>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = this.toTensor(this.input(name), feed);
+    const names = outputNames ?? [...this.outputs.keys()];
+    const results = await this.session.run(ortFeeds, names as string[]);
+    const out: Record<string, OutputValue> = {};
+    for (const name of names) out[name] = await fromTensor(results[name]);
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  private toTensor(info: ValueInfo, feed: Feed): ort.Tensor {
+    if ('gpuBuffer' in feed) {
+      if (info.type !== 'float32' && info.type !== 'float16') throw new ModelContractError(`${this.label} input "${info.name}" is ${info.type}; GPU feeds are float only`);
+      return ort.Tensor.fromGpuBuffer(feed.gpuBuffer, { dataType: info.type, dims: feed.dims });
+    }
+    const dims = [...feed.dims];
+    const values = feed.data;
+    switch (info.type) {
+      case 'float32':
+        return new ort.Tensor('float32', values instanceof Float32Array ? values : Float32Array.from(values), dims);
+      case 'float16':
+        return new ort.Tensor('float16', f32ArrayToF16(values instanceof Float32Array ? values : Float32Array.from(values)), dims);
+      case 'int64':
+        return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(Math.round(v))), dims);
+      case 'int32':
+        return new ort.Tensor('int32', Int32Array.from(values, (v) => Math.round(v)), dims);
+    }
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+function valueInfos(label: string, metadata: readonly ort.InferenceSession.ValueMetadata[]): Map<string, ValueInfo> {
+  const map = new Map<string, ValueInfo>();
+  for (const m of metadata) {
+    if (!m.isTensor) throw new ModelContractError(`${label}: value "${m.name}" is not a tensor`);
+    const type = m.type as ValueType;
+    if (!VALUE_TYPES.includes(type)) throw new ModelContractError(`${label}: value "${m.name}" has element type ${m.type}; supported: ${VALUE_TYPES.join(', ')}`);
+    map.set(m.name, { name: m.name, type, shape: m.shape });
+  }
+  return map;
+}
+
+async function fromTensor(t: ort.Tensor): Promise<OutputValue> {
+  const type = t.type as ValueType;
+  if (t.location === 'gpu-buffer') {
+    return { dims: t.dims, type, gpuBuffer: t.gpuBuffer as GPUBuffer, dispose: () => t.dispose() };
+  }
+  const raw = t.data;
+  let data: Float32Array;
+  if (raw instanceof Float32Array) data = raw;
+  else if (raw instanceof Uint16Array) data = f16ArrayToF32(raw);
+  else if (raw instanceof BigInt64Array) data = Float32Array.from(raw, (v) => Number(v));
+  else if (raw instanceof Int32Array) data = Float32Array.from(raw);
+  else throw new ModelContractError(`output of type ${t.type} cannot be read as numbers`);
+  return { dims: t.dims, type, data, dispose: () => t.dispose() };
+}
+
+/** The GPUDevice ORT created for its WebGPU provider, once a WebGPU session exists (setting our own is not honoured; DESIGN §2). */
+export async function ortGpuDevice(): Promise<GPUDevice> {
+  return (await ort.env.webgpu.device) as GPUDevice;
+}
+
+/**
+ * Process-wide wasm settings. Multi-threaded wasm needs cross-origin
+ * isolation (COOP/COEP) in the page; Node's build is single-threaded.
+ */
+export function configureWasm(threads: number): void {
+  ort.env.wasm.numThreads = threads;
+}
+
+export const ORT_VERSION: string = ort.env.versions.web ?? 'unknown';
