@@ -35,6 +35,18 @@ export interface TrajectoryMeta {
   prompts: string[];
   /** Generation seed of each image: [N]. */
   seeds: number[];
+  /** How the images were generated, when a model run recorded them (absent for synthetic data). */
+  sampler?: SamplerRecord;
+}
+
+/** Sampler settings of a recorded collection, so a run can be repeated (and shards checked for equality). */
+export interface SamplerRecord {
+  /** Scheduler name, e.g. "ddim". */
+  scheduler: string;
+  steps: number;
+  guidance: number;
+  /** Negative prompt of each image: [N] ("" for none). */
+  negativePrompts: string[];
 }
 
 export type ActivationDtype = 'F16' | 'F32';
@@ -74,6 +86,15 @@ export function validateTrajectoryMeta(meta: TrajectoryMeta): TrajectoryMeta {
   if (meta.seeds.length !== meta.prompts.length) {
     fail(`${meta.prompts.length} prompts but ${meta.seeds.length} seeds; need one of each per image`);
   }
+  if (meta.sampler !== undefined) {
+    const { scheduler, steps, guidance, negativePrompts } = meta.sampler;
+    if (typeof scheduler !== 'string' || !Number.isSafeInteger(steps) || steps <= 0 || !Number.isFinite(guidance)) {
+      fail(`sampler must be {scheduler: string, steps: positive integer, guidance: number}, got ${JSON.stringify(meta.sampler)}`);
+    }
+    if (!Array.isArray(negativePrompts) || negativePrompts.length !== meta.prompts.length || !negativePrompts.every((p) => typeof p === 'string')) {
+      fail(`sampler.negativePrompts must hold one string per image (${meta.prompts.length}), got ${JSON.stringify(negativePrompts)?.slice(0, 80)}`);
+    }
+  }
   return meta;
 }
 
@@ -88,6 +109,7 @@ function encodeMeta(meta: TrajectoryMeta): Record<string, string> {
     width: JSON.stringify(meta.width),
     prompts: JSON.stringify(meta.prompts),
     seeds: JSON.stringify(meta.seeds),
+    ...(meta.sampler ? { sampler: JSON.stringify(meta.sampler) } : {}),
   };
 }
 
@@ -112,6 +134,7 @@ function decodeMeta(raw: Readonly<Record<string, string>>): TrajectoryMeta {
     width: json('width') as number,
     prompts: json('prompts') as string[],
     seeds: json('seeds') as number[],
+    ...(raw.sampler !== undefined ? { sampler: json('sampler') as SamplerRecord } : {}),
   });
 }
 
@@ -217,6 +240,11 @@ export class TrajectoryReader {
   /** Images n0..n1 (exclusive) as f32: [n1 - n0, S, P, d]. */
   readImages(n0: number, n1: number): Promise<Float32Array<ArrayBuffer>> {
     return this.file.readRowsF32(ACTIVATIONS, n0, n1);
+  }
+
+  /** The stored bytes of images n0..n1 (exclusive), in the file's dtype: for lossless copies (merging shards). */
+  readImageBytes(n0: number, n1: number): Promise<Uint8Array<ArrayBuffer>> {
+    return this.file.readRowBytes(ACTIVATIONS, n0, n1);
   }
 
   /** Tokens of images n0..n1 as trajectory rows: [(n1 - n0)·P, S·d], token (n, p) at row (n - n0)·P + p. */

@@ -55,6 +55,8 @@ export interface SaeFileConfig {
   dynamics_variant?: DynamicsVariant;
   /** [S] per-block RMS scales z was divided by. */
   block_scales?: number[];
+  /** [S] UNet call index of each recorded step (where steering applies v_k[s]). */
+  step_indices?: number[];
 }
 
 export interface SaeWeights {
@@ -124,6 +126,13 @@ export function validateSaeWeights(w: SaeWeights): SaeWeights {
       fail(`SAE cfg: block_scales must be positive finite numbers, got ${JSON.stringify(scales)}`);
     }
     if (S !== undefined && scales.length !== S) fail(`SAE cfg: block_scales has ${scales.length} entries; trajectory_steps = ${S}`);
+  }
+  const steps = cfg.step_indices;
+  if (steps !== undefined) {
+    if (!Array.isArray(steps) || !steps.every((v, i) => Number.isSafeInteger(v) && v >= 0 && (i === 0 || v > steps[i - 1]))) {
+      fail(`SAE cfg: step_indices must be ascending non-negative integers, got ${JSON.stringify(steps)}`);
+    }
+    if (S !== undefined && steps.length !== S) fail(`SAE cfg: step_indices has ${steps.length} entries; trajectory_steps = ${S}`);
   }
   return w;
 }
@@ -245,7 +254,7 @@ async function importSaeLens(file: SafetensorsFile, cfg: Json, format: string): 
     b_dec,
   };
   // Trajectory Lab fields, copied only when present so imports stay clean.
-  for (const key of ['trajectory_steps', 'd_model', 'residualized', 'dynamics_variant', 'block_scales'] as const) {
+  for (const key of ['trajectory_steps', 'd_model', 'residualized', 'dynamics_variant', 'block_scales', 'step_indices'] as const) {
     if (cfg[key] !== undefined) Object.assign(weights.cfg, { [key]: cfg[key] });
   }
   const threshold = await readThreshold(file, format, d_sae);

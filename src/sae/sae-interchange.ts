@@ -8,6 +8,8 @@ export interface SaeProvenance {
   model: string;
   hook: string;
   dynamics: Pick<DynamicsModel, 'variant' | 'S' | 'd' | 'scales'>;
+  /** UNet call index of each recorded step, when the trajectories came from a model run. */
+  stepIndices?: readonly number[];
 }
 
 /** Our activation names → SAELens architecture names (ReLU + L1 is SAELens' "standard"). */
@@ -30,6 +32,7 @@ export function toSaeFile(config: SaeConfig, weights: SaeWeights, provenance: Sa
     residualized: dynamics.variant !== 'none',
     dynamics_variant: dynamics.variant,
     block_scales: Array.from(dynamics.scales),
+    ...(provenance.stepIndices ? { step_indices: [...provenance.stepIndices] } : {}),
   };
   const file: SaeFileWeights = { cfg, W_enc: weights.W_enc, b_enc: weights.b_enc, W_dec: weights.W_dec, b_dec: weights.b_dec };
   // BatchTopK infers with one global threshold (JumpReLU form); the file stores it per latent as SAELens does.

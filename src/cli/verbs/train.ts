@@ -46,7 +46,7 @@ export async function train(argv: string[]): Promise<void> {
     onMetrics: (m) =>
       note(`train: step ${m.step}/${steps}  loss ${m.loss.toPrecision(4)}  fvu ${m.fvu.toPrecision(4)}  L0 ${m.l0.toFixed(1)}  dead ${(100 * m.deadFraction).toFixed(1)}%  auxk ${m.auxKLoss.toPrecision(3)}  (${((performance.now() - started) / 1000).toFixed(0)} s)`),
   });
-  await saveSae(out, toSaeFile(config, result.weights, { model: reader.meta.model, hook: reader.meta.hook, dynamics }));
+  await saveSae(out, toSaeFile(config, result.weights, { model: reader.meta.model, hook: reader.meta.hook, dynamics, stepIndices: reader.meta.stepIndices }));
   const last = result.history[result.history.length - 1];
   process.stdout.write(`${JSON.stringify({ out, steps: last.step, tokens: last.tokens, ...summary(last) })}\n`);
 }
