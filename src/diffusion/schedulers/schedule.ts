@@ -1,0 +1,122 @@
+/**
+ * What every scheduler shares: the model's `scheduler_config.json` (diffusers'
+ * field names), the training noise schedule ᾱ_t, and the inference timesteps
+ * for a number of steps under each `timestep_spacing` (diffusers'
+ * `set_timesteps`, "Common Diffusion Noise Schedules and Sample Steps are
+ * Flawed", Table 2). All in float64.
+ */
+
+export type BetaSchedule = 'linear' | 'scaled_linear';
+export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
+export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
+
+const BETA_SCHEDULES: readonly BetaSchedule[] = ['linear', 'scaled_linear'];
+const SPACINGS: readonly TimestepSpacing[] = ['leading', 'trailing', 'linspace'];
+const PREDICTIONS: readonly PredictionType[] = ['epsilon', 'v_prediction', 'sample'];
+
+export interface SchedulerConfig {
+  /** diffusers class the file was written for (e.g. "PNDMScheduler"); names the default scheduler. */
+  className: string;
+  numTrainTimesteps: number;
+  betaStart: number;
+  betaEnd: number;
+  betaSchedule: BetaSchedule;
+  /** Added to every leading-spaced timestep (SD 1.5: 1). */
+  stepsOffset: number;
+  timestepSpacing: TimestepSpacing;
+  predictionType: PredictionType;
+  /** DDIM/PNDM: ᾱ after the last step is 1 (true) or ᾱ_0 (false; SD 1.5). */
+  setAlphaToOne: boolean;
+  /** DDIM: clip the predicted x_0 to ±clipSampleRange. */
+  clipSample: boolean;
+  clipSampleRange: number;
+  /** PNDM: skip the Runge–Kutta warm-up (SD 1.5: true). */
+  skipPrkSteps: boolean;
+}
+
+function field<T>(json: Record<string, unknown>, key: string, check: (v: unknown) => v is T, fallback: T | undefined, rule: string): T {
+  const v = json[key];
+  if (v === undefined || v === null) {
+    if (fallback === undefined) throw new Error(`scheduler_config.json: ${key} is missing (${rule})`);
+    return fallback;
+  }
+  if (!check(v)) throw new Error(`scheduler_config.json: ${key} is ${JSON.stringify(v)}; it must be ${rule}`);
+  return v;
+}
+
+const isPositiveInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+const isNonNegativeInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => (values as readonly unknown[]).includes(v);
+
+/** Reads a diffusers scheduler_config.json; names the bad field and the allowed values. */
+export function parseSchedulerConfig(json: unknown): SchedulerConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('scheduler_config.json must hold a JSON object');
+  const j = json as Record<string, unknown>;
+  if (j.trained_betas !== undefined && j.trained_betas !== null) throw new Error('scheduler_config.json: trained_betas is not supported; use beta_start/beta_end with a beta_schedule');
+  const config: SchedulerConfig = {
+    className: field(j, '_class_name', (v): v is string => typeof v === 'string', 'DDIMScheduler', 'a string'),
+    numTrainTimesteps: field(j, 'num_train_timesteps', isPositiveInt, 1000, 'a positive integer'),
+    betaStart: field(j, 'beta_start', isPositive, 0.0001, 'a positive number'),
+    betaEnd: field(j, 'beta_end', isPositive, 0.02, 'a positive number'),
+    betaSchedule: field(j, 'beta_schedule', oneOf(BETA_SCHEDULES), 'linear', `one of ${BETA_SCHEDULES.join(', ')}`),
+    stepsOffset: field(j, 'steps_offset', isNonNegativeInt, 0, 'an integer ≥ 0'),
+    timestepSpacing: field(j, 'timestep_spacing', oneOf(SPACINGS), 'leading', `one of ${SPACINGS.join(', ')}`),
+    predictionType: field(j, 'prediction_type', oneOf(PREDICTIONS), 'epsilon', `one of ${PREDICTIONS.join(', ')}`),
+    setAlphaToOne: field(j, 'set_alpha_to_one', isBool, true, 'true or false'),
+    clipSample: field(j, 'clip_sample', isBool, false, 'true or false'),
+    clipSampleRange: field(j, 'clip_sample_range', isPositive, 1, 'a positive number'),
+    skipPrkSteps: field(j, 'skip_prk_steps', isBool, false, 'true or false'),
+  };
+  if (config.betaEnd < config.betaStart) throw new Error(`scheduler_config.json: beta_end ${config.betaEnd} is below beta_start ${config.betaStart}`);
+  return config;
+}
+
+/** ᾱ_t = Π_{i≤t} (1 − β_i) for t = 0..N−1; β linear in β (linear) or in √β (scaled_linear, SD's). */
+export function alphasCumprod(config: SchedulerConfig): Float64Array {
+  const N = config.numTrainTimesteps;
+  const out = new Float64Array(N);
+  let product = 1;
+  for (let i = 0; i < N; i++) {
+    const f = N === 1 ? 0 : i / (N - 1);
+    const beta =
+      config.betaSchedule === 'linear'
+        ? config.betaStart + f * (config.betaEnd - config.betaStart)
+        : (Math.sqrt(config.betaStart) + f * (Math.sqrt(config.betaEnd) - Math.sqrt(config.betaStart))) ** 2;
+    product *= 1 - beta;
+    out[i] = product;
+  }
+  return out;
+}
+
+/** Round half to even, as numpy's `round` (diffusers rounds its timesteps with it). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Inference timesteps, descending, as diffusers' DDIM/Euler `set_timesteps`:
+ * leading: (0..steps−1)·⌊N/steps⌋ + offset; trailing: round(N − i·N/steps) − 1;
+ * linspace: linspace(0, N−1, steps) (rounded when `integer`, as DDIM does; Euler keeps it real).
+ */
+export function inferenceTimesteps(config: SchedulerConfig, steps: number, integer: boolean): number[] {
+  const N = config.numTrainTimesteps;
+  if (!Number.isInteger(steps) || steps < 1 || steps > N) throw new RangeError(`steps = ${steps} must be an integer in [1, ${N}]`);
+  let ts: number[];
+  switch (config.timestepSpacing) {
+    case 'leading': {
+      const ratio = Math.floor(N / steps);
+      ts = Array.from({ length: steps }, (_, i) => i * ratio + config.stepsOffset);
+      break;
+    }
+    case 'trailing':
+      ts = Array.from({ length: steps }, (_, i) => roundHalfEven(N - (i * N) / steps) - 1).reverse();
+      break;
+    case 'linspace':
+      ts = Array.from({ length: steps }, (_, i) => (steps === 1 ? 0 : (i * (N - 1)) / (steps - 1))).map((t) => (integer ? roundHalfEven(t) : t));
+      break;
+  }
+  return ts.reverse();
+}
