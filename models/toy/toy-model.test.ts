@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenizer } from '../../src/diffusion/tokenizer';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -97,28 +98,6 @@ function session(file: string, options: ort.InferenceSession.SessionOptions = {}
   });
 }
 
-/**
- * Tokenizes with nothing but tokenizer.json, as a runtime would: lowercase,
- * split on \w+ | [^\w\s]+, word ids, [BOS] ... [EOS], pad to 77.
- */
-function tokenize(text: string): number[] {
-  const tj = JSON.parse(readFileSync(join(modelDir, manifest.tokenizer), 'utf8'));
-  expect(tj.model.type).toBe('WordLevel');
-  expect(tj.normalizer.type).toBe('Lowercase');
-  expect(tj.pre_tokenizer.type).toBe('Whitespace');
-  const vocab = tj.model.vocab as Record<string, number>;
-  const special = tj.post_processor.special_tokens;
-  const words = text.toLowerCase().match(/\w+|[^\w\s]+/g) ?? [];
-  const ids = [
-    special['[BOS]'].ids[0],
-    ...words.map((w) => vocab[w] ?? vocab[tj.model.unk_token]),
-    special['[EOS]'].ids[0],
-  ];
-  const max = tj.padding.strategy.Fixed as number;
-  while (ids.length < max) ids.push(tj.padding.pad_id);
-  return ids;
-}
-
 beforeAll(() => {
   ort.env.wasm.numThreads = 1;
 });
@@ -141,8 +120,9 @@ describe('toy model manifest', () => {
     expect(sched).toMatchObject({ _class_name: 'DDIMScheduler', beta_schedule: 'scaled_linear', num_train_timesteps: 1000 });
   });
 
-  it('tokenizer.json reproduces the reference input_ids', () => {
-    expect(tokenize(refIndex.prompt)).toEqual(Array.from(ref('input_ids').data));
+  it('tokenizer.json, through tokenizers.js, reproduces the reference input_ids', async () => {
+    const tokenizer = await loadTokenizer(readFileSync(join(modelDir, manifest.tokenizer), 'utf8'), { contextLength: 77, padTokenId: 0 });
+    expect(Array.from(tokenizer.encode(refIndex.prompt))).toEqual(Array.from(ref('input_ids').data));
   });
 
   it('UNet node names carry module paths (/up_blocks.1/attentions.1/...)', () => {
