@@ -3,6 +3,11 @@
  * stderr, results to stdout; bad input exits non-zero with a one-line reason.
  */
 import { ablation, ablationOptions } from './verbs/ablation';
+import { collect, collectOptions } from './verbs/collect';
+import { generate, generateOptions } from './verbs/generate';
+import { hooks, hooksOptions } from './verbs/hooks';
+import { merge, mergeOptions } from './verbs/merge';
+import { steer, steerOptions } from './verbs/steer';
 import { evaluate, evalOptions } from './verbs/eval';
 import { features, featuresOptions } from './verbs/features';
 import { fit, fitOptions } from './verbs/fit';
@@ -18,6 +23,11 @@ interface Verb {
 }
 
 const VERBS: Record<string, Verb> = {
+  generate: { summary: 'one image per prompt line (PNG files and index.json)', options: generateOptions, run: generate },
+  collect: { summary: "record a UNet block's activation trajectories over a prompt set", options: collectOptions, run: collect },
+  hooks: { summary: "list the UNet's hookable blocks with their shapes", options: hooksOptions, run: hooks },
+  steer: { summary: 'generate with SAE latents added or ablated', options: steerOptions, run: steer },
+  merge: { summary: 'join collection shards into one trajectory file', options: mergeOptions, run: merge },
   fit: { summary: 'fit the linear timestep dynamics and block scales', options: fitOptions, run: fit },
   train: { summary: 'train the residualized temporal SAE', options: trainOptions, run: train },
   eval: { summary: 'FVU (z and x, per step), L0, dead and dense latents of an SAE', options: evalOptions, run: evaluate },

@@ -81,7 +81,7 @@ describe('Euler discrete', () => {
     const sigma = (t: number) => Math.sqrt((1 - alphaBar(t)) / alphaBar(t));
     const sig = [...s.timesteps.map(sigma), 0];
     expect(s.initNoiseSigma).toBeCloseTo(Math.sqrt(sig[0] ** 2 + 1), 5);
-    let x = gaussianArray(n, random).map((v) => v * s.initNoiseSigma);
+    let x: Float32Array = gaussianArray(n, random).map((v) => v * s.initNoiseSigma);
     let ref = Float64Array.from(x);
     for (let call = 0; call < 3; call++) {
       const scaled = s.scaleModelInput(x, call);
@@ -114,7 +114,7 @@ describe('PNDM (PLMS, skip_prk_steps)', () => {
     ref[3] = transfer(ref[2], 701, 601, epsList[0].map((v, i) => (23 * epsList[3][i] - 16 * epsList[2][i] + 5 * v) / 12));
     ref[4] = transfer(ref[3], 601, 501, epsList[0].map((v, i) => (55 * epsList[4][i] - 59 * epsList[3][i] + 37 * epsList[2][i] - 9 * v) / 24));
     expect(s.timesteps.slice(0, 5)).toEqual([901, 801, 801, 701, 601]);
-    let x = Float32Array.from(x0);
+    let x: Float32Array = Float32Array.from(x0);
     let saved = s.snapshot();
     for (let call = 0; call < 5; call++) {
       if (call === 3) saved = s.snapshot();

@@ -1,0 +1,31 @@
+import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
+import { configureWasm } from '../diffusion/ort-runtime';
+import { openModelSource } from './model-source';
+import { commandGpu } from './gpu';
+import { note } from './progress';
+import { UsageError } from './usage-error';
+
+/**
+ * The model a command runs: `--model` is a folder (with manifest.json, or a
+ * folder of downloaded SD 1.5 files) or a manifest URL; loaded on
+ * onnxruntime-web's wasm provider (Node's build), our kernels on Dawn.
+ * `hook`: a block path, 'default' for the manifest's default hook, or null for none.
+ */
+export async function commandModel(verb: string, spec: string, hook: string | 'default' | null): Promise<DiffusionModel> {
+  configureWasm(1);
+  let files;
+  try {
+    files = await openModelSource(spec, { onProgress: (p) => note(`${verb}: ${p.path} ${p.fromCache ? 'from cache' : `${(p.loaded / 2 ** 20).toFixed(1)} MiB`}`) });
+  } catch (error) {
+    throw new UsageError(`${verb}: cannot open model "${spec}": ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (hook === 'default') {
+    hook = files.manifest.hooks?.find((h) => h.default)?.path ?? null;
+    if (!hook) throw new UsageError(`${verb}: ${files.manifest.name}'s manifest marks no default hook; pass --hook`);
+  }
+  if (hook !== null && files.manifest.hooks && !files.manifest.hooks.some((h) => h.path === hook)) {
+    throw new UsageError(`${verb}: hook "${hook}" is not a block of ${files.manifest.name}. Should be one of: ${files.manifest.hooks.map((h) => h.path).join(', ')}`);
+  }
+  note(`${verb}: loading ${files.manifest.name}${hook ? ` hooked at ${hook}` : ''} (onnxruntime-web wasm)`);
+  return loadDiffusionModel(files, { provider: 'wasm', hook, gpu: commandGpu });
+}

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodePng } from '../../data/png';
+import { parsePromptLines } from '../../data/prompt-lines';
+import { generate as generateImage } from '../../diffusion/denoise';
+import { saveBlob, saveText } from '../files';
+import { commandModel } from '../model';
+import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
+import { note } from '../progress';
+import { parseSampler, samplerOptions } from '../sampler-options';
+import { UsageError } from '../usage-error';
+
+export const generateOptions: OptionSpec = {
+  model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
+  prompts: { type: 'string', help: 'text file, one prompt per line' },
+  seed: { type: 'string', help: 'seed of the first prompt; prompt i uses seed + i (default 0)' },
+  negative: { type: 'string', help: 'negative prompt for every image (default none)' },
+  ...samplerOptions,
+  out: { type: 'string', help: 'folder for 0000.png, 0001.png, … and index.json' },
+};
+
+/** `generate`: one PNG per prompt line, and index.json listing {prompt, seed, file}. */
+export async function generate(argv: string[]): Promise<void> {
+  const v = parseOptions('generate', argv, generateOptions);
+  const promptsPath = requiredString('generate', v, 'prompts');
+  const out = requiredString('generate', v, 'out');
+  const seed = numberOption('generate', v, 'seed', { default: 0, min: 0, integer: true });
+  const text = await readFile(promptsPath, 'utf8').catch(() => {
+    throw new UsageError(`generate: prompt file not found: ${promptsPath}`);
+  });
+  let prompts;
+  try {
+    prompts = parsePromptLines(text, seed, promptsPath);
+  } catch (error) {
+    throw new UsageError(`generate: ${(error as Error).message}`);
+  }
+  const model = await commandModel('generate', requiredString('generate', v, 'model'), null);
+  const sampler = parseSampler('generate', v, model);
+  const index: { prompt: string; seed: number; file: string }[] = [];
+  for (const [i, p] of prompts.entries()) {
+    const started = performance.now();
+    const result = await generateImage(model, { ...sampler, prompt: p.prompt, seed: p.seed, negativePrompt: optionalString(v, 'negative') });
+    const file = `${String(i).padStart(4, '0')}.png`;
+    await saveBlob(join(out, file), new Blob([await encodePng(result.image) as Uint8Array<ArrayBuffer>]));
+    index.push({ prompt: p.prompt, seed: p.seed, file });
+    note(`generate: ${i + 1}/${prompts.length} ${file} (${((performance.now() - started) / 1000).toFixed(2)} s) "${p.prompt}"`);
+  }
+  await saveText(join(out, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify({ out, images: index.length })}\n`);
+  await model.release();
+}

@@ -1,0 +1,38 @@
+import { splitModel } from '../../diffusion/onnx/graph-bytes';
+import { listUnetHooks } from '../../diffusion/onnx/hooks';
+import { openModelSource } from '../model-source';
+import { parseOptions, requiredString, type OptionSpec } from '../options';
+import { UsageError } from '../usage-error';
+
+export const hooksOptions: OptionSpec = {
+  model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
+  json: { type: 'boolean', help: 'print a JSON array instead of a table' },
+};
+
+/** `hooks`: the UNet's hookable blocks with their output shapes (C × H × W), the default marked. */
+export async function hooks(argv: string[]): Promise<void> {
+  const v = parseOptions('hooks', argv, hooksOptions);
+  const spec = requiredString('hooks', v, 'model');
+  let files;
+  try {
+    files = await openModelSource(spec);
+  } catch (error) {
+    throw new UsageError(`hooks: cannot open model "${spec}": ${(error as Error).message.split('\n')[0]}`);
+  }
+  const found = listUnetHooks(splitModel(await files.read(files.manifest.unet.file), `${files.manifest.name} UNet`).graph);
+  const catalogue = new Map((files.manifest.hooks ?? []).map((h) => [h.path, h]));
+  const rows = found.map((h) => {
+    const known = catalogue.get(h.path);
+    const shape = known ? [known.channels, known.height, known.width] : h.shape;
+    return { path: h.path, output: h.output, shape, default: known?.default === true };
+  });
+  if (v.json === true) {
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return;
+  }
+  const width = Math.max(...rows.map((r) => r.path.length));
+  for (const r of rows) {
+    const shape = r.shape ? r.shape.join(' × ') : 'shape unknown';
+    process.stdout.write(`${r.path.padEnd(width)}  ${shape}${r.default ? '  (default)' : ''}\n`);
+  }
+}

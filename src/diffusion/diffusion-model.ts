@@ -1,0 +1,137 @@
+/**
+ * A text-to-image model loaded for generation: tokenizer, text encoder,
+ * UNet (hooked at one block when asked) and VAE decoder as onnxruntime-web
+ * sessions, from any source of model files (bundled, URL, dropped files,
+ * a folder in Node). The UNet is loaded first: wasm memory grows but never
+ * shrinks, so the largest allocation goes where the heap is still empty.
+ */
+import type { GpuContext } from '../gpu/context';
+import type { ModelManifest } from './manifest';
+import { concatParts } from './onnx/graph-bytes';
+import { hookUnet } from './onnx/surgery';
+import { ModelContractError, ModelSession, type Feed, type ProviderName } from './ort-runtime';
+import { parseSchedulerConfig, type SchedulerConfig } from './schedulers';
+import type { ModelFiles } from './sources/model-files';
+import { loadTokenizer, type PromptTokenizer } from './tokenizer';
+
+/** The hooked block of a loaded UNet: names of its raw-output graph output and steering input, and its feature-map shape. */
+export interface HookedBlock {
+  path: string;
+  rawOutput: string;
+  steerInput: string;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+export interface LoadOptions {
+  provider: ProviderName;
+  /** Block to hook (module path, e.g. "up_blocks.1.attentions.1"); null loads the plain UNet. */
+  hook: string | null;
+  /**
+   * The GPU our kernels run on. With the WebGPU provider this must be ORT's
+   * own device (`GpuContext.fromDevice(await ortGpuDevice())`), so buffers pass
+   * between the model and the kernels; with wasm any device.
+   */
+  gpu: () => Promise<GpuContext>;
+  /** Which file is loading ("unet", "text encoder", …), for progress display. */
+  onStage?: (stage: string) => void;
+}
+
+export interface DiffusionModel {
+  readonly id: string;
+  readonly manifest: ModelManifest;
+  readonly provider: ProviderName;
+  readonly gpu: GpuContext;
+  readonly tokenizer: PromptTokenizer;
+  readonly textEncoder: ModelSession;
+  readonly unet: ModelSession;
+  readonly vaeDecoder: ModelSession;
+  readonly schedulerConfig: SchedulerConfig;
+  readonly hook: HookedBlock | null;
+  /** last_hidden_state of a prompt, [contextLength, hidden] f32. */
+  encodeText(prompt: string): Promise<Float32Array>;
+  /** An all-zero steering input of `dims` (cached per shape). */
+  zeroSteer(dims: readonly number[]): Feed;
+  release(): Promise<void>;
+}
+
+const UNET_INPUTS = ['sample', 'timestep', 'encoder_hidden_states'];
+
+export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions): Promise<DiffusionModel> {
+  const { manifest } = files;
+  const { provider } = options;
+  const stage = options.onStage ?? (() => {});
+
+  // 1. UNet first (largest), hooked at the chosen block.
+  stage('unet');
+  const unetGraph = await files.read(manifest.unet.file);
+  const external = manifest.unet.externalData;
+  let graph = unetGraph;
+  let hook: HookedBlock | null = null;
+  if (options.hook) {
+    const hooked = hookUnet(unetGraph, options.hook, `${manifest.name} UNet`);
+    graph = concatParts(hooked.parts);
+    const entry = manifest.hooks?.find((h) => h.path === options.hook);
+    const shape = entry ? [entry.channels, entry.height, entry.width] : hooked.shape;
+    if (!shape || shape.some((v: number | string) => typeof v !== 'number')) {
+      throw new ModelContractError(`${manifest.name}: the shape of hook "${options.hook}" is not in the manifest's hook catalogue nor in the graph; add it to manifest.json's "hooks"`);
+    }
+    const [channels, height, width] = shape as number[];
+    hook = { path: options.hook, rawOutput: hooked.rawOutput, steerInput: hooked.steerInput, channels, height, width };
+  }
+  const externalData = external ? [{ path: external.location, data: await files.read(external.file) }] : undefined;
+  const unet = await ModelSession.create('UNet', graph, { provider, externalData, gpuOutputs: hook ? [hook.rawOutput] : [] });
+  unet.requireIo(hook ? [...UNET_INPUTS, hook.steerInput] : UNET_INPUTS, hook ? ['out_sample', hook.rawOutput] : ['out_sample']);
+  const gpu = await options.gpu();
+
+  // 2. Text side and VAE.
+  stage('text encoder');
+  const textEncoder = await ModelSession.create('text encoder', await files.read(manifest.textEncoder.file), { provider });
+  textEncoder.requireIo(['input_ids'], ['last_hidden_state']);
+  stage('vae decoder');
+  const vaeDecoder = await ModelSession.create('VAE decoder', await files.read(manifest.vaeDecoder.file), { provider });
+  vaeDecoder.requireIo(['latent_sample'], ['sample']);
+  stage('tokenizer');
+  const tokenizer = await loadTokenizer(new TextDecoder().decode(await files.read(manifest.tokenizer)), {
+    contextLength: manifest.textEncoder.contextLength,
+    padTokenId: manifest.textEncoder.padTokenId,
+  });
+  const schedulerConfig = parseSchedulerConfig(JSON.parse(new TextDecoder().decode(await files.read(manifest.scheduler))));
+
+  const zeros = new Map<string, Feed>();
+  return {
+    id: files.id,
+    manifest,
+    provider,
+    gpu,
+    tokenizer,
+    textEncoder,
+    unet,
+    vaeDecoder,
+    schedulerConfig,
+    hook,
+    async encodeText(prompt) {
+      const ids = tokenizer.encode(prompt);
+      const out = await textEncoder.run({ input_ids: { data: Array.from(ids), dims: [1, ids.length] } }, ['last_hidden_state']);
+      const hidden = out.last_hidden_state.data!;
+      out.last_hidden_state.dispose();
+      return hidden;
+    },
+    zeroSteer(dims) {
+      const key = dims.join('x');
+      let feed = zeros.get(key);
+      if (!feed) {
+        const count = dims.reduce((a, b) => a * b, 1);
+        const half = provider === 'webgpu' && hook !== null && unet.input(hook.steerInput).type === 'float16';
+        feed = provider === 'webgpu' ? { gpuBuffer: gpu.createBuffer(count * (half ? 2 : 4), 'zero steering input'), dims } : { data: new Float32Array(count), dims };
+        zeros.set(key, feed);
+      }
+      return feed;
+    },
+    async release() {
+      for (const feed of zeros.values()) if ('gpuBuffer' in feed) feed.gpuBuffer.destroy();
+      await Promise.all([unet.release(), textEncoder.release(), vaeDecoder.release()]);
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Steer: generate a prompt once unsteered (keeping a checkpoint before every
+ * UNet call and the hooked block's trajectory), then re-run it with SAE
+ * latents added (α·m_k·v_k[s]) or ablated (−f_k(n, p)·v_k[s]) inside a step
+ * window and a spatial mask (DESIGN §1.6). A re-run starts from the cached
+ * unsteered latent at the window's first call, so moving a slider pays only
+ * for the steered calls.
+ */
+import type { DynamicsModel } from '../dynamics/dynamics-file';
+import { generate, type GenerateResult, type SamplerSettings } from '../diffusion/denoise';
+import type { DiffusionModel } from '../diffusion/diffusion-model';
+import type { SteeredLatent, SteeringPlan } from '../diffusion/steering';
+import type { SaeFileConfig } from '../sae/sae-file';
+import type { SaeConfig } from '../sae/sae-config';
+import type { SaeWeights } from '../sae/sae-model';
+import { imageLatentActivations } from './latent-activations';
+import { saeFeatureTrajectories } from './sae-features';
+
+export interface SteerSource {
+  dynamics: DynamicsModel;
+  sae: { config: SaeConfig; weights: SaeWeights };
+  /** The SAE file's cfg: which hook and recorded calls it was trained on. */
+  cfg: SaeFileConfig;
+  /** m_k of every latent (latent statistics file); when absent, m_k is measured on the unsteered image. */
+  meanActivations?: ArrayLike<number>;
+}
+
+export interface SteerRequest {
+  latents: { latent: number; alpha: number }[];
+  /** UNet calls start ≤ i < end; default the whole run. */
+  window?: readonly [number, number];
+  /** Weight per hook position [P]; null or absent = everywhere. */
+  mask?: Float32Array | null;
+  conditionalOnly?: boolean;
+  /** Remove the latents' contribution as measured on the unsteered run, instead of adding them. */
+  ablate?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface SteerResult {
+  steered: GenerateResult;
+  unsteered: GenerateResult;
+  /** The m_k used for each latent of the request. */
+  meanActivations: number[];
+}
+
+interface Baseline {
+  key: string;
+  result: GenerateResult;
+}
+
+export class SteeringSession {
+  private baseline: Baseline | null = null;
+  private readonly trajectories = new Map<number, Float32Array>();
+  private readonly recordedCalls: readonly number[];
+
+  constructor(
+    private readonly model: DiffusionModel,
+    private readonly source: SteerSource,
+  ) {
+    const hook = model.hook;
+    const { cfg, dynamics } = source;
+    if (!hook) throw new Error('steering needs a hooked UNet: load the model with the SAE\'s hook');
+    if (cfg.hook_name && cfg.hook_name !== hook.path) throw new Error(`the SAE was trained on hook "${cfg.hook_name}" but the model is hooked at "${hook.path}"; load the model with --hook ${cfg.hook_name}`);
+    if (dynamics.d !== hook.channels) throw new Error(`the dynamics have d = ${dynamics.d} channels; hook "${hook.path}" has ${hook.channels}`);
+    if (!cfg.step_indices) throw new Error('the SAE does not record at which UNet calls its steps were taken (cfg.step_indices); train it from a collected trajectory file');
+    this.recordedCalls = cfg.step_indices;
+  }
+
+  /** The unsteered run of a prompt and seed (cached: a second call with the same arguments costs nothing). */
+  async unsteered(prompt: string, seed: number, sampler: SamplerSettings, negativePrompt = '', signal?: AbortSignal): Promise<GenerateResult> {
+    const key = JSON.stringify([prompt, negativePrompt, seed, sampler]);
+    if (this.baseline?.key !== key) {
+      const result = await generate(this.model, { ...sampler, prompt, negativePrompt, seed, recordCalls: this.recordedCalls, keepCheckpoints: true, signal });
+      this.baseline = { key, result };
+    }
+    return this.baseline.result;
+  }
+
+  async steer(prompt: string, seed: number, sampler: SamplerSettings, request: SteerRequest, negativePrompt = ''): Promise<SteerResult> {
+    const unsteered = await this.unsteered(prompt, seed, sampler, negativePrompt, request.signal);
+    const calls = unsteered.timesteps.length;
+    const window = request.window ?? [0, calls];
+    const ids = request.latents.map((l) => l.latent);
+    // f_k(n, p) on the unsteered run: the ablation's weights, and m_k when no statistics were given.
+    const needActivations = request.ablate || !this.source.meanActivations;
+    const f = needActivations ? await imageLatentActivations(this.model.gpu, this.source.dynamics, this.source.sae, unsteered.trajectory!, ids) : null;
+    const P = this.model.hook!.height * this.model.hook!.width;
+    const meanActivations = ids.map((k, j) => this.meanActivation(k, f?.subarray(j * P, (j + 1) * P)));
+    const latents: SteeredLatent[] = [];
+    for (const [j, { latent, alpha }] of request.latents.entries()) {
+      latents.push({
+        latent,
+        trajectory: await this.trajectory(latent),
+        alpha,
+        meanActivation: meanActivations[j],
+        ...(request.ablate ? { ablate: f!.slice(j * P, (j + 1) * P) } : {}),
+      });
+    }
+    const plan: SteeringPlan = { latents, recordedCalls: this.recordedCalls, window, mask: request.mask ?? null, conditionalOnly: request.conditionalOnly ?? false };
+    const steered = await generate(this.model, {
+      ...sampler,
+      prompt,
+      negativePrompt,
+      seed,
+      steering: plan,
+      from: unsteered.checkpoints[window[0]],
+      signal: request.signal,
+    });
+    return { steered, unsteered, meanActivations };
+  }
+
+  /** m_k from the statistics, else the latent's mean non-zero activation on this image. */
+  private meanActivation(latent: number, activations: Float32Array | undefined): number {
+    const known = this.source.meanActivations?.[latent];
+    if (known !== undefined) return known;
+    let sum = 0;
+    let count = 0;
+    for (const v of activations ?? []) {
+      if (v > 0) {
+        sum += v;
+        count++;
+      }
+    }
+    if (count === 0) throw new Error(`latent ${latent} does not fire on this image, so its mean activation m_k is unknown; give the latent statistics file (eval --stats) for α in units of m_k`);
+    return sum / count;
+  }
+
+  /** v_k[s] in activation space, [S, d] (cached per latent). */
+  private async trajectory(latent: number): Promise<Float32Array> {
+    let v = this.trajectories.get(latent);
+    if (!v) {
+      const { dynamics, sae } = this.source;
+      const dIn = sae.config.dIn;
+      const row = sae.weights.W_dec.subarray(latent * dIn, (latent + 1) * dIn);
+      v = (await saeFeatureTrajectories(this.model.gpu, dynamics, row, 1)).trajectories;
+      this.trajectories.set(latent, v);
+    }
+    return v;
+  }
+}
