@@ -1,5 +1,5 @@
-import protobuf from 'protobufjs';
-import onnxSubset from './onnx-subset.proto?raw';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AttributeProto_AttributeType, ModelProtoSchema, TensorProto_DataType, ValueInfoProtoSchema } from '../src/diffusion/onnx/gen/onnx_pb';
 
 /** Which product the model computes: 'nn' C = A·B, 'tn' C = Aᵀ·B. */
 export type OnnxMatmulLayout = 'nn' | 'tn';
@@ -9,10 +9,6 @@ const LAYOUTS: readonly OnnxMatmulLayout[] = ['nn', 'tn'];
 /** ONNX IR version 8 and opset 17 are what onnx 1.12 writes; MatMul-13 and Gemm-13 are the newest versions of both ops. */
 const IR_VERSION = 8;
 const OPSET = 17;
-/** TensorProto.DataType.FLOAT (onnx.proto). */
-const FLOAT = 1;
-
-const ModelProto = protobuf.parse(onnxSubset).root.lookupType('onnx.ModelProto');
 
 /**
  * An ONNX model with one node computing C = op(A)·B in f32, with symbolic
@@ -28,24 +24,23 @@ export function onnxMatmulModel(layout: OnnxMatmulLayout): Uint8Array {
   const node =
     layout === 'nn'
       ? { opType: 'MatMul', input: ['A', 'B'], output: ['C'], name: 'matmul' }
-      : { opType: 'Gemm', input: ['A', 'B'], output: ['C'], name: 'gemm', attribute: [{ name: 'transA', type: 2 /* INT */, i: 1 }] };
-  const model = {
-    irVersion: IR_VERSION,
+      : { opType: 'Gemm', input: ['A', 'B'], output: ['C'], name: 'gemm', attribute: [{ name: 'transA', type: AttributeProto_AttributeType.INT, i: 1n }] };
+  const model = create(ModelProtoSchema, {
+    irVersion: BigInt(IR_VERSION),
     producerName: 'trajectory-lab bench',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: BigInt(OPSET) }],
     graph: {
       name: `matmul_${layout}`,
       node: [node],
       input: [tensorInfo('A', layout === 'nn' ? ['M', 'K'] : ['K', 'M']), tensorInfo('B', ['K', 'N'])],
       output: [tensorInfo('C', ['M', 'N'])],
     },
-  };
-  const problem = ModelProto.verify(model);
-  if (problem) throw new Error(`ONNX matmul model does not fit onnx.ModelProto: ${problem}`);
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  });
+  return toBinary(ModelProtoSchema, model);
 }
 
 /** A ValueInfoProto for an f32 tensor whose dimensions are the named symbols. */
 function tensorInfo(name: string, dims: readonly string[]) {
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((dimParam) => ({ dimParam })) } } } };
+  const shape = { dim: dims.map((dimParam) => ({ value: { case: 'dimParam' as const, value: dimParam } })) };
+  return create(ValueInfoProtoSchema, { name, type: { value: { case: 'tensorType', value: { elemType: TensorProto_DataType.FLOAT, shape } } } });
 }

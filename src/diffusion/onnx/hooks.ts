@@ -1,13 +1,17 @@
 /**
  * The hookable blocks of a UNet graph (DESIGN §3): diffusers module paths
- * such as `up_blocks.1.attentions.0` or `mid_block.resnets.1`, read from the
- * TorchScript exporter's node names (`/up_blocks.1/attentions.0/...`) or the
- * dynamo exporter's `pkg.torch.onnx.name_scopes` metadata.
+ * such as `up_blocks.1.attentions.0` or `mid_block.resnets.1`, read from
+ *  - the TorchScript exporter's node names, `/up_blocks.1/attentions.0/...`;
+ *  - the dynamo exporter's `pkg.torch.onnx.name_scopes` node metadata, the
+ *    repr() of a Python list of cumulative module paths, root first and the
+ *    node's own name last: `['', 'up_blocks.1', 'up_blocks.1.attentions.0',
+ *    'up_blocks.1.attentions.0.proj_out', 'linear_12']`.
+ * A wrapper module in front (`unet.up_blocks.1...`) is allowed.
  *
- * A block's output is the last tensor (in node order, which ONNX keeps
- * topological) that a node inside the block produces and something outside
- * the block consumes — another block's node or a graph output. For a
- * residual block that is its final Add.
+ * A block's output is the output of the last node (in node order, which ONNX
+ * keeps topological) that lies inside the block and has a consumer outside
+ * it: a node of another block or of none, or a graph output. For a resnet or
+ * transformer block that is its final residual Add; for a sampler its conv.
  */
 import type { GraphProto, NodeProto, ValueInfoProto } from './gen/onnx_pb';
 
@@ -15,55 +19,61 @@ export interface UnetHook {
   path: string;
   /** Name of the block's output tensor in the graph. */
   output: string;
-  /** [C, H, W] when the graph's value_info gives it (numbers, or names of symbolic dims), else null. */
+  /** Dims after the batch dim ([C, H, W]) when value_info gives them (numbers, or names of symbolic dims), else null. */
   shape: (number | string)[] | null;
-  /** TensorProto.DataType of the output when value_info gives it (1 = float, 10 = float16). */
+  /** The batch dim from value_info (a number or a symbol), else null. */
+  batch: number | string | null;
+  /** TensorProto.DataType of the output when value_info gives it (1 = float, 10 = float16), else null. */
   elemType: number | null;
 }
 
-const BLOCK = /^(?:(?:down|up)_blocks\.\d+|mid_block)$/;
-const PART = /^(?:resnets|attentions|upsamplers|downsamplers)\.\d+$/;
+const NAME_SCOPES = 'pkg.torch.onnx.name_scopes';
+/** `<block>.<part>.<index>` at a path-segment boundary; diffusers' UNet2DConditionModel names. */
+const HOOK_PATH = /(?:^|\.)((?:down_blocks|up_blocks)\.\d+|mid_block)\.(resnets|attentions|upsamplers|downsamplers)\.(\d+)(?=\.|$)/;
 
-/** Scope names of a node: from dynamo's metadata when present, else from its TorchScript name. */
-function scopes(node: NodeProto): string[] {
-  const meta = node.metadataProps.find((p) => p.key === 'pkg.torch.onnx.name_scopes');
+/** Dotted module paths a node lies in: dynamo's scopes when present, else its TorchScript name as one dotted path. */
+function modulePaths(node: NodeProto): string[] {
+  const meta = node.metadataProps.find((p) => p.key === NAME_SCOPES);
   if (meta) return [...meta.value.matchAll(/'([^']*)'|"([^"]*)"/g)].map((m) => m[1] ?? m[2]);
-  return node.name.split('/').filter(Boolean);
+  return [node.name.split('/').filter(Boolean).join('.')];
 }
 
 /** The module path of the UNet block a node belongs to, or null. */
 export function blockOf(node: NodeProto): string | null {
-  const s = scopes(node).filter((x) => x !== '' && x !== 'unet');
-  return s.length >= 2 && BLOCK.test(s[0]) && PART.test(s[1]) ? `${s[0]}.${s[1]}` : null;
+  for (const path of modulePaths(node)) {
+    const m = HOOK_PATH.exec(path);
+    if (m) return `${m[1]}.${m[2]}.${m[3]}`;
+  }
+  return null;
 }
 
-function valueShape(info: ValueInfoProto | undefined): { shape: (number | string)[] | null; elemType: number | null } {
+function declaredType(info: ValueInfoProto | undefined): Pick<UnetHook, 'shape' | 'batch' | 'elemType'> {
   const t = info?.type?.value;
-  if (t?.case !== 'tensorType') return { shape: null, elemType: null };
-  const dims = t.value.shape?.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : '?'));
-  return { shape: dims && dims.length === 4 ? dims.slice(1) : null, elemType: t.value.elemType || null };
+  if (t?.case !== 'tensorType') return { shape: null, batch: null, elemType: null };
+  const dims = t.value.shape?.dim.map((d) => (d.value.case === 'dimValue' ? Number(d.value.value) : d.value.case === 'dimParam' ? d.value.value : null));
+  const complete = dims && dims.length > 1 && dims.every((d) => d !== null) ? (dims as (number | string)[]) : null;
+  return { shape: complete ? complete.slice(1) : null, batch: complete ? complete[0] : null, elemType: t.value.elemType || null };
 }
 
+/** The graph's hookable blocks in the order the graph computes them. */
 export function listUnetHooks(graph: GraphProto): UnetHook[] {
   const blockOfNode = graph.node.map(blockOf);
   const producer = new Map<string, number>();
   graph.node.forEach((n, i) => n.output.forEach((o) => producer.set(o, i)));
-  // For each tensor, whether some consumer lies outside the producer's block.
-  const leaves = new Map<string, string>();
-  const mark = (tensor: string, consumerBlock: string | null) => {
+  // Per block, its latest-produced tensor that something outside the block reads.
+  const outputOf = new Map<string, string>();
+  const read = (tensor: string, readerBlock: string | null) => {
     const p = producer.get(tensor);
     if (p === undefined) return;
     const block = blockOfNode[p];
-    if (block && block !== consumerBlock) {
-      const previous = leaves.get(block);
-      if (previous === undefined || producer.get(previous)! < p) leaves.set(block, tensor);
-    }
+    if (block === null || block === readerBlock) return;
+    const previous = outputOf.get(block);
+    if (previous === undefined || producer.get(previous)! < p) outputOf.set(block, tensor);
   };
-  graph.node.forEach((n, i) => n.input.forEach((t) => mark(t, blockOfNode[i])));
-  graph.output.forEach((o) => mark(o.name, null));
+  graph.node.forEach((n, i) => n.input.forEach((t) => read(t, blockOfNode[i])));
+  graph.output.forEach((o) => read(o.name, null));
   const infos = new Map([...graph.valueInfo, ...graph.output].map((v) => [v.name, v]));
-  // Block order as the graph computes them.
-  return [...leaves.entries()]
+  return [...outputOf.entries()]
     .sort((a, b) => producer.get(a[1])! - producer.get(b[1])!)
-    .map(([path, output]) => ({ path, output, ...valueShape(infos.get(output)) }));
+    .map(([path, output]) => ({ path, output, ...declaredType(infos.get(output)) }));
 }

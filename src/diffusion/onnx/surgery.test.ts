@@ -1,100 +1,113 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { equals, fromBinary } from '@bufbuild/protobuf';
+import { equals, fromBinary, toBinary } from '@bufbuild/protobuf';
 import * as ort from 'onnxruntime-web';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../../gpu/random';
-import { ModelProtoSchema } from './gen/onnx_pb';
+import { GraphProtoSchema, ModelProtoSchema } from './gen/onnx_pb';
 import { concatParts, joinModel, splitModel } from './graph-bytes';
-import { listUnetHooks } from './hooks';
 import { hookUnet } from './surgery';
+import { scanFields } from './wire';
+import { externalData, externalDataName, externalGraph, referenceFeeds, session, singleFile, toyManifest, withExtraOutputs } from './toy-unet-fixture';
 
-const toy = join(__dirname, '..', '..', '..', 'public', 'models', 'toy');
-const manifest = JSON.parse(readFileSync(join(toy, 'manifest.json'), 'utf8'));
-const single = new Uint8Array(readFileSync(join(toy, 'unet', 'model.onnx')));
-const externalGraph = new Uint8Array(readFileSync(join(toy, 'unet_external', 'model.onnx')));
-const externalData = new Uint8Array(readFileSync(join(toy, 'unet_external', 'model.onnx_data')));
 const HOOK = 'up_blocks.1.attentions.1';
-const entry = manifest.hooks.find((h: { path: string }) => h.path === HOOK);
-const [C, H, W] = [entry.channels, entry.height, entry.width] as number[];
+const entry = toyManifest.hooks.find((h) => h.path === HOOK)!;
+const steerDims = [1, entry.channels, entry.height, entry.width];
+const steerSize = steerDims.reduce((a, b) => a * b, 1);
 
-beforeAll(() => {
-  ort.env.wasm.numThreads = 1;
-});
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 
-const random = seededRandom(17);
-function feeds(extra: Record<string, ort.Tensor> = {}): Record<string, ort.Tensor> {
-  return {
-    sample: new ort.Tensor('float32', gaussianArray(2 * 4 * 16 * 16, random), [2, 4, 16, 16]),
-    timestep: new ort.Tensor('int64', BigInt64Array.from([501n, 501n]), [2]),
-    encoder_hidden_states: new ort.Tensor('float32', gaussianArray(2 * 77 * 64, random), [2, 77, 64]),
-    ...extra,
-  };
-}
+/** Field 99, length-delimited, "kept" (tag 99 << 3 | 2 = 794 = varint 0x9a 0x06): a field a later onnx.proto might add. */
+const UNKNOWN = Uint8Array.from([0x9a, 0x06, 4, ...new TextEncoder().encode('kept')]);
+const withUnknown = (message: Uint8Array) => concatParts([message, UNKNOWN]);
+const contains = (hay: Uint8Array, needle: Uint8Array) => Buffer.from(hay.buffer, hay.byteOffset, hay.length).indexOf(Buffer.from(needle)) >= 0;
 
-describe('listUnetHooks', () => {
-  it("finds every block of the toy model's hook catalogue, with the catalogue's output tensor", () => {
-    const found = new Map(listUnetHooks(splitModel(single, 'toy UNet').graph).map((h) => [h.path, h.output]));
-    for (const h of manifest.hooks) expect(found.get(h.path), h.path).toBe(h.onnxOutput);
-    // The samplers are blocks too, though the catalogue leaves them out.
-    expect(found.get('up_blocks.1.upsamplers.0')).toBe('/up_blocks.1/upsamplers.0/conv/Conv_output_0');
+const layouts = [
+  { name: 'single file', bytes: singleFile, options: {} },
+  { name: 'external data', bytes: externalGraph, options: { externalData: [{ path: externalDataName, data: externalData }] } },
+];
+
+describe('splitModel / joinModel', () => {
+  it('round-trips the toy UNet: the same message, and the decoded part of the graph re-encodes byte for byte', () => {
+    for (const bytes of [singleFile, externalGraph]) {
+      const split = splitModel(bytes, 'toy UNet');
+      expect(equals(ModelProtoSchema, fromBinary(ModelProtoSchema, concatParts(joinModel(split))), fromBinary(ModelProtoSchema, bytes))).toBe(true);
+      // The graph's fields other than initializers, as they lie in the file, re-encode to the same bytes.
+      const graphField = scanFields(bytes, 'model').find((f) => f.field === 7)!;
+      const graphBytes = bytes.subarray(graphField.payloadStart, graphField.end);
+      const rest = concatParts(scanFields(graphBytes, 'graph').filter((f) => f.field !== 5 && f.field !== 15).map((f) => graphBytes.subarray(f.start, f.end)));
+      expect(sameBytes(toBinary(GraphProtoSchema, split.graph), rest)).toBe(true);
+    }
+  });
+
+  it('keeps fields the schema does not know through decode → encode, and through hookUnet', () => {
+    const split = splitModel(singleFile, 'toy UNet');
+    const graphWithUnknown = withUnknown(toBinary(GraphProtoSchema, split.graph));
+    expect(sameBytes(toBinary(GraphProtoSchema, fromBinary(GraphProtoSchema, graphWithUnknown)), graphWithUnknown)).toBe(true);
+    const model = concatParts(joinModel({ ...split, graph: fromBinary(GraphProtoSchema, graphWithUnknown) }));
+    expect(contains(concatParts(hookUnet(model, HOOK).parts), UNKNOWN)).toBe(true);
   });
 });
 
 describe('hookUnet', () => {
-  it('keeps every field and every initializer byte of the graph it does not edit', () => {
-    const split = splitModel(single, 'toy UNet');
-    const rebuilt = concatParts(joinModel(split));
-    expect(equals(ModelProtoSchema, fromBinary(ModelProtoSchema, rebuilt), fromBinary(ModelProtoSchema, single))).toBe(true);
-    const hooked = splitModel(concatParts(hookUnet(single, HOOK).parts), 'hooked');
-    expect(hooked.initializers.length).toBe(split.initializers.length);
-    hooked.initializers.forEach((b, i) => expect(b.every((x, j) => x === split.initializers[i][j])).toBe(true));
-    // The initializers pass through as views into the input, not copies.
-    expect(hookUnet(single, HOOK).parts.some((p) => p.buffer === single.buffer && p.length > 1000)).toBe(true);
+  it('keeps every initializer byte, in order, as views into the input rather than copies', () => {
+    for (const { bytes } of layouts) {
+      const original = splitModel(bytes, 'toy UNet').initializers;
+      const { parts } = hookUnet(bytes, HOOK);
+      const hooked = splitModel(concatParts(parts), 'hooked').initializers;
+      expect(hooked.length).toBe(original.length);
+      expect(hooked.every((b, i) => sameBytes(b, original[i]))).toBe(true);
+      const viewed = parts.filter((p) => p.buffer === bytes.buffer).reduce((n, p) => n + p.length, 0);
+      expect(viewed).toBeGreaterThanOrEqual(original.reduce((n, b) => n + b.length, 0));
+    }
   });
 
-  it('zero steering leaves out_sample unchanged, a non-zero one changes it, and the raw output is the block output', async () => {
-    const hooked = hookUnet(single, HOOK);
-    const [plain, steered] = await Promise.all([ort.InferenceSession.create(single), ort.InferenceSession.create(concatParts(hooked.parts))]);
-    expect(steered.inputNames).toContain('steer_up_blocks.1.attentions.1');
-    const base = feeds();
-    const want = (await plain.run(base)).out_sample.data as Float32Array;
-    const zero = await steered.run({ ...base, [hooked.steerInput]: new ort.Tensor('float32', new Float32Array(2 * C * H * W), [2, C, H, W]) });
-    expect(Array.from(zero.out_sample.data as Float32Array)).toEqual(Array.from(want));
-    expect(zero[hooked.rawOutput].dims).toEqual([2, C, H, W]);
-    const delta = gaussianArray(2 * C * H * W, random);
-    const moved = (await steered.run({ ...base, [hooked.steerInput]: new ort.Tensor('float32', delta, [2, C, H, W]) })).out_sample.data as Float32Array;
-    let change = 0;
-    for (let i = 0; i < want.length; i++) change = Math.max(change, Math.abs(moved[i] - want[i]));
-    expect(change).toBeGreaterThan(1e-2);
-
-    // Independent path to the same tensor: the unedited graph with the block output merely listed as a graph output.
-    const model = fromBinary(ModelProtoSchema, single);
-    const tensor = manifest.hooks.find((h: { path: string }) => h.path === HOOK).onnxOutput as string;
-    const { ValueInfoProtoSchema } = await import('./gen/onnx_pb');
-    const { create, toBinary } = await import('@bufbuild/protobuf');
-    model.graph!.output.push(create(ValueInfoProtoSchema, { name: tensor }));
-    const listed = await ort.InferenceSession.create(toBinary(ModelProtoSchema, model));
-    const blockOut = (await listed.run(base))[tensor].data as Float32Array;
-    expect(Array.from(zero[hooked.rawOutput].data as Float32Array)).toEqual(Array.from(blockOut));
+  it('adds the steering input and the raw output with the activation type and a batch-first shape', () => {
+    const hooked = hookUnet(singleFile, HOOK);
+    expect(hooked.steerInput).toBe('steer_up_blocks.1.attentions.1');
+    expect(hooked.rawOutput).toBe(`${entry.onnxOutput}_raw`);
+    const graph = splitModel(concatParts(hooked.parts), 'hooked').graph;
+    const steer = graph.input.find((i) => i.name === hooked.steerInput)!.type!.value;
+    expect(steer.case === 'tensorType' && [steer.value.elemType, steer.value.shape!.dim.map((d) => d.value.value)]).toEqual([1, ['batch', `${HOOK}_channels`, `${HOOK}_height`, `${HOOK}_width`]]);
+    // No consumer was edited: the original name is still produced exactly once, now by the steering Add.
+    const producers = graph.node.filter((n) => n.output.includes(entry.onnxOutput));
+    expect(producers.map((n) => [n.opType, n.input])).toEqual([['Add', [hooked.rawOutput, hooked.steerInput]]]);
   });
 
-  it('rewrites only the small graph of an external-data layout, whose data file still loads', async () => {
-    const hooked = hookUnet(externalGraph, HOOK);
-    const graph = concatParts(hooked.parts);
-    expect(graph.length).toBeLessThan(externalGraph.length + 4096);
-    const before = splitModel(externalGraph, 'graph').initializers.map((b) => Buffer.from(b).toString('latin1'));
-    expect(before.some((s) => s.includes('model.onnx_data'))).toBe(true);
-    const after = splitModel(graph, 'hooked graph').initializers.map((b) => Buffer.from(b).toString('latin1'));
-    expect(after).toEqual(before);
-    const s = await ort.InferenceSession.create(graph, { externalData: [{ path: 'model.onnx_data', data: externalData }] });
-    const out = await s.run({ ...feeds(), [hooked.steerInput]: new ort.Tensor('float32', new Float32Array(2 * C * H * W), [2, C, H, W]) });
-    expect(out.out_sample.dims).toEqual([2, 4, 16, 16]);
+  for (const { name, bytes, options } of layouts) {
+    it(`${name}: zero steering leaves out_sample bit-identical, non-zero moves it, and the raw output is the block output`, async () => {
+      const hooked = hookUnet(bytes, HOOK);
+      const graph = concatParts(hooked.parts);
+      if (name === 'external data') expect(graph.length).toBeLessThan(bytes.length + 4096);
+      const feeds = referenceFeeds();
+      // Independent path to the block output: the unedited graph with that tensor merely listed as an output.
+      const listed = await (await session(withExtraOutputs(bytes, [entry.onnxOutput]), options)).run(feeds);
+      const steered = await session(graph, options);
+      const zero = await steered.run({ ...feeds, [hooked.steerInput]: new ort.Tensor('float32', new Float32Array(steerSize), steerDims) });
+      expect(sameBytes(new Uint8Array((zero.out_sample.data as Float32Array).buffer), new Uint8Array((listed.out_sample.data as Float32Array).buffer))).toBe(true);
+      expect(zero[hooked.rawOutput].dims).toEqual(steerDims);
+      expect(Array.from(zero[hooked.rawOutput].data as Float32Array)).toEqual(Array.from(listed[entry.onnxOutput].data as Float32Array));
+
+      const delta = gaussianArray(steerSize, seededRandom(5));
+      const moved = await steered.run({ ...feeds, [hooked.steerInput]: new ort.Tensor('float32', delta, steerDims) });
+      const want = listed.out_sample.data as Float32Array;
+      const got = moved.out_sample.data as Float32Array;
+      expect(Math.max(...got.map((v, i) => Math.abs(v - want[i])))).toBeGreaterThan(1e-2);
+      // Steering happens after the raw capture, so the raw activation is unchanged.
+      expect(Array.from(moved[hooked.rawOutput].data as Float32Array)).toEqual(Array.from(zero[hooked.rawOutput].data as Float32Array));
+    });
+  }
+
+  it("rewrites only the external layout's graph file, keeping its `location` strings", () => {
+    const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+    const before = splitModel(externalGraph, 'graph').initializers.map(latin1);
+    expect(before.every((s) => s.includes(externalDataName))).toBe(true);
+    expect(splitModel(concatParts(hookUnet(externalGraph, HOOK).parts), 'hooked graph').initializers.map(latin1)).toEqual(before);
   });
 
-  it('names the valid hooks for an unknown one, and refuses truncated and non-ONNX files', () => {
-    expect(() => hookUnet(single, 'up_blocks.9.attentions.0')).toThrow(/has no block "up_blocks.9.attentions.0". Should be one of: down_blocks.0.resnets.0, /);
-    expect(() => hookUnet(single.subarray(0, single.length - 1000), HOOK)).toThrow(/truncated/);
+  it('names the valid hooks for an unknown one, and refuses truncated, non-ONNX and already hooked files', () => {
+    expect(() => hookUnet(singleFile, 'up_blocks.9.attentions.0')).toThrow(/has no block "up_blocks.9.attentions.0". Should be one of: down_blocks.0.resnets.0, down_blocks.0.attentions.0, /);
+    expect(() => hookUnet(singleFile.subarray(0, singleFile.length - 1000), HOOK)).toThrow(/truncated/);
+    expect(() => hookUnet(singleFile.subarray(0, 5), HOOK)).toThrow(/5 bytes: not an ONNX model/);
     expect(() => hookUnet(new TextEncoder().encode('{"not": "onnx", "just": "json text here"}'), HOOK)).toThrow(/not (an ONNX model|protobuf)/);
+    expect(() => hookUnet(concatParts(hookUnet(singleFile, HOOK).parts), HOOK)).toThrow(/already hooked/);
   });
 });

@@ -3,8 +3,11 @@
  * to a new name `<output>_raw`, which becomes a graph output (the raw
  * activation, captured), and a new node `Add(<output>_raw, steer_<hook>)`
  * produces the original name, so no consumer is edited and a zero steering
- * input leaves the graph's result unchanged. `steer_<hook>` is a new graph
- * input with the activation's type and shape.
+ * input leaves the graph's result unchanged. `steer_<hook>` keeps the hook
+ * path's dots (`steer_up_blocks.1.attentions.1`): ONNX names are free-form
+ * strings and ORT feeds by name, so the input reads back as the hook it
+ * steers. It has the activation's element type and shape (batch first;
+ * symbolic dims where the graph declares none).
  *
  * Only the graph's structure is decoded; initializers pass through as byte
  * ranges of the input (a single-file SD 1.5 UNet is 1.7 GB, and the page
@@ -12,18 +15,19 @@
  * keep their `location` strings untouched.
  */
 import { create } from '@bufbuild/protobuf';
-import { NodeProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema, type GraphProto } from './gen/onnx_pb';
-import { joinModel, splitModel } from './graph-bytes';
-import { listUnetHooks, type UnetHook } from './hooks';
+import { NodeProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema, type ValueInfoProto } from './gen/onnx_pb';
+import { inferElemType } from './elem-type';
+import { initializerTypes, joinModel, splitModel } from './graph-bytes';
+import { listUnetHooks } from './hooks';
 
 export interface HookedUnet {
-  /** The new model's bytes, in order (mostly views into the input). */
+  /** The new model's bytes, in order (mostly views into the input): write or concatenate them. */
   parts: Uint8Array[];
   /** Graph output carrying the block's activation before steering. */
   rawOutput: string;
   /** Graph input added to the activation. */
   steerInput: string;
-  /** [C, H, W] from the graph's value_info, or null when it has none. */
+  /** Dims after batch ([C, H, W]) from the graph's value_info, or null when it has none. */
   shape: (number | string)[] | null;
 }
 
@@ -34,33 +38,25 @@ export class HookNotFoundError extends Error {
 /** The name of the steering input for a hook path. */
 export const steerInputName = (hookPath: string): string => `steer_${hookPath}`;
 
-/** TensorProto.DataType.FLOAT (onnx.proto). */
-const FLOAT = 1;
-
-function elemTypeOf(graph: GraphProto, hook: UnetHook): number {
-  if (hook.elemType) return hook.elemType;
-  // Without value_info the activation has the UNet's working type: that of its `sample` input.
-  const sample = graph.input.find((i) => i.name === 'sample')?.type?.value;
-  return sample?.case === 'tensorType' && sample.value.elemType ? sample.value.elemType : FLOAT;
-}
-
 function tensorValue(name: string, elemType: number, dims: (number | string)[]) {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: create(TypeProtoSchema, {
-      value: {
-        case: 'tensorType',
-        value: create(TypeProto_TensorSchema, {
-          elemType,
-          shape: create(TensorShapeProtoSchema, {
-            dim: dims.map((d) => create(TensorShapeProto_DimensionSchema, { value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d } })),
-          }),
-        }),
-      },
-    }),
-  });
+  const dim = dims.map((d) => create(TensorShapeProto_DimensionSchema, { value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d } }));
+  const tensorType = create(TypeProto_TensorSchema, { elemType, shape: create(TensorShapeProtoSchema, { dim }) });
+  return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: tensorType } }) });
 }
 
+/** The size or symbol of the `sample` input's batch dim, which every UNet activation shares. */
+function sampleBatch(sample: ValueInfoProto | undefined): number | string {
+  const t = sample?.type?.value;
+  const dim = t?.case === 'tensorType' ? t.value.shape?.dim[0]?.value : undefined;
+  if (dim?.case === 'dimValue') return Number(dim.value);
+  if (dim?.case === 'dimParam') return dim.value;
+  return 'batch';
+}
+
+/**
+ * `bytes`: a whole ONNX model (single file, or the graph file of an
+ * external-data layout). `what` names it in error messages.
+ */
 export function hookUnet(bytes: Uint8Array, hookPath: string, what = 'UNet'): HookedUnet {
   const model = splitModel(bytes, what);
   const { graph } = model;
@@ -72,14 +68,16 @@ export function hookUnet(bytes: Uint8Array, hookPath: string, what = 'UNet'): Ho
   const rawOutput = `${hook.output}_raw`;
   const steerInput = steerInputName(hookPath);
   if (graph.input.some((i) => i.name === steerInput)) throw new Error(`${what} is already hooked at "${hookPath}" (it has an input ${steerInput})`);
+  const elemType = hook.elemType ?? inferElemType(graph, initializerTypes(model), hook.output);
+  if (elemType === null) throw new Error(`${what}: the element type of block "${hookPath}"'s output ${hook.output} is declared nowhere in the graph`);
+
   const producerIndex = graph.node.findIndex((n) => n.output.includes(hook.output));
   const producer = graph.node[producerIndex];
   producer.output = producer.output.map((o) => (o === hook.output ? rawOutput : o));
   const add = create(NodeProtoSchema, { name: `/${hookPath}/steer/Add`, opType: 'Add', input: [rawOutput, steerInput], output: [hook.output] });
   graph.node.splice(producerIndex + 1, 0, add);
-  // Batch first, then the block's [C, H, W] (symbolic where the graph does not say).
-  const dims: (number | string)[] = ['batch', ...(hook.shape ?? [`${hookPath}_channels`, `${hookPath}_height`, `${hookPath}_width`])];
-  const elemType = elemTypeOf(graph, hook);
+  const batch = hook.batch ?? sampleBatch(graph.input.find((i) => i.name === 'sample'));
+  const dims = [batch, ...(hook.shape ?? [`${hookPath}_channels`, `${hookPath}_height`, `${hookPath}_width`])];
   graph.input.push(tensorValue(steerInput, elemType, dims));
   graph.output.push(tensorValue(rawOutput, elemType, dims));
   return { parts: joinModel(model), rawOutput, steerInput, shape: hook.shape };

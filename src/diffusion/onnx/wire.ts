@@ -20,7 +20,8 @@ export class WireFormatError extends Error {
   override name = 'WireFormatError';
 }
 
-function readVarint(bytes: Uint8Array, offset: number, what: string): [value: number, next: number] {
+/** The varint at `offset` (exact up to 2^53, which covers any length or enum a model holds) and the offset after it. */
+export function readVarint(bytes: Uint8Array, offset: number, what: string): [value: number, next: number] {
   let value = 0;
   let scale = 1;
   for (let i = offset; i < bytes.length && i < offset + 10; i++) {
@@ -70,24 +71,19 @@ export function scanFields(bytes: Uint8Array, what: string): WireField[] {
   return fields;
 }
 
+function pushVarint(out: number[], value: number): void {
+  let v = value;
+  while (v >= 128) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
 /** Tag and length prefix of a length-delimited field. */
 export function lengthPrefix(field: number, length: number): Uint8Array {
   const out: number[] = [];
-  for (let v = field * 8 + 2; ; ) {
-    if (v < 128) {
-      out.push(v);
-      break;
-    }
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  for (let v = length; ; ) {
-    if (v < 128) {
-      out.push(v);
-      break;
-    }
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
+  pushVarint(out, field * 8 + 2);
+  pushVarint(out, length);
   return Uint8Array.from(out);
 }
