@@ -4,6 +4,10 @@
 // kept, because σ ends in a ReLU. The result is a CSR list: rows in order,
 // latents ascending within a row.
 //
+// This is the path for pre-activations split over several latent blocks (big
+// SAEs); with one block, src/sae/topk.ts uses sae-topk-rows.wgsl and
+// sae-topk-batch.wgsl, which give the same lists and state in a few dispatches.
+//
 // Radix select on the float bits: for positive floats the IEEE-754 bit pattern
 // read as u32 orders like the value, so the k-th largest value is found 8 bits
 // at a time. Pass p = 0..3 (`histogram`, then `select_pass`) histograms digit p

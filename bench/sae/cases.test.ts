@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EMULATED_FLOP_BUDGET, flops } from '../linalg/cases';
-import { encoderProduct, FULL_SAE_CASE, MIN_SCALED_K, saeBenchCase, scaledSaeCase } from './cases';
+import { encoderProduct, FULL_SAE_CASE, MIN_SCALED_K, saeBenchCase, saeBenchCases, scaledSaeCase, SMALL_SAE_CASES } from './cases';
 
 describe('SAE bench cases', () => {
   it('shrinks the SD 1.5 step by one power of two in every size until its encoder product fits the budget', () => {
@@ -22,5 +22,17 @@ describe('SAE bench cases', () => {
 
   it('gives the full SD 1.5 shape with --full', () => {
     expect(saeBenchCase(true)).toEqual({ name: 'sd15', batch: 4096, dIn: 6400, latents: 16384, k: 32 });
+  });
+
+  it("runs issue 12's small shapes beside the SD 1.5 case, full or scaled", () => {
+    const shapes = SMALL_SAE_CASES.map((c) => [c.dIn, c.latents, c.k, c.batch]);
+    expect(shapes).toEqual([
+      [200, 40, 3, 256],
+      [200, 40, 3, 1024],
+      [240, 256, 8, 256],
+      [240, 1024, 8, 256],
+    ]);
+    for (const full of [false, true]) expect(saeBenchCases(full)).toEqual([saeBenchCase(full), ...SMALL_SAE_CASES]);
+    expect(new Set(saeBenchCases(false).map((c) => c.name)).size).toBe(5);
   });
 });

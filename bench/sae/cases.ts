@@ -45,3 +45,20 @@ export function scaledSaeCase(c: SaeCase, flopBudget: number): SaeCase {
 
 /** The case to run: full size on a real GPU (`--full`), else scaled to the emulated budget. */
 export const saeBenchCase = (full: boolean): SaeCase => (full ? FULL_SAE_CASE : scaledSaeCase(FULL_SAE_CASE, EMULATED_FLOP_BUDGET));
+
+/**
+ * The small shapes the lab trains most, run beside the SD 1.5 case at every
+ * size (issue 12's table): the planted-feature test's and the toy study's
+ * 40-latent SAE (dIn 200, k 3) at batches 256 and 1024, and the toy model's
+ * default hook (dIn 240) with 256 and 1024 latents. Here the step's cost is
+ * selection and dispatch overhead rather than the encoder product.
+ */
+export const SMALL_SAE_CASES: readonly SaeCase[] = [
+  { name: 'd200-m40-k3-b256', batch: 256, dIn: 200, latents: 40, k: 3 },
+  { name: 'd200-m40-k3-b1024', batch: 1024, dIn: 200, latents: 40, k: 3 },
+  { name: 'd240-m256-k8-b256', batch: 256, dIn: 240, latents: 256, k: 8 },
+  { name: 'd240-m1024-k8-b256', batch: 256, dIn: 240, latents: 1024, k: 8 },
+];
+
+/** Every case of a run: the SD 1.5 step (full or scaled), then the small shapes. */
+export const saeBenchCases = (full: boolean): SaeCase[] => [saeBenchCase(full), ...SMALL_SAE_CASES];

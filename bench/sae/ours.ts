@@ -53,3 +53,20 @@ export function ourEncoder(ctx: GpuContext, trainer: SaeTrainer, centered: GPUBu
     dispose: () => pre.forEach((b) => b.destroy()),
   };
 }
+
+/** Dispatches one `trainer.step` records (GpuContext.dispatch watched while it records; the step runs as usual). */
+export async function stepDispatches(ctx: GpuContext, trainer: SaeTrainer, batch: GPUBuffer): Promise<number> {
+  let count = 0;
+  const dispatch = ctx.dispatch;
+  ctx.dispatch = (d) => {
+    count++;
+    dispatch.call(ctx, d);
+  };
+  try {
+    await trainer.step(batch);
+    await ctx.sync();
+  } finally {
+    ctx.dispatch = dispatch;
+  }
+  return count;
+}

@@ -1,15 +1,16 @@
 /**
- * The in-page half of bench/sae: our SAE training step against the same
- * TopK step in TF.js (WebGPU backend) and against our encoder product alone,
- * all on one GPUDevice (onnxruntime-web's, wrapped for our kernels as the app
+ * The in-page half of bench/sae, for each case of cases.ts (the SD 1.5 step
+ * and the small shapes): our SAE training step against the same TopK step in
+ * TF.js (WebGPU backend) and against our encoder product alone, with the
+ * dispatches a step records, all on one GPUDevice (onnxruntime-web's, wrapped for our kernels as the app
  * does, DESIGN §2), the same batch buffer, timed the same way
  * (bench/shared/measure.ts). The first step of ours and of TF.js, from the
  * same weights, is checked against each other before anything is timed.
  */
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { version_core, type Tensor2D } from '@tensorflow/tfjs-core';
 import { GpuContext } from '../../src/gpu/context';
 import { gaussianArray, seededRandom } from '../../src/gpu/random';
-import type { SaeActivation } from '../../src/sae/sae-config';
 import { SaeTrainer } from '../../src/sae/trainer';
 import { createOrtMatmul } from '../linalg/ort-peer';
 import { maxRelativeDifference } from '../shared/agreement';
@@ -18,8 +19,8 @@ import { wallTimes, type TimedRun, type TimingOptions, type WallTimes } from '..
 import { adapterName, reportLine, round } from '../shared/report';
 import type { BenchOptions } from '../shared/run-page';
 import { submitTfjs, tensorOnBuffer, tfjsOnDevice } from '../shared/tfjs-webgpu';
-import { saeBenchCase, type SaeCase } from './cases';
-import { benchSaeConfig, ourEncoder, ourStep } from './ours';
+import { saeBenchCases, type SaeCase } from './cases';
+import { benchSaeConfig, ourEncoder, ourStep, stepDispatches } from './ours';
 import { TfjsTopKSae } from './tfjs-sae';
 
 export interface SaeBenchOptions extends BenchOptions {
@@ -44,6 +45,10 @@ export interface SaeBenchLine {
   d_in: number;
   latents: number;
   k: number;
+  /** Against our encoder only: the whole step's time over the encoder product's (ours_ms / peer_ms; goal ≤ 1.5). */
+  step_over_encoder?: number;
+  /** Dispatches one step of ours records. */
+  dispatches: number;
   /** Against TF.js only: how closely the first steps agreed (checkFirstStep). */
   first_step?: FirstStepAgreement;
   device: string;
@@ -80,8 +85,17 @@ window.runSaeBench = async ({ full, profile }) => {
   const device = ort.device;
   const ctx = GpuContext.fromDevice(device);
   const backend = await tfjsOnDevice(device);
+  try {
+    for (const c of saeBenchCases(full)) await runCase(c, ctx, backend, profile);
+  } finally {
+    await ort.release();
+  }
+};
+
+/** One case: TF.js's TopK step, our TopK and BatchTopK steps and our encoder product, interleaved; then the profiles. */
+async function runCase(c: SaeCase, ctx: GpuContext, backend: WebGPUBackend, profile: boolean): Promise<void> {
+  const device = ctx.device;
   const adapter = adapterName(ctx.summary);
-  const c = saeBenchCase(full);
   const batch = ctx.upload(gaussianArray(c.batch * c.dIn, seededRandom(2000)), 'bench.sae.z');
   const z = tensorOnBuffer(batch, [c.batch, c.dIn]) as Tensor2D;
   const trainers = { topk: SaeTrainer.create(ctx, benchSaeConfig(c, 'topk')), batchtopk: SaeTrainer.create(ctx, benchSaeConfig(c, 'batchtopk')) };
@@ -89,9 +103,8 @@ window.runSaeBench = async ({ full, profile }) => {
   const peer = new TfjsTopKSae(await trainers.topk.exportWeights(), config);
   try {
     const firstStep = await checkFirstStep(c, ctx, trainers.topk, peer, batch, z);
-    // Both of our trainers start from the same first step.
-    await trainers.batchtopk.step(batch);
-    await ctx.sync();
+    // Both of our trainers start from the same first step (counted: the dispatches of a step).
+    const dispatches = { topk: await stepDispatches(ctx, trainers.topk, batch), batchtopk: await stepDispatches(ctx, trainers.batchtopk, batch) };
 
     const tfjsStep: TimedRun = {
       async run() {
@@ -106,7 +119,7 @@ window.runSaeBench = async ({ full, profile }) => {
       TIMING,
     );
     encoder.dispose();
-    const line = (activation: SaeActivation, ours: WallTimes, peerName: string, peerTimes: WallTimes, goal: number): SaeBenchLine => {
+    const line = (activation: keyof typeof trainers, ours: WallTimes, peerName: string, peerTimes: WallTimes, goal: number): SaeBenchLine => {
       const ratio = peerTimes.medianMs / ours.medianMs;
       return {
         case: c.name,
@@ -123,14 +136,19 @@ window.runSaeBench = async ({ full, profile }) => {
         d_in: c.dIn,
         latents: c.latents,
         k: c.k,
+        dispatches: dispatches[activation],
         device: DEVICE_NOTE,
         adapter,
       };
     };
     const encoderName = 'our encoderPreActivations alone (matmul nt + bias)';
+    const encoderLine = (activation: keyof typeof trainers, ours: WallTimes): SaeBenchLine => ({
+      ...line(activation, ours, encoderName, encoderTimes, ENCODER_GOAL),
+      step_over_encoder: round(ours.medianMs / encoderTimes.medianMs),
+    });
     await reportLine({ ...line('topk', topkTimes, `tfjs ${version_core} webgpu TopK SAE step`, peerTimes, PEER_GOAL), first_step: firstStep });
-    await reportLine(line('topk', topkTimes, encoderName, encoderTimes, ENCODER_GOAL));
-    await reportLine(line('batchtopk', batchTopkTimes, encoderName, encoderTimes, ENCODER_GOAL));
+    await reportLine(encoderLine('topk', topkTimes));
+    await reportLine(encoderLine('batchtopk', batchTopkTimes));
 
     if (profile) {
       const timedBy = ctx.summary.features.timestampQuery ? 'timestamp-query' : 'wall time per dispatch (includes a submit each)';
@@ -156,9 +174,8 @@ window.runSaeBench = async ({ full, profile }) => {
     z.dispose();
     for (const trainer of Object.values(trainers)) trainer.destroy();
     batch.destroy();
-    await ort.release();
   }
-};
+}
 
 /** Relative agreement of the first step's loss and gradients (f32 sums in different orders: about √rows·2⁻²⁴; a wrong step is off by O(1)). */
 const AGREEMENT = 1e-3;

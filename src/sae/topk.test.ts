@@ -53,6 +53,11 @@ function tiedPre(rows: number, m: number, seed: number): Float32Array {
 }
 
 async function runSelect(pre: Float32Array, rows: number, m: number, blockSize: number, sel: CpuSelection, idle?: Uint32Array, minIdle = 0) {
+  return (await runSelectWithState(pre, rows, m, blockSize, sel, idle, minIdle)).got;
+}
+
+/** runSelect, and the selector's threshold keys (value_key, index_key) per segment (rows; 1 for batchtopk). */
+async function runSelectWithState(pre: Float32Array, rows: number, m: number, blockSize: number, sel: CpuSelection, idle?: Uint32Array, minIdle = 0) {
   const ctx = await testGpu();
   const blocks = planLatentBlocks(m, rows, blockSize * rows * 4);
   expect(blocks.size).toBe(Math.min(blockSize, m));
@@ -75,9 +80,11 @@ async function runSelect(pre: Float32Array, rows: number, m: number, blockSize: 
     value: Array.from(await ctx.readF32(selector.out.value, 0, n)),
     row: Array.from(await ctx.readU32(selector.out.row, 0, n)),
   };
+  const state = await ctx.readU32(selector.state, 0, 4 * (sel.kind === 'batchtopk' ? 1 : rows));
+  const keys = Array.from(state).filter((_, i) => i % 4 < 2);
   selector.destroy();
   blockBuffers.forEach((b) => b.destroy());
-  return got;
+  return { got, keys };
 }
 
 describe('ActiveSelector (sae-topk.wgsl)', () => {
@@ -139,5 +146,112 @@ describe('ActiveSelector (sae-topk.wgsl)', () => {
     const idle = new Uint32Array(m).map(() => Math.floor(rand() * 100));
     const want = referenceSelect(pre, rows, m, { kind: 'topk', k: 6 }, (j) => idle[j] >= 50);
     expect(await runSelect(pre, rows, m, 40, { kind: 'topk', k: 6 }, idle, 50)).toEqual(want);
+  });
+});
+
+describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.wgsl)', () => {
+  // One block: row_select (TopK, AuxK), the tile-histogram radix passes (BatchTopK), row_count / row_write.
+  const oneBlock = (m: number) => m;
+
+  it('TopK and BatchTopK at odd sizes, k = 1, 3, 8, 32, with ties (m = 40, 257, 1000; batch 1 and 1023)', async () => {
+    const shapes = [
+      { rows: 1023, m: 40 },
+      { rows: 1023, m: 257 },
+      { rows: 1, m: 1000 },
+      { rows: 37, m: 1000 },
+    ];
+    for (const [s, { rows, m }] of shapes.entries()) {
+      const pre = tiedPre(rows, m, 20 + s);
+      for (const k of [1, 3, 8, 32]) {
+        for (const kind of ['topk', 'batchtopk'] as const) {
+          const sel = { kind, k };
+          const want = referenceSelect(pre, rows, m, sel);
+          expect(await runSelect(pre, rows, m, oneBlock(m), sel), `${kind} rows ${rows} m ${m} k ${k}`).toEqual(want);
+        }
+      }
+    }
+  });
+
+  it('rows split over several lanes (m = 3000, 5000) keep the same ties', async () => {
+    for (const [rows, m] of [
+      [7, 3000],
+      [3, 5000],
+    ]) {
+      const pre = tiedPre(rows, m, 30 + m);
+      for (const k of [1, 8, 32, 1500]) {
+        const sel = { kind: 'topk', k } as const;
+        expect(await runSelect(pre, rows, m, oneBlock(m), sel), `rows ${rows} m ${m} k ${k}`).toEqual(referenceSelect(pre, rows, m, sel));
+      }
+    }
+  });
+
+  it('every value tied: TopK keeps the first k latents, BatchTopK the first rows·k in row-major order', async () => {
+    const rows = 9;
+    const m = 40;
+    const pre = new Float32Array(rows * m).fill(0.5);
+    for (const kind of ['topk', 'batchtopk'] as const) {
+      const sel = { kind, k: 3 };
+      const got = await runSelect(pre, rows, m, m, sel);
+      expect(got).toEqual(referenceSelect(pre, rows, m, sel));
+      if (kind === 'topk') expect(got.latent.slice(0, 3)).toEqual([0, 1, 2]);
+      else expect(got.rowStart).toEqual([0, 27, 27, 27, 27, 27, 27, 27, 27, 27]);
+    }
+  });
+
+  it('fewer positive values than k: every positive one is kept (a row, and the whole batch)', async () => {
+    const rows = 6;
+    const m = 257;
+    const pre = tiedPre(rows, m, 40).map((x, i) => (i % m < 250 ? -Math.abs(x) - 1 : x));
+    for (const sel of [
+      { kind: 'topk', k: 32 },
+      { kind: 'batchtopk', k: 8 },
+    ] as const) {
+      const want = referenceSelect(pre, rows, m, sel);
+      expect(want.rowStart[rows]).toBeLessThan(rows * Math.min(sel.k, 8));
+      expect(await runSelect(pre, rows, m, m, sel)).toEqual(want);
+    }
+  });
+
+  it('AuxK: only idle latents compete, per row and over several lanes', async () => {
+    for (const [rows, m, k] of [
+      [1023, 40, 3],
+      [33, 257, 32],
+      [5, 3000, 8],
+    ]) {
+      const pre = tiedPre(rows, m, 50 + m);
+      const rand = seededRandom(m);
+      const idle = new Uint32Array(m).map(() => Math.floor(rand() * 100));
+      const sel = { kind: 'topk', k } as const;
+      expect(await runSelect(pre, rows, m, m, sel, idle, 50), `rows ${rows} m ${m}`).toEqual(referenceSelect(pre, rows, m, sel, (j) => idle[j] >= 50));
+    }
+  });
+
+  it('threshold mode (ReLU / BatchTopK inference) in one block', async () => {
+    const rows = 1023;
+    const m = 40;
+    const pre = tiedPre(rows, m, 60);
+    for (const threshold of [1.25, 0]) {
+      const sel = { kind: 'threshold', threshold } as const;
+      expect(await runSelect(pre, rows, m, m, sel)).toEqual(referenceSelect(pre, rows, m, sel));
+    }
+  });
+
+  it('the same selection and threshold state in one block as in several blocks, and again on a second run', async () => {
+    const rows = 64;
+    const m = 257;
+    const pre = tiedPre(rows, m, 70);
+    for (const sel of [
+      { kind: 'topk', k: 8 },
+      { kind: 'batchtopk', k: 8 },
+    ] as const) {
+      const one = await runSelectWithState(pre, rows, m, m, sel);
+      const several = await runSelectWithState(pre, rows, m, 100, sel);
+      expect(one.got).toEqual(referenceSelect(pre, rows, m, sel));
+      expect(one.got).toEqual(several.got);
+      // The threshold (the k-th kept value's bits and its index key) that bookkeeping's θ EMA reads.
+      expect(one.keys).toEqual(several.keys);
+      // Repeatable: a second run gives the same bits.
+      expect(await runSelectWithState(pre, rows, m, m, sel)).toEqual(one);
+    }
   });
 });

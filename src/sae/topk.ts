@@ -3,16 +3,45 @@ import { exclusiveScanU32 } from './exclusive-scan';
 import type { LatentBlocks } from './latent-blocks';
 
 /**
- * shaders/sae-topk.wgsl's workgroup: 64 threads of 8 latents each, so one
- * workgroup handles a CHUNK of 512 latents of a row. Emulated adapters
- * (SwiftShader) pay per workgroup and per barrier; real GPUs get fewer global
- * histogram atomics.
+ * shaders/sae-topk.wgsl's workgroup (the multi-block path): 64 threads of 8
+ * latents each, so one workgroup handles a CHUNK of 512 latents of a row.
+ * Emulated adapters (SwiftShader) pay per workgroup and per barrier; real GPUs
+ * get fewer global histogram atomics.
  */
 const TOPK_CONSTANTS = { WG: 64, ITEMS: 8 };
 const CHUNK = TOPK_CONSTANTS.WG * TOPK_CONSTANTS.ITEMS;
 /** Radix passes: 4 over the value's bytes, 4 over the tie-breaking index's bytes; 256 histogram bins per segment. */
 const PASSES = 8;
 const BINS = 256;
+
+/** shaders/sae-topk-rows.wgsl's workgroup size (threads, shared by the rows of a workgroup). */
+const ROW_WG = 64;
+/**
+ * Latents per lane that make a row worth another lane: up to it a row is one
+ * thread's loop (no barriers, which emulated adapters pay dearly for: on
+ * SwiftShader m = 1024 rows ran ~25% faster on one lane than on four); above,
+ * lanes split the row so that long rows (m = 16384) do not serialise on one
+ * thread of a real GPU.
+ */
+const LATENTS_PER_LANE = 1024;
+const MAX_LANES = ROW_WG;
+/**
+ * shaders/sae-topk-batch.wgsl: threads per workgroup, the fewest candidates
+ * per tile (64 a thread: per-workgroup costs stay small beside the reads), and
+ * the most tiles the one-workgroup merge sums.
+ */
+const BATCH_WG = 64;
+const MIN_TILE = BATCH_WG * 64;
+const MAX_TILES = 1024;
+/** BatchTopK's value passes: one per byte of the f32 bits. */
+const VALUE_PASSES = 4;
+
+/** Threads per row in sae-topk-rows.wgsl: a power of two, ~LATENTS_PER_LANE latents each, at most MAX_LANES. */
+function lanesPerRow(latents: number): number {
+  let lanes = 1;
+  while (lanes < MAX_LANES && lanes * LATENTS_PER_LANE < latents) lanes *= 2;
+  return lanes;
+}
 
 /**
  * The active latents of a batch as a CSR list: entry p is (row[p], latent[p],
@@ -49,21 +78,32 @@ export interface Eligibility {
 }
 
 /**
- * Selects active latents from latent-blocked pre-activations
- * (shaders/sae-topk.wgsl: radix select on the float bits, then a
- * deterministic compaction). Owns its scratch buffers and its output list;
- * `select` only records dispatches.
+ * Selects active latents from latent-blocked pre-activations. Owns its scratch
+ * buffers and its output list; `select` only records dispatches.
+ *
+ * One latent block (every small SAE): a handful of single dispatches
+ * whatever the data — TopK / AuxK: shaders/sae-topk-rows.wgsl's row_select
+ * (each row's threshold and kept count), BatchTopK: shaders/sae-topk-batch.wgsl's
+ * four radix passes over tile-private histograms; then row_count (unless
+ * row_select gave the counts), exclusive-scan-u32 and row_write. Several
+ * blocks: shaders/sae-topk.wgsl's radix select, one dispatch per block and
+ * pass, and its chunked compaction. Both give the same lists and state.
  */
 export class ActiveSelector {
   readonly out: ActiveSet;
-  /** [rows] × (value_key, index_key, remaining, done) u32: the threshold found; for batchtopk, entry 0. */
+  /** [rows] × (value_key, index_key, remaining, done) u32: the threshold found; for batchtopk (and threshold), entry 0. */
   readonly state: GPUBuffer;
-  private readonly hist: GPUBuffer;
-  private readonly chunkCounts: GPUBuffer;
   private readonly rowCount: GPUBuffer;
   private readonly zero: GPUBuffer;
+  /** Single block: BatchTopK's per-tile histograms. Several blocks: the radix histograms. */
+  private readonly hist: GPUBuffer;
+  /** Several blocks only. */
+  private readonly chunkCounts: GPUBuffer | null;
   private readonly chunkBase: number[];
   private readonly chunksPerRow: number;
+  private readonly rowConstants: { WG: number; LANES: number };
+  private readonly batchTile: number;
+  private readonly batchTiles: number;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -83,9 +123,14 @@ export class ActiveSelector {
       chunks += Math.ceil(b.count / CHUNK);
     }
     this.chunksPerRow = chunks;
+    this.rowConstants = { WG: ROW_WG, LANES: lanesPerRow(blocks.latents) };
+    const elements = rows * blocks.latents;
+    this.batchTile = Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES));
+    this.batchTiles = Math.ceil(elements / this.batchTile);
+    const single = blocks.blocks.length === 1;
     this.state = ctx.createBuffer(rows * 16, `${label}.state`);
-    this.hist = ctx.createBuffer(rows * BINS * 4, `${label}.hist`);
-    this.chunkCounts = ctx.createBuffer(rows * chunks * 4, `${label}.chunkCounts`);
+    this.hist = ctx.createBuffer((single ? this.batchTiles : rows) * BINS * 4, `${label}.hist`);
+    this.chunkCounts = single ? null : ctx.createBuffer(rows * chunks * 4, `${label}.chunkCounts`);
     this.rowCount = ctx.createBuffer(rows * 4, `${label}.rowCount`);
     this.zero = ctx.createBuffer(4, `${label}.zero`);
     this.out = {
@@ -101,11 +146,57 @@ export class ActiveSelector {
 
   /** Records the selection of `pre` (one [rows, block.count] f32 buffer per latent block) into `out`. */
   select(pre: readonly GPUBuffer[], selection: Selection, eligible?: Eligibility): void {
-    const { ctx, rows, blocks } = this;
+    const { blocks } = this;
     if (pre.length !== blocks.blocks.length) throw new RangeError(`select: ${pre.length} pre-activation blocks, but the layout has ${blocks.blocks.length}`);
     if (selection.kind !== 'threshold' && (!Number.isInteger(selection.k) || selection.k < 1 || selection.k > blocks.latents)) {
       throw new RangeError(`select: k = ${selection.k}, but it must be an integer in [1, ${blocks.latents}]`);
     }
+    if (pre.length === 1) this.selectOneBlock(pre[0], selection, eligible);
+    else this.selectBlocks(pre, selection, eligible);
+  }
+
+  /** One block: row_select or the batch radix passes, then row_count, the row-start scan and row_write. */
+  private selectOneBlock(pre: GPUBuffer, selection: Selection, eligible?: Eligibility): void {
+    const { ctx, rows } = this;
+    const m = this.blocks.latents;
+    const idle = eligible?.idleTokens ?? this.zero;
+    const mask = [eligible ? 1 : 0, eligible?.minIdle ?? 0] as const;
+    const rowGroups: [number] = [Math.ceil(rows / (ROW_WG / this.rowConstants.LANES))];
+    // Params of sae-topk-rows.wgsl: rows, width, k, batch_mode, use_mask, min_idle, capacity.
+    const rowParams = (k: number, batchMode: boolean) => [rows, m, k, batchMode ? 1 : 0, ...mask, this.out.capacity];
+    const rowKernel = (entryPoint: string, bindings: GPUBuffer[], params: number[]) =>
+      ctx.dispatch({ shader: 'sae-topk-rows', entryPoint, constants: this.rowConstants, bindings: [pre, idle, ...bindings], params, workgroups: rowGroups });
+
+    let params: number[];
+    if (selection.kind === 'topk') {
+      // Each row's threshold and kept count in one dispatch.
+      params = rowParams(selection.k, false);
+      rowKernel('row_select', [this.state, this.rowCount], params);
+    } else {
+      if (selection.kind === 'batchtopk') {
+        const elements = rows * m;
+        for (let pass = 0; pass < VALUE_PASSES; pass++) {
+          // Params of sae-topk-batch.wgsl: elements, width, tile, tiles, k, use_mask, min_idle, radix_pass.
+          const batchParams = [elements, m, this.batchTile, this.batchTiles, rows * selection.k, ...mask, pass];
+          const constants = { WG: BATCH_WG };
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_hist', constants, bindings: [pre, idle, this.state, this.hist], params: batchParams, workgroups: [this.batchTiles] });
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_merge', constants, bindings: [pre, idle, this.state, this.hist], params: batchParams, workgroups: [1] });
+        }
+      } else {
+        ctx.dispatch({ shader: 'sae-topk', entryPoint: 'start', bindings: [selection.threshold, this.state, this.hist], params: [1, 1, 0], workgroups: [1] });
+      }
+      params = rowParams(0, true);
+      rowKernel('row_count', [this.state, this.rowCount], params);
+    }
+    exclusiveScanU32(ctx, this.rowCount, this.out.rowStart, rows);
+    const o = this.out;
+    rowKernel('row_write', [this.state, o.rowStart, o.latent, o.value, o.row], params);
+  }
+
+  /** Several blocks: shaders/sae-topk.wgsl's radix select (one dispatch per block and pass) and chunked compaction. */
+  private selectBlocks(pre: readonly GPUBuffer[], selection: Selection, eligible?: Eligibility): void {
+    const { ctx, rows, blocks } = this;
+    const chunkCounts = this.chunkCounts!;
     const batchMode = selection.kind === 'batchtopk';
     const segments = batchMode ? 1 : rows;
     const idle = eligible?.idleTokens ?? this.zero;
@@ -136,9 +227,9 @@ export class ActiveSelector {
 
     // Compaction.
     pre.forEach((block, i) =>
-      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, this.chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
+      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
     );
-    ctx.dispatch({ shader: 'sae-topk', entryPoint: 'offsets', bindings: [this.chunkCounts, this.rowCount], params: blockParams(0, 0), workgroups: [Math.ceil(rows / 64)] });
+    ctx.dispatch({ shader: 'sae-topk', entryPoint: 'offsets', bindings: [chunkCounts, this.rowCount], params: blockParams(0, 0), workgroups: [Math.ceil(rows / 64)] });
     exclusiveScanU32(ctx, this.rowCount, this.out.rowStart, rows);
     const o = this.out;
     pre.forEach((block, i) =>
@@ -146,7 +237,7 @@ export class ActiveSelector {
         shader: 'sae-topk',
         entryPoint: 'write',
         constants: TOPK_CONSTANTS,
-        bindings: [block, idle, this.state, this.chunkCounts, o.rowStart, o.latent, o.value, o.row],
+        bindings: [block, idle, this.state, chunkCounts, o.rowStart, o.latent, o.value, o.row],
         params: blockParams(i, 0),
         workgroups: grid(i),
       }),
@@ -155,6 +246,6 @@ export class ActiveSelector {
 
   /** Releases the GPU buffers. */
   destroy(): void {
-    for (const b of [this.state, this.hist, this.chunkCounts, this.rowCount, this.zero, this.out.rowStart, this.out.latent, this.out.value, this.out.row]) b.destroy();
+    for (const b of [this.state, this.hist, this.chunkCounts, this.rowCount, this.zero, this.out.rowStart, this.out.latent, this.out.value, this.out.row]) b?.destroy();
   }
 }

@@ -1,0 +1,223 @@
+// BatchTopK's threshold when the batch's pre-activations sit in one buffer
+// (one latent block): the (rows·k)-th largest candidate of the whole
+// [rows, width] batch, with ties broken by the flat index row·width + latent
+// (the earlier wins), written to state[0] in shaders/sae-topk.wgsl's layout;
+// shaders/sae-topk-rows.wgsl's row_count / row_write then compact it.
+//
+// Radix select on the positive f32 bits (which order like the values), 8 bits
+// a pass, most significant first. Pass p is two dispatches:
+//   * `batch_hist`: each workgroup histograms digit p of the candidates of its
+//     TILE of the flattened batch whose higher digits equal the prefix found so
+//     far, in a workgroup-private 256-bin histogram, and stores it whole to
+//     partial[tile] — no global atomics, no clearing pass;
+//   * `batch_merge` (one workgroup): sums the tiles' histograms bin by bin in
+//     tile order and picks the digit holding the remaining-th largest.
+// After the last value digit the threshold value is exact (bookkeeping's
+// inference-threshold EMA reads it). When not every tie of that value is kept,
+// the tie at rank `remaining` in flat order is found without further passes:
+// the last pass's partial histograms already hold each tile's tie count (bin d
+// of tile t = the tile's elements equal to the threshold), so the merge walks
+// the tiles to the one holding it and its workgroup scans that tile. Integer
+// sums in a fixed order: the result does not depend on scheduling.
+//
+// Entry points bind different resources at the same binding numbers (allowed:
+// no entry point uses two of them); each entry's bindings are listed with it.
+
+// Threads per workgroup (the merge's tile scan is a Hillis–Steele scan over them).
+override WG: u32 = 64u;
+const BINS: u32 = 256u;
+
+struct SelectState {
+  value_key: u32,
+  index_key: u32,
+  remaining: u32,
+  done: u32,
+}
+
+struct Params {
+  // rows · width candidates, in TILE-element tiles.
+  elements: u32,
+  width: u32,
+  tile: u32,
+  tiles: u32,
+  // Candidates to keep: rows · k.
+  k: u32,
+  // 1: only latents idle for ≥ min_idle tokens may be kept.
+  use_mask: u32,
+  min_idle: u32,
+  radix_pass: u32,
+}
+
+@group(0) @binding(0) var<storage, read> pre: array<f32>;
+@group(0) @binding(1) var<storage, read> idle: array<u32>;
+
+// ---- batch_hist: pre [rows, width] f32, idle [width] u32, state [1] → partial [tiles, 256] u32.
+@group(0) @binding(2) var<storage, read> hist_state: array<SelectState>;
+@group(0) @binding(3) var<storage, read_write> partial_out: array<u32>;
+@group(0) @binding(4) var<uniform> hist_params: Params;
+
+// ---- batch_merge: pre, idle, partial [tiles, 256] → state [1] (pass 0 starts it afresh).
+@group(0) @binding(2) var<storage, read_write> merge_state: array<SelectState>;
+@group(0) @binding(3) var<storage, read> partial_in: array<u32>;
+@group(0) @binding(4) var<uniform> merge_params: Params;
+
+var<workgroup> local_hist: array<atomic<u32>, BINS>;
+var<workgroup> bins: array<u32, BINS>;
+var<workgroup> scan_buf: array<u32, WG>;
+var<workgroup> merged: SelectState;
+// Tie search: 1 when needed, the tile holding the tie, its rank within the tile (1-based), its flat index.
+var<workgroup> need_tie: u32;
+var<workgroup> tie_tile: u32;
+var<workgroup> tie_rank: u32;
+var<workgroup> tie_index: u32;
+
+fn key_of(e: u32, p: Params) -> u32 {
+  let v = pre[e];
+  if (!(v > 0.0) || (p.use_mask != 0u && idle[e % p.width] < p.min_idle)) {
+    return 0u;
+  }
+  return bitcast<u32>(v);
+}
+
+fn prefix_matches(x: u32, key: u32, p: u32) -> bool {
+  return p == 0u || (x >> (32u - 8u * p)) == (key >> (32u - 8u * p));
+}
+
+fn digit(x: u32, p: u32) -> u32 {
+  return (x >> (24u - 8u * p)) & 255u;
+}
+
+// Workgroups: tiles.
+@compute @workgroup_size(WG)
+fn batch_hist(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let p = hist_params;
+  let pass_index = p.radix_pass;
+  // Pass 0 needs no prefix (and state[0] still holds the previous selection).
+  var prefix = 0u;
+  if (pass_index > 0u) {
+    prefix = hist_state[0].value_key;
+  }
+  for (var b = lid; b < BINS; b += WG) {
+    atomicStore(&local_hist[b], 0u);
+  }
+  workgroupBarrier();
+  let first = wid.x * p.tile;
+  let last = min(first + p.tile, p.elements);
+  // A contiguous run per thread: emulated adapters (SwiftShader) run such loops
+  // several times faster than a strided one.
+  let per = (p.tile + WG - 1u) / WG;
+  let begin = min(first + lid * per, last);
+  let end = min(begin + per, last);
+  for (var e = begin; e < end; e++) {
+    let x = key_of(e, p);
+    if (x != 0u && prefix_matches(x, prefix, pass_index)) {
+      atomicAdd(&local_hist[digit(x, pass_index)], 1u);
+    }
+  }
+  workgroupBarrier();
+  for (var b = lid; b < BINS; b += WG) {
+    partial_out[wid.x * BINS + b] = atomicLoad(&local_hist[b]);
+  }
+}
+
+// Workgroups: 1.
+@compute @workgroup_size(WG)
+fn batch_merge(@builtin(local_invocation_index) lid: u32) {
+  let p = merge_params;
+  let pass_index = p.radix_pass;
+  for (var b = lid; b < BINS; b += WG) {
+    var sum = 0u;
+    for (var t = 0u; t < p.tiles; t++) {
+      sum += partial_in[t * BINS + b];
+    }
+    bins[b] = sum;
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    var s = SelectState(0u, 0u, p.k, 0u);
+    if (pass_index > 0u) {
+      s = merge_state[0];
+    }
+    need_tie = 0u;
+    if (s.done == 0u) {
+      // The digit d holding the remaining-th largest: acc candidates lie in higher digits.
+      var acc = 0u;
+      var d = BINS;
+      for (var i = i32(BINS) - 1; i >= 0; i--) {
+        let h = bins[u32(i)];
+        if (acc + h >= s.remaining) {
+          d = u32(i);
+          break;
+        }
+        acc += h;
+      }
+      if (d == BINS) {
+        // Fewer candidates than k (only possible in pass 0): keep them all.
+        s = SelectState(0u, 0u, 0u, 1u);
+      } else {
+        s.remaining -= acc;
+        s.value_key |= d << (24u - 8u * pass_index);
+        if (pass_index == 3u) {
+          s.done = 1u;
+          if (bins[d] > s.remaining) {
+            // Walk the tiles in flat order to the one holding the remaining-th tie.
+            var rank = s.remaining;
+            var t = 0u;
+            for (; t < p.tiles; t++) {
+              let c = partial_in[t * BINS + d];
+              if (rank <= c) {
+                break;
+              }
+              rank -= c;
+            }
+            need_tie = 1u;
+            tie_tile = t;
+            tie_rank = rank;
+          }
+        }
+      }
+    }
+    merged = s;
+  }
+  if (workgroupUniformLoad(&need_tie) != 0u) {
+    // Scan the tile: thread lid takes a contiguous run, so thread order is flat order.
+    let value_key = merged.value_key;
+    let first = tie_tile * p.tile;
+    let last = min(first + p.tile, p.elements);
+    let per = (p.tile + WG - 1u) / WG;
+    let begin = min(first + lid * per, last);
+    let end = min(begin + per, last);
+    var n = 0u;
+    for (var e = begin; e < end; e++) {
+      n += select(0u, 1u, key_of(e, p) == value_key);
+    }
+    scan_buf[lid] = n;
+    workgroupBarrier();
+    for (var offset = 1u; offset < WG; offset <<= 1u) {
+      let x = select(0u, scan_buf[lid - offset], lid >= offset);
+      workgroupBarrier();
+      scan_buf[lid] += x;
+      workgroupBarrier();
+    }
+    var seen = scan_buf[lid] - n;
+    let rank = tie_rank;
+    if (rank > seen && rank <= seen + n) {
+      for (var e = begin; e < end; e++) {
+        if (key_of(e, p) == value_key) {
+          seen++;
+          if (seen == rank) {
+            tie_index = e;
+            break;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+      merged.index_key = ~tie_index;
+    }
+  }
+  if (lid == 0u) {
+    merge_state[0] = merged;
+  }
+}
