@@ -9,7 +9,7 @@
  */
 import { TrajectoryCapture } from './capture';
 import type { DiffusionModel } from './diffusion-model';
-import { gaussianArray, seededRandom } from '../gpu/random';
+import { gaussianNoise } from './gaussian-noise';
 import type { Feed } from './ort-runtime';
 import { createScheduler, type SchedulerName, type SchedulerState } from './schedulers';
 import { SteeringWriter, type SteeringPlan } from './steering';
@@ -117,10 +117,10 @@ export async function generate(model: DiffusionModel, options: GenerateOptions):
     scheduler.restore(options.from.scheduler);
     first = options.from.call;
   } else {
-    // Seeded N(0, 1) latents (mulberry32 + Box–Muller, src/gpu/random.ts): integer maths and
-    // float64 Math.log/cos, so the same seed gives the same latents in Chromium and in Node.
-    if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new RangeError(`seed ${options.seed} must be an integer in [0, 2³² − 1]`);
-    latent = gaussianArray(latentCount, seededRandom(options.seed), scheduler.initNoiseSigma);
+    // Seeded N(0, 1) latents (Philox-4x32-10 + Box–Muller, gaussian-noise.ts): the same seed
+    // gives the same latents in Chromium and in Node.
+    latent = gaussianNoise(options.seed, latentCount);
+    for (let i = 0; i < latent.length; i++) latent[i] *= scheduler.initNoiseSigma;
   }
 
   // 3. The UNet loop.

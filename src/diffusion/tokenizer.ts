@@ -21,10 +21,19 @@ export interface PromptTokenizer {
 }
 
 export interface TokenizerOptions {
+  /** Ids per prompt, the text encoder's sequence length (CLIP: 77). */
   contextLength: number;
+  /** Id written after [EOS] up to contextLength (SD 1.5's CLIP: 49407 = <|endoftext|>; the toy model: 0 = [PAD]). */
   padTokenId: number;
 }
 
+/**
+ * A prompt tokenizer from a Hugging Face `tokenizer.json` (its text, or the
+ * parsed object). The file's own `padding`/`truncation` sections are not
+ * used: the options here decide the length. Throws, naming the problem,
+ * on a file that is not a tokenizers file or whose post-processor adds no
+ * [BOS] … [EOS] template.
+ */
 export async function loadTokenizer(tokenizerJson: string | object, options: TokenizerOptions): Promise<PromptTokenizer> {
   const { contextLength, padTokenId } = options;
   let json: Record<string, unknown>;
@@ -35,6 +44,7 @@ export async function loadTokenizer(tokenizerJson: string | object, options: Tok
   }
   if (typeof json !== 'object' || json === null || typeof json.model !== 'object') throw new Error('tokenizer.json has no "model" section: is it a Hugging Face tokenizers file?');
   if (!Number.isInteger(contextLength) || contextLength < 2) throw new RangeError(`contextLength = ${contextLength} must be an integer ≥ 2`);
+  if (!Number.isInteger(padTokenId) || padTokenId < 0) throw new RangeError(`padTokenId = ${padTokenId} must be an integer ≥ 0 (SD 1.5: 49407, the toy model: 0)`);
   const tokenizer = new Tokenizer(json, {});
   const unkToken = (json.model as { unk_token?: string }).unk_token;
   const unkId = unkToken !== undefined ? tokenizer.token_to_id(unkToken) : undefined;

@@ -18,6 +18,7 @@ export function createDdim(config: SchedulerConfig, steps: number): Scheduler {
     initNoiseSigma: 1,
     scaleModelInput: (sample) => sample,
     step(output, call, sample) {
+      if (!Number.isInteger(call) || call < 0 || call >= timesteps.length) throw new RangeError(`DDIM: call = ${call} must be an integer in [0, ${timesteps.length - 1}]`);
       const t = timesteps[call];
       const prev = t - stride;
       const aT = ac[t];

@@ -20,7 +20,6 @@ export function createEuler(config: SchedulerConfig, steps: number): Scheduler {
   const maxSigma = Math.max(...sigmas);
   // diffusers: init_noise_sigma = σ_max for linspace/trailing spacing, √(σ_max² + 1) for leading.
   const initNoiseSigma = config.timestepSpacing === 'leading' ? Math.sqrt(maxSigma * maxSigma + 1) : maxSigma;
-  if (config.predictionType === 'sample') throw new Error('Euler: prediction_type "sample" is not supported; use epsilon or v_prediction');
   return {
     name: 'euler',
     config,
@@ -31,12 +30,15 @@ export function createEuler(config: SchedulerConfig, steps: number): Scheduler {
       return sample.map((v) => v * scale);
     },
     step(output, call, sample) {
+      if (!Number.isInteger(call) || call < 0 || call >= timesteps.length) throw new RangeError(`Euler: call = ${call} must be an integer in [0, ${timesteps.length - 1}]`);
       const sigma = sigmas[call];
       const dt = sigmas[call + 1] - sigma;
       const out = new Float32Array(sample.length);
       const c = 1 / (sigma * sigma + 1);
       for (let i = 0; i < sample.length; i++) {
-        const x0 = config.predictionType === 'epsilon' ? sample[i] - sigma * output[i] : output[i] * (-sigma * Math.sqrt(c)) + sample[i] * c;
+        // x̂_0 per prediction type (EulerDiscreteScheduler.step): ε → x − σε; v → c_out·v + c_skip·x; sample → the output itself.
+        const x0 =
+          config.predictionType === 'epsilon' ? sample[i] - sigma * output[i] : config.predictionType === 'v_prediction' ? output[i] * (-sigma * Math.sqrt(c)) + sample[i] * c : output[i];
         out[i] = sample[i] + ((sample[i] - x0) / sigma) * dt;
       }
       return out;

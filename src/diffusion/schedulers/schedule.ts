@@ -50,26 +50,57 @@ const isPositive = (v: unknown): v is number => typeof v === 'number' && Number.
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const oneOf = <T extends string>(values: readonly T[]) => (v: unknown): v is T => (values as readonly unknown[]).includes(v);
 
-/** Reads a diffusers scheduler_config.json; names the bad field and the allowed values. */
+/**
+ * Options diffusers offers that these schedulers do not implement: a config
+ * that turns one on is refused rather than sampled differently from
+ * diffusers. Each entry: field, the value that means "off".
+ */
+const UNSUPPORTED: readonly [string, unknown][] = [
+  ['thresholding', false],
+  ['rescale_betas_zero_snr', false],
+  ['use_karras_sigmas', false],
+  ['use_exponential_sigmas', false],
+  ['use_beta_sigmas', false],
+  ['interpolation_type', 'linear'],
+  ['final_sigmas_type', 'zero'],
+  ['timestep_type', 'discrete'],
+];
+
+/**
+ * Reads a diffusers scheduler_config.json; names the bad field and the
+ * allowed values. A missing field takes the default of the class the file
+ * names, as diffusers' `from_config` does: `set_alpha_to_one` is false for
+ * PNDMScheduler and true for DDIMScheduler, `timestep_spacing` is
+ * "linspace" for EulerDiscreteScheduler and "leading" otherwise.
+ */
 export function parseSchedulerConfig(json: unknown): SchedulerConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('scheduler_config.json must hold a JSON object');
   const j = json as Record<string, unknown>;
   if (j.trained_betas !== undefined && j.trained_betas !== null) throw new Error('scheduler_config.json: trained_betas is not supported; use beta_start/beta_end with a beta_schedule');
+  for (const [key, off] of UNSUPPORTED) {
+    const v = j[key];
+    if (v !== undefined && v !== null && v !== off) throw new Error(`scheduler_config.json: ${key} = ${JSON.stringify(v)} is not supported; only ${JSON.stringify(off)}`);
+  }
+  const className = field(j, '_class_name', (v): v is string => typeof v === 'string', 'DDIMScheduler', 'a string');
+  const isPndm = /^PNDM/.test(className);
+  const isEuler = /^Euler/.test(className);
   const config: SchedulerConfig = {
-    className: field(j, '_class_name', (v): v is string => typeof v === 'string', 'DDIMScheduler', 'a string'),
+    className,
     numTrainTimesteps: field(j, 'num_train_timesteps', isPositiveInt, 1000, 'a positive integer'),
     betaStart: field(j, 'beta_start', isPositive, 0.0001, 'a positive number'),
     betaEnd: field(j, 'beta_end', isPositive, 0.02, 'a positive number'),
     betaSchedule: field(j, 'beta_schedule', oneOf(BETA_SCHEDULES), 'linear', `one of ${BETA_SCHEDULES.join(', ')}`),
     stepsOffset: field(j, 'steps_offset', isNonNegativeInt, 0, 'an integer ≥ 0'),
-    timestepSpacing: field(j, 'timestep_spacing', oneOf(SPACINGS), 'leading', `one of ${SPACINGS.join(', ')}`),
+    timestepSpacing: field(j, 'timestep_spacing', oneOf(SPACINGS), isEuler ? 'linspace' : 'leading', `one of ${SPACINGS.join(', ')}`),
     predictionType: field(j, 'prediction_type', oneOf(PREDICTIONS), 'epsilon', `one of ${PREDICTIONS.join(', ')}`),
-    setAlphaToOne: field(j, 'set_alpha_to_one', isBool, true, 'true or false'),
-    clipSample: field(j, 'clip_sample', isBool, false, 'true or false'),
+    setAlphaToOne: field(j, 'set_alpha_to_one', isBool, !isPndm, 'true or false'),
+    // Only DDIM reads clip_sample, and its default is true (DDIMScheduler.__init__).
+    clipSample: field(j, 'clip_sample', isBool, true, 'true or false'),
     clipSampleRange: field(j, 'clip_sample_range', isPositive, 1, 'a positive number'),
     skipPrkSteps: field(j, 'skip_prk_steps', isBool, false, 'true or false'),
   };
   if (config.betaEnd < config.betaStart) throw new Error(`scheduler_config.json: beta_end ${config.betaEnd} is below beta_start ${config.betaStart}`);
+  if (config.betaEnd >= 1) throw new Error(`scheduler_config.json: beta_end ${config.betaEnd} must be below 1`);
   return config;
 }
 
@@ -118,5 +149,8 @@ export function inferenceTimesteps(config: SchedulerConfig, steps: number, integ
       ts = Array.from({ length: steps }, (_, i) => (steps === 1 ? 0 : (i * (N - 1)) / (steps - 1))).map((t) => (integer ? roundHalfEven(t) : t));
       break;
   }
+  // Leading spacing with an offset can step past the schedule (e.g. 1000 steps, offset 1 → t = 1000); diffusers would index out of range.
+  const last = Math.max(...ts);
+  if (last > N - 1) throw new RangeError(`steps = ${steps} with ${config.timestepSpacing} spacing and steps_offset ${config.stepsOffset} reaches t = ${last}, past the last training timestep ${N - 1}`);
   return ts.reverse();
 }

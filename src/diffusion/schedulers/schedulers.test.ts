@@ -1,12 +1,16 @@
 /**
  * The schedulers against float64 values computed here from the published
  * formulas (diffusers' DDIMScheduler, EulerDiscreteScheduler and
- * PNDMScheduler.step_plms written out by hand, not by calling the code under
- * test), on Stable Diffusion 1.5's scheduler config.
+ * PNDMScheduler.step_plms / step_prk written out by hand, PRK from the PNDM
+ * paper's eq. 13, not by calling the code under test), on Stable Diffusion
+ * 1.5's scheduler config. Tolerances: the schedulers take f32 latents and
+ * return f32, so one step carries ~1e-7 relative rounding on values of order
+ * 1–15 (Euler's σ_max ≈ 14.6); bounds are 2e-5 … 1e-3 by magnitude.
  */
 import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../../gpu/random';
-import { createScheduler, parseSchedulerConfig } from './index';
+import { createScheduler, defaultSchedulerName, parseSchedulerConfig } from './index';
+import { alphasCumprod } from './schedule';
 
 const SD15 = parseSchedulerConfig({
   _class_name: 'PNDMScheduler',
@@ -16,6 +20,7 @@ const SD15 = parseSchedulerConfig({
   num_train_timesteps: 1000,
   set_alpha_to_one: false,
   skip_prk_steps: true,
+  clip_sample: false,
   steps_offset: 1,
   prediction_type: 'epsilon',
   timestep_spacing: 'leading',
@@ -54,9 +59,34 @@ describe('timesteps', () => {
     expect(createScheduler('ddim', trailing, 16).timesteps).toEqual(want);
   });
 
+  it('linspace rounds half to even for DDIM and stays fractional for Euler (7 steps)', () => {
+    const linspace = { ...SD15, timestepSpacing: 'linspace' as const };
+    // np.linspace(0, 999, 7) = 0, 166.5, 333, 499.5, 666, 832.5, 999; np.round: 166.5 → 166, 499.5 → 500, 832.5 → 832.
+    expect(createScheduler('ddim', linspace, 7).timesteps).toEqual([999, 832, 666, 500, 333, 166, 0]);
+    expect(createScheduler('euler', linspace, 7).timesteps).toEqual([999, 832.5, 666, 499.5, 333, 166.5, 0]);
+  });
+
+  it('refuses a step count whose leading timesteps pass the schedule', () => {
+    expect(() => createScheduler('ddim', SD15, 1000)).toThrow(/reaches t = 1000/);
+  });
+
   it('PLMS calls the second timestep twice: steps + 1 calls', () => {
     const ts = createScheduler('pndm', SD15, 5).timesteps;
     expect(ts).toEqual([801, 601, 601, 401, 201, 1]);
+  });
+});
+
+describe('training schedule ᾱ_t', () => {
+  it('scaled_linear (SD 1.5) and linear match the product of (1 − β_i) at a few t', () => {
+    const ac = alphasCumprod(SD15);
+    for (const t of [0, 1, 250, 500, 981, 999]) expect(ac[t] / alphaBar(t) - 1, `t = ${t}`).toBeLessThan(1e-12);
+    // Published SD 1.5 values (diffusers float32 alphas_cumprod): ᾱ_0 = 1 − 0.00085, ᾱ_999 ≈ 0.0047.
+    expect(ac[0]).toBeCloseTo(0.99915, 12);
+    expect(ac[999]).toBeCloseTo(0.0046, 3);
+    const linear = alphasCumprod(parseSchedulerConfig({ beta_schedule: 'linear', beta_start: 0.0001, beta_end: 0.02 }));
+    let p = 1;
+    for (let i = 0; i <= 600; i++) p *= 1 - (0.0001 + (i / 999) * (0.02 - 0.0001));
+    expect(Math.abs(linear[600] / p - 1)).toBeLessThan(1e-12);
   });
 });
 
@@ -75,12 +105,35 @@ describe('DDIM step (η = 0)', () => {
   });
 });
 
+describe('DDIM with v_prediction and sample prediction', () => {
+  it('converts v and x̂_0 as DDIMScheduler.step does', () => {
+    // Call 0 of 25 steps: t = 961 → 921.
+    const aT = alphaBar(961);
+    const aPrev = alphaBar(921);
+    const x = gaussianArray(n, random);
+    const out = gaussianArray(n, random);
+    const v = createScheduler('ddim', { ...SD15, predictionType: 'v_prediction' }, 25);
+    // v = √ᾱ·ε − √(1−ᾱ)·x_0  ⇒  x_0 = √ᾱ·x − √(1−ᾱ)·v,  ε = √ᾱ·v + √(1−ᾱ)·x.
+    const wantV = Array.from(x, (xi, i) => {
+      const x0 = Math.sqrt(aT) * xi - Math.sqrt(1 - aT) * out[i];
+      const eps = Math.sqrt(aT) * out[i] + Math.sqrt(1 - aT) * xi;
+      return Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * eps;
+    });
+    expect(maxAbsDiff(v.step(out, 0, x), wantV)).toBeLessThan(2e-5);
+    const smp = createScheduler('ddim', { ...SD15, predictionType: 'sample' }, 25);
+    const wantS = Array.from(x, (xi, i) => Math.sqrt(aPrev) * out[i] + Math.sqrt(1 - aPrev) * ((xi - Math.sqrt(aT) * out[i]) / Math.sqrt(1 - aT)));
+    expect(maxAbsDiff(smp.step(out, 0, x), wantS)).toBeLessThan(2e-5);
+  });
+});
+
 describe('Euler discrete', () => {
   it('three steps match x + (x − x̂_0)/σ·(σ_next − σ) with σ = √((1−ᾱ)/ᾱ), scaled input and init σ', () => {
     const s = createScheduler('euler', SD15, 10);
     const sigma = (t: number) => Math.sqrt((1 - alphaBar(t)) / alphaBar(t));
     const sig = [...s.timesteps.map(sigma), 0];
     expect(s.initNoiseSigma).toBeCloseTo(Math.sqrt(sig[0] ** 2 + 1), 5);
+    // linspace / trailing: init_noise_sigma is σ_max itself (σ at t = 999 for linspace).
+    expect(createScheduler('euler', { ...SD15, timestepSpacing: 'linspace' }, 10).initNoiseSigma).toBeCloseTo(sigma(999), 5);
     let x: Float32Array = gaussianArray(n, random).map((v) => v * s.initNoiseSigma);
     let ref = Float64Array.from(x);
     for (let call = 0; call < 3; call++) {
@@ -129,10 +182,71 @@ describe('PNDM (PLMS, skip_prk_steps)', () => {
   });
 });
 
+describe('PNDM with the Runge–Kutta warm-up (skip_prk_steps: false)', () => {
+  const PRK = { ...SD15, skipPrkSteps: false };
+
+  it("lays out diffusers' prk_timesteps then plms_timesteps (10 steps: 12 + 7 calls)", () => {
+    // Last four timesteps 601, 701, 801, 901, half step ⌊100/2⌋ = 50; each interval's midpoint called twice.
+    expect(createScheduler('pndm', PRK, 10).timesteps).toEqual([901, 851, 851, 801, 801, 751, 751, 701, 701, 651, 651, 601, 601, 501, 401, 301, 201, 101, 1]);
+  });
+
+  it('three RK4 steps (PNDM paper eq. 13) then a 4th-order PLMS step match a float64 re-derivation', () => {
+    const s = createScheduler('pndm', PRK, 10);
+    const phi = (x: Float64Array, t: number, prev: number, e: ArrayLike<number>) => {
+      const aT = alphaBar(t);
+      const aP = alphaBar(prev);
+      return x.map((v, i) => Math.sqrt(aP / aT) * v - ((aP - aT) * e[i]) / (aT * Math.sqrt(1 - aP) + Math.sqrt(aT * (1 - aT) * aP)));
+    };
+    const outputs = Array.from({ length: 13 }, () => Float64Array.from(gaussianArray(n, random)));
+    let ref = Float64Array.from(gaussianArray(n, random));
+    let x: Float32Array = Float32Array.from(ref);
+    const k1s: Float64Array[] = [];
+    let call = 0;
+    for (const t of [901, 801, 701]) {
+      // RK4 over [t, t − δ], δ = 100: k1 at x_t; k2, k3 at the midpoint; k4 at the end; x_{t−δ} with (k1 + 2k2 + 2k3 + k4)/6.
+      const [k1, k2, k3, k4] = outputs.slice(call, call + 4);
+      k1s.push(k1);
+      const stages = [phi(ref, t, t - 50, k1), phi(ref, t, t - 50, k2), phi(ref, t, t - 100, k3)];
+      const next = phi(ref, t, t - 100, k1.map((v, i) => (v + 2 * k2[i] + 2 * k3[i] + k4[i]) / 6));
+      for (const want of [...stages, next]) {
+        x = s.step(Float32Array.from(outputs[call]), call, x);
+        expect(maxAbsDiff(x, want), `call ${call}`).toBeLessThan(1e-4);
+        x = Float32Array.from(want); // feed the exact value on, so each call is checked on its own
+        call++;
+      }
+      ref = next;
+    }
+    // Call 12 at t = 601: Adams–Bashforth 4 on [k1(901), k1(801), k1(701), ε_12].
+    const e = outputs[12];
+    const ab = e.map((v, i) => (55 * v - 59 * k1s[2][i] + 37 * k1s[1][i] - 9 * k1s[0][i]) / 24);
+    expect(maxAbsDiff(s.step(Float32Array.from(e), 12, x), phi(ref, 601, 501, ab))).toBeLessThan(1e-4);
+  });
+
+  it('refuses a call out of order (its history is positional)', () => {
+    const s = createScheduler('pndm', SD15, 10);
+    const z = new Float32Array(4);
+    expect(() => s.step(z, 1, z)).toThrow(/step\(call = 1\) but the scheduler is at call 0/);
+  });
+});
+
 describe('parseSchedulerConfig', () => {
   it('names the bad field and the allowed values', () => {
     expect(() => parseSchedulerConfig({ beta_schedule: 'cosine' })).toThrow(/beta_schedule is "cosine"; it must be one of linear, scaled_linear/);
     expect(() => parseSchedulerConfig({ num_train_timesteps: -3 })).toThrow(/num_train_timesteps is -3/);
-    expect(() => createScheduler('pndm', { ...SD15, skipPrkSteps: false }, 10)).toThrow(/skip_prk_steps/);
+    expect(() => parseSchedulerConfig({ use_karras_sigmas: true })).toThrow(/use_karras_sigmas = true is not supported/);
+    expect(() => parseSchedulerConfig({ rescale_betas_zero_snr: true })).toThrow(/rescale_betas_zero_snr/);
+    expect(() => parseSchedulerConfig({ prediction_type: 'flow' })).toThrow(/prediction_type is "flow"; it must be one of epsilon, v_prediction, sample/);
+    expect(() => createScheduler('pndm', { ...SD15, predictionType: 'sample' }, 10)).toThrow(/Should be one of: epsilon, v_prediction/);
+  });
+
+  it("fills missing fields with the named class's defaults and maps _class_name to a scheduler", () => {
+    const pndm = parseSchedulerConfig({ _class_name: 'PNDMScheduler' });
+    expect([pndm.setAlphaToOne, pndm.timestepSpacing, pndm.skipPrkSteps, pndm.stepsOffset]).toEqual([false, 'leading', false, 0]);
+    const ddim = parseSchedulerConfig({ _class_name: 'DDIMScheduler' });
+    expect([ddim.setAlphaToOne, ddim.clipSample, ddim.timestepSpacing]).toEqual([true, true, 'leading']);
+    expect(parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler' }).timestepSpacing).toBe('linspace');
+    expect(defaultSchedulerName(pndm)).toBe('pndm');
+    expect(defaultSchedulerName(ddim)).toBe('ddim');
+    expect(defaultSchedulerName(parseSchedulerConfig({ _class_name: 'EulerDiscreteScheduler' }))).toBe('euler');
   });
 });
