@@ -28,7 +28,7 @@ describe('bad input exits non-zero with a one-line reason', () => {
   test('unknown verb', async () => {
     const r = await cli('fitt');
     expect(r.code).toBe(2);
-    expect(reason(r.stderr)).toEqual(['error: unknown verb "fitt". Should be one of: fit, train, eval, ablation, features, synth']);
+    expect(reason(r.stderr)).toEqual(['error: unknown verb "fitt". Should be one of: generate, collect, hooks, steer, merge, fit, train, eval, ablation, features, synth']);
   });
   test('missing and malformed options', async () => {
     const missing = await cli('train', '--traj', 'x.safetensors');
@@ -106,4 +106,43 @@ describe('synth → fit → train → eval → features on one file', () => {
       }
     }
   }, 900_000);
+});
+
+describe('the model verbs on the toy model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-model-'));
+  const prompts = join(dir, 'prompts.txt');
+  writeFileSync(prompts, ['a red circle on a black background', '', 'a green square at the top', 'a blue cross on the left', 'a small yellow triangle'].join('\n'));
+
+  test('generate writes one PNG per prompt line and index.json; hooks lists the blocks with shapes', async () => {
+    const out = join(dir, 'images');
+    const r = await cli('generate', '--model', 'public/models/toy', '--prompts', prompts, '--seed', '7', '--steps', '4', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.map((e: { seed: number; file: string }) => [e.seed, e.file])).toEqual([[7, '0000.png'], [8, '0001.png'], [9, '0002.png'], [10, '0003.png']]);
+    expect(readFileSync(join(out, '0003.png')).subarray(1, 4).toString()).toBe('PNG');
+    const hooks = await cli('hooks', '--model', 'public/models/toy');
+    expect(hooks.stdout).toMatch(/^up_blocks\.1\.attentions\.1\s+48 × 4 × 4\s+\(default\)$/m);
+  });
+
+  test('two shards merged equal one unsharded collection; merge refuses a shard of another hook', async () => {
+    const common = ['--model', 'public/models/toy', '--prompts', prompts, '--steps', '6', '--record', '3'];
+    expect((await cli('collect', ...common, '--out', join(dir, 'all.safetensors'))).code).toBe(0);
+    expect((await cli('collect', ...common, '--shard', '1/2', '--out', join(dir, 's1.safetensors'))).code).toBe(0);
+    expect((await cli('collect', ...common, '--shard', '2/2', '--out', join(dir, 's2.safetensors'))).code).toBe(0);
+    const merged = await cli('merge', '--out', join(dir, 'merged.safetensors'), join(dir, 's1.safetensors'), join(dir, 's2.safetensors'));
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'merged.safetensors')).equals(readFileSync(join(dir, 'all.safetensors')))).toBe(true);
+    expect((await cli('collect', ...common, '--hook', 'mid_block.attentions.0', '--shard', '2/2', '--out', join(dir, 'other.safetensors'))).code).toBe(0);
+    const refused = await cli('merge', '--out', join(dir, 'bad.safetensors'), join(dir, 's1.safetensors'), join(dir, 'other.safetensors'));
+    expect(refused.code).toBe(1);
+    expect(reason(refused.stderr)[0]).toMatch(/shard 2 has hook "mid_block.attentions.0" but shard 1 has "up_blocks.1.attentions.1"/);
+  });
+
+  test('bad model input: an unknown hook and a missing prompt file each exit with one line', async () => {
+    const hook = await cli('collect', '--model', 'public/models/toy', '--prompts', prompts, '--hook', 'up_blocks.7.resnets.0', '--out', join(dir, 'x.safetensors'));
+    expect(hook.code).toBe(2);
+    expect(reason(hook.stderr)).toEqual([expect.stringMatching(/^error: collect: hook "up_blocks.7.resnets.0" is not a block of toy-sd. Should be one of: down_blocks.0.resnets.0, /)]);
+    const missing = await cli('generate', '--model', 'public/models/toy', '--prompts', join(dir, 'nope.txt'), '--out', dir);
+    expect(reason(missing.stderr)).toEqual([`error: generate: prompt file not found: ${join(dir, 'nope.txt')}`]);
+  });
 });

@@ -1,7 +1,8 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useLab } from '../state/store';
 import { AdapterPanel } from './AdapterPanel';
 import { ErrorBanner } from './ErrorBanner';
+import { ModelStage } from './model/ModelStage';
 import { NoWebGpu } from './NoWebGpu';
 import { SelfTestPanel } from './self-test/SelfTestPanel';
 import { StageNav } from './StageNav';
@@ -9,6 +10,12 @@ import { StageNav } from './StageNav';
 export function App() {
   const gpu = useLab((s) => s.gpu);
   const acquireGpu = useLab((s) => s.acquireGpu);
+  // The open stage lives in the URL hash, so a reload or a link reopens it.
+  const [stage, setStage] = useState(() => (location.hash === '#model' ? 'model' : 'device'));
+  const open = (id: string) => {
+    setStage(id);
+    history.replaceState(null, '', `#${id}`);
+  };
   useEffect(() => {
     void acquireGpu();
   }, [acquireGpu]);
@@ -29,11 +36,12 @@ export function App() {
       </header>
       <ErrorBanner />
       <div className="app-body">
-        <StageNav active="device" />
+        <StageNav active={stage} onSelect={open} />
         <main className="content">
           {(gpu.state === 'idle' || gpu.state === 'acquiring') && <p className="muted">Requesting a WebGPU device…</p>}
           {gpu.state === 'unavailable' && <NoWebGpu reason={gpu.reason} />}
-          {(gpu.state === 'ready' || gpu.state === 'lost') && (
+          {(gpu.state === 'ready' || gpu.state === 'lost') && stage === 'model' && <ModelStage />}
+          {(gpu.state === 'ready' || gpu.state === 'lost') && stage === 'device' && (
             <>
               <AdapterPanel summary={gpu.summary} lost={gpu.state === 'lost'} />
               <SelfTestPanel contextId={gpu.contextId} deviceLost={gpu.state === 'lost'} />

@@ -1,21 +1,29 @@
+import type React from 'react';
 import { STAGES } from './stages';
 
 /**
- * The left navigation: every stage of the workflow in order. Only the Device
- * stage is built, so this is a list, not yet links; stages not built yet are
- * greyed out and say so.
+ * The left navigation: every stage of the workflow in order. Built stages
+ * open on click (or Enter); stages not built yet are greyed out and say so.
  */
-export function StageNav({ active }: { active: string }) {
+export function StageNav({ active, onSelect }: { active: string; onSelect: (id: string) => void }) {
   return (
     <nav className="stage-nav" aria-label="Stages">
       <ol>
         {STAGES.map((stage) => (
           <li
             key={stage.id}
-            className="stage"
+            className={stage.built ? 'stage selectable' : 'stage'}
             aria-current={stage.id === active ? 'page' : undefined}
             aria-disabled={!stage.built}
             data-testid={`stage-${stage.id}`}
+            {...(stage.built
+              ? {
+                  role: 'link',
+                  tabIndex: 0,
+                  onClick: () => onSelect(stage.id),
+                  onKeyDown: (e: React.KeyboardEvent) => e.key === 'Enter' && onSelect(stage.id),
+                }
+              : {})}
           >
             <span className="stage-title">
               {stage.title}

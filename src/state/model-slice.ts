@@ -1,0 +1,87 @@
+import type { StateCreator } from 'zustand';
+import type { SchedulerName } from '../diffusion/schedulers';
+import type { LoadedModelInfo, ProviderChoice } from '../worker/runtime-protocol';
+import { Registry } from './registry';
+import { runtimeClient } from './runtime-client';
+import type { LabState } from './store';
+
+/** Finished images (RGBA bytes), by the id the store holds. */
+export const images = new Registry<{ width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }>('image');
+
+export interface TransferProgress {
+  stage: string;
+  loaded: number;
+  total: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export type ModelStatus =
+  | { state: 'idle' }
+  | { state: 'loading'; manifestUrl: string; progress: TransferProgress | null }
+  | { state: 'ready'; manifestUrl: string; info: LoadedModelInfo }
+  | { state: 'failed'; manifestUrl: string; reason: string };
+
+export type GenerationStatus =
+  | { state: 'idle' }
+  | { state: 'running'; requestId: number; call: number; calls: number; startedAt: number }
+  | { state: 'done'; imageId: string; seconds: number; prompt: string; seed: number }
+  | { state: 'failed'; reason: string };
+
+export interface GenerationRequest {
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  scheduler: SchedulerName;
+  steps: number;
+  guidance: number;
+}
+
+export interface ModelSlice {
+  model: ModelStatus;
+  generation: GenerationStatus;
+  /** hook: a block path, 'default' for the manifest's default hook, or null for none. */
+  loadModel: (manifestUrl: string, provider: ProviderChoice, hook: string | 'default' | null) => void;
+  generateImage: (request: GenerationRequest) => void;
+  cancelGeneration: () => void;
+}
+
+export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set, get) => ({
+  model: { state: 'idle' },
+  generation: { state: 'idle' },
+  loadModel: (url, provider, hook) => {
+    // Absolute against the page: the worker's own base is its script's folder.
+    const manifestUrl = new URL(url, location.href).href;
+    set({ model: { state: 'loading', manifestUrl, progress: null }, generation: { state: 'idle' } });
+    runtimeClient.send({ type: 'load', manifestUrl, provider, hook }, (m, done) => {
+      if (m.type === 'progress') set({ model: { state: 'loading', manifestUrl, progress: m } });
+      else if (m.type === 'loaded') {
+        done();
+        set({ model: { state: 'ready', manifestUrl, info: m.info } });
+      } else if (m.type === 'error') {
+        done();
+        set({ model: { state: 'failed', manifestUrl, reason: m.message } });
+        get().reportError('Model', m.message);
+      }
+    });
+  },
+  generateImage: (request) => {
+    const requestId = runtimeClient.send({ type: 'generate', ...request }, (m, done) => {
+      if (m.type === 'step') set({ generation: { state: 'running', requestId, call: m.call + 1, calls: m.calls, startedAt: (get().generation as { startedAt?: number }).startedAt ?? performance.now() } });
+      else if (m.type === 'image') {
+        done();
+        const imageId = images.add({ width: m.width, height: m.height, rgba: new Uint8ClampedArray(m.rgba) });
+        set({ generation: { state: 'done', imageId, seconds: m.seconds, prompt: request.prompt, seed: request.seed } });
+      } else if (m.type === 'error') {
+        done();
+        set({ generation: m.cancelled ? { state: 'idle' } : { state: 'failed', reason: m.message } });
+        if (!m.cancelled) get().reportError('Generation', m.message);
+      }
+    });
+    set({ generation: { state: 'running', requestId, call: 0, calls: request.steps, startedAt: performance.now() } });
+  },
+  cancelGeneration: () => {
+    const g = get().generation;
+    if (g.state === 'running') runtimeClient.cancel(g.requestId);
+  },
+});

@@ -1,0 +1,230 @@
+import { useEffect, useRef, useState } from 'react';
+import { images, type TransferProgress } from '../../state/model-slice';
+import { useLab } from '../../state/store';
+import type { ProviderChoice } from '../../worker/runtime-protocol';
+import { formatBytes } from '../format';
+
+/** Models the lab knows, from public/models/index.json (the bundled toy model first); manifests relative to models/. */
+interface KnownModel {
+  id: string;
+  name: string;
+  manifest: string;
+  downloadBytes?: number;
+  bundled?: boolean;
+  description?: string;
+}
+
+const TOY: KnownModel = { id: 'toy', name: 'Toy SD (bundled)', manifest: 'toy/manifest.json', bundled: true };
+const manifestUrl = (m: KnownModel) => `models/${m.manifest}`;
+
+function useKnownModels(): KnownModel[] {
+  const [models, setModels] = useState<KnownModel[]>([TOY]);
+  useEffect(() => {
+    fetch('models/index.json')
+      .then((r) => (r.ok ? r.json() : null))
+      .then((list: { models?: KnownModel[] } | null) => {
+        if (list?.models?.length) setModels(list.models);
+      })
+      .catch(() => {});
+  }, []);
+  return models;
+}
+
+/** The Model stage: which model runs, on which execution provider, and a generation to see it work. */
+export function ModelStage() {
+  const models = useKnownModels();
+  const status = useLab((s) => s.model);
+  const loadModel = useLab((s) => s.loadModel);
+  const [choice, setChoice] = useState('toy');
+  const [provider, setProvider] = useState<ProviderChoice>('auto');
+  const selected = models.find((m) => m.id === choice) ?? models[0];
+  const busy = status.state === 'loading';
+
+  // First start: the embedded model loads by itself.
+  useEffect(() => {
+    if (useLab.getState().model.state === 'idle') useLab.getState().loadModel(manifestUrl(TOY), 'auto', 'default');
+  }, []);
+
+  return (
+    <>
+      <section className="panel" data-testid="model-panel">
+        <header className="panel-header">
+          <h2>Model</h2>
+          <ModelVerdict />
+        </header>
+        <div className="form-row">
+          <label>
+            Model
+            <select value={choice} onChange={(e) => setChoice(e.target.value)} disabled={busy} data-testid="model-choice">
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                  {m.downloadBytes ? ` — ${formatBytes(m.downloadBytes)} download` : ''}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Execution provider
+            <select value={provider} onChange={(e) => setProvider(e.target.value as ProviderChoice)} disabled={busy} data-testid="provider-choice">
+              <option value="auto">Auto (WebGPU on a GPU, wasm on a CPU fallback)</option>
+              <option value="webgpu">WebGPU</option>
+              <option value="wasm">wasm (CPU)</option>
+            </select>
+          </label>
+          <button type="button" className="primary" disabled={busy} onClick={() => loadModel(manifestUrl(selected), provider, 'default')} data-testid="load-model">
+            {busy ? 'Loading…' : 'Load'}
+          </button>
+        </div>
+        {selected.description && <p className="muted">{selected.description}</p>}
+        {status.state === 'loading' && <Progress progress={status.progress} />}
+        {status.state === 'failed' && <p className="error-text" data-testid="model-error">{status.reason}</p>}
+        {status.state === 'ready' && (
+          <dl className="facts" data-testid="model-facts">
+            <dt>Name</dt>
+            <dd data-testid="model-name">{status.info.name}</dd>
+            <dt>Provider</dt>
+            <dd data-testid="model-provider">
+              {status.info.provider} <span className="muted">({status.info.providerReason})</span>
+            </dd>
+            <dt>Image</dt>
+            <dd>
+              {status.info.imageSize} × {status.info.imageSize} px
+            </dd>
+            <dt>Hooked block</dt>
+            <dd>
+              <code>{status.info.hook ?? 'none'}</code>
+              {status.info.hook && <HookShape hook={status.info.hook} hooks={status.info.hooks} />}
+            </dd>
+            <dt>Sampler</dt>
+            <dd>
+              {status.info.sampler.scheduler}, {status.info.sampler.steps} steps, guidance {status.info.sampler.guidance}
+            </dd>
+            <dt>Loaded in</dt>
+            <dd>{status.info.seconds.toFixed(1)} s</dd>
+          </dl>
+        )}
+      </section>
+      {status.state === 'ready' && <GeneratePanel />}
+    </>
+  );
+}
+
+function HookShape({ hook, hooks }: { hook: string; hooks: { path: string; channels: number; height: number; width: number }[] }) {
+  const h = hooks.find((x) => x.path === hook);
+  return h ? <span className="muted"> — {h.channels} channels × {h.height} × {h.width} positions</span> : null;
+}
+
+function ModelVerdict() {
+  const status = useLab((s) => s.model);
+  const [cls, text] =
+    status.state === 'ready' ? ['status good', 'loaded'] : status.state === 'loading' ? ['status busy', 'loading'] : status.state === 'failed' ? ['status bad', 'failed'] : ['status', 'not loaded'];
+  return (
+    <span className={cls} data-testid="model-status">
+      {text}
+    </span>
+  );
+}
+
+function Progress({ progress }: { progress: TransferProgress | null }) {
+  if (!progress) return <p className="muted">Starting…</p>;
+  const fraction = progress.total ? progress.loaded / progress.total : null;
+  return (
+    <div className="progress-line" data-testid="model-progress">
+      <progress value={fraction ?? undefined} max={1} />
+      <span>
+        {progress.stage}
+        {progress.loaded > 0 && ` — ${formatBytes(progress.loaded)}${progress.total ? ` of ${formatBytes(progress.total)}` : ''}`}
+        {progress.bytesPerSecond > 0 && `, ${formatBytes(progress.bytesPerSecond)}/s`}
+        {progress.etaSeconds !== null && progress.etaSeconds > 0 && `, ${Math.ceil(progress.etaSeconds)} s left`}
+      </span>
+    </div>
+  );
+}
+
+/** One generation with the loaded model, to see it run: prompt, seed, steps, guidance; the image when it is done. */
+function GeneratePanel() {
+  const status = useLab((s) => s.model);
+  const generation = useLab((s) => s.generation);
+  const { generateImage, cancelGeneration } = useLab.getState();
+  const info = status.state === 'ready' ? status.info : null;
+  const [prompt, setPrompt] = useState('a small red circle at the top left on a blue background');
+  const [seed, setSeed] = useState(0);
+  const [steps, setSteps] = useState(info?.sampler.steps ?? 25);
+  const [guidance, setGuidance] = useState(info?.sampler.guidance ?? 5);
+  if (!info) return null;
+  const running = generation.state === 'running';
+  return (
+    <section className="panel" data-testid="generate-panel">
+      <header className="panel-header">
+        <h2>Try a prompt</h2>
+      </header>
+      <div className="form-row">
+        <label className="grow">
+          Prompt
+          <input type="text" value={prompt} onChange={(e) => setPrompt(e.target.value)} data-testid="prompt-input" />
+        </label>
+        <label>
+          Seed
+          <input type="number" min={0} value={seed} onChange={(e) => setSeed(Math.max(0, Math.floor(Number(e.target.value))))} data-testid="seed-input" />
+        </label>
+        <label>
+          Steps
+          <input type="number" min={1} max={200} value={steps} onChange={(e) => setSteps(Math.max(1, Math.floor(Number(e.target.value))))} data-testid="steps-input" />
+        </label>
+        <label>
+          Guidance
+          <input type="number" min={0} step={0.5} value={guidance} onChange={(e) => setGuidance(Number(e.target.value))} data-testid="guidance-input" />
+        </label>
+        {running ? (
+          <button type="button" onClick={cancelGeneration} data-testid="cancel-generate">
+            Cancel
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="primary"
+            disabled={!prompt.trim()}
+            onClick={() => generateImage({ prompt, negativePrompt: '', seed, scheduler: info.sampler.scheduler, steps, guidance })}
+            data-testid="generate"
+          >
+            Generate
+          </button>
+        )}
+      </div>
+      {running && (
+        <div className="progress-line" data-testid="generate-progress">
+          <progress value={generation.call} max={generation.calls} />
+          <span>
+            UNet call {generation.call} of {generation.calls}
+          </span>
+        </div>
+      )}
+      {generation.state === 'done' && <GeneratedImage imageId={generation.imageId} seconds={generation.seconds} prompt={generation.prompt} seed={generation.seed} provider={info.provider} />}
+      {generation.state === 'failed' && <p className="error-text">{generation.reason}</p>}
+    </section>
+  );
+}
+
+function GeneratedImage({ imageId, seconds, prompt, seed, provider }: { imageId: string; seconds: number; prompt: string; seed: number; provider: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const image = images.get(imageId);
+    const c = canvas.current;
+    if (!c) return;
+    c.width = image.width;
+    c.height = image.height;
+    c.getContext('2d')!.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
+  }, [imageId]);
+  return (
+    <figure className="generated">
+      <canvas ref={canvas} className="pixelated" data-testid="generated-image" data-image-id={imageId} />
+      <figcaption>
+        <span>“{prompt}”</span>
+        <span className="muted">
+          seed {seed} · {seconds.toFixed(2)} s on {provider}
+        </span>
+      </figcaption>
+    </figure>
+  );
+}

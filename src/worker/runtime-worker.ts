@@ -1,0 +1,106 @@
+/// <reference lib="webworker" />
+/**
+ * The runtime worker: loads a model from its manifest URL (files cached in
+ * OPFS), runs generations and answers with images, so the page stays
+ * responsive. One model at a time; a new load replaces it.
+ *
+ * Provider "auto": onnxruntime-web's WebGPU provider on a real GPU, its
+ * wasm provider on a CPU-fallback adapter (SwiftShader computes at well
+ * under 1 GFLOP/s, slower than wasm SIMD).
+ */
+import { generate, GenerationCancelled } from '../diffusion/denoise';
+import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
+import { defaultHook } from '../diffusion/manifest';
+import { configureWasm, ortGpuDevice, type ProviderName } from '../diffusion/ort-runtime';
+import { opfsByteStore } from '../diffusion/sources/opfs-store';
+import { openUrlModel } from '../diffusion/sources/url-model';
+import { browserGpu } from '../gpu/browser-gpu';
+import { GpuContext } from '../gpu/context';
+import type { LoadedModelInfo, ProviderChoice, RuntimeRequest, RuntimeResponse } from './runtime-protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let model: DiffusionModel | null = null;
+const running = new Map<number, AbortController>();
+
+function post(message: RuntimeResponse, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+async function chooseProvider(choice: ProviderChoice): Promise<{ provider: ProviderName; reason: string }> {
+  if (choice !== 'auto') return { provider: choice, reason: 'chosen' };
+  const adapter = await navigator.gpu?.requestAdapter();
+  if (!adapter) return { provider: 'wasm', reason: 'no WebGPU adapter' };
+  const fallback = adapter.info.isFallbackAdapter ?? false;
+  return fallback ? { provider: 'wasm', reason: 'CPU-fallback GPU adapter: wasm is faster' } : { provider: 'webgpu', reason: 'GPU adapter' };
+}
+
+async function load(request: Extract<RuntimeRequest, { type: 'load' }>): Promise<void> {
+  const started = performance.now();
+  const { provider, reason } = await chooseProvider(request.provider);
+  // One wasm thread: with numThreads > 1 onnxruntime-web's session creation never settled
+  // inside this module worker (headless Chromium 156, checked); the page stays responsive either way.
+  configureWasm(1);
+  const store = await opfsByteStore('models');
+  const files = await openUrlModel(request.manifestUrl, {
+    store,
+    onProgress: (p) => post({ type: 'progress', id: request.id, stage: p.path, loaded: p.loaded, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
+  });
+  await model?.release();
+  model = null;
+  model = await loadDiffusionModel(files, {
+    provider,
+    hook: request.hook === 'default' ? defaultHook(files.manifest) : request.hook,
+    // With the WebGPU provider our kernels must run on ORT's device, so buffers pass between them.
+    gpu: provider === 'webgpu' ? async () => GpuContext.fromDevice(await ortGpuDevice()) : browserGpu,
+    onStage: (stage) => post({ type: 'progress', id: request.id, stage: `loading ${stage}`, loaded: 0, total: null, bytesPerSecond: 0, etaSeconds: null }),
+  });
+  const m = model.manifest;
+  const info: LoadedModelInfo = {
+    name: m.name,
+    provider,
+    providerReason: reason,
+    hook: model.hook?.path ?? null,
+    hooks: (m.hooks ?? []).map((h) => ({ path: h.path, channels: h.channels, height: h.height, width: h.width, default: h.default === true })),
+    sampler: { scheduler: m.sampler.name, steps: m.sampler.steps, guidance: m.sampler.guidanceScale },
+    imageSize: m.imageSize,
+    seconds: (performance.now() - started) / 1000,
+  };
+  post({ type: 'loaded', id: request.id, info });
+}
+
+async function run(request: Extract<RuntimeRequest, { type: 'generate' }>): Promise<void> {
+  if (!model) throw new Error('no model is loaded; load one first');
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  const started = performance.now();
+  try {
+    const result = await generate(model, {
+      prompt: request.prompt,
+      negativePrompt: request.negativePrompt,
+      seed: request.seed,
+      scheduler: request.scheduler,
+      steps: request.steps,
+      guidance: request.guidance,
+      signal: controller.signal,
+      onCall: (call, calls) => post({ type: 'step', id: request.id, call, calls }),
+    });
+    const rgba = result.image.data.buffer;
+    post({ type: 'image', id: request.id, width: result.image.width, height: result.image.height, rgba, seconds: (performance.now() - started) / 1000 }, [rgba]);
+  } finally {
+    running.delete(request.id);
+  }
+}
+
+self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
+  const request = event.data;
+  if (request.type === 'cancel') {
+    running.get(request.id)?.abort();
+    return;
+  }
+  const job = request.type === 'load' ? load(request) : run(request);
+  job.catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    post({ type: 'error', id: request.id, message, cancelled: error instanceof GenerationCancelled });
+  });
+};
