@@ -1,6 +1,6 @@
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
 import { configureWasm } from '../diffusion/ort-runtime';
-import { openModelSource } from './model-source';
+import { openModelSource } from '../diffusion/sources/node';
 import { commandGpu } from './gpu';
 import { note } from './progress';
 import { UsageError } from './usage-error';

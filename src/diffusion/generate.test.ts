@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diskProgressStore, openDiskFile } from '../cli/disk-file';
-import { openModelSource } from '../cli/model-source';
+import { openModelSource } from './sources/node';
 import { collectTrajectories, evenlySpreadCalls } from '../flows/collect-trajectories';
 import { testGpu } from '../gpu/test-gpu';
 import { readAttributes } from './attribute-probe';

@@ -1,6 +1,6 @@
 import { splitModel } from '../../diffusion/onnx/graph-bytes';
 import { listUnetHooks } from '../../diffusion/onnx/hooks';
-import { openModelSource } from '../model-source';
+import { openModelSource } from '../../diffusion/sources/node';
 import { parseOptions, requiredString, type OptionSpec } from '../options';
 import { UsageError } from '../usage-error';
 
