@@ -5,7 +5,7 @@
  * output, zero steering changing nothing, masked steering changing the
  * masked half more, and a resumed collection equal to an uninterrupted one.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +105,24 @@ describe('generation on the toy model', () => {
     expect(resumed.callsRun).toBe(13);
     expect(Array.from(resumed.image.data)).toEqual(Array.from(full.image.data));
     await fine.release();
+  });
+});
+
+describe('model layouts', () => {
+  it('the external-data UNet layout (weights beside a small graph, as SD 1.5 exports ship) gives the same image', async () => {
+    // A copy of the toy folder whose manifest points at the external-data layout.
+    const dir = await mkdtemp(join(tmpdir(), 'toy-external-'));
+    cpSync(toyDir, dir, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    manifest.unet = { ...manifest.unet, file: manifest.unetExternalData.file, externalData: { file: manifest.unetExternalData.data, location: 'model.onnx_data' } };
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const external = await loadDiffusionModel(await openModelSource(dir), { provider: 'wasm', hook: HOOK, gpu: testGpu });
+    const prompt = 'a large orange cross at the left on a black background';
+    const a = await generate(external, { ...sampler, prompt, seed: 8, recordCalls: [0, 24] });
+    const b = await generate(model, { ...sampler, prompt, seed: 8, recordCalls: [0, 24] });
+    expect(Array.from(a.image.data)).toEqual(Array.from(b.image.data));
+    expect(Array.from(a.trajectory!)).toEqual(Array.from(b.trajectory!));
+    await external.release();
   });
 });
 
