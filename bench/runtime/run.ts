@@ -7,7 +7,7 @@
  * One JSON line per case.
  */
 import { join } from 'node:path';
-import { generate, type SamplerSettings } from '../../src/diffusion/denoise';
+import { generate, type GenerateResult, type SamplerSettings } from '../../src/diffusion/denoise';
 import { loadDiffusionModel } from '../../src/diffusion/diffusion-model';
 import { configureWasm } from '../../src/diffusion/ort-runtime';
 import { openModelSource } from '../../src/diffusion/sources/node';
@@ -51,7 +51,7 @@ const steering = {
   mask: new Float32Array(H * W).fill(1),
   conditionalOnly: false,
 };
-const baselines = [];
+const baselines: GenerateResult[] = [];
 for (const [seed, prompt] of prompts.entries()) baselines.push(await generate(hooked, { ...sampler, prompt, seed, keepCheckpoints: true }));
 const [rerun, full] = await wallTimes(gpu.device, [
   each((prompt, seed) => generate(hooked, { ...sampler, prompt, seed, steering, from: baselines[seed].checkpoints[start] })),

@@ -4,6 +4,8 @@
  * CompressionStream ('deflate' is zlib-wrapped, which is what IDAT holds),
  * present in browsers and in Node 18+.
  */
+import { concatBytes } from './concat-bytes';
+
 export interface RgbaPixels {
   width: number;
   height: number;
@@ -57,11 +59,5 @@ export async function encodePng(image: RgbaPixels): Promise<Uint8Array> {
   const raw = new Uint8Array(height * (1 + width * 4));
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * width * 4, (y + 1) * width * 4), y * (1 + width * 4) + 1);
   const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', await deflate(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

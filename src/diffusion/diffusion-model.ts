@@ -7,7 +7,7 @@
  */
 import type { GpuContext } from '../gpu/context';
 import type { ModelManifest } from './manifest';
-import { concatParts } from './onnx/graph-bytes';
+import { concatBytes } from '../data/concat-bytes';
 import { hookUnet } from './onnx/surgery';
 import { ModelContractError, ModelSession, type Feed, type ProviderName } from './ort-runtime';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers';
@@ -71,7 +71,7 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
   let hook: HookedBlock | null = null;
   if (options.hook) {
     const hooked = hookUnet(unetGraph, options.hook, `${manifest.name} UNet`);
-    graph = concatParts(hooked.parts);
+    graph = concatBytes(hooked.parts);
     const entry = manifest.hooks?.find((h) => h.path === options.hook);
     const shape = entry ? [entry.channels, entry.height, entry.width] : hooked.shape;
     if (!shape || shape.some((v: number | string) => typeof v !== 'number')) {

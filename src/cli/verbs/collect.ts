@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { parsePromptLines } from '../../data/prompt-lines';
 import { createScheduler } from '../../diffusion/schedulers';
 import { collectionBytes, collectTrajectories, evenlySpreadCalls } from '../../flows/collect-trajectories';
 import { diskProgressStore, openDiskFile } from '../disk-file';
 import { commandModel } from '../model';
+import { readPromptFile } from '../prompt-file';
 import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note, progressReporter } from '../progress';
 import { parseSampler, samplerOptions } from '../sampler-options';
@@ -37,20 +36,12 @@ export async function collect(argv: string[]): Promise<void> {
   const out = requiredString('collect', v, 'out');
   const seed = numberOption('collect', v, 'seed', { default: 0, min: 0, integer: true });
   const dtype = choiceOption('collect', v, 'dtype', ['F16', 'F32'] as const, 'F16');
-  const text = await readFile(promptsPath, 'utf8').catch(() => {
-    throw new UsageError(`collect: prompt file not found: ${promptsPath}`);
-  });
-  let prompts;
-  try {
-    prompts = parsePromptLines(text, seed, promptsPath);
-  } catch (error) {
-    throw new UsageError(`collect: ${(error as Error).message}`);
-  }
+  let prompts = await readPromptFile('collect', promptsPath, seed);
   const shard = optionalString(v, 'shard');
   if (shard) {
     const [start, end] = shardRange(shard, prompts.length);
+    if (start === end) throw new UsageError(`collect: shard ${shard} of ${prompts.length} prompts is empty; use fewer shards`);
     prompts = prompts.slice(start, end);
-    if (prompts.length === 0) throw new UsageError(`collect: shard ${shard} of ${prompts.length} prompts is empty`);
   }
 
   const modelSpec = requiredString('collect', v, 'model');

@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodePng } from '../../data/png';
-import { parsePromptLines } from '../../data/prompt-lines';
 import { generate as generateImage } from '../../diffusion/denoise';
 import { saveBlob, saveText } from '../files';
 import { commandModel } from '../model';
+import { readPromptFile } from '../prompt-file';
 import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { parseSampler, samplerOptions } from '../sampler-options';
-import { UsageError } from '../usage-error';
 
 export const generateOptions: OptionSpec = {
   model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
@@ -25,15 +23,7 @@ export async function generate(argv: string[]): Promise<void> {
   const promptsPath = requiredString('generate', v, 'prompts');
   const out = requiredString('generate', v, 'out');
   const seed = numberOption('generate', v, 'seed', { default: 0, min: 0, integer: true });
-  const text = await readFile(promptsPath, 'utf8').catch(() => {
-    throw new UsageError(`generate: prompt file not found: ${promptsPath}`);
-  });
-  let prompts;
-  try {
-    prompts = parsePromptLines(text, seed, promptsPath);
-  } catch (error) {
-    throw new UsageError(`generate: ${(error as Error).message}`);
-  }
+  const prompts = await readPromptFile('generate', promptsPath, seed);
   const model = await commandModel('generate', requiredString('generate', v, 'model'), null);
   const sampler = parseSampler('generate', v, model);
   const index: { prompt: string; seed: number; file: string }[] = [];

@@ -3,7 +3,8 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../../gpu/random';
 import { GraphProtoSchema, ModelProtoSchema } from './gen/onnx_pb';
-import { concatParts, joinModel, splitModel } from './graph-bytes';
+import { concatBytes } from '../../data/concat-bytes';
+import { joinModel, splitModel } from './graph-bytes';
 import { hookUnet } from './surgery';
 import { scanFields } from './wire';
 import { externalData, externalDataName, externalGraph, referenceFeeds, session, singleFile, toyManifest, withExtraOutputs } from './toy-unet-fixture';
@@ -17,7 +18,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buf
 
 /** Field 99, length-delimited, "kept" (tag 99 << 3 | 2 = 794 = varint 0x9a 0x06): a field a later onnx.proto might add. */
 const UNKNOWN = Uint8Array.from([0x9a, 0x06, 4, ...new TextEncoder().encode('kept')]);
-const withUnknown = (message: Uint8Array) => concatParts([message, UNKNOWN]);
+const withUnknown = (message: Uint8Array) => concatBytes([message, UNKNOWN]);
 const contains = (hay: Uint8Array, needle: Uint8Array) => Buffer.from(hay.buffer, hay.byteOffset, hay.length).indexOf(Buffer.from(needle)) >= 0;
 
 const layouts = [
@@ -29,11 +30,11 @@ describe('splitModel / joinModel', () => {
   it('round-trips the toy UNet: the same message, and the decoded part of the graph re-encodes byte for byte', () => {
     for (const bytes of [singleFile, externalGraph]) {
       const split = splitModel(bytes, 'toy UNet');
-      expect(equals(ModelProtoSchema, fromBinary(ModelProtoSchema, concatParts(joinModel(split))), fromBinary(ModelProtoSchema, bytes))).toBe(true);
+      expect(equals(ModelProtoSchema, fromBinary(ModelProtoSchema, concatBytes(joinModel(split))), fromBinary(ModelProtoSchema, bytes))).toBe(true);
       // The graph's fields other than initializers, as they lie in the file, re-encode to the same bytes.
       const graphField = scanFields(bytes, 'model').find((f) => f.field === 7)!;
       const graphBytes = bytes.subarray(graphField.payloadStart, graphField.end);
-      const rest = concatParts(scanFields(graphBytes, 'graph').filter((f) => f.field !== 5 && f.field !== 15).map((f) => graphBytes.subarray(f.start, f.end)));
+      const rest = concatBytes(scanFields(graphBytes, 'graph').filter((f) => f.field !== 5 && f.field !== 15).map((f) => graphBytes.subarray(f.start, f.end)));
       expect(sameBytes(toBinary(GraphProtoSchema, split.graph), rest)).toBe(true);
     }
   });
@@ -42,8 +43,8 @@ describe('splitModel / joinModel', () => {
     const split = splitModel(singleFile, 'toy UNet');
     const graphWithUnknown = withUnknown(toBinary(GraphProtoSchema, split.graph));
     expect(sameBytes(toBinary(GraphProtoSchema, fromBinary(GraphProtoSchema, graphWithUnknown)), graphWithUnknown)).toBe(true);
-    const model = concatParts(joinModel({ ...split, graph: fromBinary(GraphProtoSchema, graphWithUnknown) }));
-    expect(contains(concatParts(hookUnet(model, HOOK).parts), UNKNOWN)).toBe(true);
+    const model = concatBytes(joinModel({ ...split, graph: fromBinary(GraphProtoSchema, graphWithUnknown) }));
+    expect(contains(concatBytes(hookUnet(model, HOOK).parts), UNKNOWN)).toBe(true);
   });
 });
 
@@ -52,7 +53,7 @@ describe('hookUnet', () => {
     for (const { bytes } of layouts) {
       const original = splitModel(bytes, 'toy UNet').initializers;
       const { parts } = hookUnet(bytes, HOOK);
-      const hooked = splitModel(concatParts(parts), 'hooked').initializers;
+      const hooked = splitModel(concatBytes(parts), 'hooked').initializers;
       expect(hooked.length).toBe(original.length);
       expect(hooked.every((b, i) => sameBytes(b, original[i]))).toBe(true);
       const viewed = parts.filter((p) => p.buffer === bytes.buffer).reduce((n, p) => n + p.length, 0);
@@ -64,7 +65,7 @@ describe('hookUnet', () => {
     const hooked = hookUnet(singleFile, HOOK);
     expect(hooked.steerInput).toBe('steer_up_blocks.1.attentions.1');
     expect(hooked.rawOutput).toBe(`${entry.onnxOutput}_raw`);
-    const graph = splitModel(concatParts(hooked.parts), 'hooked').graph;
+    const graph = splitModel(concatBytes(hooked.parts), 'hooked').graph;
     const steer = graph.input.find((i) => i.name === hooked.steerInput)!.type!.value;
     expect(steer.case === 'tensorType' && [steer.value.elemType, steer.value.shape!.dim.map((d) => d.value.value)]).toEqual([1, ['batch', `${HOOK}_channels`, `${HOOK}_height`, `${HOOK}_width`]]);
     // No consumer was edited: the original name is still produced exactly once, now by the steering Add.
@@ -75,7 +76,7 @@ describe('hookUnet', () => {
   for (const { name, bytes, options } of layouts) {
     it(`${name}: zero steering leaves out_sample bit-identical, non-zero moves it, and the raw output is the block output`, async () => {
       const hooked = hookUnet(bytes, HOOK);
-      const graph = concatParts(hooked.parts);
+      const graph = concatBytes(hooked.parts);
       if (name === 'external data') expect(graph.length).toBeLessThan(bytes.length + 4096);
       const feeds = referenceFeeds();
       // Independent path to the block output: the unedited graph with that tensor merely listed as an output.
@@ -100,7 +101,7 @@ describe('hookUnet', () => {
     const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1');
     const before = splitModel(externalGraph, 'graph').initializers.map(latin1);
     expect(before.every((s) => s.includes(externalDataName))).toBe(true);
-    expect(splitModel(concatParts(hookUnet(externalGraph, HOOK).parts), 'hooked graph').initializers.map(latin1)).toEqual(before);
+    expect(splitModel(concatBytes(hookUnet(externalGraph, HOOK).parts), 'hooked graph').initializers.map(latin1)).toEqual(before);
   });
 
   it('names the valid hooks for an unknown one, and refuses truncated, non-ONNX and already hooked files', () => {
@@ -108,6 +109,6 @@ describe('hookUnet', () => {
     expect(() => hookUnet(singleFile.subarray(0, singleFile.length - 1000), HOOK)).toThrow(/truncated/);
     expect(() => hookUnet(singleFile.subarray(0, 5), HOOK)).toThrow(/5 bytes: not an ONNX model/);
     expect(() => hookUnet(new TextEncoder().encode('{"not": "onnx", "just": "json text here"}'), HOOK)).toThrow(/not (an ONNX model|protobuf)/);
-    expect(() => hookUnet(concatParts(hookUnet(singleFile, HOOK).parts), HOOK)).toThrow(/already hooked/);
+    expect(() => hookUnet(concatBytes(hookUnet(singleFile, HOOK).parts), HOOK)).toThrow(/already hooked/);
   });
 });
