@@ -15,6 +15,7 @@ import { openModelSource } from './sources/node';
 import { collectTrajectories, evenlySpreadCalls } from '../flows/collect-trajectories';
 import { testGpu } from '../gpu/test-gpu';
 import { readAttributes } from './attribute-probe';
+import { withFp16Io } from './onnx/fp16-io-fixture';
 import { generate, type SamplerSettings } from './denoise';
 import { loadDiffusionModel, type DiffusionModel } from './diffusion-model';
 import { configureWasm, ModelSession } from './ort-runtime';
@@ -123,6 +124,29 @@ describe('model layouts', () => {
     expect(Array.from(a.image.data)).toEqual(Array.from(b.image.data));
     expect(Array.from(a.trajectory!)).toEqual(Array.from(b.trajectory!));
     await external.release();
+  });
+});
+
+describe('fp16 IO', () => {
+  it('a UNet and VAE with float16 inputs, outputs and timestep (the nmkd SD 1.5 export\'s IO) give the fp32 image within fp16 rounding', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'toy-fp16-io-'));
+    cpSync(toyDir, dir, { recursive: true });
+    const unet = new Uint8Array(readFileSync(join(dir, 'unet', 'model.onnx')));
+    writeFileSync(join(dir, 'unet', 'model.onnx'), withFp16Io(unet, ['sample', 'timestep', 'encoder_hidden_states'], ['out_sample']));
+    const vae = new Uint8Array(readFileSync(join(dir, 'vae_decoder', 'model.onnx')));
+    writeFileSync(join(dir, 'vae_decoder', 'model.onnx'), withFp16Io(vae, ['latent_sample'], ['sample']));
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    delete manifest.files;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const half = await loadDiffusionModel(await openModelSource(dir), { provider: 'wasm', hook: HOOK, gpu: testGpu });
+    expect(half.unet.input('timestep').type).toBe('float16');
+    expect(half.unet.input('sample').type).toBe('float16');
+    const prompt = 'a small green triangle at the bottom on a blue background';
+    const a = await generate(half, { ...sampler, prompt, seed: 9, recordCalls: [24] });
+    const b = await generate(model, { ...sampler, prompt, seed: 9, recordCalls: [24] });
+    expect(meanAbsDiff(a.image.data, b.image.data)).toBeLessThan(2);
+    expect(a.trajectory!.every(Number.isFinite)).toBe(true);
+    await half.release();
   });
 });
 
