@@ -26,13 +26,14 @@ async function canvasPixels(page: Page): Promise<number[]> {
   return page.getByTestId('generated-image').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
 }
 
-async function generate(page: Page, steps: number): Promise<void> {
+async function generate(page: Page, steps: number, duringRun?: () => Promise<void>): Promise<void> {
   await page.getByTestId('prompt-input').fill(PROMPT);
   await page.getByTestId('seed-input').fill('0');
   await page.getByTestId('steps-input').fill(String(steps));
   const image = page.getByTestId('generated-image');
   const before = (await image.count()) > 0 ? await image.getAttribute('data-image-id') : null;
   await page.getByTestId('generate').click();
+  await duringRun?.();
   await expect(page.getByTestId('generated-image')).not.toHaveAttribute('data-image-id', before ?? '', { timeout: 240_000 });
 }
 
@@ -58,7 +59,11 @@ test('a short generation runs through the WebGPU execution provider', async ({ p
   await page.getByTestId('provider-choice').selectOption('webgpu');
   await page.getByTestId('load-model').click();
   await expect(page.getByTestId('model-provider')).toContainText('webgpu', { timeout: 120_000 });
-  await generate(page, 2);
+  // Each UNet call takes seconds on SwiftShader: the per-step preview (the toy's fitted latent → RGB map) shows meanwhile.
+  await generate(page, 2, async () => {
+    await expect(page.getByTestId('step-preview')).toBeVisible({ timeout: 60_000 });
+    await page.screenshot({ path: 'test-results/model-stage-step-preview.png', fullPage: true });
+  });
   const pixels = await canvasPixels(page);
   // Different kernels, same model: close to the wasm image, not bit-equal.
   let diff = 0;

@@ -24,7 +24,7 @@ export type ModelStatus =
 
 export type GenerationStatus =
   | { state: 'idle' }
-  | { state: 'running'; requestId: number; call: number; calls: number; startedAt: number }
+  | { state: 'running'; requestId: number; call: number; calls: number; startedAt: number; previewId: string | null }
   | { state: 'done'; imageId: string; seconds: number; prompt: string; seed: number }
   | { state: 'failed'; reason: string };
 
@@ -67,9 +67,16 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
   },
   generateImage: (request) => {
     const requestId = runtimeClient.send({ type: 'generate', ...request }, (m, done) => {
-      if (m.type === 'step') set({ generation: { state: 'running', requestId, call: m.call + 1, calls: m.calls, startedAt: (get().generation as { startedAt?: number }).startedAt ?? performance.now() } });
+      if (m.type === 'step') {
+        const previous = get().generation;
+        if (previous.state === 'running' && previous.previewId) images.delete(previous.previewId);
+        const previewId = m.preview ? images.add({ width: m.preview.width, height: m.preview.height, rgba: new Uint8ClampedArray(m.preview.rgba) }) : null;
+        set({ generation: { state: 'running', requestId, call: m.call + 1, calls: m.calls, startedAt: previous.state === 'running' ? previous.startedAt : performance.now(), previewId } });
+      }
       else if (m.type === 'image') {
         done();
+        const previous = get().generation;
+        if (previous.state === 'running' && previous.previewId) images.delete(previous.previewId);
         const imageId = images.add({ width: m.width, height: m.height, rgba: new Uint8ClampedArray(m.rgba) });
         set({ generation: { state: 'done', imageId, seconds: m.seconds, prompt: request.prompt, seed: request.seed } });
       } else if (m.type === 'error') {
@@ -78,7 +85,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
         if (!m.cancelled) get().reportError('Generation', m.message);
       }
     });
-    set({ generation: { state: 'running', requestId, call: 0, calls: request.steps, startedAt: performance.now() } });
+    set({ generation: { state: 'running', requestId, call: 0, calls: request.steps, startedAt: performance.now(), previewId: null } });
   },
   cancelGeneration: () => {
     const g = get().generation;

@@ -29,6 +29,7 @@ export interface LoadedModelInfo {
 export type RuntimeResponse =
   | { type: 'progress'; id: number; stage: string; loaded: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null }
   | { type: 'loaded'; id: number; info: LoadedModelInfo }
-  | { type: 'step'; id: number; call: number; calls: number }
+  /** After each UNet call; `preview` (latent-size RGBA) when the manifest has a preview map. */
+  | { type: 'step'; id: number; call: number; calls: number; preview: { width: number; height: number; rgba: ArrayBuffer } | null }
   | { type: 'image'; id: number; width: number; height: number; rgba: ArrayBuffer; seconds: number }
   | { type: 'error'; id: number; message: string; cancelled: boolean };

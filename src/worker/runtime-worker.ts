@@ -10,6 +10,7 @@
  */
 import { generate, GenerationCancelled } from '../diffusion/denoise';
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
+import { latentPreview } from '../diffusion/latent-preview';
 import { defaultHook } from '../diffusion/manifest';
 import { configureWasm, ortGpuDevice, type ProviderName } from '../diffusion/ort-runtime';
 import { opfsByteStore } from '../diffusion/sources/opfs-store';
@@ -83,7 +84,13 @@ async function run(request: Extract<RuntimeRequest, { type: 'generate' }>): Prom
       steps: request.steps,
       guidance: request.guidance,
       signal: controller.signal,
-      onCall: (call, calls) => post({ type: 'step', id: request.id, call, calls }),
+      onCall: (call, calls, latent) => {
+        const m = model!.manifest;
+        const size = m.imageSize / m.vaeScaleFactor;
+        const image = m.previewMatrix ? latentPreview(m.previewMatrix, latent, m.latentChannels, size, size) : null;
+        const preview = image ? { width: image.width, height: image.height, rgba: image.data.buffer } : null;
+        post({ type: 'step', id: request.id, call, calls, preview }, preview ? [preview.rgba] : []);
+      },
     });
     const rgba = result.image.data.buffer;
     post({ type: 'image', id: request.id, width: result.image.width, height: result.image.height, rgba, seconds: (performance.now() - started) / 1000 }, [rgba]);

@@ -193,11 +193,15 @@ function GeneratePanel() {
         )}
       </div>
       {running && (
-        <div className="progress-line" data-testid="generate-progress">
-          <progress value={generation.call} max={generation.calls} />
-          <span>
-            UNet call {generation.call} of {generation.calls}
-          </span>
+        <div className="generated">
+          {generation.previewId && <ImageCanvas imageId={generation.previewId} testId="step-preview" />}
+          <div className="progress-line" data-testid="generate-progress">
+            <progress value={generation.call} max={generation.calls} />
+            <span>
+              UNet call {generation.call} of {generation.calls}
+              {generation.previewId && ' — preview: the latent through the model’s fitted latent → RGB map'}
+            </span>
+          </div>
         </div>
       )}
       {generation.state === 'done' && <GeneratedImage imageId={generation.imageId} seconds={generation.seconds} prompt={generation.prompt} seed={generation.seed} provider={info.provider} />}
@@ -206,7 +210,8 @@ function GeneratePanel() {
   );
 }
 
-function GeneratedImage({ imageId, seconds, prompt, seed, provider }: { imageId: string; seconds: number; prompt: string; seed: number; provider: string }) {
+/** An image from the registry, drawn at its own resolution and scaled up by CSS. */
+function ImageCanvas({ imageId, testId }: { imageId: string; testId: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const image = images.get(imageId);
@@ -216,9 +221,13 @@ function GeneratedImage({ imageId, seconds, prompt, seed, provider }: { imageId:
     c.height = image.height;
     c.getContext('2d')!.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
   }, [imageId]);
+  return <canvas ref={canvas} className="pixelated" data-testid={testId} data-image-id={imageId} />;
+}
+
+function GeneratedImage({ imageId, seconds, prompt, seed, provider }: { imageId: string; seconds: number; prompt: string; seed: number; provider: string }) {
   return (
     <figure className="generated">
-      <canvas ref={canvas} className="pixelated" data-testid="generated-image" data-image-id={imageId} />
+      <ImageCanvas imageId={imageId} testId="generated-image" />
       <figcaption>
         <span>“{prompt}”</span>
         <span className="muted">
