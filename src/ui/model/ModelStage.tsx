@@ -177,7 +177,7 @@ function GeneratePanel() {
           <input type="number" min={0} step={0.5} value={guidance} onChange={(e) => setGuidance(Number(e.target.value))} data-testid="guidance-input" />
         </label>
         {running ? (
-          <button type="button" onClick={cancelGeneration} data-testid="cancel-generate">
+          <button type="button" className="secondary" onClick={cancelGeneration} data-testid="cancel-generate">
             Cancel
           </button>
         ) : (
