@@ -18,7 +18,7 @@ export interface TransferProgress {
 
 export type ModelStatus =
   | { state: 'idle' }
-  | { state: 'loading'; manifestUrl: string; progress: TransferProgress | null }
+  | { state: 'loading'; manifestUrl: string; requestId: number; progress: TransferProgress | null }
   | { state: 'ready'; manifestUrl: string; info: LoadedModelInfo }
   | { state: 'failed'; manifestUrl: string; reason: string };
 
@@ -42,6 +42,7 @@ export interface ModelSlice {
   generation: GenerationStatus;
   /** hook: a block path, 'default' for the manifest's default hook, or null for none. */
   loadModel: (manifestUrl: string, provider: ProviderChoice, hook: string | 'default' | null) => void;
+  cancelLoad: () => void;
   generateImage: (request: GenerationRequest) => void;
   cancelGeneration: () => void;
 }
@@ -52,18 +53,22 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
   loadModel: (url, provider, hook) => {
     // Absolute against the page: the worker's own base is its script's folder.
     const manifestUrl = new URL(url, location.href).href;
-    set({ model: { state: 'loading', manifestUrl, progress: null }, generation: { state: 'idle' } });
-    runtimeClient.send({ type: 'load', manifestUrl, provider, hook }, (m, done) => {
-      if (m.type === 'progress') set({ model: { state: 'loading', manifestUrl, progress: m } });
+    const requestId = runtimeClient.send({ type: 'load', manifestUrl, provider, hook }, (m, done) => {
+      if (m.type === 'progress') set({ model: { state: 'loading', manifestUrl, requestId, progress: m } });
       else if (m.type === 'loaded') {
         done();
         set({ model: { state: 'ready', manifestUrl, info: m.info } });
       } else if (m.type === 'error') {
         done();
-        set({ model: { state: 'failed', manifestUrl, reason: m.message } });
-        get().reportError('Model', m.message);
+        set({ model: { state: 'failed', manifestUrl, reason: m.cancelled ? 'Loading was cancelled; the bytes downloaded so far are kept, and Load resumes from them.' : m.message } });
+        if (!m.cancelled) get().reportError('Model', m.message);
       }
     });
+    set({ model: { state: 'loading', manifestUrl, requestId, progress: null }, generation: { state: 'idle' } });
+  },
+  cancelLoad: () => {
+    const m = get().model;
+    if (m.state === 'loading') runtimeClient.cancel(m.requestId);
   },
   generateImage: (request) => {
     const requestId = runtimeClient.send({ type: 'generate', ...request }, (m, done) => {

@@ -38,6 +38,17 @@ async function chooseProvider(choice: ProviderChoice): Promise<{ provider: Provi
 
 async function load(request: Extract<RuntimeRequest, { type: 'load' }>): Promise<void> {
   const started = performance.now();
+  // Cancelling a load stops its downloads; the bytes so far stay in OPFS and the next load resumes them.
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  try {
+    await loadModel(request, controller.signal, started);
+  } finally {
+    running.delete(request.id);
+  }
+}
+
+async function loadModel(request: Extract<RuntimeRequest, { type: 'load' }>, signal: AbortSignal, started: number): Promise<void> {
   const { provider, reason } = await chooseProvider(request.provider);
   // One wasm thread: with numThreads > 1 onnxruntime-web's session creation never settled
   // inside this module worker (headless Chromium 156, checked); the page stays responsive either way.
@@ -45,6 +56,7 @@ async function load(request: Extract<RuntimeRequest, { type: 'load' }>): Promise
   const store = await opfsByteStore('models');
   const files = await openUrlModel(request.manifestUrl, {
     store,
+    signal,
     onProgress: (p) => post({ type: 'progress', id: request.id, stage: p.path, loaded: p.loaded, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
   });
   await model?.release();
@@ -108,6 +120,7 @@ self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
   const job = request.type === 'load' ? load(request) : run(request);
   job.catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    post({ type: 'error', id: request.id, message, cancelled: error instanceof GenerationCancelled });
+    const cancelled = error instanceof GenerationCancelled || (error instanceof DOMException && error.name === 'AbortError') || running.get(request.id)?.signal.aborted === true;
+    post({ type: 'error', id: request.id, message, cancelled });
   });
 };

@@ -72,9 +72,15 @@ export function ModelStage() {
               <option value="wasm">wasm (CPU)</option>
             </select>
           </label>
-          <button type="button" className="primary" disabled={busy} onClick={() => loadModel(manifestUrl(selected), provider, 'default')} data-testid="load-model">
-            {busy ? 'Loading…' : 'Load'}
-          </button>
+          {busy ? (
+            <button type="button" className="secondary" onClick={() => useLab.getState().cancelLoad()} data-testid="cancel-load">
+              Cancel
+            </button>
+          ) : (
+            <button type="button" className="primary" onClick={() => loadModel(manifestUrl(selected), provider, 'default')} data-testid="load-model">
+              Load
+            </button>
+          )}
         </div>
         {selected.description && <p className="muted">{selected.description}</p>}
         {status.state === 'loading' && <Progress progress={status.progress} />}
