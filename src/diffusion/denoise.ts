@@ -144,7 +144,9 @@ export async function generate(model: DiffusionModel, options: GenerateOptions):
       const outputs = await model.unet.run(feeds, hook && slot >= 0 ? ['out_sample', hook.rawOutput] : ['out_sample']);
       if (capture && slot >= 0) {
         const raw = outputs[hook!.rawOutput];
-        capture.record(slot, B - 1, raw.gpuBuffer ?? raw.data!, raw.type === 'float16');
+        // Packed halves only on the GPU: CPU outputs of fp16 graphs arrive already converted to f32.
+        if (raw.gpuBuffer) capture.record(slot, B - 1, raw.gpuBuffer, raw.type === 'float16');
+        else capture.record(slot, B - 1, raw.data!);
         raw.dispose();
       }
       const eps = outputs.out_sample.data!;

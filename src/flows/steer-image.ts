@@ -87,16 +87,14 @@ export class SteeringSession {
     const f = needActivations ? await imageLatentActivations(this.model.gpu, this.source.dynamics, this.source.sae, unsteered.trajectory!, ids) : null;
     const P = this.model.hook!.height * this.model.hook!.width;
     const meanActivations = ids.map((k, j) => this.meanActivation(k, f?.subarray(j * P, (j + 1) * P)));
-    const latents: SteeredLatent[] = [];
-    for (const [j, { latent, alpha }] of request.latents.entries()) {
-      latents.push({
-        latent,
-        trajectory: await this.trajectory(latent),
-        alpha,
-        meanActivation: meanActivations[j],
-        ...(request.ablate ? { ablate: f!.slice(j * P, (j + 1) * P) } : {}),
-      });
-    }
+    await this.mapTrajectories(ids);
+    const latents: SteeredLatent[] = request.latents.map(({ latent, alpha }, j) => ({
+      latent,
+      trajectory: this.trajectories.get(latent)!,
+      alpha,
+      meanActivation: meanActivations[j],
+      ...(request.ablate ? { ablate: f!.slice(j * P, (j + 1) * P) } : {}),
+    }));
     const plan: SteeringPlan = { latents, recordedCalls: this.recordedCalls, window, mask: request.mask ?? null, conditionalOnly: request.conditionalOnly ?? false };
     const steered = await generate(this.model, {
       ...sampler,
@@ -126,16 +124,15 @@ export class SteeringSession {
     return sum / count;
   }
 
-  /** v_k[s] in activation space, [S, d] (cached per latent). */
-  private async trajectory(latent: number): Promise<Float32Array> {
-    let v = this.trajectories.get(latent);
-    if (!v) {
-      const { dynamics, sae } = this.source;
-      const dIn = sae.config.dIn;
-      const row = sae.weights.W_dec.subarray(latent * dIn, (latent + 1) * dIn);
-      v = (await saeFeatureTrajectories(this.model.gpu, dynamics, row, 1)).trajectories;
-      this.trajectories.set(latent, v);
-    }
-    return v;
+  /** v_k[s] in activation space, [S, d], for the latents not mapped yet: one pass (one dynamics upload) for all of them. */
+  private async mapTrajectories(ids: readonly number[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((k) => !this.trajectories.has(k));
+    if (missing.length === 0) return;
+    const { dynamics, sae } = this.source;
+    const dIn = sae.config.dIn;
+    const rows = new Float32Array(missing.length * dIn);
+    missing.forEach((k, j) => rows.set(sae.weights.W_dec.subarray(k * dIn, (k + 1) * dIn), j * dIn));
+    const { trajectories } = await saeFeatureTrajectories(this.model.gpu, dynamics, rows, missing.length);
+    missing.forEach((k, j) => this.trajectories.set(k, trajectories.slice(j * dIn, (j + 1) * dIn)));
   }
 }
