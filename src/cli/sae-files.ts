@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { SafetensorsFile, serializeSafetensors, type TensorEntry } from '../data/safetensors';
+import { SafetensorsFile } from '../data/safetensors';
+import { readCheckpoint, serializeCheckpoint } from '../sae/checkpoint-file';
 import { readSaeFile, saeCfgJson, serializeSaeFile, type SaeWeights as SaeFileWeights } from '../sae/sae-file';
 import type { SaeCheckpoint } from '../sae/trainer';
 import { openFile, saveBlob, saveText } from './files';
@@ -25,23 +26,12 @@ export async function saveSae(path: string, sae: SaeFileWeights): Promise<void> 
 }
 
 export async function saveCheckpoint(path: string, checkpoint: SaeCheckpoint): Promise<void> {
-  const tensors: Record<string, TensorEntry> = {};
-  for (const [name, data] of Object.entries(checkpoint)) {
-    tensors[name] = { dtype: data instanceof Float32Array ? 'F32' : 'U32', shape: [data.length], data };
-  }
   // Write beside, then rename: a crash mid-write keeps the previous checkpoint.
   const partial = `${path}.partial`;
-  await saveBlob(partial, serializeSafetensors(tensors, { kind: 'sae-checkpoint' }));
+  await saveBlob(partial, serializeCheckpoint(checkpoint));
   await rename(partial, path);
 }
 
 export async function loadCheckpoint(path: string): Promise<SaeCheckpoint> {
-  const file = await SafetensorsFile.open(await openFile(path, 'checkpoint'));
-  if (file.metadata.kind !== 'sae-checkpoint') throw new Error(`${path} is not an SAE training checkpoint (metadata kind "${file.metadata.kind}")`);
-  const checkpoint: SaeCheckpoint = {};
-  for (const [name, info] of file.tensors) {
-    const bytes = await file.readBytes(name);
-    checkpoint[name] = info.dtype === 'U32' ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : await file.readF32(name);
-  }
-  return checkpoint;
+  return readCheckpoint(await openFile(path, 'checkpoint'), path);
 }

@@ -1,4 +1,4 @@
-import { SAE_ACTIVATIONS, SAE_DEFAULTS, type SaeConfig } from '../sae/sae-config';
+import { runScaledDefaults, SAE_ACTIVATIONS, SAE_DEFAULTS, type SaeConfig } from '../sae/sae-config';
 import { choiceOption, numberOption, type OptionSpec, type OptionValues } from './options';
 
 /** The SAE settings `train` and `ablation` share. */
@@ -20,6 +20,7 @@ export const saeSettingOptions: OptionSpec = {
 export function parseSaeSettings(verb: string, v: OptionValues): { steps: number; sae: Partial<SaeConfig> & Pick<SaeConfig, 'latents' | 'k' | 'batchSize'> } {
   const steps = numberOption(verb, v, 'steps', { min: 1, integer: true });
   const batchSize = numberOption(verb, v, 'batch', { default: 1024, min: 1, integer: true });
+  const scaled = runScaledDefaults(steps, batchSize);
   return {
     steps,
     sae: {
@@ -29,13 +30,8 @@ export function parseSaeSettings(verb: string, v: OptionValues): { steps: number
       seed: numberOption(verb, v, 'seed', { default: 0, min: 0, integer: true }),
       activation: choiceOption(verb, v, 'activation', SAE_ACTIVATIONS, 'batchtopk'),
       lr: numberOption(verb, v, 'lr', { default: SAE_DEFAULTS.lr, min: 0 }),
-      // Short runs (tests, first looks) would spend all their steps warming up with the 1000-step default.
-      warmupSteps: numberOption(verb, v, 'warmup', { default: Math.min(SAE_DEFAULTS.warmupSteps, Math.ceil(0.05 * steps)), min: 0, integer: true }),
-      deadAfterTokens: numberOption(verb, v, 'dead-after', {
-        default: Math.max(1, Math.min(SAE_DEFAULTS.deadAfterTokens, Math.floor((steps * batchSize) / 10))),
-        min: 1,
-        integer: true,
-      }),
+      warmupSteps: numberOption(verb, v, 'warmup', { default: scaled.warmupSteps, min: 0, integer: true }),
+      deadAfterTokens: numberOption(verb, v, 'dead-after', { default: scaled.deadAfterTokens, min: 1, integer: true }),
       l1Coefficient: numberOption(verb, v, 'l1-coefficient', { default: SAE_DEFAULTS.l1Coefficient, min: 0 }),
       metricsEvery: numberOption(verb, v, 'metrics-every', { default: 50, min: 1, integer: true }),
     },

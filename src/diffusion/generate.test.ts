@@ -171,7 +171,7 @@ describe('collection', () => {
     const second = await collectTrajectories(model, await openDiskFile(part), diskProgressStore(`${part}.progress.json`), {
       ...options,
       resume: true,
-      onImage: (p) => generatedIndices.push(p.index),
+      onImage: (p) => void generatedIndices.push(p.index),
     });
     expect(second).toMatchObject({ complete: true, generated: 2 });
     expect(generatedIndices).toEqual([1, 2]);

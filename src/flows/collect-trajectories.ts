@@ -39,7 +39,8 @@ export interface CollectOptions {
   dtype: ActivationDtype;
   /** Continue a file that an earlier run of the same collection started. */
   resume: boolean;
-  onImage?: (progress: CollectProgress) => void;
+  /** After each image is in the file; awaited, so its own writes (the image's PNG) finish before the next image. */
+  onImage?: (progress: CollectProgress) => void | Promise<void>;
   /** Within an image, after each UNet call. */
   onCall?: (index: number, call: number, calls: number, latent: Float32Array) => void;
   signal?: AbortSignal;
@@ -127,7 +128,7 @@ export async function collectTrajectories(model: DiffusionModel, file: RandomAcc
       generated++;
       const seconds = (performance.now() - started) / 1000;
       const rate = generated / seconds;
-      options.onImage?.({ done: writer.done.size, total, index: n, image: result.image, imagesPerSecond: rate, etaSeconds: (total - writer.done.size) / rate });
+      await options.onImage?.({ done: writer.done.size, total, index: n, image: result.image, imagesPerSecond: rate, etaSeconds: (total - writer.done.size) / rate });
     }
   } finally {
     await writer.close();

@@ -22,6 +22,12 @@ export interface TrainSaeOptions {
   onMetrics?: (metrics: SaeTrainingMetrics) => void;
   signal?: AbortSignal;
   /**
+   * Ends training early, cleanly, after the current step: the result holds
+   * the weights so far and a checkpoint to continue from (pause / stop in
+   * the lab). `signal` instead abandons the run.
+   */
+  stop?: AbortSignal;
+  /**
    * Per-step SAE (the paper's no-concat baseline): each step's d-vector of a
    * token is its own row, so config.dIn = d and config.batchSize counts
    * (token, step) rows — a multiple of S.
@@ -33,6 +39,8 @@ export interface TrainSaeResult {
   weights: SaeWeights;
   /** Every metrics window, in order. */
   history: SaeTrainingMetrics[];
+  /** Set when `stop` ended the run before `steps`: the state to resume from. */
+  checkpoint?: SaeCheckpoint;
 }
 
 /**
@@ -64,7 +72,7 @@ export async function trainSae(ctx: GpuContext, source: TrajectoryImages, dynami
     const history: SaeTrainingMetrics[] = [];
 
     // 2. Step: batch → z = residualize(x) → SAE step; read back only metrics windows.
-    while (trainer.stepCount < steps) {
+    while (trainer.stepCount < steps && !options.stop?.aborted) {
       signal?.throwIfAborted();
       ctx.write(x, await batches.next());
       residualizer.residualize({ x, z, tokens: layout.tokens });
@@ -79,7 +87,8 @@ export async function trainSae(ctx: GpuContext, source: TrajectoryImages, dynami
       history.push(metrics);
       options.onMetrics?.(metrics);
     }
-    return { weights: await trainer.exportWeights(), history };
+    const checkpoint = trainer.stepCount < steps ? await trainer.checkpoint() : undefined;
+    return { weights: await trainer.exportWeights(), history, checkpoint };
   } finally {
     trainer.destroy();
     residualizer.destroy();

@@ -77,6 +77,19 @@ export const SAE_DEFAULTS: Omit<SaeConfig, 'dIn' | 'latents'> = {
   divergenceFactor: 100,
 };
 
+/**
+ * Defaults that scale with a run: short runs (tests, first looks) would
+ * spend every step warming up with the 1000-step default, and a latent
+ * counts as dead after a tenth of the tokens trained on (at most the
+ * default 10M).
+ */
+export function runScaledDefaults(steps: number, batchSize: number): Pick<SaeConfig, 'warmupSteps' | 'deadAfterTokens'> {
+  return {
+    warmupSteps: Math.min(SAE_DEFAULTS.warmupSteps, Math.ceil(0.05 * steps)),
+    deadAfterTokens: Math.max(1, Math.min(SAE_DEFAULTS.deadAfterTokens, Math.floor((steps * batchSize) / 10))),
+  };
+}
+
 export class SaeConfigError extends Error {
   override name = 'SaeConfigError';
 }

@@ -8,6 +8,9 @@ import type { LabState } from './store';
 /** Finished images (RGBA bytes), by the id the store holds. */
 export const images = new Registry<{ width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> }>('image');
 
+/** The loaded model's tokenizer.json (megabytes for CLIP: kept out of the store), for prompt previews. */
+export const loadedTokenizer: { json: string | null } = { json: null };
+
 export interface TransferProgress {
   stage: string;
   loaded: number;
@@ -57,6 +60,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
       if (m.type === 'progress') set({ model: { state: 'loading', manifestUrl, requestId, progress: m } });
       else if (m.type === 'loaded') {
         done();
+        loadedTokenizer.json = m.tokenizerJson;
         set({ model: { state: 'ready', manifestUrl, info: m.info } });
       } else if (m.type === 'error') {
         done();

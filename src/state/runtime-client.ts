@@ -34,6 +34,11 @@ class RuntimeClient {
   cancel(id: number): void {
     this.worker?.postMessage({ type: 'cancel', id } satisfies RuntimeRequest);
   }
+
+  /** Ends training run `job` after its current step (it answers on its own request). */
+  stop(job: number, mode: 'pause' | 'finish'): void {
+    this.worker?.postMessage({ type: 'stop', id: this.next++, job, mode } satisfies RuntimeRequest);
+  }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

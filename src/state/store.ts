@@ -1,15 +1,25 @@
 import { create } from 'zustand';
 import { createBannerSlice, type BannerSlice } from './banner-slice';
+import { createCollectSlice, type CollectSlice } from './collect-slice';
+import { createDynamicsSlice, type DynamicsSlice } from './dynamics-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
+import { createProjectSlice, type ProjectSlice } from './project-slice';
+import { createPromptsSlice, type PromptsSlice } from './prompts-slice';
+import { createSaeSlice, type SaeSlice } from './sae-slice';
 import { createSelfTestSlice, type SelfTestSlice } from './self-test-slice';
 
 /** The whole app state: one slice per domain, plain data only (heavy objects are in registries). */
-export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice;
+export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createGpuSlice(...a),
   ...createBannerSlice(...a),
   ...createSelfTestSlice(...a),
   ...createModelSlice(...a),
+  ...createProjectSlice(...a),
+  ...createPromptsSlice(...a),
+  ...createCollectSlice(...a),
+  ...createDynamicsSlice(...a),
+  ...createSaeSlice(...a),
 }));

@@ -1,24 +1,44 @@
 import { useEffect, useState } from 'react';
+import type { StageId } from '../state/stage-status';
 import { useLab } from '../state/store';
 import { AdapterPanel } from './AdapterPanel';
+import { CollectStage } from './collect/CollectStage';
+import { DynamicsStage } from './dynamics/DynamicsStage';
 import { ErrorBanner } from './ErrorBanner';
 import { ModelStage } from './model/ModelStage';
 import { NoWebGpu } from './NoWebGpu';
+import { ProjectBar } from './projects/ProjectBar';
+import { PromptDropZone } from './prompts/PromptDropZone';
+import { PromptsStage } from './prompts/PromptsStage';
+import { SaeStage } from './sae/SaeStage';
 import { SelfTestPanel } from './self-test/SelfTestPanel';
 import { StageNav } from './StageNav';
+import { isStageId } from './stages';
+
+const stageFromHash = (): StageId => {
+  const id = location.hash.slice(1);
+  return isStageId(id) ? id : 'model';
+};
 
 export function App() {
   const gpu = useLab((s) => s.gpu);
-  const acquireGpu = useLab((s) => s.acquireGpu);
+  const projectsReady = useLab((s) => s.projectsReady);
   // The open stage lives in the URL hash, so a reload or a link reopens it.
-  const [stage, setStage] = useState(() => (location.hash === '#model' ? 'model' : 'device'));
-  const open = (id: string) => {
+  const [stage, setStage] = useState<StageId>(stageFromHash);
+  const open = (id: StageId) => {
     setStage(id);
     history.replaceState(null, '', `#${id}`);
   };
   useEffect(() => {
-    void acquireGpu();
-  }, [acquireGpu]);
+    void useLab.getState().acquireGpu();
+    useLab
+      .getState()
+      .loadProjects()
+      .catch((e: unknown) => useLab.getState().reportError('Projects', e));
+    // First start (and every start): the embedded model loads by itself, hooked at its default block.
+    if (useLab.getState().model.state === 'idle') useLab.getState().loadModel('models/toy/manifest.json', 'auto', 'default');
+  }, []);
+  const ready = gpu.state === 'ready' || gpu.state === 'lost';
 
   return (
     <div className="app">
@@ -27,7 +47,8 @@ export function App() {
           <h1>Trajectory Lab</h1>
           <p className="subtitle">Residualized temporal sparse autoencoders on diffusion activation trajectories</p>
         </div>
-        {(gpu.state === 'ready' || gpu.state === 'lost') && (
+        {projectsReady && <ProjectBar />}
+        {ready && (
           <span className="adapter-chip" data-testid="adapter-chip">
             {gpu.summary.vendor} · {gpu.summary.architecture}
             {gpu.summary.isFallbackAdapter && ' · fallback'}
@@ -35,13 +56,22 @@ export function App() {
         )}
       </header>
       <ErrorBanner />
+      <PromptDropZone onDropped={() => open('prompts')} />
       <div className="app-body">
         <StageNav active={stage} onSelect={open} />
         <main className="content">
           {(gpu.state === 'idle' || gpu.state === 'acquiring') && <p className="muted">Requesting a WebGPU device…</p>}
           {gpu.state === 'unavailable' && <NoWebGpu reason={gpu.reason} />}
-          {(gpu.state === 'ready' || gpu.state === 'lost') && stage === 'model' && <ModelStage />}
-          {(gpu.state === 'ready' || gpu.state === 'lost') && stage === 'device' && (
+          {ready && projectsReady && (
+            <>
+              {stage === 'model' && <ModelStage />}
+              {stage === 'prompts' && <PromptsStage onNext={() => open('collect')} />}
+              {stage === 'collect' && <CollectStage onNext={() => open('dynamics')} />}
+              {stage === 'dynamics' && <DynamicsStage onNext={() => open('sae')} />}
+              {stage === 'sae' && <SaeStage />}
+            </>
+          )}
+          {ready && stage === 'device' && (
             <>
               <AdapterPanel summary={gpu.summary} lost={gpu.state === 'lost'} />
               <SelfTestPanel contextId={gpu.contextId} deviceLost={gpu.state === 'lost'} />

@@ -1,6 +1,8 @@
-/** The lab's workflow, in order (DESIGN §1). Only `built` stages can be opened. */
+import type { StageId } from '../state/stage-status';
+
+/** The lab's workflow, in order (DESIGN §1), then the device diagnostics. */
 export interface Stage {
-  id: string;
+  id: StageId;
   title: string;
   /** What the stage does, in one line. */
   summary: string;
@@ -8,11 +10,16 @@ export interface Stage {
 }
 
 export const STAGES: readonly Stage[] = [
-  { id: 'device', title: 'Device', summary: 'The WebGPU adapter, its limits, and a matmul self-test against the CPU.', built: true },
-  { id: 'model', title: 'Model', summary: 'Load the embedded toy model or Stable Diffusion 1.5, hooked at one UNet block; generate an image.', built: true },
-  { id: 'data', title: 'Data', summary: 'Drop a prompt set; record UNet activation trajectories over denoising steps.', built: false },
-  { id: 'dynamics', title: 'Dynamics', summary: 'Fit the linear step-to-step predictors by ridge regression; residualize; report R² per transition.', built: false },
-  { id: 'sae', title: 'SAE', summary: 'Train a BatchTopK sparse autoencoder on the residualized trajectories; FVU, L0, dead latents.', built: false },
-  { id: 'explore', title: 'Explore', summary: 'Browse each latent as spatial maps, temporal profiles and spatiotemporal heatmaps.', built: false },
-  { id: 'steer', title: 'Steer', summary: 'Add or ablate a latent’s trajectory during a new generation and watch the image change.', built: false },
+  { id: 'model', title: 'Model', summary: 'The toy model or Stable Diffusion 1.5, hooked at one UNet block.', built: true },
+  { id: 'prompts', title: 'Prompts', summary: 'Drop a prompt file (.txt, .csv, .tsv, .json, .jsonl) or use an example set.', built: true },
+  { id: 'collect', title: 'Collect', summary: 'Generate every prompt and record the block’s activations at S steps.', built: true },
+  { id: 'dynamics', title: 'Dynamics', summary: 'Fit the linear step-to-step predictors; R² per transition.', built: true },
+  { id: 'sae', title: 'SAE', summary: 'Train the residualized temporal SAE; loss, FVU, L0, dead latents.', built: true },
+  { id: 'latents', title: 'Latents', summary: 'Every latent as a spatiotemporal map over its images.', built: false },
+  { id: 'steer', title: 'Steer', summary: 'Add or ablate a latent during a new generation.', built: false },
+  { id: 'device', title: 'Device', summary: 'The WebGPU adapter, its limits, and a matmul self-test.', built: true },
 ];
+
+export function isStageId(id: string): id is StageId {
+  return STAGES.some((s) => s.id === id && s.built);
+}

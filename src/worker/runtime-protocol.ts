@@ -1,17 +1,39 @@
 /**
  * Messages between the page and the runtime worker, which holds the model
- * (ORT sessions, GPU device) so that loading and generation never block the
- * page. Every request carries an id; every answer names the request it
- * answers.
+ * (ORT sessions, GPU device) and runs every long job — load, generate,
+ * collect, fit, train — so the page never blocks. Every request carries an
+ * id; every answer names the request it answers. Jobs write their results
+ * into the project's OPFS folder (data/opfs-project.ts); answers carry only
+ * what the page shows.
  */
+import type { PromptEntry } from '../flows/collect-trajectories';
+import type { ActivationDtype } from '../data/trajectory-file';
+import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { ProviderName } from '../diffusion/ort-runtime';
-import type { SchedulerName } from '../diffusion/schedulers';
+import type { SchedulerConfig, SchedulerName } from '../diffusion/schedulers';
+import type { SamplerSettings } from '../diffusion/denoise';
+import type { SaeTrainingMetrics } from '../sae/metrics';
+import type { SaeConfig } from '../sae/sae-config';
 
 export type ProviderChoice = 'auto' | ProviderName;
+
+export interface PixelsMessage {
+  width: number;
+  height: number;
+  rgba: ArrayBuffer;
+}
 
 export type RuntimeRequest =
   | { type: 'load'; id: number; manifestUrl: string; provider: ProviderChoice; hook: string | 'default' | null }
   | { type: 'generate'; id: number; prompt: string; negativePrompt: string; seed: number; scheduler: SchedulerName; steps: number; guidance: number }
+  /** Record trajectories for a project's prompt set into its folder; `resume` continues an interrupted file. */
+  | { type: 'collect'; id: number; projectId: string; prompts: PromptEntry[]; sampler: SamplerSettings; recordCalls: number[]; dtype: ActivationDtype; resume: boolean }
+  /** Fit each variant on the project's trajectories; the first is saved as the project's dynamics. */
+  | { type: 'fit'; id: number; projectId: string; variants: DynamicsVariant[]; lambda: number | null; heldoutFraction: number }
+  /** Train (or, `resume`, continue from the checkpoint) the project's SAE. */
+  | { type: 'train'; id: number; projectId: string; config: SaeConfig; steps: number; checkpointEvery: number; resume: boolean }
+  /** Ends a training run early after its current step: 'pause' keeps a checkpoint to resume, 'finish' saves the SAE as it is. */
+  | { type: 'stop'; id: number; job: number; mode: 'pause' | 'finish' }
   | { type: 'cancel'; id: number };
 
 export interface LoadedModelInfo {
@@ -22,14 +44,32 @@ export interface LoadedModelInfo {
   hook: string | null;
   hooks: { path: string; channels: number; height: number; width: number; default: boolean }[];
   sampler: { scheduler: SchedulerName; steps: number; guidance: number };
+  /** The scheduler's config (plain data), so the page can list a run's timesteps. */
+  schedulerConfig: SchedulerConfig;
   imageSize: number;
+  /** Token ids per prompt the text encoder reads. */
+  contextLength: number;
   seconds: number;
+}
+
+export interface FittedVariant {
+  variant: DynamicsVariant;
+  lambda: number;
+  r2: number[];
+  r2Heldout: number[] | null;
 }
 
 export type RuntimeResponse =
   | { type: 'progress'; id: number; stage: string; loaded: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null }
-  | { type: 'loaded'; id: number; info: LoadedModelInfo }
-  /** After each UNet call; `preview` (latent-size RGBA) when the manifest has a preview map. */
-  | { type: 'step'; id: number; call: number; calls: number; preview: { width: number; height: number; rgba: ArrayBuffer } | null }
+  /** `tokenizerJson`: the model's tokenizer.json, for the prompt preview's token counts. */
+  | { type: 'loaded'; id: number; info: LoadedModelInfo; tokenizerJson: string }
+  /** After each UNet call; `preview` (latent-size RGBA) when the manifest has a preview map. `image` is the collection's image index. */
+  | { type: 'step'; id: number; call: number; calls: number; preview: PixelsMessage | null; image?: number }
   | { type: 'image'; id: number; width: number; height: number; rgba: ArrayBuffer; seconds: number }
+  /** A collection finished image `index` (saved as PNG in the project folder). */
+  | { type: 'collected'; id: number; index: number; done: number; total: number; imagesPerSecond: number; etaSeconds: number; thumbnail: PixelsMessage }
+  | { type: 'collect-done'; id: number; complete: boolean; generated: number; bytes: number }
+  | { type: 'fitted'; id: number; results: FittedVariant[]; seconds: number }
+  | { type: 'metrics'; id: number; metrics: SaeTrainingMetrics; steps: number }
+  | { type: 'trained'; id: number; state: 'finished' | 'paused'; step: number; seconds: number }
   | { type: 'error'; id: number; message: string; cancelled: boolean };

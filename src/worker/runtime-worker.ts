@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 /**
  * The runtime worker: loads a model from its manifest URL (files cached in
- * OPFS), runs generations and answers with images, so the page stays
- * responsive. One model at a time; a new load replaces it.
+ * OPFS), runs generations and the project jobs (collect, fit, train; see
+ * jobs/), so the page stays responsive. One model at a time; a new load
+ * replaces it.
  *
  * Provider "auto": onnxruntime-web's WebGPU provider on a real GPU, its
  * wasm provider on a CPU-fallback adapter (SwiftShader computes at well
@@ -17,12 +18,19 @@ import { opfsByteStore } from '../diffusion/sources/opfs-store';
 import { openUrlModel } from '../diffusion/sources/url-model';
 import { browserGpu } from '../gpu/browser-gpu';
 import { GpuContext } from '../gpu/context';
+import { collectJob } from './jobs/collect-job';
+import { fitJob } from './jobs/fit-job';
+import type { JobContext } from './jobs/job-context';
+import { trainJob } from './jobs/train-job';
 import type { LoadedModelInfo, ProviderChoice, RuntimeRequest, RuntimeResponse } from './runtime-protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let model: DiffusionModel | null = null;
+let ownGpu: Promise<GpuContext> | null = null;
 const running = new Map<number, AbortController>();
+/** Training runs' graceful stops (pause / finish), by request id. */
+const stops = new Map<number, { controller: AbortController; mode: 'pause' | 'finish' }>();
 
 function post(message: RuntimeResponse, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
@@ -76,10 +84,12 @@ async function loadModel(request: Extract<RuntimeRequest, { type: 'load' }>, sig
     hook: model.hook?.path ?? null,
     hooks: (m.hooks ?? []).map((h) => ({ path: h.path, channels: h.channels, height: h.height, width: h.width, default: h.default === true })),
     sampler: { scheduler: m.sampler.name, steps: m.sampler.steps, guidance: m.sampler.guidanceScale },
+    schedulerConfig: model.schedulerConfig,
     imageSize: m.imageSize,
+    contextLength: m.textEncoder.contextLength,
     seconds: (performance.now() - started) / 1000,
   };
-  post({ type: 'loaded', id: request.id, info });
+  post({ type: 'loaded', id: request.id, info, tokenizerJson: new TextDecoder().decode(await files.read(m.tokenizer)) });
 }
 
 async function run(request: Extract<RuntimeRequest, { type: 'generate' }>): Promise<void> {
@@ -111,13 +121,53 @@ async function run(request: Extract<RuntimeRequest, { type: 'generate' }>): Prom
   }
 }
 
+/** Our kernels' device: the model's (shared with ORT's WebGPU provider) when one is loaded, else the worker's own. */
+function engineGpu(): Promise<GpuContext> {
+  if (model) return Promise.resolve(model.gpu);
+  ownGpu ??= browserGpu();
+  return ownGpu;
+}
+
+/** Runs a project job with its cancel signal, removed when it ends. */
+async function projectJob(request: Extract<RuntimeRequest, { type: 'collect' | 'fit' | 'train' }>): Promise<void> {
+  const controller = new AbortController();
+  running.set(request.id, controller);
+  const job: JobContext = { id: request.id, post, signal: controller.signal };
+  try {
+    if (request.type === 'collect') {
+      if (!model?.hook) throw new Error('collecting needs a loaded model with a hook: load one on the Model page');
+      await collectJob(model, request, job);
+    } else if (request.type === 'fit') {
+      await fitJob(await engineGpu(), request, job);
+    } else {
+      const stop = { controller: new AbortController(), mode: 'pause' as 'pause' | 'finish' };
+      stops.set(request.id, stop);
+      try {
+        await trainJob(await engineGpu(), request, job, { signal: stop.controller.signal, mode: () => stop.mode });
+      } finally {
+        stops.delete(request.id);
+      }
+    }
+  } finally {
+    running.delete(request.id);
+  }
+}
+
 self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
   const request = event.data;
   if (request.type === 'cancel') {
     running.get(request.id)?.abort();
     return;
   }
-  const job = request.type === 'load' ? load(request) : run(request);
+  if (request.type === 'stop') {
+    const stop = stops.get(request.job);
+    if (stop) {
+      stop.mode = request.mode;
+      stop.controller.abort();
+    }
+    return;
+  }
+  const job = request.type === 'load' ? load(request) : request.type === 'generate' ? run(request) : projectJob(request);
   job.catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     const cancelled = error instanceof GenerationCancelled || (error instanceof DOMException && error.name === 'AbortError') || running.get(request.id)?.signal.aborted === true;

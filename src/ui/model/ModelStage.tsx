@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
-import { images, type TransferProgress } from '../../state/model-slice';
+import { useEffect, useState } from 'react';
+import type { TransferProgress } from '../../state/model-slice';
 import { useLab } from '../../state/store';
 import type { ProviderChoice } from '../../worker/runtime-protocol';
 import { formatBytes } from '../format';
+import { ImageCanvas } from '../ImageCanvas';
 
 /** Models the lab knows, from public/models/index.json (the bundled toy model first); manifests relative to models/. */
 interface KnownModel {
@@ -39,11 +40,6 @@ export function ModelStage() {
   const [provider, setProvider] = useState<ProviderChoice>('auto');
   const selected = models.find((m) => m.id === choice) ?? models[0];
   const busy = status.state === 'loading';
-
-  // First start: the embedded model loads by itself.
-  useEffect(() => {
-    if (useLab.getState().model.state === 'idle') useLab.getState().loadModel(manifestUrl(TOY), 'auto', 'default');
-  }, []);
 
   return (
     <>
@@ -214,20 +210,6 @@ function GeneratePanel() {
       {generation.state === 'failed' && <p className="error-text">{generation.reason}</p>}
     </section>
   );
-}
-
-/** An image from the registry, drawn at its own resolution and scaled up by CSS. */
-function ImageCanvas({ imageId, testId }: { imageId: string; testId: string }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const image = images.get(imageId);
-    const c = canvas.current;
-    if (!c) return;
-    c.width = image.width;
-    c.height = image.height;
-    c.getContext('2d')!.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
-  }, [imageId]);
-  return <canvas ref={canvas} className="pixelated" data-testid={testId} data-image-id={imageId} />;
 }
 
 function GeneratedImage({ imageId, seconds, prompt, seed, provider }: { imageId: string; seconds: number; prompt: string; seed: number; provider: string }) {

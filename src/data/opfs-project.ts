@@ -1,0 +1,144 @@
+/**
+ * A project's files in the browser: one folder of the origin private file
+ * system per project (`projects/<id>/`), holding its trajectory file, the
+ * collection's progress list, collected images, dynamics, SAE and training
+ * checkpoint. Writes use sync access handles, so they run in a worker;
+ * reads (`file`) work on the page too.
+ */
+import type { ProgressStore, RandomAccessFile } from './trajectory-writer';
+
+/** File names inside a project folder (the page and the worker agree on them). */
+export const PROJECT_FILES = {
+  trajectories: 'trajectories.safetensors',
+  collectProgress: 'trajectories.progress.json',
+  dynamics: 'dynamics.safetensors',
+  sae: 'sae.safetensors',
+  saeCfg: 'cfg.json',
+  checkpoint: 'sae.checkpoint.safetensors',
+  image: (n: number) => `image-${String(n).padStart(6, '0')}.png`,
+} as const;
+
+/** The part of FileSystemSyncAccessHandle used here (worker-only, so absent from TypeScript's DOM types). */
+interface SyncAccessHandle {
+  read(buffer: Uint8Array, options: { at: number }): number;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
+  getSize(): number;
+  flush(): void;
+  close(): void;
+}
+
+async function syncHandle(file: FileSystemFileHandle): Promise<SyncAccessHandle> {
+  const h = file as FileSystemFileHandle & { createSyncAccessHandle?: () => Promise<SyncAccessHandle> };
+  if (!h.createSyncAccessHandle) throw new Error('writing project files needs a dedicated worker (FileSystemSyncAccessHandle)');
+  return h.createSyncAccessHandle();
+}
+
+export class ProjectFolder {
+  private constructor(readonly id: string, private readonly dir: FileSystemDirectoryHandle) {}
+
+  static async open(id: string): Promise<ProjectFolder> {
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`"${id}" is not a project id`);
+    const root = await navigator.storage.getDirectory();
+    const projects = await root.getDirectoryHandle('projects', { create: true });
+    return new ProjectFolder(id, await projects.getDirectoryHandle(id, { create: true }));
+  }
+
+  /** Removes a project's folder and everything in it. */
+  static async remove(id: string): Promise<void> {
+    const root = await navigator.storage.getDirectory();
+    const projects = await root.getDirectoryHandle('projects', { create: true });
+    await projects.removeEntry(id, { recursive: true }).catch((error: DOMException) => {
+      if (error.name !== 'NotFoundError') throw error;
+    });
+  }
+
+  /** The file as a Blob, or null when it does not exist. */
+  async file(name: string): Promise<File | null> {
+    try {
+      return await (await this.dir.getFileHandle(name)).getFile();
+    } catch (error) {
+      if ((error as DOMException).name === 'NotFoundError') return null;
+      throw error;
+    }
+  }
+
+  async has(name: string): Promise<boolean> {
+    return (await this.file(name)) !== null;
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.dir.removeEntry(name).catch((error: DOMException) => {
+      if (error.name !== 'NotFoundError') throw error;
+    });
+  }
+
+  /** Bytes of every file in the folder. */
+  async bytesUsed(): Promise<number> {
+    let total = 0;
+    for await (const handle of (this.dir as unknown as { values(): AsyncIterable<FileSystemHandle> }).values()) {
+      if (handle.kind === 'file') total += (await (handle as FileSystemFileHandle).getFile()).size;
+    }
+    return total;
+  }
+
+  /**
+   * Replaces a file whole. Written to `<name>.partial` and moved over the
+   * old one, so a killed tab leaves the previous version intact.
+   */
+  async writeWhole(name: string, data: Blob | Uint8Array): Promise<void> {
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
+    const partialName = `${name}.partial`;
+    const partial = await this.dir.getFileHandle(partialName, { create: true });
+    const sync = await syncHandle(partial);
+    try {
+      sync.truncate(0);
+      sync.write(bytes, { at: 0 });
+      sync.flush();
+    } finally {
+      sync.close();
+    }
+    const movable = partial as FileSystemFileHandle & { move?: (name: string) => Promise<void> };
+    await this.remove(name);
+    if (!movable.move) throw new Error('this browser cannot rename files in its private file system (FileSystemHandle.move); use Chrome or Edge 110+');
+    await movable.move(name);
+  }
+
+  /** Random-access reads and writes of one file (a trajectory file being collected). */
+  async randomAccess(name: string): Promise<RandomAccessFile> {
+    const sync = await syncHandle(await this.dir.getFileHandle(name, { create: true }));
+    return {
+      size: async () => sync.getSize(),
+      async read(offset, length) {
+        const out = new Uint8Array(Math.max(0, Math.min(length, sync.getSize() - offset)));
+        sync.read(out, { at: offset });
+        return out;
+      },
+      async write(offset, bytes) {
+        sync.write(bytes, { at: offset });
+      },
+      async truncate(size) {
+        sync.truncate(size);
+      },
+      async close() {
+        sync.flush();
+        sync.close();
+      },
+    };
+  }
+
+  /** The finished-image list of a collection (JSON), removed when it completes. */
+  progressStore(name: string): ProgressStore {
+    return {
+      load: async () => {
+        const file = await this.file(name);
+        if (!file) return null;
+        const value: unknown = JSON.parse(await file.text());
+        if (!Array.isArray(value)) throw new Error(`${name} is not a collection progress file (expected a JSON array of image indices)`);
+        return value as number[];
+      },
+      save: (done) => this.writeWhole(name, new TextEncoder().encode(JSON.stringify(done))),
+      clear: () => this.remove(name),
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import type { StateCreator } from 'zustand';
+import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
+import { images } from './model-slice';
+import { currentProject } from './project-slice';
+import type { CollectSettings } from './project-record';
+import { runtimeClient } from './runtime-client';
+import type { LabState } from './store';
+
+/** Thumbnails shown at once: the most recent images. */
+export const THUMBNAILS_SHOWN = 48;
+
+export interface CollectJob {
+  projectId: string;
+  requestId: number;
+  done: number;
+  total: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+  /** The image being generated, its UNet call, and its latest per-call preview. */
+  image: number | null;
+  call: number;
+  calls: number;
+  previewId: string | null;
+}
+
+export interface CollectSlice {
+  collectJob: CollectJob | null;
+  /** Recent finished images of the open project: image index → image registry id, newest last. */
+  thumbnails: { index: number; imageId: string }[];
+  startCollect: (settings: CollectSettings, resume: boolean) => void;
+  cancelCollect: () => void;
+  /** Reads the open project's last saved images (after a reload or a project switch). */
+  loadThumbnails: () => Promise<void>;
+}
+
+export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = (set, get) => ({
+  collectJob: null,
+  thumbnails: [],
+  startCollect: (settings, resume) => {
+    const project = currentProject(get());
+    if (!project?.prompts) return;
+    const projectId = project.id;
+    const prompts = project.prompts;
+    const previous = resume ? project.collect : null;
+    const started = performance.now();
+    const secondsBefore = previous?.seconds ?? 0;
+    const total = prompts.entries.length;
+    get().updateProject(projectId, (p) => ({
+      ...p,
+      collect: { settings, promptsAt: prompts.at, state: 'running', done: previous?.done ?? 0, total, bytes: previous?.bytes ?? 0, seconds: secondsBefore, at: 0 },
+    }));
+    if (!resume) set({ thumbnails: [] });
+    const elapsed = () => secondsBefore + (performance.now() - started) / 1000;
+    const finish = (state: 'done' | 'interrupted' | 'failed', extra: { bytes?: number; reason?: string } = {}) => {
+      const job = get().collectJob;
+      if (job?.previewId) images.delete(job.previewId);
+      set({ collectJob: null });
+      get().updateProject(projectId, (p) => (p.collect ? { ...p, collect: { ...p.collect, state, seconds: elapsed(), at: state === 'done' ? Date.now() : 0, ...extra } } : p));
+      void get().measureProject(projectId);
+    };
+    const requestId = runtimeClient.send(
+      { type: 'collect', projectId, prompts: prompts.entries, sampler: settings.sampler, recordCalls: settings.recordCalls, dtype: settings.dtype, resume },
+      (m, done) => {
+        const job = get().collectJob;
+        if (m.type === 'step' && job) {
+          if (job.previewId) images.delete(job.previewId);
+          const previewId = m.preview ? images.add({ width: m.preview.width, height: m.preview.height, rgba: new Uint8ClampedArray(m.preview.rgba) }) : null;
+          set({ collectJob: { ...job, image: m.image ?? null, call: m.call + 1, calls: m.calls, previewId } });
+        } else if (m.type === 'collected' && job) {
+          const imageId = images.add({ width: m.thumbnail.width, height: m.thumbnail.height, rgba: new Uint8ClampedArray(m.thumbnail.rgba) });
+          set((s) => ({
+            collectJob: { ...job, done: m.done, imagesPerSecond: m.imagesPerSecond, etaSeconds: m.etaSeconds },
+            thumbnails: keepRecent([...s.thumbnails, { index: m.index, imageId }]),
+          }));
+          get().updateProject(projectId, (p) => (p.collect ? { ...p, collect: { ...p.collect, done: m.done, seconds: elapsed() } } : p));
+        } else if (m.type === 'collect-done') {
+          done();
+          finish(m.complete ? 'done' : 'interrupted', { bytes: m.bytes });
+        } else if (m.type === 'error') {
+          done();
+          finish(m.cancelled ? 'interrupted' : 'failed', m.cancelled ? {} : { reason: m.message });
+          if (!m.cancelled) get().reportError('Collect', m.message);
+        }
+      },
+    );
+    set({ collectJob: { projectId, requestId, done: previous?.done ?? 0, total, imagesPerSecond: 0, etaSeconds: null, image: null, call: 0, calls: 0, previewId: null } });
+  },
+  cancelCollect: () => {
+    const job = get().collectJob;
+    if (job) runtimeClient.cancel(job.requestId);
+  },
+  loadThumbnails: async () => {
+    const project = currentProject(get());
+    for (const t of get().thumbnails) images.delete(t.imageId);
+    set({ thumbnails: [] });
+    if (!project?.collect) return;
+    const folder = await ProjectFolder.open(project.id);
+    const found: { index: number; imageId: string }[] = [];
+    // Newest images are the highest indices (collections run in order).
+    for (let n = project.collect.total - 1; n >= 0 && found.length < THUMBNAILS_SHOWN; n--) {
+      const file = await folder.file(PROJECT_FILES.image(n));
+      if (!file) continue;
+      const bitmap = await createImageBitmap(file);
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const c2d = canvas.getContext('2d')!;
+      c2d.drawImage(bitmap, 0, 0);
+      const data = c2d.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      found.unshift({ index: n, imageId: images.add({ width: bitmap.width, height: bitmap.height, rgba: new Uint8ClampedArray(data) }) });
+    }
+    if (currentProject(get())?.id === project.id) set({ thumbnails: found });
+  },
+});
+
+function keepRecent(list: { index: number; imageId: string }[]): { index: number; imageId: string }[] {
+  if (list.length <= THUMBNAILS_SHOWN) return list;
+  for (const t of list.slice(0, list.length - THUMBNAILS_SHOWN)) images.delete(t.imageId);
+  return list.slice(-THUMBNAILS_SHOWN);
+}

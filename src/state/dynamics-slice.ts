@@ -1,0 +1,58 @@
+import type { StateCreator } from 'zustand';
+import { DYNAMICS_VARIANTS, type DynamicsVariant } from '../dynamics/dynamics-file';
+import { currentProject } from './project-slice';
+import { runtimeClient } from './runtime-client';
+import type { LabState } from './store';
+
+export interface FitJob {
+  projectId: string;
+  requestId: number;
+  stage: string;
+  /** 0..1 over every variant being fitted. */
+  fraction: number;
+}
+
+export interface FitRequest {
+  variant: DynamicsVariant;
+  lambda: number | null;
+  heldoutFraction: number;
+  /** Fit every variant too, for the side-by-side chart (the chosen one is still the one saved). */
+  compare: boolean;
+}
+
+export interface DynamicsSlice {
+  fitJob: FitJob | null;
+  startFit: (request: FitRequest) => void;
+  cancelFit: () => void;
+}
+
+export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> = (set, get) => ({
+  fitJob: null,
+  startFit: ({ variant, lambda, heldoutFraction, compare }) => {
+    const project = currentProject(get());
+    if (!project?.collect || project.collect.state !== 'done') return;
+    const projectId = project.id;
+    const collectAt = project.collect.at;
+    const variants = compare ? [variant, ...DYNAMICS_VARIANTS.filter((v) => v !== variant)] : [variant];
+    const requestId = runtimeClient.send({ type: 'fit', projectId, variants, lambda, heldoutFraction }, (m, done) => {
+      if (m.type === 'progress') {
+        const job = get().fitJob;
+        if (job) set({ fitJob: { ...job, stage: m.stage, fraction: m.total ? m.loaded / m.total : 0 } });
+      } else if (m.type === 'fitted') {
+        done();
+        set({ fitJob: null });
+        get().updateProject(projectId, (p) => ({ ...p, dynamics: { variant, lambda, heldoutFraction, results: m.results, seconds: m.seconds, collectAt, at: Date.now() } }));
+        void get().measureProject(projectId);
+      } else if (m.type === 'error') {
+        done();
+        set({ fitJob: null });
+        if (!m.cancelled) get().reportError('Dynamics', m.message);
+      }
+    });
+    set({ fitJob: { projectId, requestId, stage: 'starting', fraction: 0 } });
+  },
+  cancelFit: () => {
+    const job = get().fitJob;
+    if (job) runtimeClient.cancel(job.requestId);
+  },
+});
