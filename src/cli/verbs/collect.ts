@@ -2,7 +2,7 @@ import { createScheduler } from '../../diffusion/schedulers';
 import { collectionBytes, collectTrajectories, evenlySpreadCalls } from '../../flows/collect-trajectories';
 import { diskProgressStore, openDiskFile } from '../disk-file';
 import { commandModel } from '../model';
-import { readPromptFile } from '../prompt-file';
+import { PROMPTS_HELP, readPromptFile } from '../prompt-file';
 import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note, progressReporter } from '../progress';
 import { parseSampler, samplerOptions } from '../sampler-options';
@@ -10,7 +10,7 @@ import { UsageError } from '../usage-error';
 
 export const collectOptions: OptionSpec = {
   model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
-  prompts: { type: 'string', help: 'text file, one prompt per line (prompt i uses seed + i)' },
+  prompts: { type: 'string', help: PROMPTS_HELP },
   seed: { type: 'string', help: 'seed of the first prompt (default 0)' },
   hook: { type: 'string', help: "UNet block to record, e.g. up_blocks.1.attentions.1 (default: the manifest's default hook)" },
   record: { type: 'string', help: 'recorded steps S, evenly spread over the run (default 5), or a comma list of UNet call indices' },

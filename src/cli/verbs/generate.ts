@@ -3,16 +3,16 @@ import { encodePng } from '../../data/png';
 import { generate as generateImage } from '../../diffusion/denoise';
 import { saveBlob, saveText } from '../files';
 import { commandModel } from '../model';
-import { readPromptFile } from '../prompt-file';
+import { PROMPTS_HELP, readPromptFile } from '../prompt-file';
 import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { parseSampler, samplerOptions } from '../sampler-options';
 
 export const generateOptions: OptionSpec = {
   model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
-  prompts: { type: 'string', help: 'text file, one prompt per line' },
+  prompts: { type: 'string', help: PROMPTS_HELP },
   seed: { type: 'string', help: 'seed of the first prompt; prompt i uses seed + i (default 0)' },
-  negative: { type: 'string', help: 'negative prompt for every image (default none)' },
+  negative: { type: 'string', help: "negative prompt for every image without the file's own negative_prompt (default none)" },
   ...samplerOptions,
   out: { type: 'string', help: 'folder for 0000.png, 0001.png, … and index.json' },
 };
@@ -29,7 +29,7 @@ export async function generate(argv: string[]): Promise<void> {
   const index: { prompt: string; seed: number; file: string }[] = [];
   for (const [i, p] of prompts.entries()) {
     const started = performance.now();
-    const result = await generateImage(model, { ...sampler, prompt: p.prompt, seed: p.seed, negativePrompt: optionalString(v, 'negative') });
+    const result = await generateImage(model, { ...sampler, prompt: p.prompt, seed: p.seed, negativePrompt: p.negativePrompt ?? optionalString(v, 'negative') });
     const file = `${String(i).padStart(4, '0')}.png`;
     await saveBlob(join(out, file), new Blob([await encodePng(result.image) as Uint8Array<ArrayBuffer>]));
     index.push({ prompt: p.prompt, seed: p.seed, file });
