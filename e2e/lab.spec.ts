@@ -1,9 +1,16 @@
 /**
  * The lab's first half in Chromium with WebGPU on SwiftShader, on the toy
- * model, with real clicks and a real file drop: prompts → collect → fit →
- * train, each stage's numbers read back from the DOM.
+ * model, with real clicks and real file drops: prompts → collect → fit →
+ * train. The numbers on screen are read back from the DOM and compared with
+ * what the CLI computes in Node from the files the page exports; a reload in
+ * the middle of a collection resumes and ends with the CLI's file, byte for
+ * byte; bad prompt files are refused and the previous set is kept.
  */
-import { expect, test } from '@playwright/test';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';
 
 const PROMPTS = [
@@ -15,37 +22,161 @@ const PROMPTS = [
   'a large blue square at the bottom on a black background',
   'a small green triangle on the right on a blue background',
   'a large red cross at the bottom left on a gray background',
-].join('\n');
+];
+const STEPS = '10';
+const S = '4';
 
-test('drop a prompt file, collect, fit and train an SAE', async ({ page }) => {
-  test.setTimeout(600_000);
-  await page.goto('/#prompts');
+async function openLab(page: Page, stage: string): Promise<void> {
+  await page.goto(`/#${stage}`);
   await expect(page.getByTestId('stage-model')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
-  await dropFile(page, 'shapes.txt', PROMPTS);
+}
+
+async function exported(page: Page, testId: string, dir: string, count = 1): Promise<string[]> {
+  const downloads = Array.from({ length: count }, () => page.waitForEvent('download'));
+  await page.getByTestId(testId).click();
+  const paths: string[] = [];
+  for (const d of downloads) {
+    const download = await d;
+    const path = join(dir, download.suggestedFilename());
+    await download.saveAs(path);
+    paths.push(path);
+  }
+  return paths;
+}
+
+async function collect(page: Page): Promise<void> {
+  await page.getByTestId('stage-collect').click();
+  await page.getByTestId('collect-steps').fill(STEPS);
+  await page.getByTestId('collect-S').fill(S);
+  await page.getByTestId('start-collect').click();
+}
+
+test('drop a prompt file, collect, fit and train an SAE: the page shows what the CLI computes from its exports', async ({ page }) => {
+  test.setTimeout(600_000);
+  const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
+  await openLab(page, 'prompts');
+  await dropFile(page, 'shapes.txt', PROMPTS.join('\n'));
   await expect(page.getByTestId('prompts-count')).toHaveText('8 prompts');
   await expect(page.getByTestId('preview-count')).toContainText('8 (8 distinct');
   await page.screenshot({ path: 'test-results/lab-prompts.png', fullPage: true });
 
-  await page.getByTestId('stage-collect').click();
-  await page.getByTestId('collect-steps').fill('10');
-  await page.getByTestId('collect-S').fill('4');
-  await page.getByTestId('start-collect').click();
+  await collect(page);
   await expect(page.getByTestId('collect-progress')).toBeVisible();
   await page.screenshot({ path: 'test-results/lab-collect-running.png', fullPage: true });
   await expect(page.getByTestId('stage-collect')).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
+  await expect(page.getByTestId('thumbnails').locator('canvas')).toHaveCount(8);
   await page.screenshot({ path: 'test-results/lab-collect.png', fullPage: true });
+  const [trajectories] = await exported(page, 'export-trajectories', dir);
 
+  // Dynamics: every variant; the full one (saved) against the CLI's fit of the exported file.
   await page.getByTestId('stage-dynamics').click();
   await page.getByTestId('fit-compare').click();
-  await expect(page.getByTestId('r2-table')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('r2-table').locator('tr[data-variant]')).toHaveCount(4, { timeout: 180_000 });
   await page.screenshot({ path: 'test-results/lab-dynamics.png', fullPage: true });
+  const shown = await page.getByTestId('r2-table').locator('tr[data-variant="full"] td[data-r2]').evaluateAll((cells) => cells.map((c) => [Number(c.getAttribute('data-r2')), Number(c.getAttribute('data-r2-heldout'))]));
+  const charted = await page.getByTestId('r2-chart').locator('[data-series="full train"] circle').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('data-y'))));
+  const fit = cliJson<{ r2: number[]; r2_heldout: number[] }>('fit', '--traj', trajectories, '--variant', 'full', '--out', join(dir, 'cli-dynamics.safetensors'));
+  expect(shown.length).toBe(Number(S) - 1);
+  shown.forEach(([train, heldout], i) => {
+    expect(train).toBeCloseTo(fit.r2[i], 3);
+    expect(heldout).toBeCloseTo(fit.r2_heldout[i], 3);
+    expect(charted[i]).toBeCloseTo(fit.r2[i], 3);
+  });
+  const [dynamics] = await exported(page, 'export-dynamics', dir);
 
+  // SAE: a small one; its evaluation on every token against `eval --json` on the exported files.
   await page.getByTestId('stage-sae').click();
+  await page.getByTestId('sae-latents').fill('0');
+  await expect(page.getByTestId('sae-config-error')).toContainText('latents');
   await page.getByTestId('sae-latents').fill('32');
   await page.getByTestId('sae-k').fill('4');
   await page.getByTestId('sae-steps').fill('40');
   await page.getByTestId('sae-batchSize').fill('64');
   await page.getByTestId('train').click();
   await expect(page.getByTestId('training-state')).toHaveText('done', { timeout: 300_000 });
+  await expect(page.getByTestId('evaluation-panel')).toBeVisible();
+  await expect(page.getByTestId('curve-loss').locator('circle')).toHaveCount(4);
   await page.screenshot({ path: 'test-results/lab-sae.png', fullPage: true });
+  const [sae] = await exported(page, 'export-sae', dir, 2);
+  const evaluation = cliJson<{ fvu_z: number; fvu_x: number; l0: number; dead_percent: number }>('eval', '--traj', trajectories, '--dynamics', dynamics, '--sae', sae, '--json');
+  const value = async (id: string) => Number(await page.getByTestId(id).getAttribute('data-value'));
+  expect(await value('eval-fvu-z')).toBeCloseTo(evaluation.fvu_z, 4);
+  expect(await value('eval-fvu-x')).toBeCloseTo(evaluation.fvu_x, 4);
+  expect(await value('eval-l0')).toBeCloseTo(evaluation.l0, 4);
+  expect(await value('eval-dead')).toBeCloseTo(evaluation.dead_percent, 4);
+
+  // The ablation: four arms, each against the CLI's `ablation --json` on the exported trajectories.
+  await page.getByTestId('run-ablation').click();
+  await expect(page.getByTestId('ablation-table').locator('tr[data-arm]')).toHaveCount(4, { timeout: 300_000 });
+  await page.getByTestId('ablation-panel').screenshot({ path: 'test-results/lab-ablation.png' });
+  const arms = cli('ablation', '--traj', trajectories, '--latents', '32', '--k', '4', '--steps', '40', '--batch', '64', '--lr', '0.001', '--seed', '0', '--json')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { arm: string; fvuX: number });
+  for (const arm of arms) {
+    const shownFvu = Number(await page.locator(`tr[data-arm="${arm.arm}"] td[data-value]`).getAttribute('data-value'));
+    expect(shownFvu).toBeCloseTo(arm.fvuX, 3);
+  }
+
+  // Every stage survives a reload.
+  await page.reload();
+  await expect(page.getByTestId('stage-sae')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+  for (const stage of ['prompts', 'collect', 'dynamics']) await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('eval-fvu-z')).toHaveAttribute('data-value', String(await value('eval-fvu-z')));
+});
+
+test('a reload in the middle of a collection resumes it and ends with the same file as an uninterrupted run', async ({ page }) => {
+  test.setTimeout(600_000);
+  const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
+  const prompts = PROMPTS.slice(0, 6);
+  writeFileSync(join(dir, 'prompts.txt'), prompts.join('\n'));
+  await openLab(page, 'prompts');
+  await page.getByTestId('new-project').click();
+  await dropFile(page, 'six.txt', prompts.join('\n'));
+  await expect(page.getByTestId('prompts-count')).toHaveText('6 prompts');
+  await collect(page);
+  await expect(page.getByTestId('thumbnails').locator('figure:not(.current)')).toHaveCount(2, { timeout: 120_000 });
+  await page.reload();
+  await expect(page.getByTestId('stage-collect')).toHaveAttribute('data-state', 'paused', { timeout: 120_000 });
+  await page.getByTestId('stage-collect').click();
+  const resume = page.getByTestId('resume-collect');
+  await expect(resume).toBeEnabled({ timeout: 120_000 });
+  const before = Number(/\((\d+) of 6/.exec((await resume.textContent()) ?? '')?.[1]);
+  expect(before).toBeGreaterThanOrEqual(2);
+  await page.screenshot({ path: 'test-results/lab-collect-resume.png', fullPage: true });
+  await resume.click();
+  await expect(page.getByTestId('stage-collect')).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
+  const [fromPage] = await exported(page, 'export-trajectories', dir);
+  cli('collect', '--model', 'public/models/toy', '--prompts', join(dir, 'prompts.txt'), '--steps', STEPS, '--record', S, '--out', join(dir, 'cli.safetensors'));
+  expect(readFileSync(fromPage).equals(readFileSync(join(dir, 'cli.safetensors')))).toBe(true);
+});
+
+test('bad prompt files are refused with a message naming the problem, and the previous set is kept', async ({ page }) => {
+  test.setTimeout(240_000);
+  await openLab(page, 'prompts');
+  await page.getByTestId('new-project').click();
+  await dropFile(page, 'good.csv', 'prompt,seed\n"a red circle, small",7\na blue square,8\n');
+  await expect(page.getByTestId('prompts-count')).toHaveText('2 prompts');
+  const cases: [string, string | Uint8Array, RegExp][] = [
+    ['empty.txt', '', /empty|no prompts/i],
+    ['binary.txt', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3]), /binary/i],
+    ['no-prompt-column.csv', 'text,seed\na red circle,1\n', /prompt.*column|column.*prompt/i],
+    ['bad-utf8.txt', new Uint8Array([...new TextEncoder().encode('a red circle\na blue '), 0xff, 0xfe, ...new TextEncoder().encode(' square\n')]), /UTF-8.*line 2|line 2.*UTF-8/i],
+    ['broken.json', '["a red circle",\n  "a blue square"\n', /line|JSON/i],
+    ['bad-line.jsonl', '{"prompt": "a red circle"}\n{"prompt": 5}\n', /line 2/i],
+  ];
+  for (const [name, content, message] of cases) {
+    await dropFile(page, name, content);
+    await expect(page.getByTestId('prompt-error')).toContainText(message);
+    await expect(page.getByTestId('prompt-error')).toContainText(name);
+    await expect(page.getByTestId('prompts-count')).toHaveText('2 prompts');
+    await expect(page.getByTestId('prompts-source')).toContainText('good.csv');
+  }
+  await page.screenshot({ path: 'test-results/lab-prompts-error.png', fullPage: true });
+  // A 50 MB file is refused before it is read.
+  const huge = join(mkdtempSync(join(tmpdir(), 'lab-e2e-')), 'huge.txt');
+  writeFileSync(huge, Buffer.alloc(50 * 10 ** 6, 'a'));
+  await page.getByTestId('prompt-file-input').setInputFiles(huge);
+  await expect(page.getByTestId('prompt-error')).toContainText(/MB|MiB|large/i);
+  await expect(page.getByTestId('prompts-count')).toHaveText('2 prompts');
 });

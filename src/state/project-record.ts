@@ -10,7 +10,7 @@ import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { PromptEntry } from '../flows/collect-trajectories';
 import type { SaeTrainingMetrics } from '../sae/metrics';
 import type { SaeConfig } from '../sae/sae-config';
-import type { FittedVariant } from '../worker/runtime-protocol';
+import type { AblationRowData, FittedVariant, SaeEvaluation } from '../worker/runtime-protocol';
 
 export interface PromptSetRecord {
   /** The file it came from (or the example set's name). */
@@ -72,8 +72,19 @@ export interface SaeRecord {
   history: Omit<SaeTrainingMetrics, 'stepLosses'>[];
   seconds: number;
   reason?: string;
+  /** The finished SAE measured on every token. */
+  evaluation?: SaeEvaluation;
   dynamicsAt: number;
   at: number;
+}
+
+export interface AblationRecord {
+  rows: AblationRowData[];
+  latents: number;
+  k: number;
+  steps: number;
+  seconds: number;
+  collectAt: number;
 }
 
 export interface ProjectRecord {
@@ -84,6 +95,7 @@ export interface ProjectRecord {
   collect: CollectRecord | null;
   dynamics: DynamicsRecord | null;
   sae: SaeRecord | null;
+  ablation?: AblationRecord;
 }
 
 export function newProject(name: string, now = Date.now()): ProjectRecord {

@@ -51,7 +51,7 @@ export const createSaeSlice: StateCreator<LabState, [], [], SaeSlice> = (set, ge
       } else if (m.type === 'trained') {
         done();
         set({ trainJob: null });
-        update(() => ({ state: m.state === 'paused' ? 'paused' : 'done', step: m.step, seconds: elapsed(), at: m.state === 'finished' ? Date.now() : 0 }));
+        update(() => ({ state: m.state === 'paused' ? 'paused' : 'done', step: m.step, seconds: elapsed(), at: m.state === 'finished' ? Date.now() : 0, ...(m.evaluation ? { evaluation: m.evaluation } : {}) }));
         void get().measureProject(projectId);
       } else if (m.type === 'error') {
         done();

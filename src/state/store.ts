@@ -1,4 +1,6 @@
 import { create } from 'zustand';
+import { createAblationSlice, type AblationSlice } from './ablation-slice';
+import { createArtifactSlice, type ArtifactSlice } from './artifact-slice';
 import { createBannerSlice, type BannerSlice } from './banner-slice';
 import { createCollectSlice, type CollectSlice } from './collect-slice';
 import { createDynamicsSlice, type DynamicsSlice } from './dynamics-slice';
@@ -10,7 +12,7 @@ import { createSaeSlice, type SaeSlice } from './sae-slice';
 import { createSelfTestSlice, type SelfTestSlice } from './self-test-slice';
 
 /** The whole app state: one slice per domain, plain data only (heavy objects are in registries). */
-export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice;
+export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice & ArtifactSlice & AblationSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createGpuSlice(...a),
@@ -22,4 +24,6 @@ export const useLab = create<LabState>()((...a) => ({
   ...createCollectSlice(...a),
   ...createDynamicsSlice(...a),
   ...createSaeSlice(...a),
+  ...createArtifactSlice(...a),
+  ...createAblationSlice(...a),
 }));

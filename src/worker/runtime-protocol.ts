@@ -7,7 +7,7 @@
  * what the page shows.
  */
 import type { PromptEntry } from '../flows/collect-trajectories';
-import type { ActivationDtype } from '../data/trajectory-file';
+import type { ActivationDtype, TrajectoryMeta } from '../data/trajectory-file';
 import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { ProviderName } from '../diffusion/ort-runtime';
 import type { SchedulerConfig, SchedulerName } from '../diffusion/schedulers';
@@ -32,8 +32,13 @@ export type RuntimeRequest =
   | { type: 'fit'; id: number; projectId: string; variants: DynamicsVariant[]; lambda: number | null; heldoutFraction: number }
   /** Train (or, `resume`, continue from the checkpoint) the project's SAE. */
   | { type: 'train'; id: number; projectId: string; config: SaeConfig; steps: number; checkpointEvery: number; resume: boolean }
+  /** The paper's ablation on the project's trajectories: four SAEs at equal latents and L0, measured on held-out images. */
+  | { type: 'ablation'; id: number; projectId: string; sae: { latents: number; k: number; batchSize: number; lr: number; seed: number; activation: SaeConfig['activation'] }; steps: number }
   /** Ends a training run early after its current step: 'pause' keeps a checkpoint to resume, 'finish' saves the SAE as it is. */
   | { type: 'stop'; id: number; job: number; mode: 'pause' | 'finish' }
+  /** Validates an artifact (trajectories, dynamics or an SAE, ours or SAELens / sparsify with its cfg.json) and copies it into the project. */
+  /** `trajectories`: the shape of the project's trajectories, which a dynamics file or an SAE must fit (checked before anything is written). */
+  | { type: 'import'; id: number; projectId: string; file: File; cfgJson: string | null; trajectories: { S: number; d: number } | null }
   | { type: 'cancel'; id: number };
 
 export interface LoadedModelInfo {
@@ -59,6 +64,36 @@ export interface FittedVariant {
   r2Heldout: number[] | null;
 }
 
+/** What an imported file turned out to be, with what the page records of it. */
+export type ImportedArtifact =
+  | { kind: 'trajectories'; meta: TrajectoryMeta; N: number; S: number; P: number; d: number; dtype: ActivationDtype; bytes: number }
+  | { kind: 'dynamics'; fitted: FittedVariant; S: number; d: number }
+  | { kind: 'sae'; config: SaeConfig; source: string };
+
+/** An SAE measured on a trajectory set (DESIGN §1.7; the CLI's `eval --json`). */
+export interface SaeEvaluation {
+  tokens: number;
+  fvuZ: number;
+  fvuX: number;
+  fvuZPerStep: number[];
+  fvuXPerStep: number[];
+  l0: number;
+  deadPercent: number;
+  densePercent: number;
+}
+
+/** One arm of the ablation, measured on the held-out images. */
+export interface AblationRowData {
+  arm: string;
+  kPerRow: number;
+  tokens: number;
+  fvuZ: number;
+  fvuX: number;
+  fvuXPerStep: number[];
+  l0: number;
+  deadPercent: number;
+}
+
 export type RuntimeResponse =
   | { type: 'progress'; id: number; stage: string; loaded: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null }
   /** `tokenizerJson`: the model's tokenizer.json, for the prompt preview's token counts. */
@@ -71,5 +106,9 @@ export type RuntimeResponse =
   | { type: 'collect-done'; id: number; complete: boolean; generated: number; bytes: number }
   | { type: 'fitted'; id: number; results: FittedVariant[]; seconds: number }
   | { type: 'metrics'; id: number; metrics: SaeTrainingMetrics; steps: number }
-  | { type: 'trained'; id: number; state: 'finished' | 'paused'; step: number; seconds: number }
+  | { type: 'imported'; id: number; artifact: ImportedArtifact }
+  | { type: 'ablation-arm'; id: number; arm: string; phase: 'fit' | 'train' | 'eval'; index: number; arms: number }
+  | { type: 'ablation-done'; id: number; rows: AblationRowData[]; seconds: number }
+  /** `evaluation`: the finished SAE measured on every token (what `eval --json` reports), null when paused. */
+  | { type: 'trained'; id: number; state: 'finished' | 'paused'; step: number; seconds: number; evaluation: SaeEvaluation | null }
   | { type: 'error'; id: number; message: string; cancelled: boolean };

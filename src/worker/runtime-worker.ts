@@ -18,8 +18,10 @@ import { opfsByteStore } from '../diffusion/sources/opfs-store';
 import { openUrlModel } from '../diffusion/sources/url-model';
 import { browserGpu } from '../gpu/browser-gpu';
 import { GpuContext } from '../gpu/context';
+import { ablationJob } from './jobs/ablation-job';
 import { collectJob } from './jobs/collect-job';
 import { fitJob } from './jobs/fit-job';
+import { importJob } from './jobs/import-job';
 import type { JobContext } from './jobs/job-context';
 import { trainJob } from './jobs/train-job';
 import type { LoadedModelInfo, ProviderChoice, RuntimeRequest, RuntimeResponse } from './runtime-protocol';
@@ -129,7 +131,7 @@ function engineGpu(): Promise<GpuContext> {
 }
 
 /** Runs a project job with its cancel signal, removed when it ends. */
-async function projectJob(request: Extract<RuntimeRequest, { type: 'collect' | 'fit' | 'train' }>): Promise<void> {
+async function projectJob(request: Extract<RuntimeRequest, { type: 'collect' | 'fit' | 'train' | 'import' | 'ablation' }>): Promise<void> {
   const controller = new AbortController();
   running.set(request.id, controller);
   const job: JobContext = { id: request.id, post, signal: controller.signal };
@@ -139,6 +141,10 @@ async function projectJob(request: Extract<RuntimeRequest, { type: 'collect' | '
       await collectJob(model, request, job);
     } else if (request.type === 'fit') {
       await fitJob(await engineGpu(), request, job);
+    } else if (request.type === 'import') {
+      await importJob(request, job);
+    } else if (request.type === 'ablation') {
+      await ablationJob(await engineGpu(), request, job);
     } else {
       const stop = { controller: new AbortController(), mode: 'pause' as 'pause' | 'finish' };
       stops.set(request.id, stop);

@@ -7,6 +7,7 @@ import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { formatBytes, formatSeconds } from '../format';
 import { ImageCanvas } from '../ImageCanvas';
+import { ExportButton } from '../projects/ArtifactButtons';
 
 /** Collect: the recording settings, then every prompt generated with the block's activations saved at S steps. */
 export function CollectStage({ onNext }: { onNext: () => void }) {
@@ -137,9 +138,12 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
                     {record ? 'Collect again' : 'Collect'}
                   </button>
                   {record?.state === 'done' && (
-                    <button type="button" className="secondary" onClick={onNext}>
-                      Next: fit the dynamics →
-                    </button>
+                    <>
+                      <ExportButton kind="trajectories" />
+                      <button type="button" className="secondary" onClick={onNext}>
+                        Next: fit the dynamics →
+                      </button>
+                    </>
                   )}
                 </>
               )}

@@ -6,6 +6,7 @@ import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { formatSeconds } from '../format';
+import { ExportButton } from '../projects/ArtifactButtons';
 
 const VARIANT_HELP: Record<DynamicsVariant, string> = {
   full: 'A_s a full d×d ridge regression',
@@ -134,6 +135,7 @@ function FitResults({ record, stepIndices, onNext }: { record: DynamicsRecord; s
         <span className="muted">
           Fitted in {formatSeconds(record.seconds)}; the SAE trains on the {chosen.variant} residuals.
         </span>
+        <ExportButton kind="dynamics" />
         <button type="button" className="secondary" onClick={onNext}>
           Next: train the SAE →
         </button>

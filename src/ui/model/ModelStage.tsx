@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { TransferProgress } from '../../state/model-slice';
 import { useLab } from '../../state/store';
-import type { ProviderChoice } from '../../worker/runtime-protocol';
+import type { LoadedModelInfo, ProviderChoice } from '../../worker/runtime-protocol';
 import { formatBytes } from '../format';
 import { ImageCanvas } from '../ImageCanvas';
 
@@ -95,8 +95,7 @@ export function ModelStage() {
             </dd>
             <dt>Hooked block</dt>
             <dd>
-              <code>{status.info.hook ?? 'none'}</code>
-              {status.info.hook && <HookShape hook={status.info.hook} hooks={status.info.hooks} />}
+              <HookPicker info={status.info} onPick={(hook) => loadModel(status.manifestUrl, provider, hook)} />
             </dd>
             <dt>Sampler</dt>
             <dd>
@@ -112,9 +111,19 @@ export function ModelStage() {
   );
 }
 
-function HookShape({ hook, hooks }: { hook: string; hooks: { path: string; channels: number; height: number; width: number }[] }) {
-  const h = hooks.find((x) => x.path === hook);
-  return h ? <span className="muted"> — {h.channels} channels × {h.height} × {h.width} positions</span> : null;
+/** The UNet blocks the manifest lists, with their shapes, the default marked; picking one re-hooks the model (a reload of its sessions). */
+function HookPicker({ info, onPick }: { info: LoadedModelInfo; onPick: (hook: string) => void }) {
+  if (info.hooks.length === 0) return <code>{info.hook ?? 'none'}</code>;
+  return (
+    <select value={info.hook ?? ''} onChange={(e) => onPick(e.target.value)} data-testid="hook-choice">
+      {info.hooks.map((h) => (
+        <option key={h.path} value={h.path}>
+          {h.path} — {h.channels} ch × {h.height}×{h.width}
+          {h.default ? ' (default)' : ''}
+        </option>
+      ))}
+    </select>
+  );
 }
 
 function ModelVerdict() {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { formatBytes } from '../format';
+import { ImportButton } from './ArtifactButtons';
 
 /** The open project: switch, create, rename, delete; the storage it uses. */
 export function ProjectBar() {
@@ -42,6 +43,7 @@ export function ProjectBar() {
       <button type="button" className="link" onClick={() => setRenaming(project.name)}>
         Rename
       </button>
+      <ImportButton />
       <button type="button" className="link" disabled={busy} onClick={() => void createProject()} data-testid="new-project">
         New
       </button>

@@ -2,10 +2,13 @@ import { useMemo, useState } from 'react';
 import { resolveSaeConfig, runScaledDefaults, SAE_ACTIVATIONS, type SaeActivation, type SaeConfig } from '../../sae/sae-config';
 import { currentProject } from '../../state/project-slice';
 import type { SaeRecord } from '../../state/project-record';
+import type { SaeEvaluation } from '../../worker/runtime-protocol';
 import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { formatSeconds } from '../format';
+import { ExportButton } from '../projects/ArtifactButtons';
+import { AblationPanel } from './AblationPanel';
 
 interface SaeForm {
   activation: SaeActivation;
@@ -116,6 +119,7 @@ export function SaeStage() {
                   <button type="button" className={canResume ? 'secondary' : 'primary'} disabled={'error' in resolved} onClick={() => start(false)} data-testid="train">
                     {record ? 'Train a new SAE' : 'Train'}
                   </button>
+                  {record?.state === 'done' && <ExportButton kind="sae" />}
                 </>
               )}
             </div>
@@ -123,7 +127,15 @@ export function SaeStage() {
           </>
         )}
       </section>
+      {record?.evaluation && <EvaluationPanel evaluation={record.evaluation} denseFraction={record.config.denseFraction} />}
       {record && <TrainingCurves record={record} />}
+      {project?.collect?.state === 'done' && (
+        <AblationPanel
+          sae={'config' in resolved ? { latents: form.latents, k: form.k, batchSize: form.batchSize, lr: form.lr, seed: form.seed, activation: 'topk' } : null}
+          steps={form.steps}
+          disabled={!!job}
+        />
+      )}
     </>
   );
 }
@@ -175,6 +187,66 @@ function TrainingCurves({ record }: { record: SaeRecord }) {
           <D3Chart key={c.id} render={renderLineChart} data={c.data} testId={`curve-${c.id}`} label={c.id} />
         ))}
       </div>
+    </section>
+  );
+}
+
+/** The finished SAE on every token: FVU in z and in x (through the inverse residualization), per step, L0, dead and dense latents. */
+function EvaluationPanel({ evaluation: e, denseFraction }: { evaluation: SaeEvaluation; denseFraction: number }) {
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  return (
+    <section className="panel" data-testid="evaluation-panel">
+      <header className="panel-header">
+        <h2>Evaluation</h2>
+        <span className="muted small">on all {e.tokens} tokens</span>
+      </header>
+      <table className="results" data-testid="evaluation-table">
+        <thead>
+          <tr>
+            <th />
+            <th className="num">all steps</th>
+            {e.fvuZPerStep.map((_, s) => (
+              <th className="num" key={s}>
+                step {s + 1}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td>FVU of z (the SAE’s input)</td>
+            <td className="num" data-testid="eval-fvu-z" data-value={e.fvuZ}>
+              {pct(e.fvuZ)}
+            </td>
+            {e.fvuZPerStep.map((v, s) => (
+              <td className="num" key={s} data-value={v}>
+                {pct(v)}
+              </td>
+            ))}
+          </tr>
+          <tr>
+            <td>FVU of x (activations)</td>
+            <td className="num" data-testid="eval-fvu-x" data-value={e.fvuX}>
+              {pct(e.fvuX)}
+            </td>
+            {e.fvuXPerStep.map((v, s) => (
+              <td className="num" key={s} data-value={v}>
+                {pct(v)}
+              </td>
+            ))}
+          </tr>
+        </tbody>
+      </table>
+      <dl className="facts">
+        <dt>L0</dt>
+        <dd data-testid="eval-l0" data-value={e.l0}>
+          {e.l0.toFixed(2)} active latents per token
+        </dd>
+        <dt>Dead / dense</dt>
+        <dd data-testid="eval-dead" data-value={e.deadPercent}>
+          {e.deadPercent.toFixed(1)}% never fire · {e.densePercent.toFixed(1)}% fire on more than {100 * denseFraction}% of tokens
+        </dd>
+      </dl>
     </section>
   );
 }

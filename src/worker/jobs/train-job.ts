@@ -11,11 +11,15 @@ import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { trainSae } from '../../flows/train-sae';
 import type { GpuContext } from '../../gpu/context';
 import { readCheckpoint, serializeCheckpoint } from '../../sae/checkpoint-file';
-import { toSaeFile } from '../../sae/sae-interchange';
+import { fromSaeFile, toSaeFile } from '../../sae/sae-interchange';
+import { evaluateSae } from '../../flows/evaluate-sae';
 import { saeCfgJson, serializeSaeFile } from '../../sae/sae-file';
 import { SaeTrainingDiverged } from '../../sae/trainer';
 import type { RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
+
+/** Tokens per evaluation batch (the CLI's `eval` default). */
+const EVAL_BATCH = 1024;
 
 export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'train' }>, job: JobContext, stop: { signal: AbortSignal; mode: () => 'pause' | 'finish' }): Promise<void> {
   const started = performance.now();
@@ -52,12 +56,14 @@ export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest,
   const step = last?.step ?? 0;
   if (result.checkpoint && stop.mode() === 'pause') {
     await saveCheckpoint(result.checkpoint);
-    job.post({ type: 'trained', id: job.id, state: 'paused', step, seconds: (performance.now() - started) / 1000 });
+    job.post({ type: 'trained', id: job.id, state: 'paused', step, seconds: (performance.now() - started) / 1000, evaluation: null });
     return;
   }
   const sae = toSaeFile(request.config, result.weights, { model: reader.meta.model, hook: reader.meta.hook, dynamics, stepIndices: reader.meta.stepIndices });
   await folder.writeWhole(PROJECT_FILES.sae, serializeSaeFile(sae));
   await folder.writeWhole(PROJECT_FILES.saeCfg, new TextEncoder().encode(saeCfgJson(sae.cfg)));
   await folder.remove(PROJECT_FILES.checkpoint);
-  job.post({ type: 'trained', id: job.id, state: 'finished', step, seconds: (performance.now() - started) / 1000 });
+  // Measured as the CLI's `eval` measures it: the saved file, read back, on every token.
+  const { statistics: _statistics, inverse: _inverse, ...evaluation } = await evaluateSae(ctx, reader, dynamics, fromSaeFile(sae, EVAL_BATCH), { signal: job.signal });
+  job.post({ type: 'trained', id: job.id, state: 'finished', step, seconds: (performance.now() - started) / 1000, evaluation });
 }

@@ -1,0 +1,110 @@
+import type { StateCreator } from 'zustand';
+import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
+import type { ImportedArtifact } from '../worker/runtime-protocol';
+import type { ProjectRecord } from './project-record';
+import { currentProject } from './project-slice';
+import { runtimeClient } from './runtime-client';
+import type { LabState } from './store';
+
+export type ArtifactKind = 'trajectories' | 'dynamics' | 'sae';
+
+export interface ArtifactSlice {
+  importing: string | null;
+  /**
+   * Imports safetensors files into the open project (a cfg.json among them
+   * is the config of an SAELens / sparsify SAE). Each becomes the project's
+   * trajectories, dynamics or SAE; a bad file is reported and changes nothing.
+   */
+  importArtifacts: (files: File[]) => Promise<void>;
+  /** Downloads an artifact of the open project (an SAE with its cfg.json beside it). */
+  exportArtifact: (kind: ArtifactKind) => Promise<void>;
+}
+
+const FILE_OF: Record<ArtifactKind, string> = { trajectories: PROJECT_FILES.trajectories, dynamics: PROJECT_FILES.dynamics, sae: PROJECT_FILES.sae };
+
+export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> = (set, get) => ({
+  importing: null,
+  importArtifacts: async (files) => {
+    const project = currentProject(get());
+    if (!project) return;
+    const cfg = files.find((f) => f.name.endsWith('.json'));
+    const cfgJson = cfg ? await cfg.text() : null;
+    for (const file of files.filter((f) => f !== cfg)) {
+      set({ importing: file.name });
+      try {
+        const artifact = await new Promise<ImportedArtifact>((resolve, reject) =>
+          runtimeClient.send({ type: 'import', projectId: project.id, file, cfgJson, trajectories: shapeOf(currentProject(get())) }, (m, done) => {
+            if (m.type === 'imported') resolve(m.artifact);
+            else if (m.type === 'error') reject(new Error(m.message));
+            else return;
+            done();
+          }),
+        );
+        get().updateProject(project.id, (p) => withArtifact(p, artifact, file.name, Date.now()));
+      } catch (error) {
+        get().reportError('Import', error);
+      }
+    }
+    set({ importing: null });
+    void get().measureProject(project.id);
+  },
+  exportArtifact: async (kind) => {
+    const project = currentProject(get());
+    if (!project) return;
+    const folder = await ProjectFolder.open(project.id);
+    const file = await folder.file(FILE_OF[kind]);
+    if (!file) {
+      get().reportError('Export', `this project has no ${kind} to export yet`);
+      return;
+    }
+    const base = project.name.replace(/[^\w.-]+/g, '_');
+    download(file, `${base}-${kind}.safetensors`);
+    const cfg = kind === 'sae' ? await folder.file(PROJECT_FILES.saeCfg) : null;
+    if (cfg) download(cfg, `${base}-cfg.json`);
+  },
+});
+
+function shapeOf(p: ProjectRecord | null): { S: number; d: number } | null {
+  return p?.collect?.state === 'done' ? { S: p.collect.settings.recordCalls.length, d: p.collect.settings.channels } : null;
+}
+
+function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** The project with an imported artifact recorded as its stage's result. */
+function withArtifact(p: ProjectRecord, a: ImportedArtifact, fileName: string, now: number): ProjectRecord {
+  if (a.kind === 'trajectories') {
+    const m = a.meta;
+    const entries = m.prompts.map((prompt, i) => {
+      const negativePrompt = m.sampler?.negativePrompts[i];
+      return negativePrompt ? { prompt, seed: m.seeds[i], negativePrompt } : { prompt, seed: m.seeds[i] };
+    });
+    const sampler = m.sampler ? { scheduler: m.sampler.scheduler as 'ddim', steps: m.sampler.steps, guidance: m.sampler.guidance } : { scheduler: 'ddim' as const, steps: 0, guidance: 0 };
+    return {
+      ...p,
+      prompts: { source: fileName, format: 'trajectory file', entries, at: now },
+      collect: {
+        settings: { manifestUrl: '', model: m.model, hook: m.hook, channels: a.d, height: m.height, width: m.width, sampler, recordCalls: m.stepIndices, dtype: a.dtype },
+        promptsAt: now,
+        state: 'done',
+        done: a.N,
+        total: a.N,
+        bytes: a.bytes,
+        seconds: 0,
+        at: now,
+      },
+    };
+  }
+  if (a.kind === 'dynamics') {
+    return { ...p, dynamics: { variant: a.fitted.variant, lambda: a.fitted.lambda, heldoutFraction: 0, results: [a.fitted], seconds: 0, collectAt: p.collect?.at ?? 0, at: now } };
+  }
+  return { ...p, sae: { config: a.config, steps: 0, checkpointEvery: 0, state: 'done', step: 0, history: [], seconds: 0, dynamicsAt: p.dynamics?.at ?? 0, at: now } };
+}
