@@ -25,7 +25,7 @@ async function adapterFromPage(page: import('@playwright/test').Page) {
 }
 
 test('the adapter panel shows what navigator.gpu reports', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/#device');
   await expect(page.getByRole('heading', { name: 'Trajectory Lab' })).toBeVisible();
   const panel = page.getByTestId('adapter-panel');
   await expect(panel).toBeVisible();
@@ -48,7 +48,7 @@ test('the adapter panel shows what navigator.gpu reports', async ({ page }) => {
 });
 
 test('the matmul self-test runs on load and again on a click, and passes', async ({ page }, testInfo) => {
-  await page.goto('/');
+  await page.goto('/#device');
   const panel = page.getByTestId('self-test');
   await expect(panel.getByTestId('self-test-verdict')).toHaveText('passed');
   const firstSeed = await panel.getByTestId('self-test-seed').textContent();
@@ -81,7 +81,7 @@ async function captureLabDevice(page: import('@playwright/test').Page) {
 
 test('a lost device is reported in the banner and the self-test is disabled', async ({ page }) => {
   await captureLabDevice(page);
-  await page.goto('/');
+  await page.goto('/#device');
   await expect(page.getByTestId('self-test-verdict')).toHaveText('passed');
   await page.evaluate(() => (globalThis as { labDevice?: GPUDevice }).labDevice?.destroy());
 
@@ -92,7 +92,7 @@ test('a lost device is reported in the banner and the self-test is disabled', as
 
 test('a GPU validation error outside any action reaches the banner', async ({ page }, testInfo) => {
   await captureLabDevice(page);
-  await page.goto('/');
+  await page.goto('/#device');
   await expect(page.getByTestId('self-test-verdict')).toHaveText('passed');
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
   await page.evaluate(async () => {
@@ -118,7 +118,7 @@ test('a wrong GPU result fails the self-test visibly', async ({ page }) => {
       return range;
     };
   });
-  await page.goto('/');
+  await page.goto('/#device');
   const panel = page.getByTestId('self-test');
   await expect(panel.getByTestId('self-test-verdict')).toHaveText('failed');
   for (const layout of ['nn', 'tn', 'nt']) {

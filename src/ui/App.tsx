@@ -35,10 +35,12 @@ export function App() {
       .getState()
       .loadProjects()
       .catch((e: unknown) => useLab.getState().reportError('Projects', e));
-    // First start (and every start): the embedded model loads by itself, hooked at its default block.
-    if (useLab.getState().model.state === 'idle') useLab.getState().loadModel('models/toy/manifest.json', 'auto', 'default');
   }, []);
   const ready = gpu.state === 'ready' || gpu.state === 'lost';
+  // Every start: once WebGPU is there, the embedded model loads by itself, hooked at its default block.
+  useEffect(() => {
+    if (gpu.state === 'ready' && useLab.getState().model.state === 'idle') useLab.getState().loadModel('models/toy/manifest.json', 'auto', 'default');
+  }, [gpu.state]);
 
   return (
     <div className="app">
