@@ -6,6 +6,7 @@
  * the middle of a collection resumes and ends with the CLI's file, byte for
  * byte; bad prompt files are refused and the previous set is kept.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,49 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await expect(page.getByTestId('stage-sae')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
   for (const stage of ['prompts', 'collect', 'dynamics']) await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-state', 'done');
   await expect(page.getByTestId('eval-fvu-z')).toHaveAttribute('data-value', String(await value('eval-fvu-z')));
+
+  // Latents: the most frequent latent's heatmap against the engine's H_k[s, p] in Node from the exported files.
+  await page.getByTestId('stage-latents').click();
+  await expect(page.getByTestId('latent-row').first()).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('latent-row').first().click();
+  const latent = Number(await page.getByTestId('latent-detail').getAttribute('data-latent'));
+  const firstMap = page.getByTestId('heatmaps').locator('canvas').first();
+  await expect(firstMap).toHaveAttribute('data-values', /,/, { timeout: 60_000 });
+  const [, imageText] = /^heatmap-(\d+)-0$/.exec((await firstMap.getAttribute('data-testid')) ?? '')!;
+  const reference = JSON.parse(execFileSync('npx', ['vite-node', 'e2e/latent-heatmap.ts', trajectories, dynamics, sae, String(latent), imageText], { encoding: 'utf8' }).trim().split('\n').pop()!) as { S: number; P: number; H: number[] };
+  for (let step = 0; step < reference.S; step++) {
+    const shownH = ((await page.getByTestId(`heatmap-${imageText}-${step}`).getAttribute('data-values')) ?? '').split(',').map(Number);
+    expect(shownH.length).toBe(reference.P);
+    shownH.forEach((v, p) => expect(v).toBeCloseTo(reference.H[step * reference.P + p], 3));
+  }
+  // The scrubber moves the highlighted step; a deep link reopens the latent.
+  await page.getByTestId('step-scrubber').fill('0');
+  await expect(page.getByTestId('scrubber-step')).toContainText('step 1 of');
+  await expect(page.getByTestId(`heatmap-${imageText}-0`)).toHaveClass(/current/);
+  await page.screenshot({ path: 'test-results/lab-latents.png', fullPage: true });
+  expect(page.url()).toContain(`#latents/${latent}`);
+  await page.reload();
+  await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(latent), { timeout: 120_000 });
+
+  // Steer with it: the image changes, more inside a painted mask than outside.
+  await page.getByTestId('steer-with-latent').click();
+  await expect(page.getByTestId('steered-image')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('steer-alpha').fill('12');
+  const mask = page.getByTestId('mask-canvas');
+  const box = (await mask.boundingBox())!;
+  await page.mouse.move(box.x + 5, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 - 5, box.y + box.height - 5, { steps: 8 });
+  await page.mouse.up();
+  await expect(page.getByTestId('mask-count')).toContainText('of 16 positions');
+  await expect(page.getByTestId('pixel-change')).toContainText('inside the mask', { timeout: 120_000 });
+  const change = page.getByTestId('pixel-change');
+  const inside = Number(await change.getAttribute('data-inside'));
+  const outside = Number(await change.getAttribute('data-outside'));
+  expect(inside).toBeGreaterThan(1);
+  expect(inside).toBeGreaterThan(outside);
+  await expect(page.getByTestId('probe-table').locator('tr[data-attribute]')).toHaveCount(5);
+  await page.screenshot({ path: 'test-results/lab-steer.png', fullPage: true });
 });
 
 test('a reload in the middle of a collection resumes it and ends with the same file as an uninterrupted run', async ({ page }) => {

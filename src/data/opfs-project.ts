@@ -15,6 +15,8 @@ export const PROJECT_FILES = {
   sae: 'sae.safetensors',
   saeCfg: 'cfg.json',
   checkpoint: 'sae.checkpoint.safetensors',
+  /** Per-latent statistics of the finished SAE (firing, m_k, histogram, top tokens, neighbours, ‖v_k[s]‖). */
+  latentStats: 'latents.safetensors',
   image: (n: number) => `image-${String(n).padStart(6, '0')}.png`,
 } as const;
 

@@ -20,7 +20,7 @@ export interface StageStatus {
 
 export type StageId = 'model' | 'prompts' | 'collect' | 'dynamics' | 'sae' | 'latents' | 'steer' | 'device';
 
-type Inputs = Pick<LabState, 'model' | 'gpu' | 'promptsStatus' | 'collectJob' | 'fitJob' | 'trainJob'>;
+type Inputs = Pick<LabState, 'model' | 'gpu' | 'promptsStatus' | 'collectJob' | 'fitJob' | 'trainJob' | 'ablationJob' | 'steerRunning' | 'steerResult'>;
 
 const mean = (a: readonly number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 
@@ -31,8 +31,8 @@ export function stageStatuses(s: Inputs, project: ProjectRecord | null): Record<
     collect: collectStatus(s, project),
     dynamics: dynamicsStatus(s, project),
     sae: saeStatus(s, project),
-    latents: { state: 'disabled', detail: 'not built yet' },
-    steer: { state: 'disabled', detail: 'not built yet' },
+    latents: project?.sae?.state === 'done' ? { state: 'done', detail: `${project.sae.config.latents} latents` } : { state: 'empty', detail: 'train an SAE first' },
+    steer: s.steerRunning !== null ? { state: 'running', detail: 'generating' } : s.steerResult ? { state: 'done', detail: `last run ${(s.steerResult.seconds * 1000).toFixed(0)} ms` } : { state: 'empty', detail: project?.sae?.state === 'done' ? 'pick latents to steer with' : 'train an SAE first' },
     device: s.gpu.state === 'ready' ? { state: 'done', detail: s.gpu.summary.vendor || 'WebGPU adapter' } : s.gpu.state === 'lost' ? { state: 'failed', detail: 'device lost' } : s.gpu.state === 'unavailable' ? { state: 'failed', detail: 'no WebGPU' } : { state: 'running', detail: 'requesting an adapter' },
   };
 }
@@ -80,6 +80,7 @@ function dynamicsStatus(s: Inputs, project: ProjectRecord | null): StageStatus {
 function saeStatus(s: Inputs, project: ProjectRecord | null): StageStatus {
   const sae = project?.sae;
   const job = s.trainJob;
+  if (s.ablationJob && s.ablationJob.projectId === project?.id) return { state: 'running', detail: `ablation: ${s.ablationJob.arm || 'starting'}`, progress: s.ablationJob.fraction };
   if (job && job.projectId === project?.id) return { state: 'running', detail: `step ${sae?.step ?? 0} of ${sae?.steps ?? '?'}`, progress: sae ? sae.step / sae.steps : undefined };
   if (!sae) return { state: 'empty', detail: 'not trained' };
   if (sae.state === 'failed') return { state: 'failed', detail: sae.reason ?? 'failed' };

@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import { createAblationSlice, type AblationSlice } from './ablation-slice';
 import { createArtifactSlice, type ArtifactSlice } from './artifact-slice';
+import { createLatentsSlice, type LatentsSlice } from './latents-slice';
+import { createSteerSlice, type SteerSlice } from './steer-slice';
 import { createBannerSlice, type BannerSlice } from './banner-slice';
 import { createCollectSlice, type CollectSlice } from './collect-slice';
 import { createDynamicsSlice, type DynamicsSlice } from './dynamics-slice';
@@ -12,7 +14,7 @@ import { createSaeSlice, type SaeSlice } from './sae-slice';
 import { createSelfTestSlice, type SelfTestSlice } from './self-test-slice';
 
 /** The whole app state: one slice per domain, plain data only (heavy objects are in registries). */
-export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice & ArtifactSlice & AblationSlice;
+export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice & ArtifactSlice & AblationSlice & LatentsSlice & SteerSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createGpuSlice(...a),
@@ -26,4 +28,6 @@ export const useLab = create<LabState>()((...a) => ({
   ...createSaeSlice(...a),
   ...createArtifactSlice(...a),
   ...createAblationSlice(...a),
+  ...createLatentsSlice(...a),
+  ...createSteerSlice(...a),
 }));

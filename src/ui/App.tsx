@@ -10,14 +10,21 @@ import { NoWebGpu } from './NoWebGpu';
 import { ProjectBar } from './projects/ProjectBar';
 import { PromptDropZone } from './prompts/PromptDropZone';
 import { PromptsStage } from './prompts/PromptsStage';
+import { LatentsStage } from './latents/LatentsStage';
 import { SaeStage } from './sae/SaeStage';
+import { SteerStage } from './steer/SteerStage';
 import { SelfTestPanel } from './self-test/SelfTestPanel';
 import { StageNav } from './StageNav';
 import { isStageId } from './stages';
 
+/** The stage in the URL hash, and a latent for #latents/<k> (a deep link to a latent's page). */
 const stageFromHash = (): StageId => {
-  const id = location.hash.slice(1);
+  const id = location.hash.slice(1).split('/')[0];
   return isStageId(id) ? id : 'model';
+};
+const latentFromHash = (): number | null => {
+  const m = /^#latents\/(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
 };
 
 export function App() {
@@ -71,6 +78,8 @@ export function App() {
               {stage === 'collect' && <CollectStage onNext={() => open('dynamics')} />}
               {stage === 'dynamics' && <DynamicsStage onNext={() => open('sae')} />}
               {stage === 'sae' && <SaeStage />}
+              {stage === 'latents' && <LatentsStage initialLatent={latentFromHash()} onSteer={() => open('steer')} />}
+              {stage === 'steer' && <SteerStage />}
             </>
           )}
           {ready && stage === 'device' && (

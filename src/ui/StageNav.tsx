@@ -61,6 +61,12 @@ function useStageStatuses() {
   const collectJob = useLab((s) => s.collectJob);
   const fitJob = useLab((s) => s.fitJob);
   const trainJob = useLab((s) => s.trainJob);
+  const ablationJob = useLab((s) => s.ablationJob);
+  const steerRunning = useLab((s) => s.steerRunning);
+  const steerResult = useLab((s) => s.steerResult);
   const project = useLab(currentProject);
-  return useMemo(() => stageStatuses({ model, gpu, promptsStatus, collectJob, fitJob, trainJob }, project), [model, gpu, promptsStatus, collectJob, fitJob, trainJob, project]);
+  return useMemo(
+    () => stageStatuses({ model, gpu, promptsStatus, collectJob, fitJob, trainJob, ablationJob, steerRunning, steerResult }, project),
+    [model, gpu, promptsStatus, collectJob, fitJob, trainJob, ablationJob, steerRunning, steerResult, project],
+  );
 }

@@ -15,8 +15,8 @@ export const STAGES: readonly Stage[] = [
   { id: 'collect', title: 'Collect', summary: 'Generate every prompt and record the block’s activations at S steps.', built: true },
   { id: 'dynamics', title: 'Dynamics', summary: 'Fit the linear step-to-step predictors; R² per transition.', built: true },
   { id: 'sae', title: 'SAE', summary: 'Train the residualized temporal SAE; loss, FVU, L0, dead latents.', built: true },
-  { id: 'latents', title: 'Latents', summary: 'Every latent as a spatiotemporal map over its images.', built: false },
-  { id: 'steer', title: 'Steer', summary: 'Add or ablate a latent during a new generation.', built: false },
+  { id: 'latents', title: 'Latents', summary: 'Every latent as a spatiotemporal map over its images.', built: true },
+  { id: 'steer', title: 'Steer', summary: 'Add or ablate a latent during a new generation.', built: true },
   { id: 'device', title: 'Device', summary: 'The WebGPU adapter, its limits, and a matmul self-test.', built: true },
 ];
 

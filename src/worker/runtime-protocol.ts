@@ -34,6 +34,12 @@ export type RuntimeRequest =
   | { type: 'train'; id: number; projectId: string; config: SaeConfig; steps: number; checkpointEvery: number; resume: boolean }
   /** The paper's ablation on the project's trajectories: four SAEs at equal latents and L0, measured on held-out images. */
   | { type: 'ablation'; id: number; projectId: string; sae: { latents: number; k: number; batchSize: number; lr: number; seed: number; activation: SaeConfig['activation'] }; steps: number }
+  /** The trained SAE's latent table (statistics, profiles, neighbours). */
+  | { type: 'latents'; id: number; projectId: string }
+  /** f_k(n, p) of one latent on some of the project's images. */
+  | { type: 'latent-maps'; id: number; projectId: string; latent: number; images: number[] }
+  /** A prompt generated unsteered (cached) and steered with the project's SAE latents. */
+  | { type: 'steer'; id: number; projectId: string; prompt: string; negativePrompt: string; seed: number; latents: { latent: number; alpha: number }[]; window: [number, number] | null; mask: Float32Array | null; ablate: boolean; conditionalOnly: boolean }
   /** Ends a training run early after its current step: 'pause' keeps a checkpoint to resume, 'finish' saves the SAE as it is. */
   | { type: 'stop'; id: number; job: number; mode: 'pause' | 'finish' }
   /** Validates an artifact (trajectories, dynamics or an SAE, ours or SAELens / sparsify with its cfg.json) and copies it into the project. */
@@ -94,6 +100,40 @@ export interface AblationRowData {
   deadPercent: number;
 }
 
+/** Every latent of a trained SAE, as the Latents page lists it (typed arrays: m can be tens of thousands). */
+export interface LatentTable {
+  m: number;
+  S: number;
+  /** Images and positions per image of the trajectories the statistics were measured on. */
+  N: number;
+  P: number;
+  height: number;
+  width: number;
+  tokens: number;
+  firingRate: Float64Array;
+  meanActivation: Float64Array;
+  /** [m, S] ‖v_k[s]‖. */
+  profile: Float32Array;
+  /** [m, topN] top tokens t = n·P + p and their activations. */
+  topN: number;
+  topToken: Uint32Array;
+  topValue: Float32Array;
+  topCount: Uint32Array;
+  neighbours: number;
+  neighbourIndex: Uint32Array;
+  neighbourCosine: Float32Array;
+  histogramEdges: Float64Array;
+  /** [m, bins] */
+  histogramCounts: Uint32Array;
+  /** UNet call index of each recorded step. */
+  stepIndices: number[];
+}
+
+export interface AttributeReadingData {
+  value: string;
+  probabilities: Record<string, number>;
+}
+
 export type RuntimeResponse =
   | { type: 'progress'; id: number; stage: string; loaded: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null }
   /** `tokenizerJson`: the model's tokenizer.json, for the prompt preview's token counts. */
@@ -107,6 +147,11 @@ export type RuntimeResponse =
   | { type: 'fitted'; id: number; results: FittedVariant[]; seconds: number }
   | { type: 'metrics'; id: number; metrics: SaeTrainingMetrics; steps: number }
   | { type: 'imported'; id: number; artifact: ImportedArtifact }
+  | { type: 'latent-table'; id: number; table: LatentTable }
+  /** [images, P] f_k(n, p), image by image in the order asked. */
+  | { type: 'latent-maps'; id: number; latent: number; maps: Float32Array }
+  /** `readings`: the toy's attribute probe on both images (null for a model without a probe). */
+  | { type: 'steered'; id: number; unsteered: PixelsMessage; steered: PixelsMessage; readings: { unsteered: Record<string, AttributeReadingData>; steered: Record<string, AttributeReadingData> } | null; meanActivations: number[]; callsRun: number; seconds: number }
   | { type: 'ablation-arm'; id: number; arm: string; phase: 'fit' | 'train' | 'eval'; index: number; arms: number }
   | { type: 'ablation-done'; id: number; rows: AblationRowData[]; seconds: number }
   /** `evaluation`: the finished SAE measured on every token (what `eval --json` reports), null when paused. */

@@ -13,7 +13,7 @@ import { generate, GenerationCancelled } from '../diffusion/denoise';
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
 import { latentPreview } from '../diffusion/latent-preview';
 import { defaultHook } from '../diffusion/manifest';
-import { configureWasm, ortGpuDevice, type ProviderName } from '../diffusion/ort-runtime';
+import { configureWasm, ModelSession, ortGpuDevice, type ProviderName } from '../diffusion/ort-runtime';
 import { opfsByteStore } from '../diffusion/sources/opfs-store';
 import { openUrlModel } from '../diffusion/sources/url-model';
 import { browserGpu } from '../gpu/browser-gpu';
@@ -22,6 +22,8 @@ import { ablationJob } from './jobs/ablation-job';
 import { collectJob } from './jobs/collect-job';
 import { fitJob } from './jobs/fit-job';
 import { importJob } from './jobs/import-job';
+import { latentMapsJob, latentTableJob } from './jobs/latents-job';
+import { steerJob } from './jobs/steer-job';
 import type { JobContext } from './jobs/job-context';
 import { trainJob } from './jobs/train-job';
 import type { LoadedModelInfo, ProviderChoice, RuntimeRequest, RuntimeResponse } from './runtime-protocol';
@@ -29,6 +31,9 @@ import type { LoadedModelInfo, ProviderChoice, RuntimeRequest, RuntimeResponse }
 declare const self: DedicatedWorkerGlobalScope;
 
 let model: DiffusionModel | null = null;
+/** The loaded model's attribute probe (the toy's), created on first use; null: the model has none. */
+let probe: Promise<ModelSession | null> | null = null;
+let readModelFile: ((path: string) => Promise<Uint8Array>) | null = null;
 let ownGpu: Promise<GpuContext> | null = null;
 const running = new Map<number, AbortController>();
 /** Training runs' graceful stops (pause / finish), by request id. */
@@ -71,6 +76,9 @@ async function loadModel(request: Extract<RuntimeRequest, { type: 'load' }>, sig
   });
   await model?.release();
   model = null;
+  void (await probe)?.release();
+  probe = null;
+  readModelFile = (path) => files.read(path);
   model = await loadDiffusionModel(files, {
     provider,
     hook: request.hook === 'default' ? defaultHook(files.manifest) : request.hook,
@@ -130,8 +138,14 @@ function engineGpu(): Promise<GpuContext> {
   return ownGpu;
 }
 
+function modelProbe(m: DiffusionModel): Promise<ModelSession | null> {
+  const spec = m.manifest.probe;
+  probe ??= spec && readModelFile ? readModelFile(spec.file).then((bytes) => ModelSession.create('probe', bytes, { provider: 'wasm' })) : Promise.resolve(null);
+  return probe;
+}
+
 /** Runs a project job with its cancel signal, removed when it ends. */
-async function projectJob(request: Extract<RuntimeRequest, { type: 'collect' | 'fit' | 'train' | 'import' | 'ablation' }>): Promise<void> {
+async function projectJob(request: Exclude<RuntimeRequest, { type: 'load' | 'generate' | 'cancel' | 'stop' }>): Promise<void> {
   const controller = new AbortController();
   running.set(request.id, controller);
   const job: JobContext = { id: request.id, post, signal: controller.signal };
@@ -145,6 +159,13 @@ async function projectJob(request: Extract<RuntimeRequest, { type: 'collect' | '
       await importJob(request, job);
     } else if (request.type === 'ablation') {
       await ablationJob(await engineGpu(), request, job);
+    } else if (request.type === 'latents') {
+      await latentTableJob(request, job);
+    } else if (request.type === 'latent-maps') {
+      await latentMapsJob(await engineGpu(), request, job);
+    } else if (request.type === 'steer') {
+      if (!model?.hook) throw new Error('steering needs the model loaded with the SAE’s hook: load it on the Model page');
+      await steerJob(model, await modelProbe(model), request, job);
     } else {
       const stop = { controller: new AbortController(), mode: 'pause' as 'pause' | 'finish' };
       stops.set(request.id, stop);

@@ -1,10 +1,10 @@
 import { useEffect, useRef } from 'react';
 
 /** Mounts an <svg> and calls a D3 render function over `data` whenever it changes. */
-export function D3Chart<T>({ render, data, testId, label }: { render: (svg: SVGSVGElement, data: T) => void; data: T; testId?: string; label: string }) {
+export function D3Chart<T>({ render, data, testId, label, className = 'chart' }: { render: (svg: SVGSVGElement, data: T) => void; data: T; testId?: string; label: string; className?: string }) {
   const ref = useRef<SVGSVGElement>(null);
   useEffect(() => {
     if (ref.current) render(ref.current, data);
   }, [render, data]);
-  return <svg ref={ref} className="chart" data-testid={testId} aria-label={label} />;
+  return <svg ref={ref} className={className} data-testid={testId} aria-label={label} />;
 }

@@ -1,0 +1,91 @@
+import type { StateCreator } from 'zustand';
+import type { LatentTable } from '../worker/runtime-protocol';
+import { currentProject } from './project-slice';
+import { Registry } from './registry';
+import { runtimeClient } from './runtime-client';
+import type { LabState } from './store';
+
+/** Latent tables (typed arrays, possibly large), by the id the store holds. */
+export const latentTables = new Registry<LatentTable>('latent-table');
+
+export interface LatentMaps {
+  latent: number;
+  images: number[];
+  /** [images, P] f_k(n, p). */
+  maps: Float32Array;
+}
+
+export type LatentTableStatus =
+  | { state: 'idle' }
+  | { state: 'loading'; projectId: string }
+  | { state: 'ready'; projectId: string; tableId: string; saeAt: number }
+  | { state: 'failed'; projectId: string; reason: string };
+
+export interface LatentsSlice {
+  latentTable: LatentTableStatus;
+  /** The open latent (also in the URL: #latents/<k>). */
+  selectedLatent: number | null;
+  latentMaps: LatentMaps | null;
+  latentMapsLoading: boolean;
+  loadLatentTable: () => void;
+  selectLatent: (latent: number | null) => void;
+}
+
+export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
+  latentTable: { state: 'idle' },
+  selectedLatent: null,
+  latentMaps: null,
+  latentMapsLoading: false,
+  loadLatentTable: () => {
+    const project = currentProject(get());
+    if (!project?.sae || project.sae.state !== 'done') return;
+    const projectId = project.id;
+    const saeAt = project.sae.at;
+    const current = get().latentTable;
+    if (current.state === 'ready' && current.projectId === projectId && current.saeAt === saeAt) return;
+    if (current.state === 'ready') latentTables.delete(current.tableId);
+    runtimeClient.send({ type: 'latents', projectId }, (m, done) => {
+      if (m.type === 'latent-table') {
+        done();
+        set({ latentTable: { state: 'ready', projectId, tableId: latentTables.add(m.table), saeAt } });
+        const k = get().selectedLatent;
+        if (k !== null) get().selectLatent(k < m.table.m ? k : null);
+      } else if (m.type === 'error') {
+        done();
+        set({ latentTable: { state: 'failed', projectId, reason: m.message } });
+      }
+    });
+    set({ latentTable: { state: 'loading', projectId } });
+  },
+  selectLatent: (latent) => {
+    set({ selectedLatent: latent });
+    history.replaceState(null, '', latent === null ? '#latents' : `#latents/${latent}`);
+    const t = get().latentTable;
+    if (latent === null || t.state !== 'ready') return;
+    const table = latentTables.get(t.tableId);
+    // The images of its top-activating tokens, best first, each once.
+    const images: number[] = [];
+    for (let i = 0; i < table.topCount[latent] && images.length < MAP_IMAGES; i++) {
+      const n = Math.floor(table.topToken[latent * table.topN + i] / table.P);
+      if (!images.includes(n)) images.push(n);
+    }
+    if (images.length === 0) {
+      set({ latentMaps: { latent, images, maps: new Float32Array(0) }, latentMapsLoading: false });
+      return;
+    }
+    set({ latentMapsLoading: true });
+    runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images }, (m, done) => {
+      if (m.type === 'latent-maps') {
+        done();
+        if (get().selectedLatent === latent) set({ latentMaps: { latent, images, maps: m.maps }, latentMapsLoading: false });
+      } else if (m.type === 'error') {
+        done();
+        set({ latentMapsLoading: false });
+        get().reportError('Latent maps', m.message);
+      }
+    });
+  },
+});
+
+/** Top-activating images shown per latent. */
+export const MAP_IMAGES = 6;

@@ -1,0 +1,66 @@
+import type { StateCreator } from 'zustand';
+import type { AttributeReadingData, RuntimeRequest } from '../worker/runtime-protocol';
+import { images } from './model-slice';
+import { currentProject } from './project-slice';
+import { runtimeClient } from './runtime-client';
+import type { LabState } from './store';
+
+export type SteerParams = Omit<Extract<RuntimeRequest, { type: 'steer' }>, 'type' | 'id' | 'projectId'>;
+
+export interface SteerResultView {
+  params: SteerParams;
+  unsteeredId: string;
+  steeredId: string;
+  readings: { unsteered: Record<string, AttributeReadingData>; steered: Record<string, AttributeReadingData> } | null;
+  meanActivations: number[];
+  callsRun: number;
+  /** Seconds from the request to the images (what a slider move costs). */
+  seconds: number;
+}
+
+export interface SteerSlice {
+  steerRunning: number | null;
+  steerResult: SteerResultView | null;
+  steerError: string | null;
+  /** The latents the Steer page starts with (set from a latent's page). */
+  steerLatents: number[];
+  setSteerLatents: (latents: number[]) => void;
+  /** Runs a steering request; a newer one cancels the one in flight (sliders send many). */
+  runSteer: (params: SteerParams) => void;
+}
+
+export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set, get) => ({
+  steerRunning: null,
+  steerResult: null,
+  steerError: null,
+  steerLatents: [],
+  setSteerLatents: (latents) => set({ steerLatents: latents }),
+  runSteer: (params) => {
+    const project = currentProject(get());
+    if (!project) return;
+    const previous = get().steerRunning;
+    if (previous !== null) runtimeClient.cancel(previous);
+    const started = performance.now();
+    const requestId = runtimeClient.send({ type: 'steer', projectId: project.id, ...params }, (m, done) => {
+      if (m.type === 'steered') {
+        done();
+        const old = get().steerResult;
+        if (old) {
+          images.delete(old.unsteeredId);
+          images.delete(old.steeredId);
+        }
+        const add = (p: typeof m.steered) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
+        set({
+          steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), readings: m.readings, meanActivations: m.meanActivations, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
+          steerError: null,
+          ...(get().steerRunning === requestId ? { steerRunning: null } : {}),
+        });
+      } else if (m.type === 'error') {
+        done();
+        if (get().steerRunning === requestId) set({ steerRunning: null });
+        if (!m.cancelled) set({ steerError: m.message });
+      }
+    });
+    set({ steerRunning: requestId });
+  },
+});

@@ -1,0 +1,57 @@
+import { useEffect } from 'react';
+import { latentTables } from '../../state/latents-slice';
+import { currentProject } from '../../state/project-slice';
+import { useLab } from '../../state/store';
+import { LatentDetail } from './LatentDetail';
+import { LatentList } from './LatentList';
+
+/** Latents: every latent of the project's SAE in a list; the selected one's page beside it (deep link #latents/<k>). */
+export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number | null; onSteer: () => void }) {
+  const project = useLab(currentProject);
+  const status = useLab((s) => s.latentTable);
+  const selected = useLab((s) => s.selectedLatent);
+  const maps = useLab((s) => s.latentMaps);
+  const loading = useLab((s) => s.latentMapsLoading);
+  const { loadLatentTable, selectLatent, setSteerLatents } = useLab.getState();
+  useEffect(() => {
+    loadLatentTable();
+  }, [project?.id, project?.sae?.at, loadLatentTable]);
+  const ready = status.state === 'ready' && status.projectId === project?.id;
+  useEffect(() => {
+    if (ready && initialLatent !== null && useLab.getState().selectedLatent === null) selectLatent(initialLatent);
+  }, [ready, initialLatent, selectLatent]);
+
+  if (!project?.sae || project.sae.state !== 'done') return <section className="panel"><p className="muted">Train an SAE first (the SAE page): its latents appear here.</p></section>;
+  if (status.state === 'failed') return <section className="panel"><p className="error-text">{status.reason}</p></section>;
+  if (!ready) return <section className="panel"><p className="muted">Reading the SAE’s latent statistics…</p></section>;
+  const table = latentTables.get(status.tableId);
+  const prompts = project.prompts?.entries.map((e) => e.prompt) ?? [];
+  return (
+    <>
+      <section className="panel" data-testid="latents-panel">
+        <header className="panel-header">
+          <h2>Latents</h2>
+          <span className="muted small">
+            {table.m} latents · measured on {table.tokens} tokens of {table.N} images · {table.S} recorded steps
+          </span>
+        </header>
+        <LatentList table={table} prompts={prompts} selected={selected} onSelect={selectLatent} />
+      </section>
+      {selected !== null && (
+        <LatentDetail
+          projectId={project.id}
+          table={table}
+          latent={selected}
+          maps={maps}
+          loading={loading}
+          prompts={prompts}
+          onSelect={selectLatent}
+          onSteer={(k) => {
+            setSteerLatents([k]);
+            onSteer();
+          }}
+        />
+      )}
+    </>
+  );
+}

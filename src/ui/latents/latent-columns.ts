@@ -1,0 +1,33 @@
+import type { LatentTable } from '../../worker/runtime-protocol';
+
+/** Temporal centre of mass of ‖v_k[s]‖ over the recorded steps, 1-based (1: fires early, S: late). */
+export function temporalCentre(table: LatentTable, k: number): number {
+  let weighted = 0;
+  let total = 0;
+  for (let s = 0; s < table.S; s++) {
+    const v = table.profile[k * table.S + s];
+    weighted += (s + 1) * v;
+    total += v;
+  }
+  return total > 0 ? weighted / total : 0;
+}
+
+/** Distinct images among a latent's top tokens, best first. */
+export function topImages(table: LatentTable, k: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < table.topCount[k]; i++) {
+    const n = Math.floor(table.topToken[k * table.topN + i] / table.P);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+export const SORTS = {
+  id: { label: 'latent id', key: (_t: LatentTable, k: number) => k, descending: false },
+  firing: { label: 'firing rate', key: (t: LatentTable, k: number) => t.firingRate[k], descending: true },
+  mean: { label: 'mean activation', key: (t: LatentTable, k: number) => t.meanActivation[k], descending: true },
+  early: { label: 'early first (temporal centre)', key: (t: LatentTable, k: number) => temporalCentre(t, k) || Infinity, descending: false },
+  late: { label: 'late first (temporal centre)', key: (t: LatentTable, k: number) => temporalCentre(t, k), descending: true },
+} as const;
+
+export type SortKey = keyof typeof SORTS;
