@@ -75,7 +75,7 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
               <span className="num">{(100 * table.firingRate[k]).toFixed(2)}%</span>
               <span className="num">{table.meanActivation[k].toPrecision(3)}</span>
               <span className="num" title="temporal centre of mass (recorded step, 1-based)">
-                s̄ {temporalCentre(table, k).toFixed(2)}
+                t {temporalCentre(table, k).toFixed(2)}
               </span>
               <D3Chart render={renderSparkline} data={table.profile.subarray(k * table.S, (k + 1) * table.S)} label={`temporal profile of latent ${k}`} className="sparkline" />
               <span className="latent-prompt muted">{prompts[topImages(table, k)[0]] ?? 'never fires'}</span>
@@ -83,7 +83,7 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
           ))}
         </div>
       </div>
-      <p className="muted small">columns: latent · firing rate · mean activation m_k · temporal centre s̄ · ‖v_k[s]‖ over the steps · top image’s prompt</p>
+      <p className="muted small">columns: latent · firing rate · mean activation m_k · temporal centre t (recorded step, 1-based) · ‖v_k[s]‖ over the steps · top image’s prompt</p>
     </div>
   );
 }

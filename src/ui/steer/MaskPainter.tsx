@@ -34,10 +34,10 @@ export function MaskPainter({ image, gridH, gridW, mask, onChange }: { image: { 
       const x = (p % gridW) * cw;
       const y = Math.floor(p / gridW) * ch;
       if (mask[p] > 0) {
-        g.fillStyle = 'rgba(44, 92, 197, 0.45)';
+        g.fillStyle = 'rgba(255, 255, 255, 0.45)';
         g.fillRect(x, y, cw, ch);
       }
-      g.strokeStyle = 'rgba(255,255,255,0.25)';
+      g.strokeStyle = mask[p] > 0 ? 'rgba(255,255,255,0.9)' : 'rgba(255,255,255,0.25)';
       g.strokeRect(x + 0.5, y + 0.5, cw - 1, ch - 1);
     }
   }, [image, gridH, gridW, mask]);
