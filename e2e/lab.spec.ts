@@ -144,6 +144,10 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await expect(page.getByTestId('scrubber-step')).toContainText('step 1 of');
   await expect(page.getByTestId(`heatmap-${imageText}-0`)).toHaveClass(/current/);
   await page.screenshot({ path: 'test-results/lab-latents.png', fullPage: true });
+  const [csvPath] = await exported(page, 'export-latents-csv', dir);
+  const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
+  expect(csv.length).toBe(1 + 32);
+  expect(csv[0]).toMatch(/^latent,firing_rate,mean_activation/);
   expect(page.url()).toContain(`#latents/${latent}`);
   await page.reload();
   await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(latent), { timeout: 120_000 });
@@ -167,6 +171,8 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   expect(inside).toBeGreaterThan(outside);
   await expect(page.getByTestId('probe-table').locator('tr[data-attribute]')).toHaveCount(5);
   await page.screenshot({ path: 'test-results/lab-steer.png', fullPage: true });
+  const pair = await exported(page, 'export-steer-pair', dir, 2);
+  expect(pair.map((p) => readFileSync(p).subarray(1, 4).toString())).toEqual(['PNG', 'PNG']);
 });
 
 test('a reload in the middle of a collection resumes it and ends with the same file as an uninterrupted run', async ({ page }) => {

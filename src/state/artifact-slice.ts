@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
+import { downloadBlob } from '../ui/download';
 import type { ImportedArtifact } from '../worker/runtime-protocol';
 import type { ProjectRecord } from './project-record';
 import { currentProject } from './project-slice';
@@ -58,25 +59,14 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
       return;
     }
     const base = project.name.replace(/[^\w.-]+/g, '_');
-    download(file, `${base}-${kind}.safetensors`);
+    downloadBlob(file, `${base}-${kind}.safetensors`);
     const cfg = kind === 'sae' ? await folder.file(PROJECT_FILES.saeCfg) : null;
-    if (cfg) download(cfg, `${base}-cfg.json`);
+    if (cfg) downloadBlob(cfg, `${base}-cfg.json`);
   },
 });
 
 function shapeOf(p: ProjectRecord | null): { S: number; d: number } | null {
   return p?.collect?.state === 'done' ? { S: p.collect.settings.recordCalls.length, d: p.collect.settings.channels } : null;
-}
-
-function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** The project with an imported artifact recorded as its stage's result. */

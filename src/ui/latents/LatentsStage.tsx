@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { latentTables } from '../../state/latents-slice';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
+import { downloadBlob } from '../download';
+import { latentTableCsv } from './latent-csv';
 import { LatentDetail } from './LatentDetail';
 import { LatentList } from './LatentList';
 
@@ -34,6 +36,9 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
           <span className="muted small">
             {table.m} latents · measured on {table.tokens} tokens of {table.N} images · {table.S} recorded steps
           </span>
+          <button type="button" className="secondary" onClick={() => downloadBlob(new Blob([latentTableCsv(table, prompts)], { type: 'text/csv' }), `${project.name.replace(/[^\w.-]+/g, '_')}-latents.csv`)} data-testid="export-latents-csv">
+            Export CSV
+          </button>
         </header>
         <LatentList table={table} prompts={prompts} selected={selected} onSelect={selectLatent} />
       </section>

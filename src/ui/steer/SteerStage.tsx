@@ -3,6 +3,8 @@ import { images } from '../../state/model-slice';
 import { currentProject } from '../../state/project-slice';
 import type { SteerParams } from '../../state/steer-slice';
 import { useLab } from '../../state/store';
+import { encodePng } from '../../data/png';
+import { downloadBlob } from '../download';
 import { ImageCanvas } from '../ImageCanvas';
 import { differenceImage, pixelChange } from './pixel-change';
 import { MaskPainter } from './MaskPainter';
@@ -131,6 +133,11 @@ export function SteerStage() {
           )}
         </div>
         {result && (
+          <button type="button" className="secondary" onClick={() => void exportPair(result.unsteeredId, result.steeredId, result.params)} data-testid="export-steer-pair">
+            Export the pair (PNG)
+          </button>
+        )}
+        {result && (
           <p className="muted small" data-testid="steer-latency">
             {result.callsRun} UNet calls re-run from the cached unsteered latents · {(result.seconds * 1000).toFixed(0)} ms from the request to the image · m_k {result.meanActivations.map((v) => v.toPrecision(3)).join(', ')}
           </p>
@@ -139,6 +146,16 @@ export function SteerStage() {
       </section>
     </>
   );
+}
+
+/** Both images as PNGs, named after the prompt, seed and the steering. */
+async function exportPair(unsteeredId: string, steeredId: string, params: SteerParams): Promise<void> {
+  const base = `${params.prompt.replace(/[^\w]+/g, '_').slice(0, 40)}-seed${params.seed}`;
+  const how = params.ablate ? 'ablate' : `alpha${params.latents[0]?.alpha ?? 0}`;
+  for (const [id, name] of [[unsteeredId, `${base}-unsteered.png`], [steeredId, `${base}-latents${params.latents.map((l) => l.latent).join('+')}-${how}.png`]] as const) {
+    const image = images.get(id);
+    downloadBlob(new Blob([(await encodePng({ width: image.width, height: image.height, data: image.rgba })) as Uint8Array<ArrayBuffer>], { type: 'image/png' }), name);
+  }
 }
 
 function DifferencePanel({ unsteeredId, steeredId, mask, gridH, gridW }: { unsteeredId: string; steeredId: string; mask: Float32Array | null; gridH: number; gridW: number }) {
