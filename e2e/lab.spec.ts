@@ -152,6 +152,16 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await page.reload();
   await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(latent), { timeout: 120_000 });
 
+  // Concept → latents: the images with "red" against the rest; the top latents go to Steer in one click.
+  await page.getByTestId('load-image-activations').click();
+  await page.getByTestId('concept-input').fill('red');
+  await expect(page.getByTestId('concept-table').locator('tr[data-latent]')).toHaveCount(2, { timeout: 60_000 });
+  await page.getByTestId('concept-panel').screenshot({ path: 'test-results/lab-concept.png' });
+  const conceptLatents = await page.getByTestId('concept-table').locator('tr[data-latent]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-latent')).join(', '));
+  await page.getByTestId('steer-with-concept').click();
+  await expect(page.getByTestId('steer-latents')).toHaveValue(conceptLatents);
+  await page.getByTestId('stage-latents').click();
+
   // Steer with it: the image changes, more inside a painted mask than outside.
   await page.getByTestId('steer-with-latent').click();
   await expect(page.getByTestId('steered-image')).toBeVisible({ timeout: 120_000 });

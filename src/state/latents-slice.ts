@@ -21,7 +21,18 @@ export type LatentTableStatus =
   | { state: 'ready'; projectId: string; tableId: string; saeAt: number }
   | { state: 'failed'; projectId: string; reason: string };
 
+/** Per-image activation summaries of the open project's SAE, by the id the store holds. */
+export const imageActivations = new Registry<{ N: number; m: number; mean: Float32Array; max: Float32Array }>('image-activations');
+
+export type ImageActivationsStatus =
+  | { state: 'idle' }
+  | { state: 'running'; requestId: number; done: number; total: number }
+  | { state: 'ready'; id: string; saeAt: number; projectId: string };
+
 export interface LatentsSlice {
+  imageActivationsStatus: ImageActivationsStatus;
+  /** Encodes every image once (mean and max activation per latent), for concepts and attribute AUROCs. */
+  loadImageActivations: () => void;
   latentTable: LatentTableStatus;
   /** The open latent (also in the URL: #latents/<k>). */
   selectedLatent: number | null;
@@ -33,6 +44,28 @@ export interface LatentsSlice {
 
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
   latentTable: { state: 'idle' },
+  imageActivationsStatus: { state: 'idle' },
+  loadImageActivations: () => {
+    const project = currentProject(get());
+    const current = get().imageActivationsStatus;
+    if (!project?.sae || project.sae.state !== 'done' || current.state === 'running') return;
+    if (current.state === 'ready' && current.projectId === project.id && current.saeAt === project.sae.at) return;
+    if (current.state === 'ready') imageActivations.delete(current.id);
+    const saeAt = project.sae.at;
+    const projectId = project.id;
+    const requestId = runtimeClient.send({ type: 'image-activations', projectId }, (m, done) => {
+      if (m.type === 'progress') set({ imageActivationsStatus: { state: 'running', requestId, done: m.loaded, total: m.total ?? 0 } });
+      else if (m.type === 'image-activations') {
+        done();
+        set({ imageActivationsStatus: { state: 'ready', id: imageActivations.add({ N: m.N, m: m.m, mean: m.mean, max: m.max }), saeAt, projectId } });
+      } else if (m.type === 'error') {
+        done();
+        set({ imageActivationsStatus: { state: 'idle' } });
+        if (!m.cancelled) get().reportError('Latents', m.message);
+      }
+    });
+    set({ imageActivationsStatus: { state: 'running', requestId, done: 0, total: 0 } });
+  },
   selectedLatent: null,
   latentMaps: null,
   latentMapsLoading: false,

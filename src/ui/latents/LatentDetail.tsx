@@ -1,5 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { enrichedWords } from '../../data/enriched-words';
+import { imageActivations } from '../../state/latents-slice';
+import { useLab } from '../../state/store';
+import { auroc } from '../../study/auroc';
 import type { LatentMaps } from '../../state/latents-slice';
 import type { LatentTable } from '../../worker/runtime-protocol';
 import { D3Chart } from '../charts/D3Chart';
@@ -17,8 +20,10 @@ import { useProjectImages, type DecodedImage } from './use-project-image';
  * nearest latents by decoder cosine, and a label from the prompt words
  * enriched in its top images.
  */
-export function LatentDetail({ projectId, table, latent, maps, loading, prompts, onSelect, onSteer }: {
+export function LatentDetail({ projectId, table, latent, maps, loading, prompts, attributes, onSelect, onSteer }: {
   projectId: string;
+  /** Each image's known attribute values (the toy's grid), for AUROCs. */
+  attributes: readonly Record<string, string>[] | undefined;
   table: LatentTable;
   latent: number;
   maps: LatentMaps | null;
@@ -39,6 +44,21 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
     return () => clearInterval(timer);
   }, [playing, S]);
   const label = useMemo(() => enrichedWords(prompts, topImages(table, latent).slice(0, 20)), [prompts, table, latent]);
+  const activations = useLab((s) => s.imageActivationsStatus);
+  const aurocs = useMemo(() => {
+    if (!attributes || activations.state !== 'ready') return null;
+    const acts = imageActivations.get(activations.id);
+    const scores = Array.from({ length: acts.N }, (_, n) => acts.max[n * acts.m + latent]);
+    const values = new Map<string, boolean[]>();
+    attributes.forEach((a, n) => {
+      for (const [attribute, value] of Object.entries(a)) {
+        const key = `${attribute}=${value}`;
+        if (!values.has(key)) values.set(key, new Array(acts.N).fill(false));
+        values.get(key)![n] = true;
+      }
+    });
+    return [...values.entries()].map(([value, labels]) => ({ value, auroc: auroc(scores, labels) })).filter((v) => Number.isFinite(v.auroc)).sort((a, b) => b.auroc - a.auroc).slice(0, 5);
+  }, [attributes, activations, latent]);
   const max = useMemo(() => {
     if (!maps || maps.latent !== latent) return 0;
     let best = 0;
@@ -82,6 +102,18 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
         <dt>Temporal centre</dt>
         <dd>
           step {temporalCentre(table, latent).toFixed(2)} of {S}
+        </dd>
+        <dt>Attribute AUROC</dt>
+        <dd data-testid="latent-auroc">
+          {aurocs
+            ? aurocs.map((a) => (
+                <span key={a.value} className="tag" data-value={a.value} data-auroc={a.auroc}>
+                  {a.value} {a.auroc.toFixed(2)}
+                </span>
+              ))
+            : attributes
+              ? 'encode the images (Concept → latents) to score the prompts’ attributes'
+              : 'the prompts carry no attribute values (use the toy attribute grid)'}
         </dd>
         <dt>Nearest latents</dt>
         <dd className="neighbours">

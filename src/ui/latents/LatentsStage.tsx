@@ -4,6 +4,7 @@ import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { downloadBlob } from '../download';
 import { latentTableCsv } from './latent-csv';
+import { ConceptPanel } from './ConceptPanel';
 import { LatentDetail } from './LatentDetail';
 import { LatentList } from './LatentList';
 
@@ -42,6 +43,16 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
         </header>
         <LatentList table={table} prompts={prompts} selected={selected} onSelect={selectLatent} />
       </section>
+      <ConceptPanel
+        table={table}
+        prompts={prompts}
+        attributes={project.prompts?.attributes}
+        onSelect={selectLatent}
+        onSteer={(latents) => {
+          setSteerLatents(latents);
+          onSteer();
+        }}
+      />
       {selected !== null && (
         <LatentDetail
           projectId={project.id}
@@ -50,6 +61,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
           maps={maps}
           loading={loading}
           prompts={prompts}
+          attributes={project.prompts?.attributes}
           onSelect={selectLatent}
           onSteer={(k) => {
             setSteerLatents([k]);

@@ -3,6 +3,7 @@
  * its statistics file, and one latent's spatial maps f_k(n, p) on chosen
  * images (encoded on the GPU from the images' trajectories).
  */
+import { imageActivationSummaries } from '../../flows/image-activations';
 import { imageLatentActivations } from '../../flows/latent-activations';
 import type { GpuContext } from '../../gpu/context';
 import type { LatentTable, RuntimeRequest } from '../runtime-protocol';
@@ -53,4 +54,13 @@ export async function latentMapsJob(ctx: GpuContext, request: Extract<RuntimeReq
     }
   }
   job.post({ type: 'latent-maps', id: job.id, latent: request.latent, maps }, [maps.buffer]);
+}
+
+export async function imageActivationsJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'image-activations' }>, job: JobContext): Promise<void> {
+  const { reader, dynamics, sae } = await projectSae(request.projectId);
+  const { mean, max } = await imageActivationSummaries(ctx, reader, dynamics, sae, {
+    signal: job.signal,
+    onProgress: (done, total) => job.post({ type: 'progress', id: job.id, stage: 'encoding every image', loaded: done, total, bytesPerSecond: 0, etaSeconds: null }),
+  });
+  job.post({ type: 'image-activations', id: job.id, N: reader.N, m: sae.config.latents, mean, max }, [mean.buffer, max.buffer]);
 }

@@ -1,0 +1,66 @@
+/**
+ * Every latent's activation summarised per image — its mean and its maximum
+ * of f_k(n, p) over the image's positions (and, for a per-step SAE, over
+ * the steps) — for all images of a trajectory set: the scores behind the
+ * Latents page's concept ranking and attribute AUROCs, and the study's.
+ * Images are encoded in chunks, each chunk as one wide "image" so that one
+ * encoder pass covers it.
+ */
+import type { TrajectoryImages } from '../dynamics/fit-dynamics';
+import type { DynamicsModel } from '../dynamics/dynamics-file';
+import type { GpuContext } from '../gpu/context';
+import type { SaeConfig } from '../sae/sae-config';
+import type { SaeWeights } from '../sae/sae-model';
+import { imageLatentActivations } from './latent-activations';
+
+export interface ImageActivationSummaries {
+  /** [N, m] row-major: mean of f_k(n, p) over positions (0 where it never fires). */
+  mean: Float32Array;
+  /** [N, m]: maximum of f_k(n, p). */
+  max: Float32Array;
+}
+
+/** Values of a chunk of images per step per position: n images [n, S, P, d] laid out as one image [S, n·P, d]. */
+export function asOneImage(images: Float32Array, n: number, S: number, P: number, d: number): Float32Array {
+  const out = new Float32Array(images.length);
+  for (let i = 0; i < n; i++) for (let s = 0; s < S; s++) out.set(images.subarray((i * S + s) * P * d, (i * S + s + 1) * P * d), (s * n * P + i * P) * d);
+  return out;
+}
+
+/** Positions encoded per chunk. */
+const CHUNK_TOKENS = 4096;
+
+export async function imageActivationSummaries(
+  ctx: GpuContext,
+  source: TrajectoryImages,
+  dynamics: DynamicsModel,
+  sae: { config: SaeConfig; weights: SaeWeights },
+  options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ImageActivationSummaries> {
+  const { N, S, P, d } = source;
+  const m = sae.config.latents;
+  const all = Array.from({ length: m }, (_, k) => k);
+  const mean = new Float32Array(N * m);
+  const max = new Float32Array(N * m);
+  const chunk = Math.max(1, Math.floor(CHUNK_TOKENS / P));
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    options.signal?.throwIfAborted();
+    const n = Math.min(chunk, N - n0);
+    const wide = n * P;
+    // [m, R, n·P]: R = 1 for a concat SAE, S for a per-step one.
+    const f = await imageLatentActivations(ctx, dynamics, sae, asOneImage(await source.readImages(n0, n0 + n), n, S, P, d), all);
+    const R = f.length / (m * wide);
+    for (let k = 0; k < m; k++) {
+      for (let r = 0; r < R; r++) {
+        for (let q = 0; q < wide; q++) {
+          const v = f[(k * R + r) * wide + q];
+          const at = (n0 + Math.floor(q / P)) * m + k;
+          mean[at] += v / (P * R);
+          if (v > max[at]) max[at] = v;
+        }
+      }
+    }
+    options.onProgress?.(n0 + n, N);
+  }
+  return { mean, max };
+}

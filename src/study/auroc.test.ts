@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest';
+import { seededRandom } from '../gpu/random';
+import { auroc, bestLatentPerValue } from './auroc';
+
+/** The definition: P(score of a positive > score of a negative) + ½ P(equal), by counting every pair. */
+function pairwise(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number {
+  let wins = 0;
+  let pairs = 0;
+  for (let i = 0; i < scores.length; i++) {
+    if (!labels[i]) continue;
+    for (let j = 0; j < scores.length; j++) {
+      if (labels[j]) continue;
+      pairs++;
+      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
+    }
+  }
+  return wins / pairs;
+}
+
+describe('AUROC', () => {
+  test('equals the pairwise count, with ties (many zeros, as TopK activations have) and odd sizes', () => {
+    const random = seededRandom(7);
+    for (const N of [2, 5, 17, 60]) {
+      const scores = Float32Array.from({ length: N }, () => (random() < 0.4 ? 0 : Math.round(random() * 8) / 4));
+      const labels = Array.from({ length: N }, (_, i) => (i < 1 ? true : i < 2 ? false : random() < 0.3));
+      expect(auroc(scores, labels)).toBeCloseTo(pairwise(scores, labels), 12);
+    }
+    expect(auroc([1, 2, 3], [false, true, true])).toBe(1);
+    expect(auroc([1, 2, 3], [true, true, false])).toBe(0);
+    expect(auroc([0, 0, 0, 0], [true, false, true, false])).toBe(0.5);
+    expect(auroc([1, 2], [true, true])).toBeNaN();
+  });
+
+  test('the best latent per value is the one with the highest AUROC; the lowest index wins a tie', () => {
+    const random = seededRandom(3);
+    const N = 30, m = 7;
+    const truth = Array.from({ length: N }, (_, n) => ({ color: n % 3 === 0 ? 'red' : 'blue', size: n < 10 ? 'small' : 'large' }));
+    const scores = new Float32Array(N * m);
+    for (let n = 0; n < N; n++) {
+      for (let k = 0; k < m; k++) scores[n * m + k] = random();
+      // Latent 4 fires on red images only; latents 2 and 5 both track "small" perfectly.
+      scores[n * m + 4] = truth[n].color === 'red' ? 1 + random() : 0;
+      scores[n * m + 2] = scores[n * m + 5] = truth[n].size === 'small' ? 2 : 0;
+    }
+    const best = bestLatentPerValue(scores, N, m, truth, { color: ['red', 'blue'], size: ['small', 'large'] });
+    expect(best.map((b) => [b.value, b.latent, b.positives])).toEqual([['red', 4, 10], ['blue', expect.any(Number), 20], ['small', 2, 10], ['large', expect.any(Number), 20]]);
+    expect(best[0].auroc).toBe(1);
+    for (const b of best) {
+      const labels = truth.map((t) => t[b.attribute as 'color' | 'size'] === b.value);
+      const all = Array.from({ length: m }, (_, k) => pairwise(Array.from({ length: N }, (_, n) => scores[n * m + k]), labels));
+      expect(b.auroc).toBeCloseTo(Math.max(...all), 12);
+      expect(b.latent).toBe(all.indexOf(Math.max(...all)));
+    }
+  });
+});

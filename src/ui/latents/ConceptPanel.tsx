@@ -1,0 +1,128 @@
+import { useMemo, useState } from 'react';
+import { conceptScores, topPercent } from '../../sae/concept-scores';
+import { imageActivations } from '../../state/latents-slice';
+import { useLab } from '../../state/store';
+import type { LatentTable } from '../../worker/runtime-protocol';
+
+/**
+ * Concept → latents: the images whose prompt has a word (or, where the
+ * prompts' attributes are known, an attribute value) against the rest;
+ * latents ranked by their contrastive score at a recorded step; the top
+ * percentile one click from steering.
+ */
+export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: {
+  table: LatentTable;
+  prompts: readonly string[];
+  attributes: readonly Record<string, string>[] | undefined;
+  onSelect: (k: number) => void;
+  onSteer: (latents: number[]) => void;
+}) {
+  const status = useLab((s) => s.imageActivationsStatus);
+  const [concept, setConcept] = useState('');
+  const [step, setStep] = useState(0);
+  const [percent, setPercent] = useState(5);
+  const values = useMemo(() => {
+    const out = new Set<string>();
+    for (const a of attributes ?? []) for (const [k, v] of Object.entries(a)) out.add(`${k}=${v}`);
+    return [...out].sort();
+  }, [attributes]);
+  const inA = useMemo(() => {
+    const c = concept.trim().toLowerCase();
+    if (!c) return null;
+    const [attribute, value] = c.split('=');
+    if (value !== undefined && attributes) return attributes.map((a) => a[attribute]?.toLowerCase() === value);
+    return prompts.map((p) => new RegExp(`\\b${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(p));
+  }, [concept, prompts, attributes]);
+
+  const ready = status.state === 'ready';
+  let ranked: { latents: number[]; scores: ReturnType<typeof conceptScores>; atStep: number[] } | { error: string } | null = null;
+  if (ready && inA) {
+    const acts = imageActivations.get(status.id);
+    try {
+      const scores = conceptScores(acts.mean, acts.N, acts.m, inA, table.profile, table.S);
+      const atStep = Array.from({ length: table.m }, (_, k) => (step < table.S ? scores.perStep[k * table.S + step] : Array.from({ length: table.S }, (_, s) => scores.perStep[k * table.S + s]).reduce((x, y) => x + y, 0)));
+      ranked = { latents: topPercent(atStep, percent), scores, atStep };
+    } catch (e) {
+      ranked = { error: (e as Error).message };
+    }
+  }
+
+  return (
+    <section className="panel" data-testid="concept-panel">
+      <header className="panel-header">
+        <h2>Concept → latents</h2>
+      </header>
+      {!ready ? (
+        <div className="form-row">
+          <span className="muted">Ranking latents for a concept encodes every image once ({table.N} images).</span>
+          <button type="button" className="secondary" disabled={status.state === 'running'} onClick={() => useLab.getState().loadImageActivations()} data-testid="load-image-activations">
+            {status.state === 'running' ? `Encoding… ${status.done} of ${status.total || table.N}` : 'Encode the images'}
+          </button>
+        </div>
+      ) : (
+        <>
+          <div className="form-row">
+            <label className="grow">
+              Concept: a prompt word{values.length > 0 && ' or an attribute value'}
+              <input list="concept-values" value={concept} onChange={(e) => setConcept(e.target.value)} placeholder={values[0] ?? 'e.g. red'} data-testid="concept-input" />
+              <datalist id="concept-values">
+                {values.map((v) => (
+                  <option key={v} value={v} />
+                ))}
+              </datalist>
+            </label>
+            <label>
+              At step
+              <select value={step} onChange={(e) => setStep(Number(e.target.value))}>
+                {Array.from({ length: table.S }, (_, s) => (
+                  <option key={s} value={s}>
+                    {s + 1} (call {table.stepIndices[s]})
+                  </option>
+                ))}
+                <option value={table.S}>all steps</option>
+              </select>
+            </label>
+            <label>
+              Top {percent}%
+              <input type="range" min={1} max={50} value={percent} onChange={(e) => setPercent(Number(e.target.value))} data-testid="concept-percent" />
+            </label>
+          </div>
+          {ranked && 'error' in ranked && <p className="error-text">{ranked.error}</p>}
+          {ranked && 'latents' in ranked && (
+            <>
+              <p className="muted small">
+                {inA!.filter(Boolean).length} images with “{concept}”, {inA!.length - inA!.filter(Boolean).length} without; score = (mean on them − mean on the rest) · ‖v_k[s]‖
+              </p>
+              <table className="results" data-testid="concept-table">
+                <thead>
+                  <tr>
+                    <th>latent</th>
+                    <th className="num">mean, with</th>
+                    <th className="num">mean, without</th>
+                    <th className="num">score</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {ranked.latents.map((k) => {
+                    const { scores, atStep } = ranked as { scores: ReturnType<typeof conceptScores>; atStep: number[] };
+                    return (
+                      <tr key={k} data-latent={k} onClick={() => onSelect(k)} className="clickable">
+                        <td>#{k}</td>
+                        <td className="num">{scores.meanA[k].toPrecision(3)}</td>
+                        <td className="num">{scores.meanB[k].toPrecision(3)}</td>
+                        <td className="num">{atStep[k].toPrecision(3)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              <button type="button" className="primary" onClick={() => onSteer(ranked.latents)} data-testid="steer-with-concept">
+                Steer with these {ranked.latents.length}
+              </button>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
