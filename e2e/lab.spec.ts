@@ -183,6 +183,18 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await page.screenshot({ path: 'test-results/lab-steer.png', fullPage: true });
   const pair = await exported(page, 'export-steer-pair', dir, 2);
   expect(pair.map((p) => readFileSync(p).subarray(1, 4).toString())).toEqual(['PNG', 'PNG']);
+
+  // The whole project as one file re-imports as a new project with the same artifacts.
+  const [bundle] = await exported(page, 'export-project', dir);
+  await page.getByTestId('import-input').setInputFiles(bundle);
+  await expect(page.getByTestId('project-choice').locator('option:checked')).toContainText('(imported)', { timeout: 60_000 });
+  await expect(page.getByTestId('stage-sae')).toHaveAttribute('data-state', 'done');
+  await page.getByTestId('stage-collect').click();
+  const [again] = await exported(page, 'export-trajectories', dir);
+  expect(readFileSync(again).equals(readFileSync(trajectories))).toBe(true);
+  await page.getByTestId('stage-sae').click();
+  const [saeAgain] = await exported(page, 'export-sae', dir, 2);
+  expect(readFileSync(saeAgain).equals(readFileSync(sae))).toBe(true);
 });
 
 test('a reload in the middle of a collection resumes it and ends with the same file as an uninterrupted run', async ({ page }) => {

@@ -75,13 +75,18 @@ export class ProjectFolder {
     });
   }
 
+  /** Every file in the folder (a `.partial` being written is not one). */
+  async files(): Promise<File[]> {
+    const out: File[] = [];
+    for await (const handle of (this.dir as unknown as { values(): AsyncIterable<FileSystemHandle> }).values()) {
+      if (handle.kind === 'file' && !handle.name.endsWith('.partial')) out.push(await (handle as FileSystemFileHandle).getFile());
+    }
+    return out;
+  }
+
   /** Bytes of every file in the folder. */
   async bytesUsed(): Promise<number> {
-    let total = 0;
-    for await (const handle of (this.dir as unknown as { values(): AsyncIterable<FileSystemHandle> }).values()) {
-      if (handle.kind === 'file') total += (await (handle as FileSystemFileHandle).getFile()).size;
-    }
-    return total;
+    return (await this.files()).reduce((sum, f) => sum + f.size, 0);
   }
 
   /**

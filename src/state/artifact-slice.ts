@@ -1,6 +1,10 @@
 import type { StateCreator } from 'zustand';
 import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
+import { serializeProjectBundle } from '../data/project-bundle';
+import { SafetensorsFile } from '../data/safetensors';
 import { downloadBlob } from '../ui/download';
+import { saveProject } from './project-db';
+import { afterReload, newProject } from './project-record';
 import type { ImportedArtifact } from '../worker/runtime-protocol';
 import type { ProjectRecord } from './project-record';
 import { currentProject } from './project-slice';
@@ -19,6 +23,8 @@ export interface ArtifactSlice {
   importArtifacts: (files: File[]) => Promise<void>;
   /** Downloads an artifact of the open project (an SAE with its cfg.json beside it). */
   exportArtifact: (kind: ArtifactKind) => Promise<void>;
+  /** Downloads the open project as one file (every file of its folder and its record); importing it makes a new project. */
+  exportProject: () => Promise<void>;
 }
 
 const FILE_OF: Record<ArtifactKind, string> = { trajectories: PROJECT_FILES.trajectories, dynamics: PROJECT_FILES.dynamics, sae: PROJECT_FILES.sae };
@@ -33,21 +39,37 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
     for (const file of files.filter((f) => f !== cfg)) {
       set({ importing: file.name });
       try {
+        // A whole project becomes a new one; anything else goes into the open project.
+        const whole = (await SafetensorsFile.open(file).catch(() => null))?.metadata.kind === 'project';
+        const target = whole ? newProject(file.name).id : project.id;
         const artifact = await new Promise<ImportedArtifact>((resolve, reject) =>
-          runtimeClient.send({ type: 'import', projectId: project.id, file, cfgJson, trajectories: shapeOf(currentProject(get())) }, (m, done) => {
+          runtimeClient.send({ type: 'import', projectId: target, file, cfgJson, trajectories: shapeOf(currentProject(get())) }, (m, done) => {
             if (m.type === 'imported') resolve(m.artifact);
             else if (m.type === 'error') reject(new Error(m.message));
             else return;
             done();
           }),
         );
-        get().updateProject(project.id, (p) => withArtifact(p, artifact, file.name, Date.now()));
+        if (artifact.kind === 'project') {
+          const record = artifact.record as ProjectRecord;
+          const imported = afterReload({ ...record, id: target, name: `${record.name} (imported)` });
+          await saveProject(imported);
+          set((s) => ({ projects: [...s.projects, imported] }));
+          get().openProject(target);
+        } else get().updateProject(project.id, (p) => withArtifact(p, artifact, file.name, Date.now()));
       } catch (error) {
         get().reportError('Import', error);
       }
     }
     set({ importing: null });
     void get().measureProject(project.id);
+  },
+  exportProject: async () => {
+    const project = currentProject(get());
+    if (!project) return;
+    const folder = await ProjectFolder.open(project.id);
+    const files = await Promise.all((await folder.files()).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    downloadBlob(serializeProjectBundle({ record: project, files }), `${project.name.replace(/[^\w.-]+/g, '_')}.project.safetensors`);
   },
   exportArtifact: async (kind) => {
     const project = currentProject(get());
@@ -70,7 +92,7 @@ function shapeOf(p: ProjectRecord | null): { S: number; d: number } | null {
 }
 
 /** The project with an imported artifact recorded as its stage's result. */
-function withArtifact(p: ProjectRecord, a: ImportedArtifact, fileName: string, now: number): ProjectRecord {
+function withArtifact(p: ProjectRecord, a: Exclude<ImportedArtifact, { kind: 'project' }>, fileName: string, now: number): ProjectRecord {
   if (a.kind === 'trajectories') {
     const m = a.meta;
     const entries = m.prompts.map((prompt, i) => {

@@ -76,7 +76,9 @@ export interface FittedVariant {
 export type ImportedArtifact =
   | { kind: 'trajectories'; meta: TrajectoryMeta; N: number; S: number; P: number; d: number; dtype: ActivationDtype; bytes: number }
   | { kind: 'dynamics'; fitted: FittedVariant; S: number; d: number }
-  | { kind: 'sae'; config: SaeConfig; source: string };
+  | { kind: 'sae'; config: SaeConfig; source: string }
+  /** A whole project (its files are now the folder of the request's project id). */
+  | { kind: 'project'; record: unknown; files: number };
 
 /** An SAE measured on a trajectory set (DESIGN §1.7; the CLI's `eval --json`). */
 export interface SaeEvaluation {

@@ -156,7 +156,7 @@ async function projectJob(request: Exclude<RuntimeRequest, { type: 'load' | 'gen
     } else if (request.type === 'fit') {
       await fitJob(await engineGpu(), request, job);
     } else if (request.type === 'import') {
-      await importJob(request, job);
+      await importJob(await engineGpu(), request, job);
     } else if (request.type === 'ablation') {
       await ablationJob(await engineGpu(), request, job);
     } else if (request.type === 'latents') {

@@ -44,6 +44,9 @@ export function ProjectBar() {
         Rename
       </button>
       <ImportButton />
+      <button type="button" className="link" disabled={busy} onClick={() => void useLab.getState().exportProject()} data-testid="export-project" title="The whole project as one .project.safetensors file (trajectories, dynamics, SAE, images and settings); importing it makes a new project">
+        Export
+      </button>
       <button type="button" className="link" disabled={busy} onClick={() => void createProject()} data-testid="new-project">
         New
       </button>

@@ -1,24 +1,27 @@
 /**
  * Import in the worker: a file dropped on a project is read as what its
- * metadata says — a trajectory file, a dynamics file, or an SAE (ours, or
- * SAELens / sparsify with the cfg.json beside it) — validated by the same
+ * metadata says — a whole project, a trajectory file, a dynamics file, or
+ * an SAE (ours, or SAELens / sparsify with the cfg.json beside it) — validated by the same
  * readers the jobs use, and copied into the project folder under the
  * artifact's name. A file that is none of these is refused with the reason;
  * the project keeps what it had.
  */
 import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
+import { readProjectBundle } from '../../data/project-bundle';
 import { SafetensorsFile } from '../../data/safetensors';
 import { TrajectoryReader } from '../../data/trajectory-file';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
+import type { GpuContext } from '../../gpu/context';
 import { readSaeFile, serializeSaeFile } from '../../sae/sae-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
 import type { ImportedArtifact, RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
+import { measureSae } from './measure-sae';
 
-/** Batch size recorded for an imported SAE (only training uses it). */
-const IMPORT_BATCH = 4096;
+/** Batch size recorded for an imported SAE's config (inference batches are measureSae's). */
+const IMPORT_BATCH = 1024;
 
-export async function importJob(request: Extract<RuntimeRequest, { type: 'import' }>, job: JobContext): Promise<void> {
+export async function importJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'import' }>, job: JobContext): Promise<void> {
   const { file } = request;
   let header: SafetensorsFile;
   try {
@@ -29,7 +32,11 @@ export async function importJob(request: Extract<RuntimeRequest, { type: 'import
   const folder = await ProjectFolder.open(request.projectId);
   const kind = header.metadata.kind;
   let artifact: ImportedArtifact;
-  if (kind === 'trajectories') {
+  if (kind === 'project') {
+    const bundle = await readProjectBundle(file);
+    for (const f of bundle.files) await folder.writeWhole(f.name, f.bytes);
+    artifact = { kind: 'project', record: bundle.record, files: bundle.files.length };
+  } else if (kind === 'trajectories') {
     const reader = await TrajectoryReader.open(file);
     await folder.writeWhole(PROJECT_FILES.trajectories, file);
     await folder.remove(PROJECT_FILES.collectProgress);
@@ -47,6 +54,14 @@ export async function importJob(request: Extract<RuntimeRequest, { type: 'import
     if (t && config.dIn !== t.S * t.d) throw new Error(`${file.name} reads ${config.dIn} values per token, but this project's trajectories give S·d = ${t.S}·${t.d} = ${t.S * t.d}; nothing was changed`);
     // Stored in our own single-file form, so the project needs no cfg.json beside it.
     await folder.writeWhole(PROJECT_FILES.sae, serializeSaeFile(sae));
+    await folder.remove(PROJECT_FILES.latentStats);
+    // With the project's trajectories and dynamics, measure its latents now, as training does, for the Latents page.
+    const trajectories = await folder.file(PROJECT_FILES.trajectories);
+    const dynamicsFile = await folder.file(PROJECT_FILES.dynamics);
+    if (trajectories && dynamicsFile && t) {
+      const reader = await TrajectoryReader.open(trajectories);
+      await measureSae(ctx, folder, reader, await readDynamicsFile(dynamicsFile), sae, job.signal);
+    }
     artifact = { kind: 'sae', config, source: kind === 'sae' ? 'Trajectory Lab' : 'SAELens / sparsify' };
   }
   job.post({ type: 'imported', id: job.id, artifact });

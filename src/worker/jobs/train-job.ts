@@ -11,19 +11,12 @@ import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { trainSae } from '../../flows/train-sae';
 import type { GpuContext } from '../../gpu/context';
 import { readCheckpoint, serializeCheckpoint } from '../../sae/checkpoint-file';
-import { fromSaeFile, toSaeFile } from '../../sae/sae-interchange';
-import { evaluateSae } from '../../flows/evaluate-sae';
-import { latentReport } from '../../flows/latent-report';
-import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
+import { toSaeFile } from '../../sae/sae-interchange';
 import { saeCfgJson, serializeSaeFile } from '../../sae/sae-file';
 import { SaeTrainingDiverged } from '../../sae/trainer';
 import type { RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
-
-/** Tokens per evaluation batch (the CLI's `eval` default). */
-const EVAL_BATCH = 1024;
-/** Nearest latents by decoder cosine kept per latent (the CLI's `eval --stats` default). */
-const NEIGHBOURS = 8;
+import { measureSae } from './measure-sae';
 
 export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'train' }>, job: JobContext, stop: { signal: AbortSignal; mode: () => 'pause' | 'finish' }): Promise<void> {
   const started = performance.now();
@@ -67,10 +60,6 @@ export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest,
   await folder.writeWhole(PROJECT_FILES.sae, serializeSaeFile(sae));
   await folder.writeWhole(PROJECT_FILES.saeCfg, new TextEncoder().encode(saeCfgJson(sae.cfg)));
   await folder.remove(PROJECT_FILES.checkpoint);
-  // Measured as the CLI's `eval` measures it: the saved file, read back, on every token.
-  const loaded = fromSaeFile(sae, EVAL_BATCH);
-  const { statistics, inverse: _inverse, ...evaluation } = await evaluateSae(ctx, reader, dynamics, loaded, { signal: job.signal });
-  // What the Latents and Steer pages read: each latent's statistics, neighbours and temporal profile.
-  await folder.writeWhole(PROJECT_FILES.latentStats, serializeLatentStatistics(await latentReport(ctx, dynamics, loaded, statistics, NEIGHBOURS)));
+  const evaluation = await measureSae(ctx, folder, reader, dynamics, sae, job.signal);
   job.post({ type: 'trained', id: job.id, state: 'finished', step, seconds: (performance.now() - started) / 1000, evaluation });
 }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { serializeSafetensors } from './safetensors';
+import { readProjectBundle, serializeProjectBundle } from './project-bundle';
+
+describe('project bundle', () => {
+  it('round-trips every file byte for byte and the record', async () => {
+    const files = [
+      { name: 'trajectories.safetensors', bytes: Uint8Array.from({ length: 1001 }, (_, i) => (i * 7) & 255) },
+      { name: 'image-000000.png', bytes: new Uint8Array([137, 80, 78, 71]) },
+      { name: 'empty.json', bytes: new Uint8Array(0) },
+    ];
+    const record = { name: 'p', sae: { steps: 40, history: [{ fvu: 0.5 }] } };
+    const back = await readProjectBundle(serializeProjectBundle({ record, files }));
+    expect(back.record).toEqual(record);
+    expect(back.files.map((f) => f.name).sort()).toEqual(files.map((f) => f.name).sort());
+    for (const f of files) expect(Array.from(back.files.find((b) => b.name === f.name)!.bytes)).toEqual(Array.from(f.bytes));
+  });
+
+  it('refuses a safetensors file that is not a project', async () => {
+    const other = serializeSafetensors({ x: { dtype: 'F32', shape: [1], data: new Float32Array(1) } }, { kind: 'dynamics' });
+    await expect(readProjectBundle(other)).rejects.toThrow(/not a project file/);
+  });
+});

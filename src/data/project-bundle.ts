@@ -1,0 +1,39 @@
+/**
+ * A whole project as one file: a safetensors file whose tensors are the
+ * project folder's files as bytes (U8, named `file:<name>`) and whose
+ * metadata holds the project's record (JSON). Re-importing it gives back
+ * the same files byte for byte and the same record.
+ */
+import { SafetensorsError, SafetensorsFile, serializeSafetensors, type ByteSource, type TensorEntry } from './safetensors';
+
+const KIND = 'project';
+const PREFIX = 'file:';
+
+export interface ProjectBundle {
+  /** The project record (plain JSON data). */
+  record: unknown;
+  files: { name: string; bytes: Uint8Array }[];
+}
+
+export function serializeProjectBundle(bundle: ProjectBundle): Blob {
+  const tensors: Record<string, TensorEntry> = {};
+  for (const f of bundle.files) tensors[`${PREFIX}${f.name}`] = { dtype: 'U8', shape: [f.bytes.length], data: f.bytes };
+  return serializeSafetensors(tensors, { kind: KIND, record: JSON.stringify(bundle.record) });
+}
+
+export async function readProjectBundle(source: ByteSource): Promise<ProjectBundle> {
+  const file = await SafetensorsFile.open(source);
+  if (file.metadata.kind !== KIND) throw new SafetensorsError(`not a project file: metadata kind is ${JSON.stringify(file.metadata.kind)}, expected "${KIND}"`);
+  let record: unknown;
+  try {
+    record = JSON.parse(file.metadata.record ?? '');
+  } catch {
+    throw new SafetensorsError('project file: its metadata "record" is not JSON');
+  }
+  const files: ProjectBundle['files'] = [];
+  for (const [name, info] of file.tensors) {
+    if (!name.startsWith(PREFIX) || info.dtype !== 'U8') throw new SafetensorsError(`project file: tensor "${name}" (${info.dtype}) is not a U8 file:<name> entry`);
+    files.push({ name: name.slice(PREFIX.length), bytes: await file.readBytes(name) });
+  }
+  return { record, files };
+}
