@@ -162,6 +162,10 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await expect(page.getByTestId('steer-latents')).toHaveValue(conceptLatents);
   await page.getByTestId('stage-latents').click();
 
+  // Its feature icon: the latent steered onto the empty prompt.
+  await page.getByTestId('make-feature-icon').click();
+  await expect(page.getByTestId('feature-icon')).toBeVisible({ timeout: 120_000 });
+
   // Steer with it: the image changes, more inside a painted mask than outside.
   await page.getByTestId('steer-with-latent').click();
   await expect(page.getByTestId('steered-image')).toBeVisible({ timeout: 120_000 });
@@ -181,6 +185,9 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   expect(inside).toBeGreaterThan(outside);
   await expect(page.getByTestId('probe-table').locator('tr[data-attribute]')).toHaveCount(5);
   await page.screenshot({ path: 'test-results/lab-steer.png', fullPage: true });
+  await page.getByTestId('preset-name').fill('masked');
+  await page.getByTestId('save-preset').click();
+  await expect(page.getByTestId('steer-presets').locator('option[value="masked"]')).toHaveCount(1);
   const pair = await exported(page, 'export-steer-pair', dir, 2);
   expect(pair.map((p) => readFileSync(p).subarray(1, 4).toString())).toEqual(['PNG', 'PNG']);
 

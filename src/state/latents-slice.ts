@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { LatentTable } from '../worker/runtime-protocol';
+import { images } from './model-slice';
 import { currentProject } from './project-slice';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
@@ -30,6 +31,9 @@ export type ImageActivationsStatus =
   | { state: 'ready'; id: string; saeAt: number; projectId: string };
 
 export interface LatentsSlice {
+  /** A latent's "feature icon": it steered onto the empty prompt. */
+  featureIcon: { latent: number; state: 'running' } | { latent: number; state: 'ready'; imageId: string } | null;
+  makeFeatureIcon: (latent: number) => void;
   imageActivationsStatus: ImageActivationsStatus;
   /** Encodes every image once (mean and max activation per latent), for concepts and attribute AUROCs. */
   loadImageActivations: () => void;
@@ -44,6 +48,29 @@ export interface LatentsSlice {
 
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
   latentTable: { state: 'idle' },
+  featureIcon: null,
+  makeFeatureIcon: (latent) => {
+    const project = currentProject(get());
+    if (!project) return;
+    const old = get().featureIcon;
+    if (old?.state === 'ready') images.delete(old.imageId);
+    set({ featureIcon: { latent, state: 'running' } });
+    runtimeClient.send(
+      { type: 'steer', projectId: project.id, prompt: '', negativePrompt: '', seed: 0, latents: [{ latent, alpha: FEATURE_ICON_ALPHA }], window: null, mask: null, ablate: false, conditionalOnly: false },
+      (m, done) => {
+        if (m.type === 'steered') {
+          done();
+          const imageId = images.add({ width: m.steered.width, height: m.steered.height, rgba: new Uint8ClampedArray(m.steered.rgba) });
+          if (get().featureIcon?.latent === latent) set({ featureIcon: { latent, state: 'ready', imageId } });
+          else images.delete(imageId);
+        } else if (m.type === 'error') {
+          done();
+          set({ featureIcon: null });
+          if (!m.cancelled) get().reportError('Feature icon', m.message);
+        }
+      },
+    );
+  },
   imageActivationsStatus: { state: 'idle' },
   loadImageActivations: () => {
     const project = currentProject(get());
@@ -119,6 +146,9 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     });
   },
 });
+
+/** Strength of a feature icon, in units of the latent's mean activation. */
+const FEATURE_ICON_ALPHA = 8;
 
 /** Top-activating images shown per latent. */
 export const MAP_IMAGES = 6;

@@ -87,6 +87,19 @@ export interface AblationRecord {
   collectAt: number;
 }
 
+/** Steering settings saved under a name (the mask as plain numbers, one per hook position). */
+export interface SteerPreset {
+  name: string;
+  prompt: string;
+  seed: number;
+  latents: number[];
+  alpha: number;
+  window: [number, number];
+  mask: number[];
+  ablate: boolean;
+  conditionalOnly: boolean;
+}
+
 export interface ProjectRecord {
   id: string;
   name: string;
@@ -96,6 +109,7 @@ export interface ProjectRecord {
   dynamics: DynamicsRecord | null;
   sae: SaeRecord | null;
   ablation?: AblationRecord;
+  steerPresets?: SteerPreset[];
 }
 
 export function newProject(name: string, now = Date.now()): ProjectRecord {

@@ -10,6 +10,7 @@ import { renderGroupedBars, type GroupedBarsData } from '../charts/grouped-bars'
 import { renderHeatmapLegend, renderHeatmapOverlay } from '../charts/heatmap-overlay';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { RenderedCanvas } from '../charts/RenderedCanvas';
+import { ImageCanvas } from '../ImageCanvas';
 import { temporalCentre, topImages } from './latent-columns';
 import { useProjectImages, type DecodedImage } from './use-project-image';
 
@@ -88,6 +89,7 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
         <span className="muted" data-testid="latent-label">
           {label.length ? `enriched: ${label.map((w) => `${w.word} (${Math.round(100 * w.topShare)}% vs ${Math.round(100 * w.allShare)}%)`).join(', ')}` : 'no enriched prompt words'}
         </span>
+        <FeatureIcon latent={latent} />
         <button type="button" className="primary" onClick={() => onSteer(latent)} data-testid="steer-with-latent">
           Steer with it →
         </button>
@@ -179,5 +181,17 @@ function HeatmapRow({ n, image, f, profile, table, max, step, prompt }: { n: num
         </span>
       )}
     </>
+  );
+}
+
+/** The latent steered onto the empty prompt (seed 0, α = 8·m_k): what it draws on its own. */
+function FeatureIcon({ latent }: { latent: number }) {
+  const icon = useLab((s) => s.featureIcon);
+  const mine = icon?.latent === latent ? icon : null;
+  if (mine?.state === 'ready') return <ImageCanvas imageId={mine.imageId} className="feature-icon" testId="feature-icon" title={`latent ${latent} steered onto the empty prompt (α = 8·m_k, seed 0)`} />;
+  return (
+    <button type="button" className="secondary" disabled={mine?.state === 'running'} onClick={() => useLab.getState().makeFeatureIcon(latent)} data-testid="make-feature-icon" title="steer this latent onto the empty prompt">
+      {mine?.state === 'running' ? 'Drawing…' : 'Feature icon'}
+    </button>
   );
 }

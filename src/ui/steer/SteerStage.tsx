@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { images } from '../../state/model-slice';
 import { currentProject } from '../../state/project-slice';
+import type { SteerPreset } from '../../state/project-record';
 import type { SteerParams } from '../../state/steer-slice';
 import { useLab } from '../../state/store';
 import { encodePng } from '../../data/png';
@@ -109,6 +110,21 @@ export function SteerStage() {
             <input type="checkbox" checked={conditionalOnly} onChange={(e) => setConditionalOnly(e.target.checked)} /> conditional branch only
           </label>
         </div>
+        <PresetRow
+          presets={project.steerPresets ?? []}
+          current={{ prompt, seed, latents: ids, alpha, window, mask: Array.from(mask), ablate, conditionalOnly }}
+          onLoad={(p) => {
+            setPrompt(p.prompt);
+            setSeed(p.seed);
+            setLatentsText(p.latents.join(', '));
+            setAlpha(p.alpha);
+            setWindow(p.window);
+            setMask(p.mask.length === gridH * gridW ? Float32Array.from(p.mask) : new Float32Array(gridH * gridW));
+            setAblate(p.ablate);
+            setConditionalOnly(p.conditionalOnly);
+          }}
+          onSave={(p) => useLab.getState().updateProject(project.id, (r) => ({ ...r, steerPresets: [...(r.steerPresets ?? []).filter((x) => x.name !== p.name), p] }))}
+        />
         {(latentError || hookMismatch) && <p className="error-text">{latentError ?? hookMismatch}</p>}
         {error && <p className="error-text" data-testid="steer-error">{error}</p>}
       </section>
@@ -145,6 +161,35 @@ export function SteerStage() {
         {result?.readings && <ProbeTable readings={result.readings} />}
       </section>
     </>
+  );
+}
+
+/** Saved steering settings of the project: load one, or save the current ones under a name. */
+function PresetRow({ presets, current, onLoad, onSave }: { presets: SteerPreset[]; current: Omit<SteerPreset, 'name'>; onLoad: (p: SteerPreset) => void; onSave: (p: SteerPreset) => void }) {
+  const [name, setName] = useState('');
+  return (
+    <div className="form-row">
+      <label>
+        Presets
+        <select value="" onChange={(e) => { const p = presets.find((x) => x.name === e.target.value); if (p) onLoad(p); }} disabled={presets.length === 0} data-testid="steer-presets">
+          <option value="">{presets.length ? `load one of ${presets.length}…` : 'none saved yet'}</option>
+          {presets.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Save as
+        <span className="inline">
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="preset name" data-testid="preset-name" style={{ width: 140 }} />
+          <button type="button" className="secondary" disabled={!name.trim()} onClick={() => { onSave({ ...current, name: name.trim() }); setName(''); }} data-testid="save-preset">
+            Save
+          </button>
+        </span>
+      </label>
+    </div>
   );
 }
 
