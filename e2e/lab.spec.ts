@@ -162,6 +162,11 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await expect(page.getByTestId('steer-latents')).toHaveValue(conceptLatents);
   await page.getByTestId('stage-latents').click();
 
+  // Which latents fire for a typed prompt.
+  await page.getByTestId('prompt-latents-input').fill(PROMPTS[0]);
+  await page.getByTestId('prompt-latents-run').click();
+  await expect(page.getByTestId('prompt-latents-table').locator('tr[data-latent]').first()).toBeVisible({ timeout: 120_000 });
+
   // Its feature icon: the latent steered onto the empty prompt.
   await page.getByTestId('make-feature-icon').click();
   await expect(page.getByTestId('feature-icon')).toBeVisible({ timeout: 120_000 });

@@ -31,6 +31,9 @@ export type ImageActivationsStatus =
   | { state: 'ready'; id: string; saeAt: number; projectId: string };
 
 export interface LatentsSlice {
+  /** The latents a typed prompt fires, once it is generated. */
+  promptLatents: { prompt: string; state: 'running' } | { prompt: string; state: 'ready'; mean: Float32Array; max: Float32Array } | null;
+  rankPromptLatents: (prompt: string, seed: number) => void;
   /** A latent's "feature icon": it steered onto the empty prompt. */
   featureIcon: { latent: number; state: 'running' } | { latent: number; state: 'ready'; imageId: string } | null;
   makeFeatureIcon: (latent: number) => void;
@@ -48,6 +51,22 @@ export interface LatentsSlice {
 
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
   latentTable: { state: 'idle' },
+  promptLatents: null,
+  rankPromptLatents: (prompt, seed) => {
+    const project = currentProject(get());
+    if (!project || !prompt.trim()) return;
+    set({ promptLatents: { prompt, state: 'running' } });
+    runtimeClient.send({ type: 'prompt-latents', projectId: project.id, prompt, seed }, (m, done) => {
+      if (m.type === 'prompt-latents') {
+        done();
+        set({ promptLatents: { prompt, state: 'ready', mean: m.mean, max: m.max } });
+      } else if (m.type === 'error') {
+        done();
+        set({ promptLatents: null });
+        if (!m.cancelled) get().reportError('Latents for a prompt', m.message);
+      }
+    });
+  },
   featureIcon: null,
   makeFeatureIcon: (latent) => {
     const project = currentProject(get());

@@ -40,6 +40,8 @@ export type RuntimeRequest =
   | { type: 'latent-maps'; id: number; projectId: string; latent: number; images: number[] }
   /** Every latent's mean and maximum activation on every image (concept ranking, attribute AUROC). */
   | { type: 'image-activations'; id: number; projectId: string }
+  /** Which latents fire for a prompt: generated with the hook recorded, every latent's activation measured. */
+  | { type: 'prompt-latents'; id: number; projectId: string; prompt: string; seed: number }
   /** A prompt generated unsteered (cached) and steered with the project's SAE latents. */
   | { type: 'steer'; id: number; projectId: string; prompt: string; negativePrompt: string; seed: number; latents: { latent: number; alpha: number }[]; window: [number, number] | null; mask: Float32Array | null; ablate: boolean; conditionalOnly: boolean }
   /** Ends a training run early after its current step: 'pause' keeps a checkpoint to resume, 'finish' saves the SAE as it is. */
@@ -154,6 +156,8 @@ export type RuntimeResponse =
   | { type: 'latent-table'; id: number; table: LatentTable }
   /** [images, P] f_k(n, p), image by image in the order asked. */
   | { type: 'latent-maps'; id: number; latent: number; maps: Float32Array }
+  /** [m] each: mean and maximum activation over the prompt's positions. */
+  | { type: 'prompt-latents'; id: number; mean: Float32Array; max: Float32Array }
   /** [N, m] row-major each. */
   | { type: 'image-activations'; id: number; N: number; m: number; mean: Float32Array; max: Float32Array }
   /** `readings`: the toy's attribute probe on both images (null for a model without a probe). */

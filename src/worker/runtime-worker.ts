@@ -23,7 +23,7 @@ import { collectJob } from './jobs/collect-job';
 import { fitJob } from './jobs/fit-job';
 import { importJob } from './jobs/import-job';
 import { imageActivationsJob, latentMapsJob, latentTableJob } from './jobs/latents-job';
-import { steerJob } from './jobs/steer-job';
+import { promptLatentsJob, steerJob } from './jobs/steer-job';
 import type { JobContext } from './jobs/job-context';
 import { trainJob } from './jobs/train-job';
 import type { LoadedModelInfo, ProviderChoice, RuntimeRequest, RuntimeResponse } from './runtime-protocol';
@@ -165,6 +165,9 @@ async function projectJob(request: Exclude<RuntimeRequest, { type: 'load' | 'gen
       await imageActivationsJob(await engineGpu(), request, job);
     } else if (request.type === 'latent-maps') {
       await latentMapsJob(await engineGpu(), request, job);
+    } else if (request.type === 'prompt-latents') {
+      if (!model?.hook) throw new Error('ranking latents for a prompt needs the model loaded with the SAE’s hook: load it on the Model page');
+      await promptLatentsJob(model, request, job);
     } else if (request.type === 'steer') {
       if (!model?.hook) throw new Error('steering needs the model loaded with the SAE’s hook: load it on the Model page');
       await steerJob(model, await modelProbe(model), request, job);

@@ -5,6 +5,7 @@ import { useLab } from '../../state/store';
 import { downloadBlob } from '../download';
 import { latentTableCsv } from './latent-csv';
 import { ConceptPanel } from './ConceptPanel';
+import { PromptLatentsPanel } from './PromptLatentsPanel';
 import { LatentDetail } from './LatentDetail';
 import { LatentList } from './LatentList';
 
@@ -43,6 +44,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
         </header>
         <LatentList table={table} prompts={prompts} selected={selected} onSelect={selectLatent} />
       </section>
+      <PromptLatentsPanel m={table.m} onSelect={selectLatent} />
       <ConceptPanel
         table={table}
         prompts={prompts}

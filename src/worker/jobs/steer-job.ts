@@ -10,23 +10,47 @@ import type { DiffusionModel } from '../../diffusion/diffusion-model';
 import type { ModelSession } from '../../diffusion/ort-runtime';
 import type { SamplerSettings } from '../../diffusion/denoise';
 import type { SchedulerName } from '../../diffusion/schedulers';
+import { imageLatentActivations } from '../../flows/latent-activations';
 import { SteeringSession } from '../../flows/steer-image';
 import type { RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
-import { projectSae } from './project-sae';
+import { projectSae, type ProjectSae } from './project-sae';
 
 let session: { key: string; session: SteeringSession } | null = null;
 
-export async function steerJob(model: DiffusionModel, probe: ModelSession | null, request: Extract<RuntimeRequest, { type: 'steer' }>, job: JobContext): Promise<void> {
-  const started = performance.now();
-  const source = await projectSae(request.projectId);
-  const key = `${request.projectId} ${model.id} ${source.cfg.d_sae} ${source.stats.statistics.tokens}`;
+/** The project's steering session for this model (kept while both stay the same), the SAE, and the collection's sampler. */
+async function sessionFor(model: DiffusionModel, projectId: string): Promise<{ session: SteeringSession; source: ProjectSae; sampler: SamplerSettings }> {
+  const source = await projectSae(projectId);
+  const key = `${projectId} ${model.id} ${source.cfg.d_sae} ${source.stats.statistics.tokens}`;
   if (session?.key !== key) session = { key, session: new SteeringSession(model, { dynamics: source.dynamics, sae: source.sae, cfg: source.cfg, meanActivations: source.stats.statistics.meanActivation }) };
   const recorded = source.reader.meta.sampler;
   if (!recorded) throw new Error('the trajectory file does not say how its images were generated (no sampler metadata); steer needs the collection’s sampler');
   // The SAE's steps are UNet calls of this sampler's run: steering uses the same one.
-  const sampler: SamplerSettings = { scheduler: recorded.scheduler as SchedulerName, steps: recorded.steps, guidance: recorded.guidance };
-  const result = await session.session.steer(
+  return { session: session.session, source, sampler: { scheduler: recorded.scheduler as SchedulerName, steps: recorded.steps, guidance: recorded.guidance } };
+}
+
+/** Which latents fire for a prompt: it is generated (the unsteered run, cached for steering) and every latent's mean and maximum activation over its positions measured. */
+export async function promptLatentsJob(model: DiffusionModel, request: Extract<RuntimeRequest, { type: 'prompt-latents' }>, job: JobContext): Promise<void> {
+  const { session, source, sampler } = await sessionFor(model, request.projectId);
+  const run = await session.unsteered(request.prompt, request.seed, sampler, '', job.signal);
+  const m = source.sae.config.latents;
+  const f = await imageLatentActivations(model.gpu, source.dynamics, source.sae, run.trajectory!, Array.from({ length: m }, (_, k) => k));
+  const width = f.length / m;
+  const mean = new Float32Array(m);
+  const max = new Float32Array(m);
+  for (let k = 0; k < m; k++) {
+    for (let q = 0; q < width; q++) {
+      mean[k] += f[k * width + q] / width;
+      max[k] = Math.max(max[k], f[k * width + q]);
+    }
+  }
+  job.post({ type: 'prompt-latents', id: job.id, mean, max }, [mean.buffer, max.buffer]);
+}
+
+export async function steerJob(model: DiffusionModel, probe: ModelSession | null, request: Extract<RuntimeRequest, { type: 'steer' }>, job: JobContext): Promise<void> {
+  const started = performance.now();
+  const { session: steering, sampler } = await sessionFor(model, request.projectId);
+  const result = await steering.steer(
     request.prompt,
     request.seed,
     sampler,
