@@ -36,7 +36,13 @@ export function renderGroupedBars(svgElement: SVGSVGElement, data: GroupedBarsDa
     .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
   const color = d3.scaleOrdinal<string, string>().domain(data.series.map((s) => s.name)).range(d3.schemeTableau10);
 
-  svg.append('g').attr('class', 'axis').attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`).call(d3.axisBottom(x0));
+  // Many categories (a histogram's bins): label every few, so the labels do not overlap.
+  const every = Math.max(1, Math.ceil(data.categories.length / 10));
+  svg
+    .append('g')
+    .attr('class', 'axis')
+    .attr('transform', `translate(0,${HEIGHT - MARGIN.bottom})`)
+    .call(d3.axisBottom(x0).tickValues(data.categories.filter((_, i) => i % every === 0)));
   svg.append('g').attr('class', 'axis').attr('transform', `translate(${MARGIN.left},0)`).call(d3.axisLeft(y).ticks(5).tickFormat((v) => format(Number(v))));
   svg.append('text').attr('class', 'axis-label').attr('x', (MARGIN.left + WIDTH - MARGIN.right) / 2).attr('y', HEIGHT - 6).attr('text-anchor', 'middle').text(data.xLabel);
   svg.append('text').attr('class', 'axis-label').attr('transform', `translate(14,${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(data.yLabel);

@@ -44,7 +44,7 @@ export function renderHeatmapOverlay(canvas: HTMLCanvasElement, data: HeatmapOve
 /** The colour scale's legend: a gradient from 0 to `max` with its label. */
 export function renderHeatmapLegend(svgElement: SVGSVGElement, data: { max: number; label: string }): void {
   const width = 240;
-  const svg = d3.select(svgElement).attr('viewBox', `0 0 ${width} 40`).attr('width', width).attr('height', 40);
+  const svg = d3.select(svgElement).attr('viewBox', `0 0 ${width} 46`).attr('width', width).attr('height', 46);
   svg.selectAll('*').remove();
   const id = `legend-${Math.random().toString(36).slice(2)}`;
   const gradient = svg.append('defs').append('linearGradient').attr('id', id);
@@ -52,5 +52,5 @@ export function renderHeatmapLegend(svgElement: SVGSVGElement, data: { max: numb
   svg.append('rect').attr('x', 8).attr('y', 4).attr('width', width - 16).attr('height', 10).attr('fill', `url(#${id})`);
   const x = d3.scaleLinear().domain([0, data.max]).range([8, width - 8]);
   svg.append('g').attr('class', 'axis').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).ticks(4).tickSize(3));
-  svg.append('text').attr('class', 'axis-label').attr('x', width / 2).attr('y', 39).attr('text-anchor', 'middle').text(data.label);
+  svg.append('text').attr('class', 'axis-label').attr('x', width / 2).attr('y', 42).attr('text-anchor', 'middle').text(data.label);
 }

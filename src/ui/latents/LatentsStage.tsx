@@ -44,17 +44,6 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
         </header>
         <LatentList table={table} prompts={prompts} selected={selected} onSelect={selectLatent} />
       </section>
-      <PromptLatentsPanel m={table.m} onSelect={selectLatent} />
-      <ConceptPanel
-        table={table}
-        prompts={prompts}
-        attributes={project.prompts?.attributes}
-        onSelect={selectLatent}
-        onSteer={(latents) => {
-          setSteerLatents(latents);
-          onSteer();
-        }}
-      />
       {selected !== null && (
         <LatentDetail
           projectId={project.id}
@@ -71,6 +60,17 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
           }}
         />
       )}
+      <PromptLatentsPanel m={table.m} onSelect={selectLatent} />
+      <ConceptPanel
+        table={table}
+        prompts={prompts}
+        attributes={project.prompts?.attributes}
+        onSelect={selectLatent}
+        onSteer={(latents) => {
+          setSteerLatents(latents);
+          onSteer();
+        }}
+      />
     </>
   );
 }
