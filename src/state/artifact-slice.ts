@@ -104,7 +104,7 @@ function withArtifact(p: ProjectRecord, a: Exclude<ImportedArtifact, { kind: 'pr
       ...p,
       prompts: { source: fileName, format: 'trajectory file', entries, at: now },
       collect: {
-        settings: { manifestUrl: '', model: m.model, hook: m.hook, channels: a.d, height: m.height, width: m.width, sampler, recordCalls: m.stepIndices, dtype: a.dtype },
+        settings: { manifestUrl: '', model: m.model, hook: m.hook, channels: a.d, height: m.height, width: m.width, sampler, recordCalls: m.stepIndices, dtype: a.dtype, fixedSeed: null },
         promptsAt: now,
         state: 'done',
         done: a.N,

@@ -59,7 +59,7 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
       void get().measureProject(projectId);
     };
     const requestId = runtimeClient.send(
-      { type: 'collect', projectId, prompts: prompts.entries, sampler: settings.sampler, recordCalls: settings.recordCalls, dtype: settings.dtype, resume },
+      { type: 'collect', projectId, prompts: typeof settings.fixedSeed === 'number' ? prompts.entries.map((e) => ({ ...e, seed: settings.fixedSeed as number })) : prompts.entries, sampler: settings.sampler, recordCalls: settings.recordCalls, dtype: settings.dtype, resume },
       (m, done) => {
         const job = get().collectJob;
         if (m.type === 'step' && job) {

@@ -34,6 +34,8 @@ export interface CollectSettings {
   sampler: SamplerSettings;
   recordCalls: number[];
   dtype: ActivationDtype;
+  /** null: each prompt's own seed (from the file, else its number); a number: that seed for every prompt. */
+  fixedSeed: number | null;
 }
 
 export interface CollectRecord {

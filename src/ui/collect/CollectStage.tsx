@@ -23,6 +23,7 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
   const [guidance, setGuidance] = useState(info?.sampler.guidance ?? 5);
   const [S, setS] = useState(5);
   const [dtype, setDtype] = useState<ActivationDtype>('F16');
+  const [fixedSeed, setFixedSeed] = useState<number | null>(null);
   const space = useStorageLeft(job?.done);
 
   useEffect(() => {
@@ -54,6 +55,7 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
     sampler: { scheduler, steps, guidance },
     recordCalls,
     dtype,
+    fixedSeed,
   });
 
   return (
@@ -106,7 +108,13 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
                 {settingsError ?? `${recordCalls.join(', ')} of 0–${calls.length - 1} (timesteps ${recordCalls.map((c) => calls[c]).join(', ')})`}
               </dd>
               <dt>Seeds</dt>
-              <dd>from the prompt file where it gives one; otherwise the prompt’s number</dd>
+              <dd className="inline">
+                <select value={fixedSeed === null ? 'own' : 'fixed'} onChange={(e) => setFixedSeed(e.target.value === 'own' ? null : 0)} disabled={!!job} data-testid="seed-policy">
+                  <option value="own">each prompt’s own (from the file, else its number)</option>
+                  <option value="fixed">one seed for every prompt</option>
+                </select>
+                {fixedSeed !== null && <input type="number" min={0} value={fixedSeed} onChange={(e) => setFixedSeed(Math.max(0, Math.floor(Number(e.target.value))))} disabled={!!job} aria-label="seed" />}
+              </dd>
               <dt>Size</dt>
               <dd data-testid="collect-size">
                 {N} images × {S} steps → {formatBytes(bytesNeeded)}
