@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Download, type Page } from '@playwright/test';
 import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';
 
@@ -33,11 +33,22 @@ async function openLab(page: Page, stage: string): Promise<void> {
 }
 
 async function exported(page: Page, testId: string, dir: string, count = 1): Promise<string[]> {
-  const downloads = Array.from({ length: count }, () => page.waitForEvent('download'));
+  // Every download the click starts, in order (several waitForEvent calls would all see the first one).
+  const downloads: Download[] = [];
+  const all = new Promise<void>((resolve) => {
+    const take = (d: Download) => {
+      downloads.push(d);
+      if (downloads.length === count) {
+        page.off('download', take);
+        resolve();
+      }
+    };
+    page.on('download', take);
+  });
   await page.getByTestId(testId).click();
+  await all;
   const paths: string[] = [];
-  for (const d of downloads) {
-    const download = await d;
+  for (const download of downloads) {
     const path = join(dir, download.suggestedFilename());
     await download.saveAs(path);
     paths.push(path);
@@ -144,6 +155,9 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await expect(page.getByTestId('scrubber-step')).toContainText('step 1 of');
   await expect(page.getByTestId(`heatmap-${imageText}-0`)).toHaveClass(/current/);
   await page.screenshot({ path: 'test-results/lab-latents.png', fullPage: true });
+  const figures = await exported(page, 'export-latent-figures', dir, 3);
+  expect(readFileSync(figures[0]).subarray(1, 4).toString()).toBe('PNG');
+  expect(readFileSync(figures[1], 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   const [csvPath] = await exported(page, 'export-latents-csv', dir);
   const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
   expect(csv.length).toBe(1 + 32);

@@ -10,6 +10,8 @@ import { renderGroupedBars, type GroupedBarsData } from '../charts/grouped-bars'
 import { renderHeatmapLegend, renderHeatmapOverlay } from '../charts/heatmap-overlay';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { RenderedCanvas } from '../charts/RenderedCanvas';
+import { downloadBlob } from '../download';
+import { canvasGridPng, svgFile } from '../figure-export';
 import { ImageCanvas } from '../ImageCanvas';
 import { temporalCentre, topImages } from './latent-columns';
 import { useProjectImages, type DecodedImage } from './use-project-image';
@@ -89,6 +91,9 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
         <span className="muted" data-testid="latent-label">
           {label.length ? `enriched: ${label.map((w) => `${w.word} (${Math.round(100 * w.topShare)}% vs ${Math.round(100 * w.allShare)}%)`).join(', ')}` : 'no enriched prompt words'}
         </span>
+        <button type="button" className="secondary" onClick={() => void exportFigures(latent, S)} data-testid="export-latent-figures" title="the heatmaps as PNG, the profile and histogram as SVG">
+          Export figures
+        </button>
         <FeatureIcon latent={latent} />
         <button type="button" className="primary" onClick={() => onSteer(latent)} data-testid="steer-with-latent">
           Steer with it →
@@ -182,6 +187,20 @@ function HeatmapRow({ n, image, f, profile, table, max, step, prompt }: { n: num
       )}
     </>
   );
+}
+
+/** The latent page's figures: the heatmap small multiples (PNG, one row per image) and the profile and histogram charts (SVG). */
+async function exportFigures(latent: number, S: number): Promise<void> {
+  const grid = document.querySelector('[data-testid="heatmaps"]');
+  const canvases = grid ? [...grid.querySelectorAll('canvas')] : [];
+  if (canvases.length > 0) {
+    const rows = Array.from({ length: Math.ceil(canvases.length / S) }, (_, r) => canvases.slice(r * S, (r + 1) * S));
+    downloadBlob(await canvasGridPng(rows), `latent-${latent}-heatmaps.png`);
+  }
+  for (const id of ['latent-profile', 'latent-histogram']) {
+    const svg = document.querySelector<SVGSVGElement>(`[data-testid="${id}"]`);
+    if (svg) downloadBlob(svgFile(svg), `latent-${latent}-${id.replace('latent-', '')}.svg`);
+  }
 }
 
 /** The latent steered onto the empty prompt (seed 0, α = 8·m_k): what it draws on its own. */
