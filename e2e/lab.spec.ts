@@ -203,6 +203,8 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   expect(inside).toBeGreaterThan(1);
   expect(inside).toBeGreaterThan(outside);
   await expect(page.getByTestId('probe-table').locator('tr[data-attribute]')).toHaveCount(5);
+  // Both runs call by call.
+  await expect(page.getByTestId('preview-strips').locator('canvas')).toHaveCount(2 * Number(STEPS));
   await page.screenshot({ path: 'test-results/lab-steer.png', fullPage: true });
   await page.getByTestId('preset-name').fill('masked');
   await page.getByTestId('save-preset').click();

@@ -34,6 +34,8 @@ export interface SteerRequest {
   conditionalOnly?: boolean;
   /** Remove the latents' contribution as measured on the unsteered run, instead of adding them. */
   ablate?: boolean;
+  /** After each steered UNet call, with the latent it left (previews). */
+  onCall?: (call: number, calls: number, latent: Float32Array) => void;
   signal?: AbortSignal;
 }
 
@@ -103,6 +105,7 @@ export class SteeringSession {
       seed,
       steering: plan,
       from: unsteered.checkpoints[window[0]],
+      onCall: request.onCall,
       signal: request.signal,
     });
     return { steered, unsteered, meanActivations };

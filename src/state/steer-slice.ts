@@ -11,6 +11,8 @@ export interface SteerResultView {
   params: SteerParams;
   unsteeredId: string;
   steeredId: string;
+  /** Per-call previews of both runs (image ids), when the model has a preview map. */
+  previews: { unsteered: string[]; steered: string[] } | null;
   readings: { unsteered: Record<string, AttributeReadingData>; steered: Record<string, AttributeReadingData> } | null;
   meanActivations: number[];
   callsRun: number;
@@ -45,13 +47,11 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
       if (m.type === 'steered') {
         done();
         const old = get().steerResult;
-        if (old) {
-          images.delete(old.unsteeredId);
-          images.delete(old.steeredId);
-        }
+        if (old) for (const id of [old.unsteeredId, old.steeredId, ...(old.previews ? [...old.previews.unsteered, ...old.previews.steered] : [])]) images.delete(id);
         const add = (p: typeof m.steered) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
+        const previews = m.previews ? { unsteered: m.previews.unsteered.map(add), steered: m.previews.steered.map(add) } : null;
         set({
-          steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), readings: m.readings, meanActivations: m.meanActivations, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
+          steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), previews, readings: m.readings, meanActivations: m.meanActivations, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
           steerError: null,
           ...(get().steerRunning === requestId ? { steerRunning: null } : {}),
         });

@@ -161,7 +161,8 @@ export type RuntimeResponse =
   /** [N, m] row-major each. */
   | { type: 'image-activations'; id: number; N: number; m: number; mean: Float32Array; max: Float32Array }
   /** `readings`: the toy's attribute probe on both images (null for a model without a probe). */
-  | { type: 'steered'; id: number; unsteered: PixelsMessage; steered: PixelsMessage; readings: { unsteered: Record<string, AttributeReadingData>; steered: Record<string, AttributeReadingData> } | null; meanActivations: number[]; callsRun: number; seconds: number }
+  /** `previews`: per UNet call, the latent left by that call through the model's latent → RGB map, for both runs (null without a map). */
+  | { type: 'steered'; id: number; unsteered: PixelsMessage; steered: PixelsMessage; previews: { unsteered: PixelsMessage[]; steered: PixelsMessage[] } | null; readings: { unsteered: Record<string, AttributeReadingData>; steered: Record<string, AttributeReadingData> } | null; meanActivations: number[]; callsRun: number; seconds: number }
   | { type: 'ablation-arm'; id: number; arm: string; phase: 'fit' | 'train' | 'eval'; index: number; arms: number }
   | { type: 'ablation-done'; id: number; rows: AblationRowData[]; seconds: number }
   /** `evaluation`: the finished SAE measured on every token (what `eval --json` reports), null when paused. */

@@ -148,6 +148,7 @@ export function SteerStage() {
             </>
           )}
         </div>
+        {result?.previews && <PreviewStrips previews={result.previews} window={result.params.window ?? [0, calls]} />}
         {result && (
           <button type="button" className="secondary" onClick={() => void exportPair(result.unsteeredId, result.steeredId, result.params)} data-testid="export-steer-pair">
             Export the pair (PNG)
@@ -161,6 +162,22 @@ export function SteerStage() {
         {result?.readings && <ProbeTable readings={result.readings} />}
       </section>
     </>
+  );
+}
+
+/** Both runs call by call (the latent after each UNet call through the model's preview map), the steered calls marked. */
+function PreviewStrips({ previews, window }: { previews: { unsteered: string[]; steered: string[] }; window: readonly [number, number] }) {
+  return (
+    <div className="preview-strips" data-testid="preview-strips">
+      {(['unsteered', 'steered'] as const).map((run) => (
+        <div className="preview-strip" key={run}>
+          <span className="muted small">{run}</span>
+          {previews[run].map((id, c) => (
+            <ImageCanvas key={id} imageId={id} className={`preview-frame ${run === 'steered' && c >= window[0] && c < window[1] ? 'steered' : ''}`} title={`${run}, after UNet call ${c}`} />
+          ))}
+        </div>
+      ))}
+    </div>
   );
 }
 

@@ -12,7 +12,8 @@ import type { SamplerSettings } from '../../diffusion/denoise';
 import type { SchedulerName } from '../../diffusion/schedulers';
 import { imageLatentActivations } from '../../flows/latent-activations';
 import { SteeringSession } from '../../flows/steer-image';
-import type { RuntimeRequest } from '../runtime-protocol';
+import { latentPreview } from '../../diffusion/latent-preview';
+import type { PixelsMessage, RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
 import { projectSae, type ProjectSae } from './project-sae';
 
@@ -50,19 +51,38 @@ export async function promptLatentsJob(model: DiffusionModel, request: Extract<R
 export async function steerJob(model: DiffusionModel, probe: ModelSession | null, request: Extract<RuntimeRequest, { type: 'steer' }>, job: JobContext): Promise<void> {
   const started = performance.now();
   const { session: steering, sampler } = await sessionFor(model, request.projectId);
+  const m = model.manifest;
+  const side = m.imageSize / m.vaeScaleFactor;
+  const preview = (latent: Float32Array) => {
+    const p = latentPreview(m.previewMatrix!, latent, m.latentChannels, side, side);
+    return { width: p.width, height: p.height, rgba: p.data.buffer as ArrayBuffer };
+  };
+  const steeredAfter = new Map<number, PixelsMessage>();
   const result = await steering.steer(
     request.prompt,
     request.seed,
     sampler,
-    { latents: request.latents, window: request.window ?? undefined, mask: request.mask, ablate: request.ablate, conditionalOnly: request.conditionalOnly, signal: job.signal },
+    {
+      latents: request.latents,
+      window: request.window ?? undefined,
+      mask: request.mask,
+      ablate: request.ablate,
+      conditionalOnly: request.conditionalOnly,
+      signal: job.signal,
+      onCall: m.previewMatrix ? (call, _calls, latent) => steeredAfter.set(call, preview(latent)) : undefined,
+    },
     request.negativePrompt,
   );
+  // The latent after call c: the unsteered run's checkpoint before c + 1 (its final latent after the last call).
+  const { checkpoints, latent: finalLatent } = result.unsteered;
+  const unsteeredAfter = m.previewMatrix ? checkpoints.map((_, c) => preview(c + 1 < checkpoints.length ? checkpoints[c + 1].latent : finalLatent)) : null;
+  const previews = unsteeredAfter ? { unsteered: unsteeredAfter, steered: unsteeredAfter.map((u, c) => steeredAfter.get(c) ?? { ...u, rgba: u.rgba.slice(0) }) } : null;
   const readings = probe ? { unsteered: await readAttributes(probe, model.manifest, result.unsteered.image), steered: await readAttributes(probe, model.manifest, result.steered.image) } : null;
   const pixels = (image: { width: number; height: number; data: Uint8ClampedArray }) => ({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.data).buffer });
   const unsteered = pixels(result.unsteered.image);
   const steered = pixels(result.steered.image);
   job.post(
-    { type: 'steered', id: job.id, unsteered, steered, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
-    [unsteered.rgba, steered.rgba],
+    { type: 'steered', id: job.id, unsteered, steered, previews, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
+    [unsteered.rgba, steered.rgba, ...(previews ? [...previews.unsteered, ...previews.steered].map((p) => p.rgba) : [])],
   );
 }
