@@ -44,6 +44,8 @@ test('the toy model loads on first start and draws the same image as the CLI', a
   await expect(page.getByTestId('model-status')).toHaveText('loaded', { timeout: 120_000 });
   await expect(page.getByTestId('model-provider')).toContainText('wasm');
   await expect(page.getByTestId('model-name')).toHaveText('toy-sd');
+  // Its files are now in OPFS: the page says a load reads them from disk.
+  await expect(page.getByTestId('model-cache')).toContainText('Cached in this browser');
   await generate(page, 25);
   const pixels = await canvasPixels(page);
   expect(pixels.length).toBe(64 * 64 * 4);

@@ -46,6 +46,9 @@ export interface ModelSlice {
   /** hook: a block path, 'default' for the manifest's default hook, or null for none. */
   loadModel: (manifestUrl: string, provider: ProviderChoice, hook: string | 'default' | null) => void;
   cancelLoad: () => void;
+  /** How much of each known model the OPFS cache holds, by manifest URL (as the page gave it). */
+  modelCache: Record<string, { total: number; cached: number }>;
+  checkModelCache: (manifestUrl: string) => void;
   generateImage: (request: GenerationRequest) => void;
   cancelGeneration: () => void;
 }
@@ -53,6 +56,14 @@ export interface ModelSlice {
 export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set, get) => ({
   model: { state: 'idle' },
   generation: { state: 'idle' },
+  modelCache: {},
+  checkModelCache: (url) => {
+    runtimeClient.send({ type: 'cache-status', manifestUrl: new URL(url, location.href).href }, (m, done) => {
+      if (m.type === 'cache-status') set((s) => ({ modelCache: { ...s.modelCache, [url]: { total: m.total, cached: m.cached } } }));
+      else if (m.type !== 'error') return;
+      done();
+    });
+  },
   loadModel: (url, provider, hook) => {
     // Absolute against the page: the worker's own base is its script's folder.
     const manifestUrl = new URL(url, location.href).href;

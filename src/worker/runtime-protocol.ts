@@ -25,6 +25,8 @@ export interface PixelsMessage {
 
 export type RuntimeRequest =
   | { type: 'load'; id: number; manifestUrl: string; provider: ProviderChoice; hook: string | 'default' | null }
+  /** How much of a model the OPFS cache holds already. */
+  | { type: 'cache-status'; id: number; manifestUrl: string }
   | { type: 'generate'; id: number; prompt: string; negativePrompt: string; seed: number; scheduler: SchedulerName; steps: number; guidance: number }
   /** Record trajectories for a project's prompt set into its folder; `resume` continues an interrupted file. */
   | { type: 'collect'; id: number; projectId: string; prompts: PromptEntry[]; sampler: SamplerSettings; recordCalls: number[]; dtype: ActivationDtype; resume: boolean }
@@ -144,6 +146,7 @@ export type RuntimeResponse =
   | { type: 'progress'; id: number; stage: string; loaded: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null }
   /** `tokenizerJson`: the model's tokenizer.json, for the prompt preview's token counts. */
   | { type: 'loaded'; id: number; info: LoadedModelInfo; tokenizerJson: string }
+  | { type: 'cache-status'; id: number; total: number; cached: number }
   /** After each UNet call; `preview` (latent-size RGBA) when the manifest has a preview map. `image` is the collection's image index. */
   | { type: 'step'; id: number; call: number; calls: number; preview: PixelsMessage | null; image?: number }
   | { type: 'image'; id: number; width: number; height: number; rgba: ArrayBuffer; seconds: number }

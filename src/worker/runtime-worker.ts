@@ -12,10 +12,10 @@
 import { generate, GenerationCancelled } from '../diffusion/denoise';
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
 import { latentPreview } from '../diffusion/latent-preview';
-import { defaultHook } from '../diffusion/manifest';
+import { defaultHook, parseManifest } from '../diffusion/manifest';
 import { configureWasm, ModelSession, ortGpuDevice, type ProviderName } from '../diffusion/ort-runtime';
 import { opfsByteStore } from '../diffusion/sources/opfs-store';
-import { openUrlModel } from '../diffusion/sources/url-model';
+import { cacheStatus, openUrlModel } from '../diffusion/sources/url-model';
 import { browserGpu } from '../gpu/browser-gpu';
 import { GpuContext } from '../gpu/context';
 import { ablationJob } from './jobs/ablation-job';
@@ -131,6 +131,14 @@ async function run(request: Extract<RuntimeRequest, { type: 'generate' }>): Prom
   }
 }
 
+async function answerCacheStatus(request: Extract<RuntimeRequest, { type: 'cache-status' }>): Promise<void> {
+  const response = await fetch(request.manifestUrl);
+  if (!response.ok) throw new Error(`${request.manifestUrl}: HTTP ${response.status}`);
+  const manifest = parseManifest(await response.json(), request.manifestUrl);
+  const { total, cached } = await cacheStatus(manifest, request.manifestUrl, await opfsByteStore('models'));
+  post({ type: 'cache-status', id: request.id, total, cached });
+}
+
 /** Our kernels' device: the model's (shared with ORT's WebGPU provider) when one is loaded, else the worker's own. */
 function engineGpu(): Promise<GpuContext> {
   if (model) return Promise.resolve(model.gpu);
@@ -145,7 +153,7 @@ function modelProbe(m: DiffusionModel): Promise<ModelSession | null> {
 }
 
 /** Runs a project job with its cancel signal, removed when it ends. */
-async function projectJob(request: Exclude<RuntimeRequest, { type: 'load' | 'generate' | 'cancel' | 'stop' }>): Promise<void> {
+async function projectJob(request: Exclude<RuntimeRequest, { type: 'load' | 'generate' | 'cancel' | 'stop' | 'cache-status' }>): Promise<void> {
   const controller = new AbortController();
   running.set(request.id, controller);
   const job: JobContext = { id: request.id, post, signal: controller.signal };
@@ -199,7 +207,7 @@ self.onmessage = (event: MessageEvent<RuntimeRequest>) => {
     }
     return;
   }
-  const job = request.type === 'load' ? load(request) : request.type === 'generate' ? run(request) : projectJob(request);
+  const job = request.type === 'load' ? load(request) : request.type === 'generate' ? run(request) : request.type === 'cache-status' ? answerCacheStatus(request) : projectJob(request);
   job.catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     const cancelled = error instanceof GenerationCancelled || (error instanceof DOMException && error.name === 'AbortError') || running.get(request.id)?.signal.aborted === true;

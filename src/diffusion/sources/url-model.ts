@@ -24,6 +24,19 @@ export interface UrlModelOptions extends ReadOptions {
   backoffMs?: number;
 }
 
+/** Bytes of a model's listed files (those with a known size), and how many of them the cache already holds (partial downloads counted). */
+export async function cacheStatus(manifest: ModelManifest, manifestUrl: string, store: ByteStore): Promise<{ total: number; cached: number }> {
+  let total = 0;
+  let cached = 0;
+  for (const [path, entry] of Object.entries(manifest.files)) {
+    if (entry.bytes === undefined) continue;
+    const key = cacheKey(fileUrl(manifest, path, manifestUrl));
+    total += entry.bytes;
+    cached += (await store.size(key)) === entry.bytes ? entry.bytes : Math.min(entry.bytes, await store.partialLength(key));
+  }
+  return { total, cached };
+}
+
 export async function openUrlModel(manifestUrl: string, options: UrlModelOptions): Promise<ModelFiles> {
   const { store } = options;
   const doFetch = options.fetch ?? fetch;
@@ -43,15 +56,9 @@ export async function openUrlModel(manifestUrl: string, options: UrlModelOptions
   const urlOf = (path: string) => fileUrl(manifest, path, manifestUrl);
   let spaceChecked = false;
 
-  /** Bytes of the model's listed files not yet in the cache (those with a known size). */
   const stillToFetch = async () => {
-    let n = 0;
-    for (const [path, entry] of Object.entries(manifest.files)) {
-      if (entry.bytes === undefined) continue;
-      const key = cacheKey(urlOf(path));
-      if ((await store.size(key)) !== entry.bytes) n += entry.bytes - Math.min(entry.bytes, await store.partialLength(key));
-    }
-    return n;
+    const { total, cached } = await cacheStatus(manifest, manifestUrl, store);
+    return total - cached;
   };
 
   const knownPath = (path: string) => {

@@ -79,6 +79,7 @@ export function ModelStage() {
           )}
         </div>
         {selected.description && <p className="muted">{selected.description}</p>}
+        <CacheLine url={manifestUrl(selected)} loading={busy} />
         {status.state === 'loading' && <Progress progress={status.progress} />}
         {status.state === 'failed' && <p className="error-text" data-testid="model-error">{status.reason}</p>}
         {status.state === 'ready' && (
@@ -123,6 +124,21 @@ function HookPicker({ info, onPick }: { info: LoadedModelInfo; onPick: (hook: st
         </option>
       ))}
     </select>
+  );
+}
+
+/** Whether the selected model's files are in the browser's cache already (a load then reads them from disk). */
+function CacheLine({ url, loading }: { url: string; loading: boolean }) {
+  const status = useLab((s) => s.modelCache[url]);
+  useEffect(() => {
+    if (!loading) useLab.getState().checkModelCache(url);
+  }, [url, loading]);
+  if (!status || status.total === 0) return null;
+  const whole = status.cached >= status.total;
+  return (
+    <p className="muted small" data-testid="model-cache">
+      {whole ? `Cached in this browser: ${formatBytes(status.total)} (loads from disk)` : status.cached > 0 ? `Partly cached: ${formatBytes(status.cached)} of ${formatBytes(status.total)} (a load resumes the rest)` : `Not cached: a load downloads ${formatBytes(status.total)}`}
+    </p>
   );
 }
 
