@@ -47,7 +47,7 @@ export interface ModelSlice {
   loadModel: (manifestUrl: string, provider: ProviderChoice, hook: string | 'default' | null) => void;
   cancelLoad: () => void;
   /** How much of each known model the OPFS cache holds, by manifest URL (as the page gave it). */
-  modelCache: Record<string, { total: number; cached: number }>;
+  modelCache: Record<string, { total: number; cached: number; files: number; filesCached: number }>;
   checkModelCache: (manifestUrl: string) => void;
   generateImage: (request: GenerationRequest) => void;
   cancelGeneration: () => void;
@@ -59,7 +59,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
   modelCache: {},
   checkModelCache: (url) => {
     runtimeClient.send({ type: 'cache-status', manifestUrl: new URL(url, location.href).href }, (m, done) => {
-      if (m.type === 'cache-status') set((s) => ({ modelCache: { ...s.modelCache, [url]: { total: m.total, cached: m.cached } } }));
+      if (m.type === 'cache-status') set((s) => ({ modelCache: { ...s.modelCache, [url]: { total: m.total, cached: m.cached, files: m.files, filesCached: m.filesCached } } }));
       else if (m.type !== 'error') return;
       done();
     });

@@ -146,7 +146,7 @@ export type RuntimeResponse =
   | { type: 'progress'; id: number; stage: string; loaded: number; total: number | null; bytesPerSecond: number; etaSeconds: number | null }
   /** `tokenizerJson`: the model's tokenizer.json, for the prompt preview's token counts. */
   | { type: 'loaded'; id: number; info: LoadedModelInfo; tokenizerJson: string }
-  | { type: 'cache-status'; id: number; total: number; cached: number }
+  | { type: 'cache-status'; id: number; total: number; cached: number; files: number; filesCached: number }
   /** After each UNet call; `preview` (latent-size RGBA) when the manifest has a preview map. `image` is the collection's image index. */
   | { type: 'step'; id: number; call: number; calls: number; preview: PixelsMessage | null; image?: number }
   | { type: 'image'; id: number; width: number; height: number; rgba: ArrayBuffer; seconds: number }

@@ -135,8 +135,7 @@ async function answerCacheStatus(request: Extract<RuntimeRequest, { type: 'cache
   const response = await fetch(request.manifestUrl);
   if (!response.ok) throw new Error(`${request.manifestUrl}: HTTP ${response.status}`);
   const manifest = parseManifest(await response.json(), request.manifestUrl);
-  const { total, cached } = await cacheStatus(manifest, request.manifestUrl, await opfsByteStore('models'));
-  post({ type: 'cache-status', id: request.id, total, cached });
+  post({ type: 'cache-status', id: request.id, ...(await cacheStatus(manifest, request.manifestUrl, await opfsByteStore('models'))) });
 }
 
 /** Our kernels' device: the model's (shared with ORT's WebGPU provider) when one is loaded, else the worker's own. */

@@ -24,17 +24,25 @@ export interface UrlModelOptions extends ReadOptions {
   backoffMs?: number;
 }
 
-/** Bytes of a model's listed files (those with a known size), and how many of them the cache already holds (partial downloads counted). */
-export async function cacheStatus(manifest: ModelManifest, manifestUrl: string, store: ByteStore): Promise<{ total: number; cached: number }> {
+/**
+ * How much of a model the cache holds: bytes of its listed files with a
+ * known size and how many of those are cached (partial downloads counted),
+ * and how many of all its files are complete in the cache.
+ */
+export async function cacheStatus(manifest: ModelManifest, manifestUrl: string, store: ByteStore): Promise<{ total: number; cached: number; files: number; filesCached: number }> {
   let total = 0;
   let cached = 0;
-  for (const [path, entry] of Object.entries(manifest.files)) {
-    if (entry.bytes === undefined) continue;
+  let filesCached = 0;
+  const entries = Object.entries(manifest.files);
+  for (const [path, entry] of entries) {
     const key = cacheKey(fileUrl(manifest, path, manifestUrl));
+    const size = await store.size(key);
+    if (size !== null && (entry.bytes === undefined || size === entry.bytes)) filesCached++;
+    if (entry.bytes === undefined) continue;
     total += entry.bytes;
-    cached += (await store.size(key)) === entry.bytes ? entry.bytes : Math.min(entry.bytes, await store.partialLength(key));
+    cached += size === entry.bytes ? entry.bytes : Math.min(entry.bytes, await store.partialLength(key));
   }
-  return { total, cached };
+  return { total, cached, files: entries.length, filesCached };
 }
 
 export async function openUrlModel(manifestUrl: string, options: UrlModelOptions): Promise<ModelFiles> {

@@ -133,11 +133,17 @@ function CacheLine({ url, loading }: { url: string; loading: boolean }) {
   useEffect(() => {
     if (!loading) useLab.getState().checkModelCache(url);
   }, [url, loading]);
-  if (!status || status.total === 0) return null;
-  const whole = status.cached >= status.total;
+  if (!status || status.files === 0) return null;
+  const size = status.total > 0 ? ` ${formatBytes(status.total)}` : '';
+  const text =
+    status.filesCached === status.files
+      ? `Cached in this browser: all ${status.files} files${size} (a load reads them from disk)`
+      : status.cached > 0 || status.filesCached > 0
+        ? `Partly cached: ${status.total > 0 ? `${formatBytes(status.cached)} of ${formatBytes(status.total)}` : `${status.filesCached} of ${status.files} files`} (a load resumes the rest)`
+        : `Not cached: a load downloads ${status.files} files${size}`;
   return (
     <p className="muted small" data-testid="model-cache">
-      {whole ? `Cached in this browser: ${formatBytes(status.total)} (loads from disk)` : status.cached > 0 ? `Partly cached: ${formatBytes(status.cached)} of ${formatBytes(status.total)} (a load resumes the rest)` : `Not cached: a load downloads ${formatBytes(status.total)}`}
+      {text}
     </p>
   );
 }
