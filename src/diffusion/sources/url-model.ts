@@ -6,7 +6,7 @@
  * each time (it is small and may change) and cached, so a model already
  * downloaded also opens offline.
  */
-import { parseManifest, type ModelManifest } from '../manifest';
+import { modelFilePaths, parseManifest, type ModelManifest } from '../manifest';
 import { cacheKey, type ByteStore } from './byte-store';
 import { downloadToStore } from './download';
 import { fileUrl } from './file-url';
@@ -25,16 +25,17 @@ export interface UrlModelOptions extends ReadOptions {
 }
 
 /**
- * How much of a model the cache holds: bytes of its listed files with a
- * known size and how many of those are cached (partial downloads counted),
- * and how many of all its files are complete in the cache.
+ * How much of what a load needs (`modelFilePaths`) the cache holds: bytes
+ * of those files with a known size and how many of them are cached (partial
+ * downloads counted), and how many of the files are complete in the cache.
  */
 export async function cacheStatus(manifest: ModelManifest, manifestUrl: string, store: ByteStore): Promise<{ total: number; cached: number; files: number; filesCached: number }> {
   let total = 0;
   let cached = 0;
   let filesCached = 0;
-  const entries = Object.entries(manifest.files);
-  for (const [path, entry] of entries) {
+  const paths = modelFilePaths(manifest);
+  for (const path of paths) {
+    const entry = manifest.files[path] ?? {};
     const key = cacheKey(fileUrl(manifest, path, manifestUrl));
     const size = await store.size(key);
     if (size !== null && (entry.bytes === undefined || size === entry.bytes)) filesCached++;
@@ -42,7 +43,7 @@ export async function cacheStatus(manifest: ModelManifest, manifestUrl: string, 
     total += entry.bytes;
     cached += size === entry.bytes ? entry.bytes : Math.min(entry.bytes, await store.partialLength(key));
   }
-  return { total, cached, files: entries.length, filesCached };
+  return { total, cached, files: paths.length, filesCached };
 }
 
 export async function openUrlModel(manifestUrl: string, options: UrlModelOptions): Promise<ModelFiles> {
