@@ -82,7 +82,12 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
 
   // Dynamics: every variant; the full one (saved) against the CLI's fit of the exported file.
   await page.getByTestId('stage-dynamics').click();
+  // The fit's kernels compile while the page is open; then the click starts fitting at once.
+  await expect(page.getByTestId('prewarm-fit')).toHaveAttribute('data-state', 'ready', { timeout: 180_000 });
+  const clicked = Date.now();
   await page.getByTestId('fit-compare').click();
+  await expect(page.getByTestId('fit-progress')).toContainText(/reading|solving/);
+  console.log(`fit: click → first progress tick ${Date.now() - clicked} ms (kernels compiled ahead: ${await page.getByTestId('prewarm-fit').textContent()})`);
   await expect(page.getByTestId('r2-table').locator('tr[data-variant]')).toHaveCount(4, { timeout: 180_000 });
   await page.screenshot({ path: 'test-results/lab-dynamics.png', fullPage: true });
   const shown = await page.getByTestId('r2-table').locator('tr[data-variant="full"] td[data-r2]').evaluateAll((cells) => cells.map((c) => [Number(c.getAttribute('data-r2')), Number(c.getAttribute('data-r2-heldout'))]));

@@ -7,7 +7,7 @@
 import { GpuContext } from '../../src/gpu/context';
 import { gaussianArray, seededRandom } from '../../src/gpu/random';
 import { maxRelativeDifference } from '../shared/agreement';
-import { wallTimes, type TimingOptions, type WallTimes } from '../shared/measure';
+import { wallTimes, type TimedRun, type TimingOptions, type WallTimes } from '../shared/measure';
 import { adapterName, reportLine, round } from '../shared/report';
 import type { BenchOptions } from '../shared/run-page';
 import { benchCases, flops, type MatmulCase } from './cases';
@@ -17,7 +17,8 @@ import { createTfjsMatmul } from './tfjs-peer';
 
 /**
  * One JSON line: *_ms are medians, ratio = peer_ms / ours_ms (> 1: ours is
- * faster), gflops = ours (2mnk / ours_ms); *_min_ms are the fastest runs.
+ * faster), gflops = ours (2mnk / ours_ms); *_min_ms are the fastest runs and
+ * *_iqr_ms the first and third quartiles of the timed runs (the spread).
  */
 export interface LinalgBenchLine {
   case: string;
@@ -30,6 +31,8 @@ export interface LinalgBenchLine {
   gflops: number;
   ours_min_ms: number;
   peer_min_ms: number;
+  ours_iqr_ms: [number, number];
+  peer_iqr_ms: [number, number];
   m: number;
   n: number;
   k: number;
@@ -66,7 +69,8 @@ window.runLinalgBench = async ({ full }) => {
       const peers = [ort, tfjs];
       const peerProducts = peers.map((peer) => peer.prepare(c, a, b));
       const ours = ourContestants(ctx, c, a, b);
-      const times = await wallTimes(ort.device, [...peerProducts, ...ours.map((o) => o.product)], TIMING);
+      const contestants = [...peerProducts, ...ours.map((o) => o.product)].map((product) => recorded(ort.device, product));
+      const times = (await wallTimes(ort.device, contestants, TIMING)).map((t, i) => ({ ...t, iqr: quartiles(contestants[i].samples.slice(TIMING.warmup)) }));
       const peerResults = await Promise.all(peerProducts.map((p) => p.result()));
       for (const [o, { ours: which, product }] of ours.entries()) {
         const result = await product.result();
@@ -87,7 +91,38 @@ window.runLinalgBench = async ({ full }) => {
   }
 };
 
-function line(c: MatmulCase, ours: string, oursMs: WallTimes, peer: string, peerMs: WallTimes, diff: number, adapter: string): LinalgBenchLine {
+/**
+ * The contestant, keeping each run's wall time (run until the queue drains, as
+ * wallTimes measures it) for the quartiles; the first TIMING.warmup are the
+ * warm-up runs, since wallTimes runs every contestant once per round.
+ */
+function recorded(device: GPUDevice, product: TimedRun): TimedRun & { samples: number[] } {
+  const samples: number[] = [];
+  return {
+    samples,
+    async run() {
+      const start = performance.now();
+      await product.run();
+      await device.queue.onSubmittedWorkDone();
+      samples.push(performance.now() - start);
+    },
+  };
+}
+
+/** First and third quartiles (linear interpolation between order statistics). */
+function quartiles(values: number[]): [number, number] {
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (q: number) => {
+    const pos = q * (sorted.length - 1);
+    const lo = Math.floor(pos);
+    return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (pos - lo);
+  };
+  return [at(0.25), at(0.75)];
+}
+
+type Timed = WallTimes & { iqr: [number, number] };
+
+function line(c: MatmulCase, ours: string, oursMs: Timed, peer: string, peerMs: Timed, diff: number, adapter: string): LinalgBenchLine {
   return {
     case: c.name,
     ours,
@@ -98,6 +133,8 @@ function line(c: MatmulCase, ours: string, oursMs: WallTimes, peer: string, peer
     gflops: round(flops(c) / oursMs.medianMs / 1e6),
     ours_min_ms: round(oursMs.minMs),
     peer_min_ms: round(peerMs.minMs),
+    ours_iqr_ms: [round(oursMs.iqr[0]), round(oursMs.iqr[1])],
+    peer_iqr_ms: [round(peerMs.iqr[0]), round(peerMs.iqr[1])],
     m: c.m,
     n: c.n,
     k: c.k,

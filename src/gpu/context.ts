@@ -73,11 +73,18 @@ export class GpuContext {
   private readonly lostListeners = new Set<(error: GpuDeviceLostError) => void>();
   private disposed = false;
 
+  /**
+   * `shared`: the pipeline cache of another context on the same device, for a
+   * view of it (rehearsal.ts); such a view leaves device-loss and error
+   * reporting to the context it shares with.
+   */
   constructor(
     readonly device: GPUDevice,
     readonly summary: AdapterSummary,
+    shared?: { pipelines: PipelineCache },
   ) {
-    this.pipelines = new PipelineCache(device);
+    this.pipelines = shared?.pipelines ?? new PipelineCache(device);
+    if (shared) return;
     void device.lost.then((info) => {
       // destroy() is how we release a device on purpose; it is not an error to report.
       if (info.reason === 'destroyed' && this.disposed) return;

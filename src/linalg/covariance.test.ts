@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { DispatchDescription } from '../gpu/context';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { CovarianceAccumulator } from './covariance';
@@ -150,6 +151,63 @@ describe('CovarianceAccumulator', () => {
     xOnly.destroy();
     both.destroy();
     for (const buf of [...buffers, a.meanX, a.sxx, b.meanX, b.sxx, b.meanY!, b.syx!]) buf.destroy();
+  });
+
+  it('vec4 loads where d, strides and offsets are multiples of 4: ragged and whole tiles, several splits', async () => {
+    const ctx = await testGpu();
+    const dispatches: DispatchDescription[] = [];
+    const dispatch = ctx.dispatch.bind(ctx);
+    const spy = vi.spyOn(ctx, 'dispatch').mockImplementation((d) => {
+      dispatches.push(d);
+      dispatch(d);
+    });
+    // d = 68: two whole 32 × 32 tiles and a ragged one; [tokens, S = 3, d] after 72 elements; x = step 2, y = step 0.
+    const d = 68;
+    const steps = 3;
+    const lead = 72;
+    // dx = 64 (whole tiles only) with dy = 36 in separate buffers.
+    const dx = 64;
+    const dy = 36;
+    const chunkRows = [1100, 45, 300];
+    const strided = new CovarianceAccumulator(ctx, d, d);
+    const separate = new CovarianceAccumulator(ctx, dx, dy);
+    const sets = { xs: [] as Float64Array[], ys: [] as Float64Array[], xs2: [] as Float64Array[], ys2: [] as Float64Array[] };
+    const buffers: GPUBuffer[] = [];
+    chunkRows.forEach((rows, c) => {
+      const data = new Float32Array(lead + rows * steps * d);
+      data.set(activations(rows * steps, d, 400 + c), lead);
+      const x = activations(rows, dx, 500 + c);
+      const y = activations(rows, dy, 600 + c);
+      const [db, xb, yb] = [ctx.upload(data, `chunk${c}`), ctx.upload(x, `x${c}`), ctx.upload(y, `y${c}`)];
+      buffers.push(db, xb, yb);
+      strided.add({ x: db, rows, xOffset: lead + 2 * d, xStride: steps * d, y: db, yOffset: lead, yStride: steps * d });
+      separate.add({ x: xb, rows, y: yb });
+      sets.xs.push(...rowsOf(data, rows, d, lead + 2 * d, steps * d));
+      sets.ys.push(...rowsOf(data, rows, d, lead, steps * d));
+      sets.xs2.push(...rowsOf(x, rows, dx, 0, dx));
+      sets.ys2.push(...rowsOf(y, rows, dy, 0, dy));
+    });
+    spy.mockRestore();
+    const grams = dispatches.filter((g) => g.shader === 'covariance-gram');
+    expect(grams.length).toBe(2 * 2 * 2 * chunkRows.length);
+    expect(grams.every((g) => g.constants!.VEC4 === 1)).toBe(true);
+    // The first chunk is split over rows (1100 rows: 4 splits of 288).
+    expect(grams[0].workgroups[2]).toBe(4);
+
+    for (const [acc, xs, ys, nx, ny] of [[strided, sets.xs, sets.ys, d, d], [separate, sets.xs2, sets.ys2, dx, dy]] as const) {
+      const n = xs.length;
+      const ref = reference(xs, ys);
+      const varX = diagonal(ref.sxx, nx);
+      const varY = Float64Array.from({ length: ny }, (_, i) => ys.reduce((sum, y) => sum + (y[i] - ref.my[i]) ** 2, 0) / n);
+      const result = acc.finish();
+      expectMean(`d ${nx}: meanX`, await ctx.readF32(result.meanX), ref.mx, varX, n);
+      expectMean(`d ${nx}: meanY`, await ctx.readF32(result.meanY!), ref.my, varY, n);
+      expectCov(`d ${nx}: sxx`, await ctx.readF32(result.sxx), ref.sxx, varX, varX, n);
+      expectCov(`d ${nx}: syx`, await ctx.readF32(result.syx!), ref.syx, varY, varX, n);
+      acc.destroy();
+      for (const b of [result.meanX, result.meanY!, result.sxx, result.syx!]) b.destroy();
+    }
+    for (const b of buffers) b.destroy();
   });
 
   it('rejects chunks that do not match the accumulator', async () => {

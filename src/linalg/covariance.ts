@@ -2,7 +2,8 @@ import type { GpuContext } from '../gpu/context';
 import { f32 } from '../gpu/params';
 import { requireInteger, requireMatrix } from './checks';
 import { columnMeans } from './column-stats';
-import { elementRange } from './element-range';
+import { elementRange, unusedView, vec4Readable } from './element-range';
+import { matmulGrid, matmulShape, type MatmulShape } from './matmul';
 
 /** One chunk of rows for CovarianceAccumulator.add. */
 export interface CovarianceChunk {
@@ -30,9 +31,8 @@ export interface CovarianceResult {
   count: number;
 }
 
-/** Workgroup shape and row slice of covariance-gram.wgsl (64 × 64 output tiles). */
-const GRAM_TILE = { WG_X: 16, WG_Y: 16, TILE_K: 32 } as const;
-const TILE = 4 * GRAM_TILE.WG_X;
+/** Rows staged per slice by covariance-gram.wgsl (≥ WG_X, WG_Y: its sums reuse the tiles). */
+const GRAM_TILE_K = 32;
 /** Split-K aims for about this many workgroups per Gram product… */
 const TARGET_WORKGROUPS = 256;
 /** …with no split shorter than this many rows (below it, the reduce costs more than it saves). */
@@ -42,6 +42,8 @@ const MIN_ROWS_PER_SPLIT = 256;
 interface Product {
   rowsDim: number;
   symmetric: boolean;
+  /** Workgroup shape of its Gram kernel (the same tiles as matmul's for that output size). */
+  shape: MatmulShape;
   partial: GPUBuffer;
   total: GPUBuffer;
   comp: GPUBuffer;
@@ -73,7 +75,7 @@ export class CovarianceAccumulator {
   ) {
     requireInteger('CovarianceAccumulator dx', dx, 1);
     if (dy !== undefined) requireInteger('CovarianceAccumulator dy', dy, 1);
-    const tilesX = Math.ceil(dx / TILE);
+    const tilesX = Math.ceil(dx / (4 * matmulShape(dx, dx).WG_X));
     const symmetricTiles = (tilesX * (tilesX + 1)) / 2;
     this.maxSplits = Math.max(1, Math.ceil(TARGET_WORKGROUPS / symmetricTiles));
     this.shiftX = ctx.createBuffer(dx * 4, 'covariance.shiftX');
@@ -148,6 +150,7 @@ export class CovarianceAccumulator {
     return {
       rowsDim,
       symmetric,
+      shape: matmulShape(rowsDim, this.dx),
       partial: this.ctx.createBuffer(this.maxSplits * count * 4, `${name}.partial`),
       total: this.ctx.createBuffer(count * 4, `${name}.total`),
       comp: this.ctx.createBuffer(count * 4, `${name}.comp`),
@@ -161,20 +164,32 @@ export class CovarianceAccumulator {
     u: { buffer: GPUBuffer; offset: number; stride: number; shift: GPUBuffer; dim: number },
     v: { buffer: GPUBuffer; offset: number; stride: number; shift: GPUBuffer; dim: number },
   ): void {
-    const tilesRows = Math.ceil(u.dim / TILE);
-    const tilesCols = Math.ceil(v.dim / TILE);
     const splits = Math.max(1, Math.min(this.maxSplits, Math.floor(rows / MIN_ROWS_PER_SPLIT)));
-    const rowsPerSplit = Math.ceil(rows / splits / GRAM_TILE.TILE_K) * GRAM_TILE.TILE_K;
+    const rowsPerSplit = Math.ceil(rows / splits / GRAM_TILE_K) * GRAM_TILE_K;
     const usedSplits = Math.ceil(rows / rowsPerSplit);
     const vr = elementRange(this.ctx, v.buffer, v.offset, v.offset + (rows - 1) * v.stride + v.dim, 4);
     const ur = elementRange(this.ctx, u.buffer, u.offset, u.offset + (rows - 1) * u.stride + u.dim, 4);
-    this.ctx.dispatch({
-      shader: 'covariance-gram',
-      constants: { ...GRAM_TILE, SYMMETRIC: p.symmetric ? 1 : 0 },
-      bindings: [vr.binding, ur.binding, v.shift, u.shift, p.partial],
-      params: [rows, v.dim, u.dim, vr.offset, v.stride, ur.offset, u.stride, rowsPerSplit],
-      workgroups: [tilesCols, tilesRows, usedSplits],
-    });
+    // vec4 loads when every row of both operands starts and ends on a 4-element boundary.
+    const vec4 = vec4Readable(v.dim, v.stride, vr.offset) && vec4Readable(u.dim, u.stride, ur.offset);
+    const unused = unusedView(this.ctx);
+    const bindings = [vec4 ? unused : vr.binding, vec4 ? vr.binding : unused, vec4 ? unused : ur.binding, vec4 ? ur.binding : unused, v.shift, u.shift, p.partial];
+    const params = [rows, v.dim, u.dim, vr.offset, v.stride, ur.offset, u.stride, rowsPerSplit];
+    // The tiles wholly inside the output (rows checked against the split's end only), then the
+    // edge tiles (columns checked too), as matmul; the grid's third dimension is the split.
+    const { interior, edge } = matmulGrid(u.dim, v.dim, p.shape);
+    const grids: [boolean, [number, number, number]][] = [
+      [false, [interior[0], interior[1], usedSplits]],
+      [true, [edge[0], 1, usedSplits]],
+    ];
+    for (const [isEdge, workgroups] of grids) {
+      this.ctx.dispatch({
+        shader: 'covariance-gram',
+        constants: { ...p.shape, TILE_K: GRAM_TILE_K, SYMMETRIC: p.symmetric ? 1 : 0, VEC4: vec4 ? 1 : 0, EDGE: isEdge ? 1 : 0 },
+        bindings,
+        params,
+        workgroups,
+      });
+    }
     const count = (u.dim + 1) * (v.dim + 1);
     this.ctx.dispatch({
       shader: 'covariance-reduce',

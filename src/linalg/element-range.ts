@@ -23,3 +23,27 @@ export function elementRange(
     offset: (first * bytesPerElement - startByte) / bytesPerElement,
   };
 }
+
+/**
+ * Whether a stored matrix can be read as vec4s: its rows (the contiguous
+ * dimension), its row stride and its offset (in the bound range) are all
+ * multiples of 4 elements, so every vec4 lies within one row and starts on a
+ * 4-element boundary.
+ */
+export const vec4Readable = (cols: number, stride: number, offset: number): boolean => cols % 4 === 0 && stride % 4 === 0 && offset % 4 === 0;
+
+const placeholders = new WeakMap<GpuContext, GPUBuffer>();
+
+/**
+ * A 16-byte buffer per device for the view of an operand that a pipeline does
+ * not read: kernels with vec4 loads bind each operand both as scalars and as
+ * vec4s (matmul.wgsl, covariance-gram.wgsl) and read one of the two.
+ */
+export function unusedView(ctx: GpuContext): GPUBuffer {
+  let buffer = placeholders.get(ctx);
+  if (!buffer) {
+    buffer = ctx.createBuffer(16, 'unused-view');
+    placeholders.set(ctx, buffer);
+  }
+  return buffer;
+}

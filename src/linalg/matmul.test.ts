@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { f16ArrayToF32, f32ArrayToF16 } from '../data/float16';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { matmul, type MatmulLayout } from './matmul';
+import type { DispatchDescription } from '../gpu/context';
 
 const EPS32 = 2 ** -23;
 
@@ -53,9 +54,15 @@ function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array) 
   return { want, scale, aStride, bStride, cStride };
 }
 
-/** Runs one case on the GPU; returns the whole C buffer and the reference. */
+/** Runs one case on the GPU; returns the whole C buffer, the reference, and the dispatches matmul recorded. */
 async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
   const ctx = await testGpu();
+  const dispatches: DispatchDescription[] = [];
+  const dispatch = ctx.dispatch.bind(ctx);
+  const spy = vi.spyOn(ctx, 'dispatch').mockImplementation((d) => {
+    dispatches.push(d);
+    dispatch(d);
+  });
   const rand = seededRandom(seed);
   const [ao, bo, co] = c.offsets ?? [0, 0, 0];
   const [ap, bp, cp] = c.pads ?? [0, 0, 0];
@@ -92,9 +99,10 @@ async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
     cStride: ref.cStride,
     dtype,
   });
+  spy.mockRestore();
   const got = await ctx.readF32(cBuf, 0, cLen);
   for (const buffer of [aBuf, bBuf, cBuf]) buffer.destroy();
-  return { got, ...ref };
+  return { got, ...ref, dispatches };
 }
 
 /**
@@ -158,19 +166,89 @@ describe('matmul (f32)', () => {
   });
 });
 
-describe('matmul (f16 storage)', () => {
-  it('runs with shader-f16, and otherwise refuses with an error that says so', async () => {
-    const ctx = await testGpu();
-    if (!ctx.hasF16) {
-      const a = ctx.createBuffer(64, 'a');
-      expect(() => matmul(ctx, { a, b: a, c: a, m: 2, n: 2, k: 2, dtype: 'f16' })).toThrow(/needs the WebGPU feature "shader-f16"/);
-      a.destroy();
-      return;
+/** The pipeline constants and grids of matmul's dispatches (interior tiles, then edge tiles). */
+const plan = (dispatches: DispatchDescription[]) =>
+  dispatches.map(({ constants, workgroups }) => ({ VEC4_A: constants!.VEC4_A, VEC4_B: constants!.VEC4_B, EDGE: constants!.EDGE, WG: constants!.WG_X, workgroups }));
+
+describe('matmul (vec4 loads, interior and edge tiles)', () => {
+  // Sizes, strides and offsets multiple of 4: both operands are read as vec4s
+  // (A's depths or rows, B's columns or depths, per layout), with ragged tiles.
+  const ALIGNED: [number, number, number][] = [
+    [68, 36, 44], // 32 × 32 tiles: 1 × 2 interior, 4 edge; K one full slice and a partial one
+    [4, 8, 4], // smaller than one tile in every dimension: edge tiles only, K under one slice
+    [64, 96, 64], // whole tiles and whole K slices: interior only
+  ];
+  // 64 × 64 tiles (≥ 64 of them): 8 × 8 interior, 17 edge. The same code with other
+  // constants, so one layout (the SAE encoder's) suffices; every pipeline costs a compile.
+  const LARGE: [MatmulLayout, [number, number, number]] = ['nt', [516, 520, 12]];
+  for (const layout of LAYOUT_NAMES) {
+    for (const [m, n, k] of layout === LARGE[0] ? [...ALIGNED, LARGE[1]] : ALIGNED) {
+      it(`${layout} ${m}×${k}·${k}×${n} reads vec4s`, async () => {
+        const c: Case = { layout, m, n, k };
+        const { got, want, scale, dispatches } = await run(c, m + 7 * n + 13 * k);
+        expectClose(c, got, want, scale);
+        const tile = m > 512 ? 64 : 32;
+        const full = [Math.floor(n / tile), Math.floor(m / tile)];
+        const edge = Math.ceil(n / tile) * Math.ceil(m / tile) - full[0] * full[1];
+        expect(plan(dispatches)).toEqual([
+          { VEC4_A: 1, VEC4_B: 1, EDGE: 0, WG: tile / 4, workgroups: full },
+          { VEC4_A: 1, VEC4_B: 1, EDGE: 1, WG: tile / 4, workgroups: [edge] },
+        ]);
+      });
     }
-    for (const layout of LAYOUT_NAMES) {
-      const c: Case = { layout, m: 37, n: 70, k: 45, alpha: 0.5, accumulate: true, offsets: [2, 4, 3], pads: [2, 0, 1] };
-      const { got, want, scale } = await run(c, 7, 'f16');
+    it(`${layout} vec4 with offsets, row strides, alpha and accumulate`, async () => {
+      const c: Case = { layout, m: 40, n: 72, k: 52, alpha: 1.5, accumulate: true, offsets: [68, 132, 36], pads: [4, 8, 12] };
+      const { got, want, scale, dispatches } = await run(c, 5);
       expectClose(c, got, want, scale);
-    }
+      expect(plan(dispatches).map((d) => [d.VEC4_A, d.VEC4_B])).toEqual([[1, 1], [1, 1]]);
+    });
+  }
+  // One aligned operand and one not: each chooses its own loads (the loads' code is the
+  // same as in the cases above; what is new is the pairing and the bindings).
+  it('nn with only one operand aligned', async () => {
+    const c: Case = { layout: 'nn', m: 36, n: 40, k: 44, offsets: [0, 2, 1] };
+    const { got, want, scale, dispatches } = await run(c, 6);
+    expectClose(c, got, want, scale);
+    expect(plan(dispatches).map((d) => [d.VEC4_A, d.VEC4_B])).toEqual([[1, 0], [1, 0]]);
+  });
+  it('falls back to scalar loads where a stride or an offset is not a multiple of 4', async () => {
+    const c: Case = { layout: 'nn', m: 36, n: 40, k: 44, pads: [1, 2, 0] };
+    const { got, want, scale, dispatches } = await run(c, 8);
+    expectClose(c, got, want, scale);
+    expect(plan(dispatches).map((d) => [d.VEC4_A, d.VEC4_B])).toEqual([[0, 0], [0, 0]]);
+  });
+});
+
+describe('matmul (f16 storage)', () => {
+  /** Why an f16 check cannot run here, or null when it can. */
+  const noF16 = (ctx: Awaited<ReturnType<typeof testGpu>>) =>
+    ctx.hasF16
+      ? null
+      : `adapter "${ctx.summary.description || ctx.summary.vendor}" has no shader-f16 (SwiftShader never has it); run on lavapipe (TRAJ_VULKAN=lavapipe, Mesa ≥ 23) to check the f16-storage path`;
+
+  for (const layout of LAYOUT_NAMES) {
+    it(`${layout}: f16 storage against float64, odd sizes (scalar loads) and aligned ones (vec4<f16> loads)`, async ({ skip }) => {
+      const ctx = await testGpu();
+      const why = noF16(ctx);
+      if (why) skip(why);
+      const odd: Case = { layout, m: 37, n: 70, k: 45, alpha: 0.5, accumulate: true, offsets: [2, 4, 3], pads: [2, 0, 1] };
+      const aligned: Case = { layout, m: 68, n: 36, k: 44, alpha: -2, offsets: [4, 8, 12], pads: [4, 0, 4] };
+      for (const [c, vec4] of [[odd, 0], [aligned, 1]] as const) {
+        const { got, want, scale, dispatches } = await run(c, 7, 'f16');
+        expectClose(c, got, want, scale);
+        expect(dispatches.map((d) => [d.shader, d.constants!.VEC4_A, d.constants!.VEC4_B])).toEqual([
+          ['matmul@f16', vec4, vec4],
+          ['matmul@f16', vec4, vec4],
+        ]);
+      }
+    });
+  }
+
+  it('without shader-f16, refuses f16 with an error that says so', async ({ skip }) => {
+    const ctx = await testGpu();
+    if (!noF16(ctx)) skip('this adapter has shader-f16: the f16 path runs above');
+    const a = ctx.createBuffer(64, 'a');
+    expect(() => matmul(ctx, { a, b: a, c: ctx.createBuffer(64, 'c'), m: 2, n: 2, k: 2, dtype: 'f16' })).toThrow(/needs the WebGPU feature "shader-f16"/);
+    a.destroy();
   });
 });

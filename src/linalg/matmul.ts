@@ -1,7 +1,7 @@
 import type { GpuContext } from '../gpu/context';
 import { f32 } from '../gpu/params';
 import { requireFinite, requireInteger, requireMatrix } from './checks';
-import { elementRange } from './element-range';
+import { elementRange, unusedView, vec4Readable } from './element-range';
 
 export type MatmulLayout = 'nn' | 'tn' | 'nt';
 
@@ -33,11 +33,50 @@ export interface MatmulArgs {
   dtype?: 'f32' | 'f16';
 }
 
+/** Rows of A and B staged per K slice of shaders/matmul.wgsl (a multiple of 4: the kernel stages 4 × 4 blocks). */
+export const MATMUL_TILE_K = 32;
+
+/** Threads per workgroup of shaders/matmul.wgsl, each computing 4 × 4 outputs of C: a (4·WG_Y) × (4·WG_X) tile. */
+export interface MatmulShape {
+  WG_X: number;
+  WG_Y: number;
+}
+
+/** 64 × 64 tiles: 2 shared loads per 16 FMAs and 256 threads, for outputs with enough tiles to fill a GPU. */
+const LARGE: MatmulShape = { WG_X: 16, WG_Y: 16 };
+/** 32 × 32 tiles (TF.js's default): 4× the workgroups and a quarter of the padding on small or ragged outputs. */
+const SMALL: MatmulShape = { WG_X: 8, WG_Y: 8 };
+/** Below this many 64 × 64 tiles, the output is cut into 32 × 32 tiles instead. */
+const MIN_LARGE_TILES = 64;
+
 /**
- * Workgroup shape and K slice of shaders/matmul.wgsl: 16 × 16 threads, each
- * computing 4 × 4 outputs, make a 64 × 64 tile of C per workgroup.
+ * The workgroup shape for an [m, n] output: 64 × 64 tiles when there are
+ * enough of them, else 32 × 32 (more workgroups, less work on padding).
  */
-export const MATMUL_TILE = { WG_X: 16, WG_Y: 16, TILE_K: 32 } as const;
+export function matmulShape(m: number, n: number): MatmulShape {
+  const large = Math.ceil(m / 64) * Math.ceil(n / 64);
+  return large >= MIN_LARGE_TILES ? LARGE : SMALL;
+}
+
+/** The pipeline key of one matmul configuration: shader and override constants (what `prewarm` compiles ahead). */
+export function matmulPipeline(o: { layout?: MatmulLayout; dtype?: 'f32' | 'f16'; vec4A: boolean; vec4B: boolean; shape: MatmulShape; edge: boolean }): {
+  shader: string;
+  constants: Record<string, number>;
+} {
+  const { layout = 'nn', dtype = 'f32' } = o;
+  return {
+    shader: dtype === 'f16' ? 'matmul@f16' : 'matmul',
+    constants: {
+      ...o.shape,
+      TILE_K: MATMUL_TILE_K,
+      TRANS_A: layout === 'tn' ? 1 : 0,
+      TRANS_B: layout === 'nt' ? 1 : 0,
+      VEC4_A: o.vec4A ? 1 : 0,
+      VEC4_B: o.vec4B ? 1 : 0,
+      EDGE: o.edge ? 1 : 0,
+    },
+  };
+}
 
 /** C = alpha·op(A)·op(B) (+ C). Recorded into ctx's encoder; runs at the next submit. */
 export function matmul(ctx: GpuContext, args: MatmulArgs): void {
@@ -70,18 +109,39 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   }
   if (m === 0 || n === 0) return;
 
-  // Describe and dispatch: the pipeline depends on dtype and layout only; sizes go in Params.
-  // Only the touched element ranges are bound, so blocks of huge buffers work.
+  // Describe and dispatch: the pipeline depends on dtype, layout, tile shape and
+  // whether each operand can be read as vec4s; sizes go in Params. Only the
+  // touched element ranges are bound, so blocks of huge buffers work; the
+  // bound ranges start on 256-byte boundaries, so an offset keeps its
+  // remainder mod 4.
   const a = elementRange(ctx, args.a, aOffset, aOffset + (aRows - 1) * aStride + aCols, inBytes);
   const b = elementRange(ctx, args.b, bOffset, bOffset + (bRows - 1) * bStride + bCols, inBytes);
   const c = elementRange(ctx, args.c, cOffset, cOffset + (m - 1) * cStride + n, 4);
-  const tileM = 4 * MATMUL_TILE.WG_Y;
-  const tileN = 4 * MATMUL_TILE.WG_X;
-  ctx.dispatch({
-    shader: dtype === 'f16' ? 'matmul@f16' : 'matmul',
-    constants: { ...MATMUL_TILE, TRANS_A: transA ? 1 : 0, TRANS_B: transB ? 1 : 0 },
-    bindings: [a.binding, b.binding, c.binding],
-    params: [m, n, k, a.offset, b.offset, c.offset, aStride, bStride, cStride, f32(alpha), accumulate ? 1 : 0],
-    workgroups: [Math.ceil(n / tileN), Math.ceil(m / tileM)],
-  });
+  const vec4A = vec4Readable(aCols, aStride, a.offset);
+  const vec4B = vec4Readable(bCols, bStride, b.offset);
+  const shape = matmulShape(m, n);
+  const unused = unusedView(ctx);
+  // The scalar views are always bound (interior tiles read the last, partial K slice through them).
+  const bindings = [a.binding, vec4A ? a.binding : unused, b.binding, vec4B ? b.binding : unused, c.binding];
+  const params = [m, n, k, a.offset, b.offset, c.offset, aStride, bStride, cStride, f32(alpha), accumulate ? 1 : 0];
+  // Two dispatches: the tiles wholly inside C without bounds checks, then the
+  // tiles that cross its last row or column of tiles, with them.
+  const { interior, edge } = matmulGrid(m, n, shape);
+  for (const [isEdge, workgroups] of [[false, interior], [true, edge]] as const) {
+    ctx.dispatch({ ...matmulPipeline({ layout, dtype, vec4A, vec4B, shape, edge: isEdge }), bindings, params, workgroups });
+  }
+}
+
+/**
+ * Workgroup grids of the two dispatches: `interior`, the ⌊m/TILE_M⌋ × ⌊n/TILE_N⌋
+ * tiles wholly inside C; `edge`, the others in one row (the kernel's
+ * `edge_tile` maps them: the last tile column, then the last tile row).
+ * An empty grid (a dimension 0) records nothing.
+ */
+export function matmulGrid(m: number, n: number, shape: MatmulShape): { interior: [number, number]; edge: [number] } {
+  const tileM = 4 * shape.WG_Y;
+  const tileN = 4 * shape.WG_X;
+  const full: [number, number] = [Math.floor(n / tileN), Math.floor(m / tileM)];
+  const all = Math.ceil(n / tileN) * Math.ceil(m / tileM);
+  return { interior: full, edge: [all - full[0] * full[1]] };
 }

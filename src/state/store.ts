@@ -8,13 +8,14 @@ import { createCollectSlice, type CollectSlice } from './collect-slice';
 import { createDynamicsSlice, type DynamicsSlice } from './dynamics-slice';
 import { createGpuSlice, type GpuSlice } from './gpu-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
+import { createPrewarmSlice, type PrewarmSlice } from './prewarm-slice';
 import { createProjectSlice, type ProjectSlice } from './project-slice';
 import { createPromptsSlice, type PromptsSlice } from './prompts-slice';
 import { createSaeSlice, type SaeSlice } from './sae-slice';
 import { createSelfTestSlice, type SelfTestSlice } from './self-test-slice';
 
 /** The whole app state: one slice per domain, plain data only (heavy objects are in registries). */
-export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice & ArtifactSlice & AblationSlice & LatentsSlice & SteerSlice;
+export type LabState = GpuSlice & BannerSlice & SelfTestSlice & ModelSlice & ProjectSlice & PromptsSlice & CollectSlice & DynamicsSlice & SaeSlice & ArtifactSlice & AblationSlice & LatentsSlice & SteerSlice & PrewarmSlice;
 
 export const useLab = create<LabState>()((...a) => ({
   ...createGpuSlice(...a),
@@ -30,4 +31,5 @@ export const useLab = create<LabState>()((...a) => ({
   ...createAblationSlice(...a),
   ...createLatentsSlice(...a),
   ...createSteerSlice(...a),
+  ...createPrewarmSlice(...a),
 }));

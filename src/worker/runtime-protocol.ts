@@ -46,6 +46,9 @@ export type RuntimeRequest =
   | { type: 'prompt-latents'; id: number; projectId: string; prompt: string; seed: number }
   /** A prompt generated unsteered (cached) and steered with the project's SAE latents. */
   | { type: 'steer'; id: number; projectId: string; prompt: string; negativePrompt: string; seed: number; latents: { latent: number; alpha: number }[]; window: [number, number] | null; mask: Float32Array | null; ablate: boolean; conditionalOnly: boolean }
+  /** Compiles, in the background, the GPU pipelines a fit or a training run of this project would use (when its page opens). */
+  | { type: 'prewarm'; id: number; projectId: string; flow: 'fit'; variant: DynamicsVariant }
+  | { type: 'prewarm'; id: number; projectId: string; flow: 'train'; config: SaeConfig }
   /** Ends a training run early after its current step: 'pause' keeps a checkpoint to resume, 'finish' saves the SAE as it is. */
   | { type: 'stop'; id: number; job: number; mode: 'pause' | 'finish' }
   /** Validates an artifact (trajectories, dynamics or an SAE, ours or SAELens / sparsify with its cfg.json) and copies it into the project. */
@@ -156,6 +159,7 @@ export type RuntimeResponse =
   | { type: 'fitted'; id: number; results: FittedVariant[]; seconds: number }
   | { type: 'metrics'; id: number; metrics: SaeTrainingMetrics; steps: number }
   | { type: 'imported'; id: number; artifact: ImportedArtifact }
+  | { type: 'prewarmed'; id: number; pipelines: number; seconds: number }
   | { type: 'latent-table'; id: number; table: LatentTable }
   /** [images, P] f_k(n, p), image by image in the order asked. */
   | { type: 'latent-maps'; id: number; latent: number; maps: Float32Array }

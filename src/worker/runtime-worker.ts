@@ -22,6 +22,7 @@ import { ablationJob } from './jobs/ablation-job';
 import { collectJob } from './jobs/collect-job';
 import { fitJob } from './jobs/fit-job';
 import { importJob } from './jobs/import-job';
+import { prewarmJob } from './jobs/prewarm-job';
 import { imageActivationsJob, latentMapsJob, latentTableJob } from './jobs/latents-job';
 import { promptLatentsJob, steerJob } from './jobs/steer-job';
 import type { JobContext } from './jobs/job-context';
@@ -168,6 +169,8 @@ async function projectJob(request: Exclude<RuntimeRequest, { type: 'load' | 'gen
       await ablationJob(await engineGpu(), request, job);
     } else if (request.type === 'latents') {
       await latentTableJob(request, job);
+    } else if (request.type === 'prewarm') {
+      await prewarmJob(await engineGpu(), request, job);
     } else if (request.type === 'image-activations') {
       await imageActivationsJob(await engineGpu(), request, job);
     } else if (request.type === 'latent-maps') {

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { DYNAMICS_VARIANTS, type DynamicsVariant } from '../../dynamics/dynamics-file';
 import { currentProject } from '../../state/project-slice';
 import type { DynamicsRecord } from '../../state/project-record';
@@ -7,6 +7,7 @@ import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { formatSeconds } from '../format';
 import { ExportButton } from '../projects/ArtifactButtons';
+import { PrewarmLine } from '../PrewarmLine';
 
 const VARIANT_HELP: Record<DynamicsVariant, string> = {
   full: 'A_s a full d×d ridge regression',
@@ -27,6 +28,10 @@ export function DynamicsStage({ onNext }: { onNext: () => void }) {
   const lambdaError = lambda !== null && !(Number.isFinite(lambda) && lambda >= 0) ? 'λ must be "auto" or a number ≥ 0' : null;
   const heldoutError = !(heldout >= 0 && heldout < 1) ? 'the held-out share must be in [0, 1)' : null;
   const collected = project?.collect?.state === 'done';
+  // Compile the fit's GPU pipelines while the researcher reads the page, not after the click.
+  useEffect(() => {
+    if (collected && !job) useLab.getState().prewarmFlow({ flow: 'fit', variant });
+  }, [collected, job, variant, project?.collect?.at]);
   const fit = (compare: boolean) => useLab.getState().startFit({ variant, lambda, heldoutFraction: heldout, compare });
 
   return (
@@ -74,6 +79,7 @@ export function DynamicsStage({ onNext }: { onNext: () => void }) {
             )}
           </div>
           {(lambdaError || heldoutError) && <p className="error-text">{lambdaError ?? heldoutError}</p>}
+          <PrewarmLine flow="fit" />
           {job && (
             <div className="progress-line" data-testid="fit-progress">
               <progress value={job.fraction} max={1} />

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { resolveSaeConfig, runScaledDefaults, SAE_ACTIVATIONS, type SaeActivation, type SaeConfig } from '../../sae/sae-config';
 import { currentProject } from '../../state/project-slice';
 import type { SaeRecord } from '../../state/project-record';
@@ -9,6 +9,7 @@ import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { formatSeconds } from '../format';
 import { ExportButton } from '../projects/ArtifactButtons';
 import { AblationPanel } from './AblationPanel';
+import { PrewarmLine } from '../PrewarmLine';
 
 interface SaeForm {
   activation: SaeActivation;
@@ -61,6 +62,13 @@ export function SaeStage() {
     else if ('config' in resolved) useLab.getState().startTraining({ config: resolved.config, steps: form.steps, checkpointEvery: Math.max(form.metricsEvery, Math.round(form.steps / 10)) }, false);
   };
   const canResume = !job && record && record.state === 'paused';
+  // Compile the training step's pipelines for this config while the page is open, not after the click.
+  const config = 'config' in resolved ? resolved.config : null;
+  const configKey = config ? JSON.stringify(config) : null;
+  useEffect(() => {
+    if (ready && !job && config) useLab.getState().prewarmFlow({ flow: 'train', config });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready, job, configKey]);
 
   return (
     <>
@@ -93,6 +101,7 @@ export function SaeStage() {
                 </label>
               ))}
             </div>
+            <PrewarmLine flow="train" />
             {'error' in resolved && (
               <p className="error-text" data-testid="sae-config-error">
                 {resolved.error}

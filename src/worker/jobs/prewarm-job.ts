@@ -1,0 +1,38 @@
+/**
+ * Pipelines off the critical path: when the Dynamics or SAE page opens, the
+ * worker rehearses the flow on a stand-in of the project's trajectories (the
+ * real sizes, zeros for data) and compiles every pipeline it would dispatch,
+ * asynchronously, so the click that starts the flow does not wait on
+ * compilation (gpu/rehearsal.ts).
+ */
+import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
+import { TrajectoryReader } from '../../data/trajectory-file';
+import { readDynamicsFile } from '../../dynamics/dynamics-file';
+import { fitDynamics, type TrajectoryImages } from '../../dynamics/fit-dynamics';
+import { trainSae } from '../../flows/train-sae';
+import type { GpuContext } from '../../gpu/context';
+import { prewarmFor } from '../../gpu/rehearsal';
+import type { RuntimeRequest } from '../runtime-protocol';
+import type { JobContext } from './job-context';
+
+/** Steps rehearsed for training: the first initialises b_dec, the second is a plain step. */
+const REHEARSED_STEPS = 2;
+
+export async function prewarmJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'prewarm' }>, job: JobContext): Promise<void> {
+  const started = performance.now();
+  const folder = await ProjectFolder.open(request.projectId);
+  const file = await folder.file(PROJECT_FILES.trajectories);
+  if (!file) throw new Error('nothing to prepare: the project has no trajectories yet');
+  const { N, S, P, d } = await TrajectoryReader.open(file);
+  const standIn: TrajectoryImages = { N, S, P, d, readImages: async (n0, n1) => new Float32Array((n1 - n0) * S * P * d) };
+  let pipelines: number;
+  if (request.flow === 'fit') {
+    pipelines = (await prewarmFor(ctx, (dry) => fitDynamics(dry, standIn, { variant: request.variant }))).keys.length;
+  } else {
+    const dynamicsFile = await folder.file(PROJECT_FILES.dynamics);
+    if (!dynamicsFile) throw new Error('nothing to prepare: the project has no dynamics yet');
+    const dynamics = await readDynamicsFile(dynamicsFile);
+    pipelines = (await prewarmFor(ctx, (dry) => trainSae(dry, standIn, dynamics, { config: request.config, steps: REHEARSED_STEPS }))).keys.length;
+  }
+  job.post({ type: 'prewarmed', id: job.id, pipelines, seconds: (performance.now() - started) / 1000 });
+}
