@@ -7,7 +7,7 @@ import { profileDispatches } from './dispatch-profile';
 describe('profileDispatches', () => {
   it('runs the recorded work, counts its dispatches per kernel, times each, and restores dispatch', async () => {
     const ctx = await testGpu();
-    // A [2, 3] · B [3, 2], then C · B' [2, 1]: two matmul dispatches.
+    // A [2, 3] · B [3, 2], then C · B' [2, 1]: two products, each an interior and an edge dispatch (matmul.ts).
     const a = ctx.upload(new Float32Array([1, 2, 3, 4, 5, 6]), 'profile.a');
     const b = ctx.upload(new Float32Array([1, 0, 0, 1, 1, 1]), 'profile.b');
     const c = ctx.createBuffer(16, 'profile.c');
@@ -21,10 +21,11 @@ describe('profileDispatches', () => {
       },
       2,
     );
-    expect(costs.map(({ kernel, count }) => ({ kernel, count }))).toEqual([{ kernel: 'matmul:main', count: 2 }]);
-    expect(costs[0].msEach).toHaveLength(2);
-    expect(costs[0].msEach.every((ms) => ms > 0)).toBe(true);
-    expect(costs[0].ms).toBeCloseTo(costs[0].msEach[0] + costs[0].msEach[1]);
+    expect(costs.map(({ kernel, count }) => ({ kernel, count }))).toEqual([{ kernel: 'matmul:main', count: 4 }]);
+    expect(costs[0].msEach).toHaveLength(4);
+    // The interior part of these tiny products is empty (no whole tile), so some dispatches may time at 0.
+    expect(costs[0].msEach.every((ms) => ms >= 0) && costs[0].msEach.some((ms) => ms > 0)).toBe(true);
+    expect(costs[0].ms).toBeCloseTo(costs[0].msEach.reduce((a, b) => a + b, 0));
     // C = [[4, 5], [10, 11]], D = C · [1, −1]ᵀ; the replays recompute the same values.
     expect(Array.from(await ctx.readF32(c))).toEqual([4, 5, 10, 11]);
     expect(Array.from(await ctx.readF32(d))).toEqual([-1, -1]);
