@@ -28,7 +28,7 @@ describe('bad input exits non-zero with a one-line reason', () => {
   test('unknown verb', async () => {
     const r = await cli('fitt');
     expect(r.code).toBe(2);
-    expect(reason(r.stderr)).toEqual(['error: unknown verb "fitt". Should be one of: generate, collect, hooks, steer, merge, fit, train, eval, ablation, features, synth']);
+    expect(reason(r.stderr)).toEqual(['error: unknown verb "fitt". Should be one of: generate, collect, hooks, steer, merge, fit, train, eval, ablation, features, synth, study']);
   });
   test('missing and malformed options', async () => {
     const missing = await cli('train', '--traj', 'x.safetensors');

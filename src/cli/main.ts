@@ -8,6 +8,7 @@ import { generate, generateOptions } from './verbs/generate';
 import { hooks, hooksOptions } from './verbs/hooks';
 import { merge, mergeOptions } from './verbs/merge';
 import { steer, steerOptions } from './verbs/steer';
+import { study, studyOptions } from './verbs/study';
 import { evaluate, evalOptions } from './verbs/eval';
 import { features, featuresOptions } from './verbs/features';
 import { fit, fitOptions } from './verbs/fit';
@@ -34,6 +35,7 @@ const VERBS: Record<string, Verb> = {
   ablation: { summary: "the paper's four SAEs (residualized/plain × concat/per-step) at equal L0", options: ablationOptions, run: ablation },
   features: { summary: 'map every latent to its activation-space trajectory', options: featuresOptions, run: features },
   synth: { summary: 'write a synthetic trajectory file with planted features', options: synthOptions, run: synth },
+  study: { summary: "the method's claims measured on the toy model: dynamics, the ablation, latents vs ground truth, scored steering (study.json, report.md)", options: studyOptions, run: study },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -10,7 +10,7 @@ export const samplerOptions: OptionSpec = {
 };
 
 /** Steps, guidance and scheduler from the options, defaulting to the model manifest's sampler. */
-export function parseSampler(verb: string, v: OptionValues, model: DiffusionModel): SamplerSettings {
+export function parseSampler(verb: string, v: OptionValues, model: Pick<DiffusionModel, 'manifest'>): SamplerSettings {
   const defaults = model.manifest.sampler;
   return {
     scheduler: choiceOption(verb, v, 'scheduler', SCHEDULER_NAMES, defaults.name),

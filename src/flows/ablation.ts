@@ -1,7 +1,9 @@
 import type { GpuContext } from '../gpu/context';
 import type { DynamicsModel } from '../dynamics/dynamics-file';
 import { fitDynamics, heldoutImages, type TrajectoryImages } from '../dynamics/fit-dynamics';
+import type { LatentStatisticsResult } from '../sae/latent-statistics';
 import { resolveSaeConfig, type SaeConfig } from '../sae/sae-config';
+import type { SaeWeights } from '../sae/sae-model';
 import { evaluateSae, type EvaluationReport } from './evaluate-sae';
 import { trainSae } from './train-sae';
 
@@ -24,7 +26,19 @@ export interface AblationOptions {
   /** Share of images held out: the SAEs train on the rest and are measured on these. Default 0.2. */
   heldoutFraction?: number;
   onArm?: (arm: AblationArmName, phase: 'fit' | 'train' | 'eval') => void;
+  /** Each arm's SAE once measured, to keep it (the rows carry only numbers). */
+  onTrained?: (arm: AblationArmName, trained: TrainedArm) => void | Promise<void>;
   signal?: AbortSignal;
+}
+
+export interface TrainedArm {
+  config: SaeConfig;
+  weights: SaeWeights;
+  /** The dynamics it was trained with (variant none for the plain arms). */
+  dynamics: DynamicsModel;
+  perStep: boolean;
+  /** Per-latent statistics on the held-out images. */
+  statistics: LatentStatisticsResult;
 }
 
 export interface AblationRow extends Omit<EvaluationReport, 'statistics'> {
@@ -68,7 +82,8 @@ export async function runAblation(ctx: GpuContext, source: TrajectoryImages, opt
     options.onArm?.(arm.name, 'train');
     const { weights } = await trainSae(ctx, trainOnly, dynamics, { config, steps: options.steps, perStep: arm.perStep, signal: options.signal });
     options.onArm?.(arm.name, 'eval');
-    const { statistics: _statistics, ...report } = await evaluateSae(ctx, source, dynamics, { config, weights }, { images: testImages, perStep: arm.perStep, signal: options.signal });
+    const { statistics, ...report } = await evaluateSae(ctx, source, dynamics, { config, weights }, { images: testImages, perStep: arm.perStep, signal: options.signal });
+    await options.onTrained?.(arm.name, { config, weights, dynamics, perStep: arm.perStep, statistics });
     rows.push({ arm: arm.name, kPerRow, ...report });
   }
   return rows;

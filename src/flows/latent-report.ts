@@ -6,6 +6,7 @@ import type { LatentStatisticsResult } from '../sae/latent-statistics';
 import type { LatentStatisticsFile } from '../sae/latent-statistics-file';
 import type { SaeConfig } from '../sae/sae-config';
 import { SaeModel, type SaeWeights } from '../sae/sae-model';
+import { saeFeatureTrajectories } from './sae-features';
 
 /**
  * Everything the Explore view shows per latent (issue 4 §5): the token
@@ -25,7 +26,8 @@ export async function latentReport(
     return {
       statistics,
       neighbours: await decoderNeighbours(ctx, model, Math.min(neighbours, sae.config.latents - 1)),
-      temporalProfile: await temporalProfiles(ctx, dyn, model),
+      // A per-step SAE (dIn = d) has no trajectory in its decoder rows: its profile is the scale of each step.
+      temporalProfile: sae.config.dIn === dynamics.S * dynamics.d ? await temporalProfiles(ctx, dyn, model) : (await saeFeatureTrajectories(ctx, dynamics, sae.weights.W_dec, sae.config.latents)).profile,
       steps: dynamics.S,
     };
   } finally {

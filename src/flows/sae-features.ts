@@ -19,10 +19,13 @@ export interface FeatureTrajectories {
 /**
  * Every decoder row u_k (W_dec [latents, S·d] in normalised z-space) as a
  * trajectory in activation space, through the linear part of the dynamics'
- * inverse; done in latent chunks on the GPU.
+ * inverse; done in latent chunks on the GPU. A per-step SAE's rows
+ * (W_dec [latents, d], the ablation's no-concat arms) are one step's
+ * direction, which firing at step s adds there: v_k[s] = scale_s·u_k.
  */
 export async function saeFeatureTrajectories(ctx: GpuContext, dynamics: DynamicsModel, wDec: Float32Array, latents: number): Promise<FeatureTrajectories> {
   const { S, d } = dynamics;
+  if (S > 1 && wDec.length === latents * d) return perStepTrajectories(dynamics, wDec, latents);
   if (wDec.length !== latents * S * d) {
     throw new Error(`W_dec has ${wDec.length} values, but ${latents} latents × S·d = ${S}·${d} need ${latents * S * d}: is the SAE trained on these dynamics?`);
   }
@@ -46,4 +49,18 @@ export async function saeFeatureTrajectories(ctx: GpuContext, dynamics: Dynamics
     for (const b of [u, v, norms]) b.destroy();
     dyn.destroy();
   }
+}
+
+function perStepTrajectories({ S, d, scales }: DynamicsModel, wDec: Float32Array, latents: number): FeatureTrajectories {
+  const trajectories = new Float32Array(latents * S * d);
+  const profile = new Float32Array(latents * S);
+  for (let k = 0; k < latents; k++) {
+    const u = wDec.subarray(k * d, (k + 1) * d);
+    const norm = Math.hypot(...u);
+    for (let s = 0; s < S; s++) {
+      for (let i = 0; i < d; i++) trajectories[(k * S + s) * d + i] = scales[s] * u[i];
+      profile[k * S + s] = scales[s] * norm;
+    }
+  }
+  return { latents, S, d, trajectories, profile };
 }

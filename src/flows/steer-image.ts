@@ -88,15 +88,23 @@ export class SteeringSession {
     const needActivations = request.ablate || !this.source.meanActivations;
     const f = needActivations ? await imageLatentActivations(this.model.gpu, this.source.dynamics, this.source.sae, unsteered.trajectory!, ids) : null;
     const P = this.model.hook!.height * this.model.hook!.width;
-    const meanActivations = ids.map((k, j) => this.meanActivation(k, f?.subarray(j * P, (j + 1) * P)));
+    // f is [J, R, P]: R = 1, or S for a per-step SAE (f_k(n, p) at each step).
+    const R = f ? f.length / (ids.length * P) : 1;
+    const meanActivations = ids.map((k, j) => this.meanActivation(k, f?.subarray(j * R * P, (j + 1) * R * P)));
     await this.mapTrajectories(ids);
-    const latents: SteeredLatent[] = request.latents.map(({ latent, alpha }, j) => ({
-      latent,
-      trajectory: this.trajectories.get(latent)!,
-      alpha,
-      meanActivation: meanActivations[j],
-      ...(request.ablate ? { ablate: f!.slice(j * P, (j + 1) * P) } : {}),
-    }));
+    const latents: SteeredLatent[] = request.latents.flatMap(({ latent, alpha }, j) => {
+      const steered = { latent, trajectory: this.trajectories.get(latent)!, alpha, meanActivation: meanActivations[j] };
+      if (!request.ablate) return [steered];
+      if (R === 1) return [{ ...steered, ablate: f!.slice(j * P, (j + 1) * P) }];
+      // Per step: one term per step s with v_k[s] alone; interpolation's weights sum to one
+      // between recorded steps, so the terms add up to f_k(n, p, s)·v_k[s] interpolated.
+      const C = this.source.dynamics.d;
+      return Array.from({ length: R }, (_, s) => {
+        const trajectory = new Float32Array(R * C);
+        trajectory.set(steered.trajectory.subarray(s * C, (s + 1) * C), s * C);
+        return { ...steered, trajectory, ablate: f!.slice((j * R + s) * P, (j * R + s + 1) * P) };
+      });
+    });
     const plan: SteeringPlan = { latents, recordedCalls: this.recordedCalls, window, mask: request.mask ?? null, conditionalOnly: request.conditionalOnly ?? false };
     const steered = await generate(this.model, {
       ...sampler,
@@ -136,6 +144,7 @@ export class SteeringSession {
     const rows = new Float32Array(missing.length * dIn);
     missing.forEach((k, j) => rows.set(sae.weights.W_dec.subarray(k * dIn, (k + 1) * dIn), j * dIn));
     const { trajectories } = await saeFeatureTrajectories(this.model.gpu, dynamics, rows, missing.length);
-    missing.forEach((k, j) => this.trajectories.set(k, trajectories.slice(j * dIn, (j + 1) * dIn)));
+    const width = dynamics.S * dynamics.d;
+    missing.forEach((k, j) => this.trajectories.set(k, trajectories.slice(j * width, (j + 1) * width)));
   }
 }

@@ -34,7 +34,7 @@ const KIND = 'sae';
 /** cfg.json: SAELens field names, then Trajectory Lab's own (absent in imported SAEs). */
 export interface SaeFileConfig {
   architecture: SaeArchitecture;
-  /** Input width; S·d for a trajectory SAE. */
+  /** Input width; S·d for a trajectory SAE, d for a per-step one. */
   d_in: number;
   /** Number of latents m. */
   d_sae: number;
@@ -111,8 +111,9 @@ export function validateSaeWeights(w: SaeWeights): SaeWeights {
   const d = cfg.d_model;
   if (S !== undefined && !isPositiveInt(S)) fail(`SAE cfg: trajectory_steps must be a positive integer, got ${JSON.stringify(S)}`);
   if (d !== undefined && !isPositiveInt(d)) fail(`SAE cfg: d_model must be a positive integer, got ${JSON.stringify(d)}`);
-  if (S !== undefined && d !== undefined && S * d !== d_in) {
-    fail(`SAE cfg: d_in = ${d_in} but trajectory_steps · d_model = ${S} · ${d} = ${S * d}`);
+  // d_in = d: a per-step SAE (the ablation's no-concat arms), each step of a token its own row.
+  if (S !== undefined && d !== undefined && S * d !== d_in && d !== d_in) {
+    fail(`SAE cfg: d_in = ${d_in} but trajectory_steps · d_model = ${S} · ${d} = ${S * d} (or d_model = ${d} for a per-step SAE)`);
   }
   if (cfg.residualized !== undefined && typeof cfg.residualized !== 'boolean') {
     fail(`SAE cfg: residualized must be true or false, got ${JSON.stringify(cfg.residualized)}`);

@@ -1,21 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { seededRandom } from '../gpu/random';
 import { auroc, bestLatentPerValue } from './auroc';
-
-/** The definition: P(score of a positive > score of a negative) + ½ P(equal), by counting every pair. */
-function pairwise(scores: ArrayLike<number>, labels: ArrayLike<boolean>): number {
-  let wins = 0;
-  let pairs = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (!labels[i]) continue;
-    for (let j = 0; j < scores.length; j++) {
-      if (labels[j]) continue;
-      pairs++;
-      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-    }
-  }
-  return wins / pairs;
-}
+import { pairwiseAuroc as pairwise } from './test-reference';
 
 describe('AUROC', () => {
   test('equals the pairwise count, with ties (many zeros, as TopK activations have) and odd sizes', () => {

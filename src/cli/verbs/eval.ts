@@ -28,10 +28,12 @@ export async function evaluate(argv: string[]): Promise<void> {
   const reader = await TrajectoryReader.open(await openFile(requiredString('eval', v, 'traj'), 'trajectory'));
   const dynamics = await readDynamicsFile(await openFile(requiredString('eval', v, 'dynamics'), 'dynamics'));
   const file = await loadSae(requiredString('eval', v, 'sae'));
-  const sae = fromSaeFile(file, numberOption('eval', v, 'batch', { default: 1024, min: 1, integer: true }));
+  // An SAE one step wide (the ablation's per-step arms) reads each step of a token as its own row.
+  const perStep = file.cfg.d_in !== reader.S * reader.d;
+  const sae = fromSaeFile(file, numberOption('eval', v, 'batch', { default: 1024, min: 1, integer: true }) * (perStep ? reader.S : 1));
   const inverse = choiceOption('eval', v, 'inverse', INVERSE_MODES, 'teacher-forced');
   const ctx = await commandGpu();
-  const report = await evaluateSae(ctx, reader, dynamics, sae, { inverse, onProgress: progressReporter('eval') });
+  const report = await evaluateSae(ctx, reader, dynamics, sae, { inverse, perStep, onProgress: progressReporter('eval') });
   const statsPath = optionalString(v, 'stats');
   if (statsPath) {
     const neighbours = numberOption('eval', v, 'neighbours', { default: 8, min: 1, integer: true });
