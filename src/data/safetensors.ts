@@ -97,7 +97,8 @@ function rangeReader(source: ByteSource): RangeReader {
     };
   }
   const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-  return { size: bytes.byteLength, read: async (begin, end) => bytes.slice(begin, end) };
+  // Uint8Array's slice, not the source's own: a Node Buffer's slice is a view into its (pooled) memory, not a copy.
+  return { size: bytes.byteLength, read: async (begin, end) => Uint8Array.prototype.slice.call(bytes, begin, end) };
 }
 
 function validateShape(name: string, shape: unknown): number[] {

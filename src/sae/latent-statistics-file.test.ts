@@ -53,6 +53,15 @@ describe('latent statistics files', () => {
     });
   });
 
+  it('reads the same from bytes that are a view at an odd offset into a larger buffer (a Node Buffer from readFileSync)', async () => {
+    const f = await sample(3);
+    const bytes = new Uint8Array(await serializeLatentStatistics(f).arrayBuffer());
+    const larger = Buffer.alloc(bytes.length + 11);
+    larger.set(bytes, 5);
+    // Buffer.prototype.slice is a view, not a copy, unlike Uint8Array's.
+    expect(await readLatentStatistics(larger.subarray(5, 5 + bytes.length))).toEqual(f);
+  });
+
   it('rejects inconsistent contents when writing, naming the array', async () => {
     const f = await sample(2);
     expect(() => serializeLatentStatistics({ ...f, temporalProfile: f.temporalProfile.subarray(1) })).toThrow(/temporalProfile has 234 values; \[m, S\] needs 235/);
