@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
-import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
 import { images } from './model-slice';
+import { loadProjectImage } from './project-images';
 import { currentProject } from './project-slice';
 import type { CollectSettings } from './project-record';
 import { runtimeClient } from './runtime-client';
@@ -94,18 +94,11 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
     for (const t of get().thumbnails) images.delete(t.imageId);
     set({ thumbnails: [] });
     if (!project?.collect) return;
-    const folder = await ProjectFolder.open(project.id);
     const found: { index: number; imageId: string }[] = [];
     // Newest images are the highest indices (collections run in order).
     for (let n = project.collect.total - 1; n >= 0 && found.length < THUMBNAILS_SHOWN; n--) {
-      const file = await folder.file(PROJECT_FILES.image(n));
-      if (!file) continue;
-      const bitmap = await createImageBitmap(file);
-      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-      const c2d = canvas.getContext('2d')!;
-      c2d.drawImage(bitmap, 0, 0);
-      const data = c2d.getImageData(0, 0, bitmap.width, bitmap.height).data;
-      found.unshift({ index: n, imageId: images.add({ width: bitmap.width, height: bitmap.height, rgba: new Uint8ClampedArray(data) }) });
+      const image = await loadProjectImage(project.id, n);
+      if (image) found.unshift({ index: n, imageId: images.add({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba) }) });
     }
     if (currentProject(get())?.id === project.id) set({ thumbnails: found });
   },

@@ -35,17 +35,18 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
   }, [concept, prompts, attributes]);
 
   const ready = status.state === 'ready';
-  let ranked: { latents: number[]; scores: ReturnType<typeof conceptScores>; atStep: number[] } | { error: string } | null = null;
-  if (ready && inA) {
+  // Scores over every image and latent: recomputed when the concept, step or percentile changes, not on every render.
+  const ranked = useMemo((): { latents: number[]; scores: ReturnType<typeof conceptScores>; atStep: number[] } | { error: string } | null => {
+    if (status.state !== 'ready' || !inA) return null;
     const acts = imageActivations.get(status.id);
     try {
       const scores = conceptScores(acts.mean, acts.N, acts.m, inA, table.profile, table.S);
       const atStep = Array.from({ length: table.m }, (_, k) => (step < table.S ? scores.perStep[k * table.S + step] : Array.from({ length: table.S }, (_, s) => scores.perStep[k * table.S + s]).reduce((x, y) => x + y, 0)));
-      ranked = { latents: topPercent(atStep, percent), scores, atStep };
+      return { latents: topPercent(atStep, percent), scores, atStep };
     } catch (e) {
-      ranked = { error: (e as Error).message };
+      return { error: (e as Error).message };
     }
-  }
+  }, [status, inA, table, step, percent]);
 
   return (
     <section className="panel" data-testid="concept-panel">

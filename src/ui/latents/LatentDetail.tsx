@@ -14,7 +14,8 @@ import { downloadBlob } from '../download';
 import { canvasGridPng, svgFile } from '../figure-export';
 import { ImageCanvas } from '../ImageCanvas';
 import { temporalCentre, topImages } from './latent-columns';
-import { useProjectImages, type DecodedImage } from './use-project-image';
+import type { DecodedImage } from '../../state/project-images';
+import { useProjectImages } from './use-project-image';
 
 /**
  * One latent: where and when it lives — the spatiotemporal heatmap

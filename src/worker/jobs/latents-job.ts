@@ -3,7 +3,7 @@
  * its statistics file, and one latent's spatial maps f_k(n, p) on chosen
  * images (encoded on the GPU from the images' trajectories).
  */
-import { imageActivationSummaries } from '../../flows/image-activations';
+import { asOneImage, imageActivationSummaries } from '../../flows/image-activations';
 import { imageLatentActivations } from '../../flows/latent-activations';
 import type { GpuContext } from '../../gpu/context';
 import type { LatentTable, RuntimeRequest } from '../runtime-protocol';
@@ -41,18 +41,20 @@ export async function latentTableJob(request: Extract<RuntimeRequest, { type: 'l
 
 export async function latentMapsJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'latent-maps' }>, job: JobContext): Promise<void> {
   const { reader, dynamics, sae } = await projectSae(request.projectId);
-  const maps = new Float32Array(request.images.length * reader.P);
-  for (const [i, n] of request.images.entries()) {
-    job.signal.throwIfAborted();
-    if (!Number.isInteger(n) || n < 0 || n >= reader.N) throw new RangeError(`image ${n} is outside 0..${reader.N - 1}`);
-    const f = await imageLatentActivations(ctx, dynamics, sae, await reader.readImages(n, n + 1), [request.latent]);
-    // A per-step SAE gives f at every step: the map is its maximum over the steps.
-    for (let p = 0; p < reader.P; p++) {
-      let best = 0;
-      for (let r = 0; r < f.length / reader.P; r++) best = Math.max(best, f[r * reader.P + p]);
-      maps[i * reader.P + p] = best;
-    }
+  const { S, P, d } = reader;
+  const n = request.images.length;
+  const chosen = new Float32Array(n * S * P * d);
+  for (const [i, image] of request.images.entries()) {
+    if (!Number.isInteger(image) || image < 0 || image >= reader.N) throw new RangeError(`image ${image} is outside 0..${reader.N - 1}`);
+    chosen.set(await reader.readImages(image, image + 1), i * S * P * d);
   }
+  job.signal.throwIfAborted();
+  // All chosen images in one encoder pass (one upload of the dynamics and the SAE): [R, n·P].
+  const f = await imageLatentActivations(ctx, dynamics, sae, asOneImage(chosen, n, S, P, d), [request.latent]);
+  const R = f.length / (n * P);
+  // A per-step SAE gives f at every step: the map is its maximum over the steps.
+  const maps = new Float32Array(n * P);
+  for (let r = 0; r < R; r++) for (let q = 0; q < n * P; q++) maps[q] = Math.max(maps[q], f[r * n * P + q]);
   job.post({ type: 'latent-maps', id: job.id, latent: request.latent, maps }, [maps.buffer]);
 }
 
