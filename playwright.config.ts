@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/chromium';
 
-const PORT = 4319;
+// E2E_PORT, E2E_DIST and E2E_OUT let several checkouts or engineers run suites side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4319);
+const DIST = process.env.E2E_DIST ?? 'dist';
 
 /**
  * Browser tests against the built app (`vite build` runs first, in `npm run test:e2e`),
@@ -10,7 +12,7 @@ const PORT = 4319;
  */
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'test-results',
+  outputDir: process.env.E2E_OUT ?? 'test-results',
   // One emulated GPU on shared CPU cores: tests run one at a time.
   workers: 1,
   fullyParallel: false,
@@ -27,7 +29,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite preview --port ${PORT} --strictPort --outDir ${DIST}`,
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
