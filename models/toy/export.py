@@ -10,14 +10,23 @@ Writes, with SD 1.5's ONNX IO names (TorchScript exporter, opset 17, dynamic bat
     probe/model.onnx          image [B,3,64,64]    -> shape, color, position, size, background
     tokenizer.json, scheduler_config.json, manifest.json
 and the reference inputs/outputs that models/toy/toy-model.test.ts checks onnxruntime-web against
-(models/toy/reference/).
+(models/toy/reference/), and the UNet's block outputs on those inputs that
+models/toy/block-capture.test.ts checks the lab's hooked-UNet capture against (issue 8).
+
+    /usr/bin/python3 models/toy/train.py --stages export        # everything, from the training checkpoints
+    /usr/bin/python3 models/toy/export.py --block-reference-only
+        # only reference/block-reference.{json,bin}, with no checkpoint: the UNet rebuilt from
+        # public/models/toy/unet/model.onnx's weights (torch_from_onnx.py)
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import shutil
+import sys
 
 import numpy as np
 import onnx
@@ -32,6 +41,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REF_DIR = os.path.join(HERE, "reference")
 DEFAULT_HOOK = "up_blocks.1.attentions.1"
 REF_PROMPT = "a small red circle at the top left on a blue background"
+# Blocks whose outputs the block reference stores (issue 8): the default hook, the other attention of
+# its up block (same shape: a swapped block must fail the check), a resnet down and one up (both with a
+# conv_shortcut), a down-block attention, and the mid block's attention and last resnet (whose output
+# is the mid block's output). Small feature maps keep the files small (~180 kB).
+BLOCK_REF_HOOKS = (DEFAULT_HOOK, "up_blocks.1.attentions.0", "down_blocks.1.resnets.0", "down_blocks.0.attentions.0",
+                   "mid_block.attentions.0", "mid_block.resnets.1", "up_blocks.3.resnets.1")
+# The stored reference timestep (421) and a second, early (noisy) DDIM-25 step, so a capture that
+# ignored the timestep would fail.
+BLOCK_REF_SECOND_TIMESTEP = 881
 
 
 def _export(module, args, path, input_names, output_names, dynamic):
@@ -195,6 +213,7 @@ def export_all(cfg, work: str, out_dir: str, log) -> None:
         json.dump(manifest, f, indent=2)
         f.write("\n")
     write_reference(te, unet, vae, probe, scale, tok)
+    write_block_reference(unet, unet_path, "training checkpoint (EMA), as exported")
     sizes = {os.path.relpath(os.path.join(d, f), out_dir): os.path.getsize(os.path.join(d, f))
              for d, _, fs in os.walk(out_dir) for f in fs}
     total = sum(sizes.values())
@@ -242,3 +261,102 @@ def write_reference(te, unet, vae, probe, scale, tok) -> None:
                    "note": "PyTorch outputs of the exported modules (EMA weights) on these inputs; "
                            "written by models/toy/export.py"}, f, indent=1)
         f.write("\n")
+
+
+def write_block_reference(unet, unet_onnx: str, weights: str) -> dict:
+    """Outputs of BLOCK_REF_HOOKS (forward hooks) and out_sample, batch 1, for the stored reference
+    inputs at the stored timestep and at BLOCK_REF_SECOND_TIMESTEP, into reference/block-reference.json
+    + .bin (the layout of reference.json: raw little-endian float32, offsets in bytes).
+
+    Tensor names: `t<timestep>/<block path>` [1, C, H, W] and `t<timestep>/out_sample` [1, 4, 16, 16].
+    `unet_onnx`'s sha256 is recorded so that a stale reference (graph re-exported, reference not) is
+    named as such by the test."""
+    from torch_from_onnx import read_reference
+    sample = read_reference("sample")
+    hidden = read_reference("last_hidden_state")
+    timesteps = [int(read_reference("timestep").item()), BLOCK_REF_SECOND_TIMESTEP]
+    mods = dict(unet.named_modules())
+    unknown = [p for p in BLOCK_REF_HOOKS if p not in mods]
+    if unknown:
+        raise KeyError(f"block reference: the UNet has no module {unknown}")
+    captured: dict[str, torch.Tensor] = {}
+    handles = []
+    for p in BLOCK_REF_HOOKS:
+        def grab(m, i, o, p=p):
+            if p in captured:
+                raise RuntimeError(f"block {p} ran twice in one forward pass")
+            captured[p] = o.detach().clone()  # returns None: the output is unchanged
+        handles.append(mods[p].register_forward_hook(grab))
+    tensors: dict[str, torch.Tensor] = {}
+    try:
+        for t in timesteps:
+            captured.clear()
+            with torch.no_grad():
+                out = unet(sample, torch.tensor([t], dtype=torch.int64), hidden)
+            for p in BLOCK_REF_HOOKS:
+                tensors[f"t{t}/{p}"] = captured[p]
+            tensors[f"t{t}/out_sample"] = out
+    finally:
+        for h in handles:
+            h.remove()
+    blob = bytearray()
+    entries = {}
+    for name, t in tensors.items():
+        a = t.numpy().astype("<f4")
+        entries[name] = {"offset": len(blob), "dtype": "float32", "shape": list(a.shape)}
+        blob += a.tobytes()
+    with open(unet_onnx, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    index = {
+        "file": "block-reference.bin",
+        "inputs": {"file": "reference.json", "sample": "sample", "encoder_hidden_states": "last_hidden_state"},
+        "timesteps": timesteps,
+        "blocks": list(BLOCK_REF_HOOKS),
+        "unet": os.path.relpath(unet_onnx, os.path.join(HERE, "..", "..")),
+        "unetSha256": sha,
+        "weights": weights,
+        "tensors": entries,
+        "note": "PyTorch forward-hook outputs of UNet blocks on reference.json's sample and last_hidden_state "
+                "at each timestep, batch 1; written by models/toy/export.py",
+    }
+    with open(os.path.join(REF_DIR, "block-reference.bin"), "wb") as f:
+        f.write(bytes(blob))
+    with open(os.path.join(REF_DIR, "block-reference.json"), "w") as f:
+        json.dump(index, f, indent=1)
+        f.write("\n")
+    print(f"[export] block reference: {len(BLOCK_REF_HOOKS)} blocks x timesteps {timesteps}, "
+          f"{len(blob) / 1e3:.1f} kB -> {os.path.relpath(REF_DIR)}/block-reference.*", flush=True)
+    return index
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--block-reference-only", action="store_true",
+                    help="write only reference/block-reference.{json,bin}, from the shipped UNet ONNX's weights "
+                         "(no training checkpoint needed)")
+    ap.add_argument("--work", default=os.path.join(HERE, "work"), help="checkpoint folder for a full export")
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    from train import OUT_DIR, Log, make_config
+    if args.block_reference_only:
+        import torch_from_onnx
+        unet = torch_from_onnx.load_unet_from_onnx(torch_from_onnx.UNET_ONNX, make_config())
+        err = torch_from_onnx.check_reference(unet)
+        print(f"[export] UNet rebuilt from {os.path.relpath(torch_from_onnx.UNET_ONNX)}: out_sample vs reference.json "
+              f"max abs {err['max_abs']:.3g}, rel {err['rel']:.3g}", flush=True)
+        if not err["rel"] < torch_from_onnx.REL_TOL:
+            sys.exit(f"the rebuilt UNet does not reproduce reference out_sample (rel {err['rel']:.3g}); not writing")
+        write_block_reference(unet, torch_from_onnx.UNET_ONNX,
+                              "public/models/toy/unet/model.onnx initializers, via models/toy/torch_from_onnx.py")
+        return
+    if not os.path.exists(os.path.join(args.work, "unet.pt")):
+        sys.exit(f"no training checkpoint in {args.work} (train with models/toy/train.py); "
+                 f"--block-reference-only needs none")
+    cfg = make_config()
+    log = Log(os.path.join(args.work, "log.json"))
+    export_all(cfg, args.work, OUT_DIR, log)
+    log.save()
+
+
+if __name__ == "__main__":
+    main()
