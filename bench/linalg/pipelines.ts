@@ -26,7 +26,7 @@ import { nodeGpu } from '../../src/gpu/node-gpu';
 import { gaussianArray, seededRandom } from '../../src/gpu/random';
 import { prewarmFor } from '../../src/gpu/rehearsal';
 import { resolveSaeConfig } from '../../src/sae/sae-config';
-import { SaeTrainer } from '../../src/sae/trainer';
+import { SaeTrainer } from '../../src/sae/train/trainer';
 
 const FLOWS = ['fit', 'train'] as const;
 const MODES = ['cold', 'prewarm', 'prewarm-async'] as const;

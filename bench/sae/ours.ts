@@ -1,7 +1,7 @@
 import type { GpuContext } from '../../src/gpu/context';
 import { encoderPreActivations } from '../../src/sae/forward';
 import { resolveSaeConfig, type SaeActivation, type SaeConfig } from '../../src/sae/sae-config';
-import { SaeTrainer } from '../../src/sae/trainer';
+import { SaeTrainer } from '../../src/sae/train/trainer';
 import type { TimedRun } from '../shared/measure';
 import type { SaeCase } from './cases';
 

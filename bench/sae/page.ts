@@ -11,7 +11,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { version_core, type Tensor2D } from '@tensorflow/tfjs-core';
 import { GpuContext } from '../../src/gpu/context';
 import { gaussianArray, seededRandom } from '../../src/gpu/random';
-import { SaeTrainer } from '../../src/sae/trainer';
+import { SaeTrainer } from '../../src/sae/train/trainer';
 import { createOrtMatmul } from '../linalg/ort-peer';
 import { maxRelativeDifference } from '../shared/agreement';
 import { profileDispatches } from '../shared/dispatch-profile';

@@ -1,5 +1,5 @@
 import type { GpuContext } from '../gpu/context';
-import { elementwiseGroups } from '../dynamics/elementwise';
+import { gridStrideGroups } from '../gpu/dispatch-grid';
 
 /** Threads per workgroup of shaders/diffusion-capture-tokens.wgsl. */
 const WG = 256;
@@ -54,7 +54,7 @@ export class TrajectoryCapture {
       constants: { WG, HALF: half ? 1 : 0 },
       bindings: [buffer, this.tokens],
       params: [branch, C, P, slot],
-      workgroups: [elementwiseGroups(ctx, C * P, WG)],
+      workgroups: [gridStrideGroups(ctx, C * P, WG)],
     });
     // Submit now: the next writeBuffer to the staging buffer, or ORT reusing its
     // output buffer, must come after this copy in queue order.

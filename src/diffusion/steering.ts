@@ -1,5 +1,5 @@
 import type { GpuContext } from '../gpu/context';
-import { elementwiseGroups } from '../dynamics/elementwise';
+import { gridStrideGroups } from '../gpu/dispatch-grid';
 
 /** Threads per workgroup of shaders/diffusion-steer-delta.wgsl. */
 const WG = 256;
@@ -148,7 +148,7 @@ export class SteeringWriter {
       constants: { WG, HALF: this.half ? 1 : 0 },
       bindings: [this.dir, this.coef, this.delta],
       params: [this.batch, C, P, plan.latents.length, plan.conditionalOnly ? 0b10 : (1 << this.batch) - 1],
-      workgroups: [elementwiseGroups(ctx, words, WG)],
+      workgroups: [gridStrideGroups(ctx, words, WG)],
     });
     // Submit now, so the delta is written before ORT's next run reads it and before the next call's directions overwrite `dir`.
     ctx.submit();

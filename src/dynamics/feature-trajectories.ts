@@ -1,5 +1,5 @@
 import type { GpuContext } from '../gpu/context';
-import { elementwiseGroups } from './elementwise';
+import { gridStrideGroups } from '../gpu/dispatch-grid';
 import type { GpuDynamics } from './gpu-dynamics';
 import { Residualizer } from './residualize';
 
@@ -37,7 +37,7 @@ export function featureTrajectories(ctx: GpuContext, dyn: GpuDynamics, args: Fea
     constants: { WG },
     bindings: [trajectories, profile],
     params: [latents * S, d],
-    workgroups: [elementwiseGroups(ctx, latents * S, WG)],
+    workgroups: [gridStrideGroups(ctx, latents * S, WG)],
   });
   // Safe right after submit: the WebGPU spec (GPUBuffer.destroy) lets memory go only once
   // previously submitted work using it completes.

@@ -1,5 +1,5 @@
 import type { GpuContext } from '../gpu/context';
-import { elementwiseGroups } from './elementwise';
+import { gridStrideGroups } from '../gpu/dispatch-grid';
 
 /** Threads per workgroup of shaders/dynamics-images-to-tokens.wgsl. */
 const WG = 256;
@@ -30,6 +30,6 @@ export function imagesToTokens(ctx: GpuContext, args: ImagesToTokensArgs): void 
     constants: { WG },
     bindings: [images, tokens],
     params: [count, S, P, d],
-    workgroups: [elementwiseGroups(ctx, count * S * P * d, WG)],
+    workgroups: [gridStrideGroups(ctx, count * S * P * d, WG)],
   });
 }

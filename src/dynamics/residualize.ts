@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context';
+import { gridStrideGroups } from '../gpu/dispatch-grid';
 import { matmul } from '../linalg/matmul';
-import { elementwiseGroups } from './elementwise';
 import type { GpuDynamics } from './gpu-dynamics';
 
 /** Threads per workgroup of shaders/residualize.wgsl. */
@@ -141,7 +141,7 @@ export class Residualizer {
       constants: { WG },
       bindings: [src, this.pred, this.dyn.b, this.dyn.scales, dst],
       params: [tokens, S, d, s, affine ? 1 : 0],
-      workgroups: [elementwiseGroups(this.ctx, tokens * d, WG)],
+      workgroups: [gridStrideGroups(this.ctx, tokens * d, WG)],
     });
   }
 }

@@ -3,10 +3,10 @@ import type { DynamicsModel } from '../dynamics/dynamics-file';
 import type { TrajectoryImages } from '../dynamics/fit-dynamics';
 import { uploadDynamics } from '../dynamics/gpu-dynamics';
 import { Residualizer } from '../dynamics/residualize';
-import type { SaeTrainingMetrics } from '../sae/metrics';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
-import { SaeTrainer, type SaeCheckpoint } from '../sae/trainer';
+import type { SaeTrainingMetrics } from '../sae/train/metrics';
+import { SaeTrainer, type SaeCheckpoint } from '../sae/train/trainer';
 import { TokenBatches } from './token-batches';
 
 export interface TrainSaeOptions {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitDynamics, type TrajectoryImages } from '../dynamics/fit-dynamics';
 import { matmul } from '../linalg/matmul';
 import { resolveSaeConfig } from '../sae/sae-config';
-import { SaeTrainer } from '../sae/trainer';
+import { SaeTrainer } from '../sae/train/trainer';
 import { gaussianArray, seededRandom } from './random';
 import { prewarmFor, rehearse } from './rehearsal';
 import { testGpu } from './test-gpu';

@@ -8,7 +8,7 @@ import type { ActivationDtype } from '../data/trajectory-file';
 import type { SamplerSettings } from '../diffusion/denoise';
 import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { PromptEntry } from '../flows/collect-trajectories';
-import type { SaeTrainingMetrics } from '../sae/metrics';
+import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import type { SaeConfig } from '../sae/sae-config';
 import type { AblationRowData, FittedVariant, SaeEvaluation } from '../worker/runtime-protocol';
 

@@ -12,7 +12,7 @@ import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { ProviderName } from '../diffusion/ort-runtime';
 import type { SchedulerConfig, SchedulerName } from '../diffusion/schedulers';
 import type { SamplerSettings } from '../diffusion/denoise';
-import type { SaeTrainingMetrics } from '../sae/metrics';
+import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import type { SaeConfig } from '../sae/sae-config';
 
 export type ProviderChoice = 'auto' | ProviderName;

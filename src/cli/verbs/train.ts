@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { TrajectoryReader } from '../../data/trajectory-file';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { trainSae } from '../../flows/train-sae';
-import type { SaeTrainingMetrics } from '../../sae/metrics';
+import type { SaeTrainingMetrics } from '../../sae/train/metrics';
 import { resolveSaeConfig } from '../../sae/sae-config';
 import { toSaeFile } from '../../sae/sae-interchange';
 import { openFile } from '../files';

@@ -13,7 +13,7 @@ import type { GpuContext } from '../../gpu/context';
 import { readCheckpoint, serializeCheckpoint } from '../../sae/checkpoint-file';
 import { toSaeFile } from '../../sae/sae-interchange';
 import { saeCfgJson, serializeSaeFile } from '../../sae/sae-file';
-import { SaeTrainingDiverged } from '../../sae/trainer';
+import { SaeTrainingDiverged } from '../../sae/train/trainer';
 import type { RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
 import { measureSae } from './measure-sae';

@@ -1,6 +1,6 @@
-import type { GpuContext } from '../gpu/context';
-import { f32 } from '../gpu/params';
-import type { ActiveSet } from './topk';
+import type { GpuContext } from '../../gpu/context';
+import { f32 } from '../../gpu/params';
+import type { ActiveSet } from '../topk';
 
 /** Healthy losses the median check looks back over, and the layout of the train-state words (shaders/sae-loss.wgsl). */
 export const LOSS_HISTORY = 32;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { gaussianArray, seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
-import { SaeEncoder } from './inference';
-import { resolveSaeConfig } from './sae-config';
+import { gaussianArray, seededRandom } from '../../gpu/random';
+import { testGpu } from '../../gpu/test-gpu';
+import { SaeEncoder } from '../inference';
+import { resolveSaeConfig } from '../sae-config';
 import { SaeTrainer } from './trainer';
 
 /**

@@ -1,8 +1,8 @@
-import type { GpuContext } from '../gpu/context';
-import { f32 } from '../gpu/params';
-import { grid2d } from './grid';
-import type { LatentBlocks } from './latent-blocks';
-import type { ActiveSet } from './topk';
+import type { GpuContext } from '../../gpu/context';
+import { workgroupGrid } from '../../gpu/dispatch-grid';
+import { f32 } from '../../gpu/params';
+import type { LatentBlocks } from '../latent-blocks';
+import type { ActiveSet } from '../topk';
 
 const WG = 64;
 
@@ -16,7 +16,7 @@ export function activeGradient(
   args: { decoder: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number; active: ActiveSet; vecs: GPUBuffer; out: GPUBuffer; add?: number },
 ): void {
   const { decoder, blocks, dIn, active, vecs, out, add = 0 } = args;
-  const [x, y] = grid2d(ctx, Math.ceil(active.capacity / WG));
+  const [x, y] = workgroupGrid(ctx, Math.ceil(active.capacity / WG));
   blocks.blocks.forEach((b, i) => {
     ctx.dispatch({
       shader: 'sae-active-grad',

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuContext } from '../gpu/context';
-import { gaussianArray, seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
+import type { GpuContext } from '../../gpu/context';
+import { gaussianArray, seededRandom } from '../../gpu/random';
+import { testGpu } from '../../gpu/test-gpu';
+import { planLatentBlocks } from '../latent-blocks';
+import type { ActiveSet } from '../topk';
 import { activeGradient } from './active-grad';
 import { adamCoefficients, adamStep } from './adam';
 import { bDecGradient } from './bias-grad';
@@ -10,9 +12,7 @@ import { LatentLists } from './csc';
 import { normalizeDecoderRows, removeParallelGradient } from './decoder-norm';
 import { geometricMedian } from './geometric-median';
 import { latentRowSums, latentWeightSums } from './latent-grad';
-import { planLatentBlocks } from './latent-blocks';
 import { LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
-import type { ActiveSet } from './topk';
 
 const dIn = 29;
 const m = 67;

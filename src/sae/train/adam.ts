@@ -1,7 +1,7 @@
-import type { GpuContext } from '../gpu/context';
-import { f32 } from '../gpu/params';
-import { grid2d } from './grid';
-import type { SaeConfig } from './sae-config';
+import type { GpuContext } from '../../gpu/context';
+import { workgroupGrid } from '../../gpu/dispatch-grid';
+import { f32 } from '../../gpu/params';
+import type { SaeConfig } from '../sae-config';
 
 const WG = 256;
 
@@ -27,7 +27,7 @@ export function adamStep(
   args: { param: GPUBuffer; grad: GPUBuffer; moment1: GPUBuffer; moment2: GPUBuffer; n: number; trainState: GPUBuffer; coefficients: AdamCoefficients; config: Pick<SaeConfig, 'adamBeta1' | 'adamBeta2' | 'adamEps'> },
 ): void {
   const { param, grad, moment1, moment2, n, trainState, coefficients: c, config } = args;
-  const [x, y] = grid2d(ctx, Math.ceil(n / WG));
+  const [x, y] = workgroupGrid(ctx, Math.ceil(n / WG));
   ctx.dispatch({
     shader: 'sae-adam',
     bindings: [grad, trainState, param, moment1, moment2],

@@ -1,4 +1,4 @@
-import type { GpuContext } from '../gpu/context';
+import type { GpuContext } from '../../gpu/context';
 import { fillWords } from './fill';
 
 const WG = 64;

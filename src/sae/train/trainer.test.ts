@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuContext } from '../gpu/context';
-import { gaussianArray, seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
-import { SaeEncoder } from './inference';
-import { resolveSaeConfig, type SaeActivation, type SaeConfig } from './sae-config';
+import type { GpuContext } from '../../gpu/context';
+import { gaussianArray, seededRandom } from '../../gpu/random';
+import { testGpu } from '../../gpu/test-gpu';
+import { SaeEncoder } from '../inference';
+import { resolveSaeConfig, type SaeActivation, type SaeConfig } from '../sae-config';
 import { SaeTrainer, SaeTrainingDiverged, type SaeCheckpoint } from './trainer';
 
 /** The SAE's parameters as the CPU reference sees them (trainer layout: W_encT and W_dec [m, dIn]). */

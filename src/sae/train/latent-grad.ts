@@ -1,7 +1,7 @@
-import type { GpuContext } from '../gpu/context';
+import type { GpuContext } from '../../gpu/context';
+import { workgroupGrid } from '../../gpu/dispatch-grid';
+import type { LatentBlocks } from '../latent-blocks';
 import type { LatentLists } from './csc';
-import { grid2d } from './grid';
-import type { LatentBlocks } from './latent-blocks';
 
 const WG = 64;
 
@@ -16,7 +16,7 @@ export function latentRowSums(
 ): void {
   const { lists, blocks, dIn, weight, vecs, out, accumulate } = args;
   blocks.blocks.forEach((b, i) => {
-    const [x, y] = grid2d(ctx, b.count);
+    const [x, y] = workgroupGrid(ctx, b.count);
     ctx.dispatch({
       shader: 'sae-latent-grad',
       entryPoint: 'row_sums',
@@ -31,7 +31,7 @@ export function latentRowSums(
 export function latentWeightSums(ctx: GpuContext, args: { lists: LatentLists; weight: GPUBuffer; sums: GPUBuffer; accumulate: boolean }): void {
   const { lists, weight, sums, accumulate } = args;
   const m = lists.active.latents;
-  const [x, y] = grid2d(ctx, Math.ceil(m / WG));
+  const [x, y] = workgroupGrid(ctx, Math.ceil(m / WG));
   ctx.dispatch({
     shader: 'sae-latent-grad',
     entryPoint: 'weight_sums',

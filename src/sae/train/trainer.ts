@@ -1,18 +1,18 @@
-import type { GpuContext } from '../gpu/context';
+import type { GpuContext } from '../../gpu/context';
+import { centerInput, encoderPreActivations, requireFloats, sparseDecode } from '../forward';
+import type { SaeConfig } from '../sae-config';
+import { SaeModel, type SaeModelOptions, type SaeWeights } from '../sae-model';
+import { ActiveSelector, type Selection } from '../topk';
 import { activeGradient } from './active-grad';
 import { adamCoefficients, adamStep } from './adam';
 import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
 import { normalizeDecoderRows, removeParallelGradient } from './decoder-norm';
-import { centerInput, encoderPreActivations, requireFloats, sparseDecode } from './forward';
 import { geometricMedian } from './geometric-median';
 import { latentRowSums, latentWeightSums } from './latent-grad';
 import { LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
 import { summarizeWindow, type SaeTrainingMetrics } from './metrics';
-import type { SaeConfig } from './sae-config';
-import { SaeModel, type SaeModelOptions, type SaeWeights } from './sae-model';
-import { ActiveSelector, type Selection } from './topk';
 
 /** Training stopped: a step's loss was NaN/Inf or exploded. The weights are those of the last good step. */
 export class SaeTrainingDiverged extends Error {

@@ -1,6 +1,6 @@
-import type { GpuContext } from '../gpu/context';
-import { grid2d } from './grid';
-import type { LatentBlocks } from './latent-blocks';
+import type { GpuContext } from '../../gpu/context';
+import { workgroupGrid } from '../../gpu/dispatch-grid';
+import type { LatentBlocks } from '../latent-blocks';
 
 const WG = 64;
 
@@ -11,7 +11,7 @@ const WG = 64;
  */
 export function removeParallelGradient(ctx: GpuContext, args: { decoder: readonly GPUBuffer[]; grad: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number }): void {
   args.blocks.blocks.forEach((b, i) => {
-    const [x, y] = grid2d(ctx, Math.ceil(b.count / WG));
+    const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
     ctx.dispatch({ shader: 'sae-decoder-norm', entryPoint: 'remove_parallel', bindings: [args.decoder[i], args.grad[i]], params: [args.dIn, b.count, x * WG], workgroups: [x, y] });
   });
 }
@@ -19,7 +19,7 @@ export function removeParallelGradient(ctx: GpuContext, args: { decoder: readonl
 /** w_j /= ‖w_j‖ for every decoder row (`normalize`), unless train_state says training diverged. */
 export function normalizeDecoderRows(ctx: GpuContext, args: { decoder: readonly GPUBuffer[]; trainState: GPUBuffer; blocks: LatentBlocks; dIn: number }): void {
   args.blocks.blocks.forEach((b, i) => {
-    const [x, y] = grid2d(ctx, Math.ceil(b.count / WG));
+    const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
     ctx.dispatch({ shader: 'sae-decoder-norm', entryPoint: 'normalize', bindings: [args.trainState, args.decoder[i]], params: [args.dIn, b.count, x * WG], workgroups: [x, y] });
   });
 }

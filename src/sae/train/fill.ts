@@ -1,5 +1,5 @@
-import type { GpuContext } from '../gpu/context';
-import { grid2d } from './grid';
+import type { GpuContext } from '../../gpu/context';
+import { workgroupGrid } from '../../gpu/dispatch-grid';
 
 const WG = 256;
 
@@ -14,6 +14,6 @@ export function fillWords(ctx: GpuContext, buffer: GPUBuffer, n: number, value: 
   }
   if (n === 0) return;
   const bits = typeof value === 'number' ? value : new Uint32Array(new Float32Array([value.f32]).buffer)[0];
-  const [x, y] = grid2d(ctx, Math.ceil(n / WG));
+  const [x, y] = workgroupGrid(ctx, Math.ceil(n / WG));
   ctx.dispatch({ shader: 'fill-u32', bindings: [buffer], params: [n, bits, x * WG], workgroups: [x, y] });
 }

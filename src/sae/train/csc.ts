@@ -1,8 +1,8 @@
-import type { GpuContext } from '../gpu/context';
-import { exclusiveScanU32 } from './exclusive-scan';
+import type { GpuContext } from '../../gpu/context';
+import { workgroupGrid } from '../../gpu/dispatch-grid';
+import { exclusiveScanU32 } from '../exclusive-scan';
+import type { ActiveSet } from '../topk';
 import { fillWords } from './fill';
-import { grid2d } from './grid';
-import type { ActiveSet } from './topk';
 
 const WG = 64;
 
@@ -33,10 +33,10 @@ export class LatentLists {
     const { ctx, active } = this;
     const m = active.latents;
     fillWords(ctx, this.count, m, 0);
-    const [cx, cy] = grid2d(ctx, Math.ceil(active.capacity / WG));
+    const [cx, cy] = workgroupGrid(ctx, Math.ceil(active.capacity / WG));
     ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params: [active.rows, m, active.capacity, cx], workgroups: [cx, cy] });
     exclusiveScanU32(ctx, this.count, this.latentStart, m);
-    const [fx, fy] = grid2d(ctx, Math.ceil(m / WG));
+    const [fx, fy] = workgroupGrid(ctx, Math.ceil(m / WG));
     ctx.dispatch({
       shader: 'sae-csc',
       entryPoint: 'fill',

@@ -1,5 +1,5 @@
-import type { GpuContext } from '../gpu/context';
-import type { LatentBlocks } from './latent-blocks';
+import type { GpuContext } from '../../gpu/context';
+import type { LatentBlocks } from '../latent-blocks';
 
 const WG = 64;
 

@@ -1,5 +1,5 @@
-import type { GpuContext } from '../gpu/context';
-import { f32 } from '../gpu/params';
+import type { GpuContext } from '../../gpu/context';
+import { f32 } from '../../gpu/params';
 
 const WG = 64;
 
