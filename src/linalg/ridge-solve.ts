@@ -1,5 +1,6 @@
 import type { GpuContext } from '../gpu/context';
 import { f32 } from '../gpu/params';
+import { workgroupGrid } from '../gpu/dispatch-grid';
 import { requireFinite, requireInteger, requireMatrix } from './checks';
 import { matmul } from './matmul';
 
@@ -38,7 +39,6 @@ export class NotPositiveDefiniteError extends Error {
 const NB = 64;
 const EPS32 = 2 ** -23;
 const ELEMENTWISE_WG = 256;
-const MAX_GROUPS = 65535;
 
 /**
  * A = Σ_yx (Σ_xx + λI)⁻¹ on the GPU (DESIGN §1.1: the ridge fit of x_s ≈ A x_{s−1} + b).
@@ -189,14 +189,12 @@ function solve(
 
 /** One thread per element of a [count / d, d] matrix (shaders/ridge-elementwise.wgsl). */
 function elementwise(ctx: GpuContext, entryPoint: 'regularize' | 'add_into', source: GPUBuffer, target: GPUBuffer, count: number, d: number, lambda: number): void {
-  const groups = Math.ceil(count / ELEMENTWISE_WG);
-  const x = Math.min(groups, MAX_GROUPS);
   ctx.dispatch({
     shader: 'ridge-elementwise',
     entryPoint,
     constants: { WG: ELEMENTWISE_WG },
     bindings: [source, target],
     params: [count, d, f32(lambda)],
-    workgroups: [x, Math.ceil(groups / x)],
+    workgroups: workgroupGrid(ctx, Math.ceil(count / ELEMENTWISE_WG)),
   });
 }
