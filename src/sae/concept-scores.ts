@@ -3,17 +3,25 @@
  * rest); each latent's mean activation on A's images and on B's, and its
  * contrastive score per recorded step, (mean_A − mean_B)·‖v_k[s]‖ — the
  * difference in how much it writes into the activations at step s on the
- * concept's images, the per-timestep selection SAeUron makes.
+ * concept's images, the per-timestep selection SAeUron makes — and the
+ * AUROC of its per-image maximum activation for A against B: a difference of
+ * means favours latents that fire strongly everywhere, while the AUROC asks
+ * whether the latent fires on A's images and not on B's, whatever its scale.
  */
+import { auroc } from '../study/auroc';
+
 export interface ConceptScores {
   /** [m] mean of the per-image mean activation over A's images, and over B's. */
   meanA: Float64Array;
   meanB: Float64Array;
   /** [m, S] the contrastive score per recorded step. */
   perStep: Float64Array;
+  /** [m] AUROC of the per-image maximum activation, A positive. */
+  auroc: Float64Array;
 }
 
-export function conceptScores(imageMean: Float32Array, N: number, m: number, inA: readonly boolean[], profile: Float32Array, S: number): ConceptScores {
+/** imageMean and imageMax are [N, m] row-major (src/flows/image-activations.ts). */
+export function conceptScores(imageMean: Float32Array, imageMax: Float32Array, N: number, m: number, inA: readonly boolean[], profile: Float32Array, S: number): ConceptScores {
   const a = inA.filter(Boolean).length;
   const b = N - a;
   if (a === 0 || b === 0) throw new Error(`a concept needs images with it and without it; ${a} have it and ${b} do not`);
@@ -24,12 +32,16 @@ export function conceptScores(imageMean: Float32Array, N: number, m: number, inA
     for (let k = 0; k < m; k++) target[k] += imageMean[n * m + k];
   }
   const perStep = new Float64Array(m * S);
+  const separation = new Float64Array(m);
+  const column = new Float64Array(N);
   for (let k = 0; k < m; k++) {
+    for (let n = 0; n < N; n++) column[n] = imageMax[n * m + k];
+    separation[k] = auroc(column, inA);
     meanA[k] /= a;
     meanB[k] /= b;
     for (let s = 0; s < S; s++) perStep[k * S + s] = (meanA[k] - meanB[k]) * profile[k * S + s];
   }
-  return { meanA, meanB, perStep };
+  return { meanA, meanB, perStep, auroc: separation };
 }
 
 /** The latents in the top `percent` % by score (at least one), best first. */

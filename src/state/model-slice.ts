@@ -46,6 +46,12 @@ export interface ModelSlice {
   /** hook: a block path, 'default' for the manifest's default hook, or null for none. */
   loadModel: (manifestUrl: string, provider: ProviderChoice, hook: string | 'default' | null) => void;
   cancelLoad: () => void;
+  /**
+   * Resolves once the loaded model is hooked at `hook` — re-hooking it (same
+   * model, same provider choice) when it is not — so that a project recorded
+   * at another block than the default steers after a reload; rejects if loading fails.
+   */
+  ensureModelHook: (hook: string) => Promise<void>;
   /** How much of each known model the OPFS cache holds, by manifest URL (as the page gave it). */
   modelCache: Record<string, { total: number; cached: number; files: number; filesCached: number }>;
   checkModelCache: (manifestUrl: string) => void;
@@ -53,7 +59,10 @@ export interface ModelSlice {
   cancelGeneration: () => void;
 }
 
-export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set, get) => ({
+/** The provider the page last asked for ('auto' stays 'auto' when a re-hook reloads the model). */
+let providerChoice: ProviderChoice = 'auto';
+
+export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set, get, store) => ({
   model: { state: 'idle' },
   generation: { state: 'idle' },
   modelCache: {},
@@ -65,6 +74,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
     });
   },
   loadModel: (url, provider, hook) => {
+    providerChoice = provider;
     // Absolute against the page: the worker's own base is its script's folder.
     const manifestUrl = new URL(url, location.href).href;
     const requestId = runtimeClient.send({ type: 'load', manifestUrl, provider, hook }, (m, done) => {
@@ -84,6 +94,25 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
   cancelLoad: () => {
     const m = get().model;
     if (m.state === 'loading') runtimeClient.cancel(m.requestId);
+  },
+  ensureModelHook: (hook) => {
+    const settled = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const check = (m: ModelStatus): boolean => {
+          if (m.state === 'ready' && m.info.hook === hook) resolve();
+          else if (m.state === 'failed') reject(new Error(`the model could not be hooked at ${hook}: ${m.reason}`));
+          else if (m.state === 'idle') reject(new Error('no model is loaded: load one on the Model page'));
+          else return false;
+          return true;
+        };
+        if (check(get().model)) return;
+        const unsubscribe = store.subscribe((s) => {
+          if (s.model.state !== 'loading' && check(s.model)) unsubscribe();
+        });
+      });
+    const m = get().model;
+    if (m.state === 'ready' && m.info.hook !== hook) get().loadModel(m.manifestUrl, providerChoice, hook);
+    return settled();
   },
   generateImage: (request) => {
     const requestId = runtimeClient.send({ type: 'generate', ...request }, (m, done) => {

@@ -28,8 +28,11 @@ export interface SteerSlice {
   steerLatents: number[];
   setSteerLatents: (latents: number[]) => void;
   /** Runs a steering request; a newer one cancels the one in flight (sliders send many). */
-  runSteer: (params: SteerParams) => void;
+  runSteer: (params: SteerParams) => Promise<void>;
 }
+
+/** Counts runSteer calls, so one that waited for a re-hook knows whether a newer one superseded it. */
+let steerRequests = 0;
 
 export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set, get) => ({
   steerRunning: null,
@@ -37,12 +40,24 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
   steerError: null,
   steerLatents: [],
   setSteerLatents: (latents) => set({ steerLatents: latents }),
-  runSteer: (params) => {
+  runSteer: async (params) => {
     const project = currentProject(get());
     if (!project) return;
     const previous = get().steerRunning;
     if (previous !== null) runtimeClient.cancel(previous);
     const started = performance.now();
+    const asked = ++steerRequests;
+    const hook = project.collect?.settings.hook;
+    if (hook) {
+      try {
+        await get().ensureModelHook(hook);
+      } catch (error) {
+        set({ steerError: (error as Error).message });
+        return;
+      }
+      // A newer slider move arrived while the model was re-hooked: it runs instead.
+      if (asked !== steerRequests) return;
+    }
     const requestId = runtimeClient.send({ type: 'steer', projectId: project.id, ...params }, (m, done) => {
       if (m.type === 'steered') {
         done();

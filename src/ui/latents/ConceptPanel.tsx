@@ -7,9 +7,11 @@ import type { LatentTable } from '../../worker/runtime-protocol';
 /**
  * Concept → latents: the images whose prompt has a word (or, where the
  * prompts' attributes are known, an attribute value) against the rest;
- * latents ranked by their contrastive score at a recorded step; the top
- * percentile one click from steering.
+ * latents ranked by how well they separate the two (AUROC) or by their
+ * contrastive score at a recorded step (SAeUron); the top percentile one
+ * click from steering.
  */
+type RankBy = 'auroc' | 'contrast';
 export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: {
   table: LatentTable;
   prompts: readonly string[];
@@ -19,6 +21,7 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
 }) {
   const status = useLab((s) => s.imageActivationsStatus);
   const [concept, setConcept] = useState('');
+  const [rankBy, setRankBy] = useState<RankBy>('auroc');
   const [step, setStep] = useState(0);
   const [percent, setPercent] = useState(5);
   const values = useMemo(() => {
@@ -40,13 +43,13 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
     if (status.state !== 'ready' || !inA) return null;
     const acts = imageActivations.get(status.id);
     try {
-      const scores = conceptScores(acts.mean, acts.N, acts.m, inA, table.profile, table.S);
+      const scores = conceptScores(acts.mean, acts.max, acts.N, acts.m, inA, table.profile, table.S);
       const atStep = Array.from({ length: table.m }, (_, k) => (step < table.S ? scores.perStep[k * table.S + step] : Array.from({ length: table.S }, (_, s) => scores.perStep[k * table.S + s]).reduce((x, y) => x + y, 0)));
-      return { latents: topPercent(atStep, percent), scores, atStep };
+      return { latents: topPercent(rankBy === 'auroc' ? scores.auroc : atStep, percent), scores, atStep };
     } catch (e) {
       return { error: (e as Error).message };
     }
-  }, [status, inA, table, step, percent]);
+  }, [status, inA, table, step, percent, rankBy]);
 
   return (
     <section className="panel" data-testid="concept-panel">
@@ -73,8 +76,15 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
               </datalist>
             </label>
             <label>
+              Rank by
+              <select value={rankBy} onChange={(e) => setRankBy(e.target.value as RankBy)} data-testid="concept-rank-by">
+                <option value="auroc">AUROC: fires on them, not on the rest</option>
+                <option value="contrast">contrast at a step (SAeUron)</option>
+              </select>
+            </label>
+            <label>
               At step
-              <select value={step} onChange={(e) => setStep(Number(e.target.value))}>
+              <select value={step} onChange={(e) => setStep(Number(e.target.value))} disabled={rankBy !== 'contrast'}>
                 {Array.from({ length: table.S }, (_, s) => (
                   <option key={s} value={s}>
                     {s + 1} (call {table.stepIndices[s]})
@@ -100,6 +110,7 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
                     <th>latent</th>
                     <th className="num">mean, with</th>
                     <th className="num">mean, without</th>
+                    <th className="num">AUROC</th>
                     <th className="num">score</th>
                   </tr>
                 </thead>
@@ -111,6 +122,7 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
                         <td>#{k}</td>
                         <td className="num">{scores.meanA[k].toPrecision(3)}</td>
                         <td className="num">{scores.meanB[k].toPrecision(3)}</td>
+                        <td className="num">{scores.auroc[k].toFixed(3)}</td>
                         <td className="num">{atStep[k].toPrecision(3)}</td>
                       </tr>
                     );

@@ -68,7 +68,7 @@ export function MaskPainter({ image, gridH, gridW, mask, onChange }: { image: { 
       <div className="form-row">
         <label>
           Brush
-          <select value={brush} onChange={(e) => setBrush(Number(e.target.value))}>
+          <select value={brush} onChange={(e) => setBrush(Number(e.target.value))} data-testid="mask-brush">
             <option value={1}>1 cell</option>
             <option value={2}>3×3</option>
             <option value={3}>5×5</option>

@@ -46,7 +46,12 @@ export function SteerStage() {
   const m = project?.sae?.config.latents ?? 0;
   const ids = latentsText.split(/[\s,]+/).filter(Boolean).map(Number);
   const latentError = ids.length === 0 ? 'Choose one or more latents (ids, comma-separated), or open one on the Latents page and click “Steer with it”.' : ids.find((k) => !Number.isInteger(k) || k < 0 || k >= m) !== undefined ? `Latent ids must be integers in 0..${m - 1}.` : null;
-  const hookMismatch = model.state === 'ready' && collect && model.info.hook !== collect.settings.hook ? `The SAE was trained at ${collect.settings.hook}; the model is hooked at ${model.info.hook ?? 'no block'}. Pick ${collect.settings.hook} on the Model page.` : null;
+  // A project recorded at another block than the loaded model's: the model is re-hooked there (its hooked graph is cached).
+  const projectHook = collect?.settings.hook ?? null;
+  const hookMismatch = model.state === 'ready' && projectHook && model.info.hook !== projectHook ? `Hooking the model at ${projectHook}, where this project's SAE was trained…` : null;
+  useEffect(() => {
+    if (hookMismatch && projectHook) useLab.getState().ensureModelHook(projectHook).catch((e: Error) => useLab.getState().reportError('Steer', e.message));
+  }, [hookMismatch, projectHook]);
   const params = useMemo<SteerParams | null>(() => {
     if (latentError || !prompt.trim() || hookMismatch || model.state !== 'ready') return null;
     return {
@@ -72,7 +77,7 @@ export function SteerStage() {
   const shown = result && images;
   return (
     <>
-      <section className="panel" data-testid="steer-panel">
+      <section className="panel" data-testid="steer-panel" data-running={running !== null}>
         <header className="panel-header">
           <h2>Steer</h2>
           {running !== null && <span className="status busy">generating…</span>}
@@ -125,7 +130,8 @@ export function SteerStage() {
           }}
           onSave={(p) => useLab.getState().updateProject(project.id, (r) => ({ ...r, steerPresets: [...(r.steerPresets ?? []).filter((x) => x.name !== p.name), p] }))}
         />
-        {(latentError || hookMismatch) && <p className="error-text">{latentError ?? hookMismatch}</p>}
+        {latentError && <p className="error-text">{latentError}</p>}
+        {hookMismatch && <p className="muted" data-testid="steer-rehook">{hookMismatch}</p>}
         {error && <p className="error-text" data-testid="steer-error">{error}</p>}
       </section>
       <section className="panel">
@@ -159,7 +165,7 @@ export function SteerStage() {
             {result.callsRun} UNet calls re-run from the cached unsteered latents · {(result.seconds * 1000).toFixed(0)} ms from the request to the image · m_k {result.meanActivations.map((v) => v.toPrecision(3)).join(', ')}
           </p>
         )}
-        {result?.readings && <ProbeTable readings={result.readings} />}
+        {result?.readings && <ProbeTable readings={result.readings} params={result.params} />}
       </section>
     </>
   );
@@ -239,9 +245,11 @@ function DifferencePanel({ unsteeredId, steeredId, mask, gridH, gridW }: { unste
   );
 }
 
-function ProbeTable({ readings }: { readings: NonNullable<NonNullable<ReturnType<typeof useLab.getState>['steerResult']>['readings']> }) {
+function ProbeTable({ readings, params }: { readings: NonNullable<NonNullable<ReturnType<typeof useLab.getState>['steerResult']>['readings']>; params: SteerParams }) {
+  // What the readings are of, for scripts reading the page (the request that produced them).
+  const of = { prompt: params.prompt, seed: params.seed, latents: params.latents, ablate: params.ablate, masked: params.mask !== null };
   return (
-    <table className="results" data-testid="probe-table">
+    <table className="results" data-testid="probe-table" data-request={JSON.stringify(of)}>
       <thead>
         <tr>
           <th>attribute</th>
@@ -258,7 +266,7 @@ function ProbeTable({ readings }: { readings: NonNullable<NonNullable<ReturnType
             .map((v) => [v, after.probabilities[v] - before.probabilities[v]] as const)
             .reduce((best, x) => (Math.abs(x[1]) > Math.abs(best[1]) ? x : best));
           return (
-            <tr key={attribute} data-attribute={attribute} data-before={before.value} data-after={after.value}>
+            <tr key={attribute} data-attribute={attribute} data-before={before.value} data-after={after.value} data-probabilities-before={JSON.stringify(before.probabilities)} data-probabilities-after={JSON.stringify(after.probabilities)}>
               <td>{attribute}</td>
               <td>
                 {before.value} ({(100 * before.probabilities[before.value]).toFixed(0)}%)
