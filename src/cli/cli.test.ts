@@ -122,6 +122,8 @@ describe('the model verbs on the toy model', () => {
     expect(readFileSync(join(out, '0003.png')).subarray(1, 4).toString()).toBe('PNG');
     const hooks = await cli('hooks', '--model', 'public/models/toy');
     expect(hooks.stdout).toMatch(/^up_blocks\.1\.attentions\.1\s+48 × 4 × 4\s+\(default\)$/m);
+    // Blocks the graph has but the manifest does not list are shown as such (collect would refuse them).
+    expect(hooks.stdout).toMatch(/^up_blocks\.1\.upsamplers\.0\s+shape unknown\s+\(not in the manifest's hooks: cannot be recorded\)$/m);
   });
 
   test('two shards merged equal one unsharded collection; merge refuses a shard of another hook', async () => {

@@ -24,7 +24,9 @@ export async function hooks(argv: string[]): Promise<void> {
   const rows = found.map((h) => {
     const known = catalogue.get(h.path);
     const shape = known ? [known.channels, known.height, known.width] : h.shape;
-    return { path: h.path, output: h.output, shape, default: known?.default === true };
+    // collect, steer and the page record only the manifest's blocks (their shapes are what the trajectory file stores).
+    const recordable = !files.manifest.hooks || known !== undefined;
+    return { path: h.path, output: h.output, shape, default: known?.default === true, recordable };
   });
   if (v.json === true) {
     process.stdout.write(`${JSON.stringify(rows)}\n`);
@@ -33,6 +35,7 @@ export async function hooks(argv: string[]): Promise<void> {
   const width = Math.max(...rows.map((r) => r.path.length));
   for (const r of rows) {
     const shape = r.shape ? r.shape.join(' × ') : 'shape unknown';
-    process.stdout.write(`${r.path.padEnd(width)}  ${shape}${r.default ? '  (default)' : ''}\n`);
+    const note = r.default ? '  (default)' : r.recordable ? '' : "  (not in the manifest's hooks: cannot be recorded)";
+    process.stdout.write(`${r.path.padEnd(width)}  ${shape}${note}\n`);
   }
 }
