@@ -4,13 +4,18 @@
  * train. The numbers on screen are read back from the DOM and compared with
  * what the CLI computes in Node from the files the page exports; a reload in
  * the middle of a collection resumes and ends with the CLI's file, byte for
- * byte; bad prompt files are refused and the previous set is kept.
+ * byte; bad prompt files are refused and the previous set is kept. On the
+ * Latents page the heatmaps, the per-step histograms and the per-step
+ * previews under the heatmaps are checked against Node's reading of the
+ * exported files.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Download, type Page } from '@playwright/test';
+import { readProjectBundle } from '../src/data/project-bundle';
+import { heatmapOverlayPixels } from '../src/ui/charts/heatmap-overlay';
 import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';
 
@@ -54,6 +59,38 @@ async function exported(page: Page, testId: string, dir: string, count = 1): Pro
     paths.push(path);
   }
   return paths;
+}
+
+/** A canvas's pixels as drawn. */
+async function canvasPixels(page: Page, testId: string): Promise<{ width: number; height: number; data: number[] }> {
+  return page.getByTestId(testId).evaluate((c: HTMLCanvasElement) => ({ width: c.width, height: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) }));
+}
+
+/**
+ * Every project folder's files whose names match `pattern`, in the page's OPFS: removed, moved aside
+ * (renamed "hidden.<name>", as if a project from before they were saved) or moved back.
+ */
+async function projectFiles(page: Page, pattern: string, action: 'remove' | 'hide' | 'restore'): Promise<number> {
+  return page.evaluate(
+    async ([pattern, action]) => {
+      type Dir = FileSystemDirectoryHandle & { values(): AsyncIterable<FileSystemHandle> };
+      const projects = (await (await navigator.storage.getDirectory()).getDirectoryHandle('projects')) as Dir;
+      let count = 0;
+      for await (const folder of projects.values()) {
+        if (folder.kind !== 'directory') continue;
+        for await (const file of (folder as Dir).values()) {
+          const hidden = file.name.startsWith('hidden.');
+          const name = hidden ? file.name.slice('hidden.'.length) : file.name;
+          if (file.kind !== 'file' || !new RegExp(pattern).test(name) || hidden !== (action === 'restore')) continue;
+          if (action === 'remove') await (folder as Dir).removeEntry(file.name);
+          else await (file as FileSystemFileHandle & { move(name: string): Promise<void> }).move(action === 'hide' ? `hidden.${name}` : name);
+          count++;
+        }
+      }
+      return count;
+    },
+    [pattern, action] as const,
+  );
 }
 
 async function collect(page: Page): Promise<void> {
@@ -149,27 +186,111 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   const firstMap = page.getByTestId('heatmaps').locator('canvas').first();
   await expect(firstMap).toHaveAttribute('data-values', /,/, { timeout: 60_000 });
   const [, imageText] = /^heatmap-(\d+)-0$/.exec((await firstMap.getAttribute('data-testid')) ?? '')!;
-  const reference = JSON.parse(execFileSync('npx', ['vite-node', 'e2e/latent-heatmap.ts', trajectories, dynamics, sae, String(latent), imageText], { encoding: 'utf8' }).trim().split('\n').pop()!) as { S: number; P: number; H: number[] };
+  // The project as one file: Node reads the image's stored preview strip from it.
+  const [latentBundle] = await exported(page, 'export-project', dir);
+  const reference = JSON.parse(execFileSync('npx', ['vite-node', 'e2e/latent-heatmap.ts', trajectories, dynamics, sae, String(latent), imageText, latentBundle], { encoding: 'utf8' }).trim().split('\n').pop()!) as {
+    S: number;
+    P: number;
+    height: number;
+    width: number;
+    H: number[];
+    firings: number;
+    steps: { edges: number[]; counts: number[][] };
+    previews: { width: number; height: number; frames: number[][] } | null;
+  };
   for (let step = 0; step < reference.S; step++) {
     const shownH = ((await page.getByTestId(`heatmap-${imageText}-${step}`).getAttribute('data-values')) ?? '').split(',').map(Number);
     expect(shownH.length).toBe(reference.P);
     shownH.forEach((v, p) => expect(v).toBeCloseTo(reference.H[step * reference.P + p], 3));
   }
+
+  // Per-step histograms: the counts drawn equal Node's over every token of the exported trajectories.
+  const stepHistograms = async () => {
+    const chart = page.getByTestId('latent-step-histograms');
+    await expect(chart.locator('g.step-histogram')).toHaveCount(reference.S, { timeout: 120_000 });
+    const counts = await chart.locator('g.step-histogram').evaluateAll((gs) => gs.map((g) => (g.getAttribute('data-counts') ?? '').split(',').map(Number)));
+    const edges = ((await chart.getAttribute('data-edges')) ?? '').split(',').map(Number);
+    return { counts, edges };
+  };
+  const shownSteps = await stepHistograms();
+  expect(shownSteps.counts).toEqual(reference.steps.counts);
+  for (const row of shownSteps.counts) expect(row.reduce((a, b) => a + b, 0)).toBe(reference.firings);
+  expect(shownSteps.edges.length).toBe(reference.steps.edges.length);
+  shownSteps.edges.forEach((e, i) => expect(e / reference.steps.edges[i]).toBeCloseTo(1, 5));
+  expect(reference.firings).toBeGreaterThan(0);
+
+  // Per-step previews: panel s of the image is step s's heatmap over the stored preview of step s, and the steps' previews differ.
+  expect(reference.previews).not.toBeNull();
+  const previews = reference.previews!;
+  for (let s = 1; s < reference.S; s++) expect(previews.frames[s]).not.toEqual(previews.frames[s - 1]);
+  const expectOverPreview = async (testId: string, s: number) => {
+    const canvas = page.getByTestId(testId);
+    await expect(canvas).toHaveAttribute('data-base', 'preview');
+    const shown = await canvasPixels(page, testId);
+    const values = ((await canvas.getAttribute('data-values')) ?? '').split(',').map(Number);
+    const image = { width: previews.width, height: previews.height, rgba: Uint8ClampedArray.from(previews.frames[s]) };
+    const expected = heatmapOverlayPixels({ image, values, height: reference.height, width: reference.width, max: Number(await canvas.getAttribute('data-max')) });
+    expect([shown.width, shown.height]).toEqual([previews.width, previews.height]);
+    // data-values are rounded to 6 digits: a channel may land one step off.
+    expect(Math.max(...shown.data.map((v, i) => Math.abs(v - expected[i])))).toBeLessThanOrEqual(1);
+  };
+  for (let s = 0; s < reference.S; s++) await expectOverPreview(`heatmap-${imageText}-${s}`, s);
+  // The scrubber moves the large panel through the steps, and the image under its heatmap moves with it.
+  const focus = page.getByTestId('heatmap-focus');
+  await expect(focus).toHaveAttribute('data-image', imageText);
+  const atStep = async (s: number) => {
+    await page.getByTestId('step-scrubber').fill(String(s));
+    await expect(focus).toHaveAttribute('data-step', String(s));
+    await expectOverPreview('heatmap-focus', s);
+    return canvasPixels(page, 'heatmap-focus');
+  };
+  const first = await atStep(0);
+  await page.getByTestId('latent-detail').screenshot({ path: 'test-results/lab-latent-step-1.png' });
+  const last = await atStep(reference.S - 1);
+  expect(last.data).not.toEqual(first.data);
+  // Play steps on by itself (from the last step round to the first); Pause holds the step.
+  await page.getByTestId('scrubber-play').click();
+  await expect(focus).toHaveAttribute('data-step', '0', { timeout: 10_000 });
+  await page.getByTestId('scrubber-play').click();
+  await expect(page.getByTestId('scrubber-play')).toHaveText('Play');
+  const held = await focus.getAttribute('data-step');
+  await page.waitForTimeout(1500);
+  await expect(focus).toHaveAttribute('data-step', held!);
+  // The toggle puts the final image back under every step.
+  await page.getByTestId('heatmap-base-final').check();
+  await expect(focus).toHaveAttribute('data-base', 'final');
+  await expect(page.getByTestId(`heatmap-${imageText}-0`)).toHaveAttribute('data-base', 'final');
+  expect((await canvasPixels(page, 'heatmap-focus')).width).toBe(64);
+  await page.getByTestId('heatmap-base-previews').check();
+  await expect(focus).toHaveAttribute('data-base', 'preview');
+
   // The scrubber moves the highlighted step; a deep link reopens the latent.
   await page.getByTestId('step-scrubber').fill('0');
   await expect(page.getByTestId('scrubber-step')).toContainText('step 1 of');
   await expect(page.getByTestId(`heatmap-${imageText}-0`)).toHaveClass(/current/);
+  await expect(page.getByTestId('latent-step-histograms').locator('g.step-histogram.current')).toHaveAttribute('data-step', '0');
   await page.screenshot({ path: 'test-results/lab-latents.png', fullPage: true });
-  const figures = await exported(page, 'export-latent-figures', dir, 3);
+  const figures = await exported(page, 'export-latent-figures', dir, 4);
   expect(readFileSync(figures[0]).subarray(1, 4).toString()).toBe('PNG');
-  expect(readFileSync(figures[1], 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  for (const svg of figures.slice(1)) expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   const [csvPath] = await exported(page, 'export-latents-csv', dir);
   const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
   expect(csv.length).toBe(1 + 32);
   expect(csv[0]).toMatch(/^latent,firing_rate,mean_activation/);
   expect(page.url()).toContain(`#latents/${latent}`);
+  // As a project from before per-step histograms and previews were saved: the histograms are measured on
+  // demand (the same counts), the heatmaps sit on the final image with a line saying why.
+  expect(await projectFiles(page, '^latents\\.steps\\.safetensors$', 'remove')).toBe(1);
+  expect(await projectFiles(page, '^preview-\\d+\\.png$', 'hide')).toBe(PROMPTS.length);
   await page.reload();
   await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(latent), { timeout: 120_000 });
+  expect((await stepHistograms()).counts).toEqual(reference.steps.counts);
+  await expect(page.getByTestId('no-previews')).toContainText('per-step previews are saved by a new collection');
+  await expect(page.getByTestId('heatmap-focus')).toHaveAttribute('data-base', 'final');
+  await page.getByTestId('latent-detail').screenshot({ path: 'test-results/lab-latent-old-project.png' });
+  expect(await projectFiles(page, '^preview-\\d+\\.png$', 'restore')).toBe(PROMPTS.length);
+  await page.reload();
+  await expect(page.getByTestId('heatmap-focus')).toHaveAttribute('data-base', 'preview', { timeout: 120_000 });
 
   // Concept → latents: the images with "red" against the rest; the top latents go to Steer in one click.
   await page.getByTestId('load-image-activations').click();
@@ -219,6 +340,9 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
 
   // The whole project as one file re-imports as a new project with the same artifacts.
   const [bundle] = await exported(page, 'export-project', dir);
+  const bundleFiles = (await readProjectBundle(readFileSync(bundle))).files;
+  expect(bundleFiles.filter((f) => /^preview-\d+\.png$/.test(f.name))).toHaveLength(PROMPTS.length);
+  expect(bundleFiles.some((f) => f.name === 'latents.steps.safetensors')).toBe(true);
   await page.getByTestId('import-input').setInputFiles(bundle);
   await expect(page.getByTestId('project-choice').locator('option:checked')).toContainText('(imported)', { timeout: 60_000 });
   await expect(page.getByTestId('stage-sae')).toHaveAttribute('data-state', 'done');
@@ -228,6 +352,10 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await page.getByTestId('stage-sae').click();
   const [saeAgain] = await exported(page, 'export-sae', dir, 2);
   expect(readFileSync(saeAgain).equals(readFileSync(sae))).toBe(true);
+  // Its previews and per-step histograms too, byte for byte.
+  const [bundleAgain] = await exported(page, 'export-project', dir);
+  const again2 = new Map((await readProjectBundle(readFileSync(bundleAgain))).files.map((f) => [f.name, f.bytes]));
+  for (const f of bundleFiles.filter((f) => /^preview-|^latents\.steps\./.test(f.name))) expect(Buffer.from(again2.get(f.name) ?? []).equals(Buffer.from(f.bytes))).toBe(true);
 });
 
 test('a reload in the middle of a collection resumes it and ends with the same file as an uninterrupted run', async ({ page }) => {

@@ -1,9 +1,9 @@
 /**
  * A project's files in the browser: one folder of the origin private file
  * system per project (`projects/<id>/`), holding its trajectory file, the
- * collection's progress list, collected images, dynamics, SAE and training
- * checkpoint. Writes use sync access handles, so they run in a worker;
- * reads (`file`) work on the page too.
+ * collection's progress list, collected images and their per-step previews,
+ * dynamics, SAE, training checkpoint and latent statistics. Writes use sync
+ * access handles, so they run in a worker; reads (`file`) work on the page too.
  */
 import type { ProgressStore, RandomAccessFile } from './trajectory-writer';
 
@@ -17,7 +17,16 @@ export const PROJECT_FILES = {
   checkpoint: 'sae.checkpoint.safetensors',
   /** Per-latent statistics of the finished SAE (firing, m_k, histogram, top tokens, neighbours, ‖v_k[s]‖). */
   latentStats: 'latents.safetensors',
+  /** Per-latent, per-step histograms of H_k[s, p] = f_k(n, p)·‖v_k[s]‖, measured with the statistics (sae/latent-step-histograms-file.ts). */
+  latentStepHistograms: 'latents.steps.safetensors',
   image: (n: number) => `image-${String(n).padStart(6, '0')}.png`,
+  /**
+   * Image n's per-step previews: one PNG strip of S frames side by side, frame s
+   * the latent left by recorded call s through the model's latent → RGB map
+   * (latent resolution). Absent for images collected before previews were
+   * saved, or with a model that has no preview map.
+   */
+  previews: (n: number) => `preview-${String(n).padStart(6, '0')}.png`,
 } as const;
 
 /** The part of FileSystemSyncAccessHandle used here (worker-only, so absent from TypeScript's DOM types). */

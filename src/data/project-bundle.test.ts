@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { PROJECT_FILES } from './opfs-project';
+import { encodePng } from './png';
+import { previewStrip } from './preview-strip';
 import { serializeSafetensors } from './safetensors';
 import { readProjectBundle, serializeProjectBundle } from './project-bundle';
 
 describe('project bundle', () => {
   it('round-trips every file byte for byte and the record', async () => {
+    // An image's preview strip (4 steps of 3×3) and the per-step histograms travel like any other file.
+    const frames = Array.from({ length: 4 }, (_, s) => ({ width: 3, height: 3, data: Uint8ClampedArray.from({ length: 36 }, (_, i) => (i * 11 + s * 53) & 255) }));
     const files = [
-      { name: 'trajectories.safetensors', bytes: Uint8Array.from({ length: 1001 }, (_, i) => (i * 7) & 255) },
-      { name: 'image-000000.png', bytes: new Uint8Array([137, 80, 78, 71]) },
+      { name: PROJECT_FILES.trajectories, bytes: Uint8Array.from({ length: 1001 }, (_, i) => (i * 7) & 255) },
+      { name: PROJECT_FILES.image(0), bytes: new Uint8Array([137, 80, 78, 71]) },
+      { name: PROJECT_FILES.previews(0), bytes: await encodePng(previewStrip(frames)) },
+      { name: PROJECT_FILES.latentStepHistograms, bytes: Uint8Array.from({ length: 77 }, (_, i) => (i * 13) & 255) },
       { name: 'empty.json', bytes: new Uint8Array(0) },
     ];
     const record = { name: 'p', sae: { steps: 40, history: [{ fvu: 0.5 }] } };

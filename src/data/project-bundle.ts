@@ -2,7 +2,9 @@
  * A whole project as one file: a safetensors file whose tensors are the
  * project folder's files as bytes (U8, named `file:<name>`) and whose
  * metadata holds the project's record (JSON). Re-importing it gives back
- * the same files byte for byte and the same record.
+ * the same files byte for byte and the same record. Every file of the
+ * folder travels, so the images' per-step preview strips and the latents'
+ * per-step histograms (PROJECT_FILES) come with the trajectories and SAE.
  */
 import { SafetensorsError, SafetensorsFile, serializeSafetensors, type ByteSource, type TensorEntry } from './safetensors';
 

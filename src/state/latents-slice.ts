@@ -16,6 +16,14 @@ export interface LatentMaps {
   maps: Float32Array;
 }
 
+/** The open latent's per-step histograms of H_k[s, p] (they follow its maps; measured on first demand for an older project). */
+export type LatentStepsStatus =
+  | { latent: number; state: 'loading' }
+  | { latent: number; state: 'measuring'; done: number; total: number }
+  /** edges [bins + 1], counts [S, bins]. */
+  | { latent: number; state: 'ready'; S: number; bins: number; edges: Float64Array; counts: Uint32Array }
+  | { latent: number; state: 'none'; reason: string };
+
 export type LatentTableStatus =
   | { state: 'idle' }
   | { state: 'loading'; projectId: string }
@@ -45,6 +53,7 @@ export interface LatentsSlice {
   selectedLatent: number | null;
   latentMaps: LatentMaps | null;
   latentMapsLoading: boolean;
+  latentSteps: LatentStepsStatus | null;
   loadLatentTable: () => void;
   selectLatent: (latent: number | null) => void;
 }
@@ -115,6 +124,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
   selectedLatent: null,
   latentMaps: null,
   latentMapsLoading: false,
+  latentSteps: null,
   loadLatentTable: () => {
     const project = currentProject(get());
     if (!project?.sae || project.sae.state !== 'done') return;
@@ -149,18 +159,24 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       if (!images.includes(n)) images.push(n);
     }
     if (images.length === 0) {
-      set({ latentMaps: { latent, images, maps: new Float32Array(0) }, latentMapsLoading: false });
+      set({ latentMaps: { latent, images, maps: new Float32Array(0) }, latentMapsLoading: false, latentSteps: { latent, state: 'none', reason: 'it never fired on the measured tokens' } });
       return;
     }
-    set({ latentMapsLoading: true });
+    set({ latentMapsLoading: true, latentSteps: { latent, state: 'loading' } });
+    const mine = () => get().selectedLatent === latent;
+    // Answers in order: the maps, progress while per-step histograms are measured (an older project's first latent), the histograms.
     runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images }, (m, done) => {
       if (m.type === 'latent-maps') {
+        if (mine()) set({ latentMaps: { latent, images, maps: m.maps }, latentMapsLoading: false });
+      } else if (m.type === 'progress') {
+        if (mine()) set({ latentSteps: { latent, state: 'measuring', done: m.loaded, total: m.total ?? 0 } });
+      } else if (m.type === 'latent-steps') {
         done();
-        if (get().selectedLatent === latent) set({ latentMaps: { latent, images, maps: m.maps }, latentMapsLoading: false });
+        if (mine()) set({ latentSteps: m.reason === null ? { latent, state: 'ready', S: m.S, bins: m.bins, edges: m.edges, counts: m.counts } : { latent, state: 'none', reason: m.reason } });
       } else if (m.type === 'error') {
         done();
-        set({ latentMapsLoading: false });
-        get().reportError('Latent maps', m.message);
+        if (mine()) set({ latentMapsLoading: false, latentSteps: { latent, state: 'none', reason: m.message } });
+        if (!m.cancelled) get().reportError('Latent maps', m.message);
       }
     });
   },

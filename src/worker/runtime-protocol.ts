@@ -163,6 +163,12 @@ export type RuntimeResponse =
   | { type: 'latent-table'; id: number; table: LatentTable }
   /** [images, P] f_k(n, p), image by image in the order asked. */
   | { type: 'latent-maps'; id: number; latent: number; maps: Float32Array }
+  /**
+   * After 'latent-maps', on the same request: the latent's per-step histograms of H_k[s, p] = f_k(n, p)·‖v_k[s]‖
+   * over every token — edges [bins + 1], counts [S, bins] — or why there are none (`reason`).
+   */
+  | { type: 'latent-steps'; id: number; latent: number; S: number; bins: number; edges: Float64Array; counts: Uint32Array; reason: null }
+  | { type: 'latent-steps'; id: number; latent: number; reason: string }
   /** [m] each: mean and maximum activation over the prompt's positions. */
   | { type: 'prompt-latents'; id: number; mean: Float32Array; max: Float32Array }
   /** [N, m] row-major each. */

@@ -2,8 +2,8 @@
  * A latent's heatmap over an image, as a render function onto a canvas: the
  * image, darkened, with the map H[p] (height × width positions, upsampled
  * to the image's pixels) drawn in a D3 sequential colour scale whose alpha
- * follows the value. The values themselves go into `data-values` so tests
- * read back what is drawn.
+ * follows the value. The values themselves go into `data-values` (and the
+ * colour scale's top into `data-max`) so tests read back what is drawn.
  */
 import * as d3 from 'd3';
 
@@ -19,11 +19,10 @@ export interface HeatmapOverlayData {
 
 export const heatmapColor = d3.interpolateInferno;
 
-export function renderHeatmapOverlay(canvas: HTMLCanvasElement, data: HeatmapOverlayData): void {
+/** The overlay's pixels (RGBA, the image's size): what `renderHeatmapOverlay` draws, without a canvas (tests compute it in Node). */
+export function heatmapOverlayPixels(data: HeatmapOverlayData): Uint8ClampedArray<ArrayBuffer> {
   const { image, values, height, width, max } = data;
-  canvas.width = image.width;
-  canvas.height = image.height;
-  const out = new Uint8ClampedArray(image.rgba.length);
+  const out = new Uint8ClampedArray(image.width * image.height * 4);
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
       const p = Math.min(height - 1, Math.floor((y * height) / image.height)) * width + Math.min(width - 1, Math.floor((x * width) / image.width));
@@ -37,8 +36,16 @@ export function renderHeatmapOverlay(canvas: HTMLCanvasElement, data: HeatmapOve
       out[i + 3] = 255;
     }
   }
-  canvas.getContext('2d')!.putImageData(new ImageData(out, image.width, image.height), 0, 0);
+  return out;
+}
+
+export function renderHeatmapOverlay(canvas: HTMLCanvasElement, data: HeatmapOverlayData): void {
+  const { image, values, max } = data;
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(heatmapOverlayPixels(data), image.width, image.height), 0, 0);
   canvas.dataset.values = Array.from(values, (v) => Number(v.toPrecision(6))).join(',');
+  canvas.dataset.max = String(max);
 }
 
 /** The colour scale's legend: a gradient from 0 to `max` with its label. */

@@ -10,19 +10,23 @@ import { renderGroupedBars, type GroupedBarsData } from '../charts/grouped-bars'
 import { renderHeatmapLegend, renderHeatmapOverlay } from '../charts/heatmap-overlay';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
 import { RenderedCanvas } from '../charts/RenderedCanvas';
+import { renderStepHistograms, type StepHistogramsData } from '../charts/step-histograms';
 import { downloadBlob } from '../download';
 import { canvasGridPng, svgFile } from '../figure-export';
 import { ImageCanvas } from '../ImageCanvas';
 import { temporalCentre, topImages } from './latent-columns';
+import type { LatentStepsStatus } from '../../state/latents-slice';
 import type { DecodedImage } from '../../state/project-images';
-import { useProjectImages } from './use-project-image';
+import { useProjectImages, useProjectPreviews } from './use-project-image';
 
 /**
  * One latent: where and when it lives — the spatiotemporal heatmap
- * H_k[s, p] = f_k(n, p)·‖v_k[s]‖ as small multiples over its top images with
- * a step scrubber, its temporal profile and activation histogram, its
- * nearest latents by decoder cosine, and a label from the prompt words
- * enriched in its top images.
+ * H_k[s, p] = f_k(n, p)·‖v_k[s]‖ as small multiples over its top images,
+ * step s drawn over the image's preview at step s (or over the final
+ * image), with a step scrubber that plays through the steps on a large
+ * panel; its temporal profile, its activation histogram overall and per
+ * step, its nearest latents by decoder cosine, and a label from the prompt
+ * words enriched in its top images.
  */
 export function LatentDetail({ projectId, table, latent, maps, loading, prompts, attributes, onSelect, onSteer }: {
   projectId: string;
@@ -40,6 +44,12 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
   const profile = table.profile.subarray(latent * S, (latent + 1) * S);
   const images = maps?.latent === latent ? maps.images : [];
   const decoded = useProjectImages(projectId, images);
+  const previews = useProjectPreviews(projectId, images, S);
+  const withPreviews = previews?.filter((p) => p !== null).length ?? 0;
+  const [base, setBase] = useState<'previews' | 'final'>('previews');
+  const [focus, setFocus] = useState<number | null>(null);
+  const focusIndex = Math.max(0, focus === null ? 0 : images.indexOf(focus));
+  const steps = useLab((s) => s.latentSteps);
   const [step, setStep] = useState(S - 1);
   const [playing, setPlaying] = useState(false);
   useEffect(() => {
@@ -85,6 +95,18 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
     };
   }, [table, latent]);
 
+  const stepHistograms = useMemo<StepHistogramsData | null>(() => {
+    if (steps?.latent !== latent || steps.state !== 'ready') return null;
+    return {
+      edges: steps.edges,
+      counts: Array.from({ length: steps.S }, (_, s) => Array.from(steps.counts.subarray(s * steps.bins, (s + 1) * steps.bins))),
+      titles: Array.from({ length: steps.S }, (_, s) => `step ${s + 1} · call ${table.stepIndices[s] ?? s}`),
+      xLabel: 'H_k[s, p] = f_k(n, p) · ‖v_k[s]‖ where it fires (log scale, shared by the steps)',
+      yLabel: 'tokens',
+      highlight: step,
+    };
+  }, [steps, latent, table.stepIndices, step]);
+
   return (
     <section className="panel" data-testid="latent-detail" data-latent={latent}>
       <header className="panel-header">
@@ -92,7 +114,7 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
         <span className="muted" data-testid="latent-label">
           {label.length ? `enriched: ${label.map((w) => `${w.word} (${Math.round(100 * w.topShare)}% vs ${Math.round(100 * w.allShare)}%)`).join(', ')}` : 'no enriched prompt words'}
         </span>
-        <button type="button" className="secondary" onClick={() => void exportFigures(latent, S)} data-testid="export-latent-figures" title="the heatmaps as PNG, the profile and histogram as SVG">
+        <button type="button" className="secondary" onClick={() => void exportFigures(latent, S)} data-testid="export-latent-figures" title="the heatmaps as PNG, the profile and histograms as SVG">
           Export figures
         </button>
         <FeatureIcon latent={latent} />
@@ -136,7 +158,7 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
       <h3>Where and when: H_k[s, p] = f_k(n, p) · ‖v_k[s]‖ on its top images</h3>
       {loading && <p className="muted">Encoding its top images…</p>}
       {!loading && images.length === 0 && <p className="muted">This latent never fired on the collected images.</p>}
-      {images.length > 0 && decoded && (
+      {images.length > 0 && decoded && previews && (
         <>
           <div className="scrubber">
             <button type="button" className="secondary" onClick={() => setPlaying((p) => !p)} data-testid="scrubber-play">
@@ -148,16 +170,58 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
             </span>
             <D3Chart render={renderHeatmapLegend} data={{ max, label: 'H_k[s, p]' }} label="colour scale" className="legend-chart" />
           </div>
-          <div className="heatmap-grid" style={{ gridTemplateColumns: `auto repeat(${S}, 1fr)` }} data-testid="heatmaps">
-            <span />
-            {Array.from({ length: S }, (_, s) => (
-              <span key={s} className={`heatmap-step ${s === step ? 'current' : ''}`}>
-                step {s + 1}
-              </span>
-            ))}
-            {images.map((n, i) => (
-              <HeatmapRow key={n} n={n} image={decoded[i]} f={maps!.maps.subarray(i * table.P, (i + 1) * table.P)} profile={profile} table={table} max={max} step={step} prompt={prompts[n]} />
-            ))}
+          {withPreviews > 0 ? (
+            <div className="heatmap-base" role="radiogroup" aria-label="under the heatmap">
+              <span className="muted small">Under the heatmap:</span>
+              <label>
+                <input type="radio" name={`heatmap-base-${latent}`} checked={base === 'previews'} onChange={() => setBase('previews')} data-testid="heatmap-base-previews" /> the image at that step (preview)
+              </label>
+              <label>
+                <input type="radio" name={`heatmap-base-${latent}`} checked={base === 'final'} onChange={() => setBase('final')} data-testid="heatmap-base-final" /> the final image
+              </label>
+              {withPreviews < images.length && <span className="muted small">({images.length - withPreviews} of these images have no previews: they show the final image)</span>}
+            </div>
+          ) : (
+            <p className="muted small" data-testid="no-previews">
+              Every step shows the final image: per-step previews are saved by a new collection (these images were collected before they were, or with a model without a preview map).
+            </p>
+          )}
+          <div className="heatmap-layout">
+            <HeatmapFocus
+              n={images[focusIndex]}
+              image={decoded[focusIndex]}
+              frames={base === 'previews' ? previews[focusIndex] : null}
+              f={maps!.maps.subarray(focusIndex * table.P, (focusIndex + 1) * table.P)}
+              norm={profile[step]}
+              table={table}
+              max={max}
+              step={step}
+              prompt={prompts[images[focusIndex]]}
+            />
+            <div className="heatmap-grid" style={{ gridTemplateColumns: `auto repeat(${S}, 1fr)` }} data-testid="heatmaps">
+              <span />
+              {Array.from({ length: S }, (_, s) => (
+                <button type="button" key={s} className={`heatmap-step link ${s === step ? 'current' : ''}`} onClick={() => setStep(s)} title={`show step ${s + 1}`}>
+                  step {s + 1}
+                </button>
+              ))}
+              {images.map((n, i) => (
+                <HeatmapRow
+                  key={n}
+                  n={n}
+                  image={decoded[i]}
+                  frames={base === 'previews' ? previews[i] : null}
+                  f={maps!.maps.subarray(i * table.P, (i + 1) * table.P)}
+                  profile={profile}
+                  table={table}
+                  max={max}
+                  step={step}
+                  focused={i === focusIndex}
+                  onFocus={() => setFocus(n)}
+                  prompt={prompts[n]}
+                />
+              ))}
+            </div>
           </div>
         </>
       )}
@@ -165,22 +229,86 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
         <D3Chart render={renderLineChart} data={profileChart} testId="latent-profile" label="temporal profile" />
         <D3Chart render={renderGroupedBars} data={histogram} testId="latent-histogram" label="activation histogram" />
       </div>
+      <h3>Activation histogram per step</h3>
+      <p className="muted small">
+        The SAE reads a token’s whole trajectory, so f_k(n, p) has one value per token; at step s it adds f_k(n, p) · v_k[s] to the activation, of size H_k[s, p] = f_k(n, p) · ‖v_k[s]‖. Each panel counts the
+        tokens where the latent fires by that size at one step (over all {table.tokens} tokens; the end bins are open).
+      </p>
+      <StepHistogramsView status={steps?.latent === latent ? steps : null} data={stepHistograms} />
     </section>
   );
 }
 
-function HeatmapRow({ n, image, f, profile, table, max, step, prompt }: { n: number; image: DecodedImage | null; f: Float32Array; profile: Float32Array; table: LatentTable; max: number; step: number; prompt: string | undefined }) {
+function StepHistogramsView({ status, data }: { status: LatentStepsStatus | null; data: StepHistogramsData | null }) {
+  if (data) return <D3Chart render={renderStepHistograms} data={data} testId="latent-step-histograms" label="activation histogram per step" className="chart chart-wide" />;
+  if (status?.state === 'measuring') {
+    return (
+      <p className="muted" data-testid="step-histograms-status">
+        Measuring the per-step histograms over every token (this SAE was measured before they were kept; once, then saved with the project): {status.done} of {status.total} tokens…
+      </p>
+    );
+  }
+  if (status?.state === 'none') return <p className="muted" data-testid="step-histograms-status">No per-step histograms: {status.reason}.</p>;
+  return (
+    <p className="muted" data-testid="step-histograms-status">
+      Reading the per-step histograms…
+    </p>
+  );
+}
+
+/** The chosen image at the scrubber's step, large: step s's heatmap over step s's preview (or the final image). */
+function HeatmapFocus({ n, image, frames, f, norm, table, max, step, prompt }: { n: number; image: DecodedImage | null; frames: DecodedImage[] | null; f: Float32Array; norm: number; table: LatentTable; max: number; step: number; prompt: string | undefined }) {
+  const under = frames ? frames[step] : image;
+  const data = useMemo(() => (under ? { image: under, values: Array.from(f, (v) => v * norm), height: table.height, width: table.width, max } : null), [under, f, norm, table.height, table.width, max]);
+  return (
+    <figure className="heatmap-focus">
+      {data ? (
+        <RenderedCanvas render={renderHeatmapOverlay} data={data} className="pixelated" testId="heatmap-focus" attributes={{ image: n, step, base: frames ? 'preview' : 'final' }} title={prompt} />
+      ) : (
+        <span className="muted small">image {n} was not saved</span>
+      )}
+      <figcaption className="muted small">
+        #{n} at step {step + 1} (UNet call {table.stepIndices[step]}), over {frames ? 'its preview at that step' : 'the final image'}
+      </figcaption>
+    </figure>
+  );
+}
+
+function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, onFocus, prompt }: {
+  n: number;
+  image: DecodedImage | null;
+  /** The image's previews [S] (heatmap s over preview s), or null for the final image under every step. */
+  frames: DecodedImage[] | null;
+  f: Float32Array;
+  profile: Float32Array;
+  table: LatentTable;
+  max: number;
+  step: number;
+  focused: boolean;
+  onFocus: () => void;
+  prompt: string | undefined;
+}) {
   const panels = useMemo(
-    () => (image ? Array.from(profile, (norm) => ({ image, values: Array.from(f, (v) => v * norm), height: table.height, width: table.width, max })) : []),
-    [image, f, profile, table.height, table.width, max],
+    () => (image ? Array.from(profile, (norm, s) => ({ image: frames ? frames[s] : image, values: Array.from(f, (v) => v * norm), height: table.height, width: table.width, max })) : []),
+    [image, frames, f, profile, table.height, table.width, max],
   );
   return (
     <>
-      <span className="heatmap-caption" title={prompt}>
+      <button type="button" className={`heatmap-caption link ${focused ? 'current' : ''}`} title={`show #${n} large: ${prompt ?? ''}`} onClick={onFocus} data-testid={`heatmap-row-${n}`}>
         #{n}
-      </span>
+      </button>
       {image ? (
-        panels.map((data, s) => <RenderedCanvas key={s} render={renderHeatmapOverlay} data={data} className={`heatmap pixelated ${s === step ? 'current' : ''}`} testId={`heatmap-${n}-${s}`} title={`image ${n}, step ${s + 1}: ${prompt ?? ''}`} />)
+        panels.map((data, s) => (
+          <RenderedCanvas
+            key={s}
+            render={renderHeatmapOverlay}
+            data={data}
+            className={`heatmap pixelated ${s === step ? 'current' : ''}`}
+            testId={`heatmap-${n}-${s}`}
+            attributes={{ base: frames ? 'preview' : 'final' }}
+            title={`image ${n}, step ${s + 1} over ${frames ? 'its preview at that step' : 'the final image'}: ${prompt ?? ''}`}
+          />
+        ))
       ) : (
         <span className="muted small" style={{ gridColumn: 'span 999' }}>
           image {n} was not saved
@@ -190,7 +318,7 @@ function HeatmapRow({ n, image, f, profile, table, max, step, prompt }: { n: num
   );
 }
 
-/** The latent page's figures: the heatmap small multiples (PNG, one row per image) and the profile and histogram charts (SVG). */
+/** The latent page's figures: the heatmap small multiples (PNG, one row per image) and the profile and histogram charts (SVG; per step too, once measured). */
 async function exportFigures(latent: number, S: number): Promise<void> {
   const grid = document.querySelector('[data-testid="heatmaps"]');
   const canvases = grid ? [...grid.querySelectorAll('canvas')] : [];
@@ -198,7 +326,7 @@ async function exportFigures(latent: number, S: number): Promise<void> {
     const rows = Array.from({ length: Math.ceil(canvases.length / S) }, (_, r) => canvases.slice(r * S, (r + 1) * S));
     downloadBlob(await canvasGridPng(rows), `latent-${latent}-heatmaps.png`);
   }
-  for (const id of ['latent-profile', 'latent-histogram']) {
+  for (const id of ['latent-profile', 'latent-histogram', 'latent-step-histograms']) {
     const svg = document.querySelector<SVGSVGElement>(`[data-testid="${id}"]`);
     if (svg) downloadBlob(svgFile(svg), `latent-${latent}-${id.replace('latent-', '')}.svg`);
   }

@@ -2,13 +2,17 @@
  * Collect in the worker: the project's prompts through the loaded, hooked
  * model into `trajectories.safetensors` in the project folder, each image
  * also saved as a PNG and sent back as a thumbnail; per-call previews while
- * an image is generated. A resumed job continues the interrupted file.
+ * an image is generated, and those of the recorded calls saved as the
+ * image's preview strip (the Latents page draws step s's heatmap over step
+ * s's preview). A resumed job continues the interrupted file.
  */
 import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
 import { encodePng } from '../../data/png';
+import { previewStrip } from '../../data/preview-strip';
 import { thumbnail } from '../../data/thumbnail';
 import type { DiffusionModel } from '../../diffusion/diffusion-model';
 import { latentPreview } from '../../diffusion/latent-preview';
+import type { RgbaImage } from '../../diffusion/vae-image';
 import { collectTrajectories } from '../../flows/collect-trajectories';
 import type { RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
@@ -20,6 +24,8 @@ export async function collectJob(model: DiffusionModel, request: Extract<Runtime
   const file = await folder.randomAccess(PROJECT_FILES.trajectories);
   const m = model.manifest;
   const latentSide = m.imageSize / m.vaeScaleFactor;
+  // The image being generated: its previews at the recorded calls, by slot s.
+  const recorded: (RgbaImage | undefined)[] = [];
   const result = await collectTrajectories(model, file, folder.progressStore(PROJECT_FILES.collectProgress), {
     prompts: request.prompts,
     sampler: request.sampler,
@@ -28,12 +34,20 @@ export async function collectJob(model: DiffusionModel, request: Extract<Runtime
     resume: request.resume,
     signal: job.signal,
     onCall: (image, call, calls, latent) => {
+      if (call === 0) recorded.length = 0;
       const p = m.previewMatrix ? latentPreview(m.previewMatrix, latent, m.latentChannels, latentSide, latentSide) : null;
+      const slot = request.recordCalls.indexOf(call);
+      if (p && slot >= 0) recorded[slot] = { width: p.width, height: p.height, data: p.data.slice() };
       const preview = p ? { width: p.width, height: p.height, rgba: p.data.buffer as ArrayBuffer } : null;
       job.post({ type: 'step', id: job.id, call, calls, preview, image }, preview ? [preview.rgba] : []);
     },
     onImage: async (progress) => {
       await folder.writeWhole(PROJECT_FILES.image(progress.index), await encodePng(progress.image));
+      // Every recorded step's preview, or none (a model without a preview map): never an older collection's strip.
+      const frames = Array.from({ length: request.recordCalls.length }, (_, s) => recorded[s]);
+      if (frames.every((f) => f !== undefined)) await folder.writeWhole(PROJECT_FILES.previews(progress.index), await encodePng(previewStrip(frames)));
+      else await folder.remove(PROJECT_FILES.previews(progress.index));
+      recorded.length = 0;
       const small = thumbnail(progress.image, THUMBNAIL_SIDE);
       const rgba = new Uint8ClampedArray(small.data).buffer;
       job.post(

@@ -1,14 +1,17 @@
 /**
  * The Latents page's data, in the worker: the trained SAE's latent table from
  * its statistics file, and one latent's spatial maps f_k(n, p) on chosen
- * images (encoded on the GPU from the images' trajectories).
+ * images (encoded on the GPU from the images' trajectories) followed by its
+ * per-step histograms over every token (measured now if the project has none).
  */
+import { ProjectFolder } from '../../data/opfs-project';
 import { asOneImage, imageActivationSummaries } from '../../flows/image-activations';
 import { imageLatentActivations } from '../../flows/latent-activations';
 import type { GpuContext } from '../../gpu/context';
 import type { LatentTable, RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
 import { projectSae } from './project-sae';
+import { latentStepHistogram, projectStepHistograms } from './step-histograms';
 
 export async function latentTableJob(request: Extract<RuntimeRequest, { type: 'latents' }>, job: JobContext): Promise<void> {
   const { reader, stats, cfg } = await projectSae(request.projectId);
@@ -40,7 +43,7 @@ export async function latentTableJob(request: Extract<RuntimeRequest, { type: 'l
 }
 
 export async function latentMapsJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'latent-maps' }>, job: JobContext): Promise<void> {
-  const { reader, dynamics, sae } = await projectSae(request.projectId);
+  const { reader, dynamics, sae, stats } = await projectSae(request.projectId);
   const { S, P, d } = reader;
   const n = request.images.length;
   const chosen = new Float32Array(n * S * P * d);
@@ -56,6 +59,26 @@ export async function latentMapsJob(ctx: GpuContext, request: Extract<RuntimeReq
   const maps = new Float32Array(n * P);
   for (let r = 0; r < R; r++) for (let q = 0; q < n * P; q++) maps[q] = Math.max(maps[q], f[r * n * P + q]);
   job.post({ type: 'latent-maps', id: job.id, latent: request.latent, maps }, [maps.buffer]);
+
+  if (sae.config.dIn !== S * d) {
+    job.post({ type: 'latent-steps', id: job.id, latent: request.latent, reason: 'this SAE is per-step (its input is one step’s d values): per-step histograms are measured for concat SAEs' });
+    return;
+  }
+  const folder = await ProjectFolder.open(request.projectId);
+  const all = await projectStepHistograms(
+    {
+      folder,
+      reader,
+      dynamics,
+      sae,
+      stats,
+      signal: job.signal,
+      onProgress: (done, total) => job.post({ type: 'progress', id: job.id, stage: 'measuring per-step histograms', loaded: done, total, bytesPerSecond: 0, etaSeconds: null }),
+    },
+    ctx,
+  );
+  const { edges, counts } = latentStepHistogram(all, request.latent);
+  job.post({ type: 'latent-steps', id: job.id, latent: request.latent, S: all.S, bins: all.bins, edges, counts, reason: null }, [edges.buffer, counts.buffer]);
 }
 
 export async function imageActivationsJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'image-activations' }>, job: JobContext): Promise<void> {

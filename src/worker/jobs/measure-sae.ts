@@ -1,7 +1,8 @@
 /**
  * A project's SAE measured as the CLI's `eval` measures it — on every token,
  * from the saved file read back — with each latent's statistics, neighbours
- * and temporal profile written beside it for the Latents and Steer pages.
+ * and temporal profile written beside it for the Latents and Steer pages,
+ * then (a second, encode-only pass) each latent's per-step histograms.
  */
 import { PROJECT_FILES, type ProjectFolder } from '../../data/opfs-project';
 import type { TrajectoryReader } from '../../data/trajectory-file';
@@ -13,6 +14,7 @@ import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
 import type { SaeWeights as SaeFileWeights } from '../../sae/sae-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
 import type { SaeEvaluation } from '../runtime-protocol';
+import { writeStepHistograms } from './step-histograms';
 
 /** Tokens per evaluation batch (the CLI's `eval` default). */
 const EVAL_BATCH = 1024;
@@ -22,6 +24,10 @@ const NEIGHBOURS = 8;
 export async function measureSae(ctx: GpuContext, folder: ProjectFolder, reader: TrajectoryReader, dynamics: DynamicsModel, file: SaeFileWeights, signal: AbortSignal): Promise<SaeEvaluation> {
   const sae = fromSaeFile(file, EVAL_BATCH);
   const { statistics, inverse: _inverse, ...evaluation } = await evaluateSae(ctx, reader, dynamics, sae, { signal });
-  await folder.writeWhole(PROJECT_FILES.latentStats, serializeLatentStatistics(await latentReport(ctx, dynamics, sae, statistics, NEIGHBOURS)));
+  const stats = await latentReport(ctx, dynamics, sae, statistics, NEIGHBOURS);
+  await folder.writeWhole(PROJECT_FILES.latentStats, serializeLatentStatistics(stats));
+  // Per-step histograms exist for a concat SAE only (a per-step SAE's activations have their step already).
+  if (sae.config.dIn === reader.S * reader.d) await writeStepHistograms({ folder, reader, dynamics, sae, stats, signal }, ctx);
+  else await folder.remove(PROJECT_FILES.latentStepHistograms);
   return evaluation;
 }
