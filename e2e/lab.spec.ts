@@ -13,11 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { readProjectBundle } from '../src/data/project-bundle';
 import { heatmapOverlayPixels } from '../src/ui/charts/heatmap-overlay';
 import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';
+import { exported, openLab } from './lab-page';
 
 const PROMPTS = [
   'a small red circle at the top left on a blue background',
@@ -31,35 +32,6 @@ const PROMPTS = [
 ];
 const STEPS = '10';
 const S = '4';
-
-async function openLab(page: Page, stage: string): Promise<void> {
-  await page.goto(`/#${stage}`);
-  await expect(page.getByTestId('stage-model')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
-}
-
-async function exported(page: Page, testId: string, dir: string, count = 1): Promise<string[]> {
-  // Every download the click starts, in order (several waitForEvent calls would all see the first one).
-  const downloads: Download[] = [];
-  const all = new Promise<void>((resolve) => {
-    const take = (d: Download) => {
-      downloads.push(d);
-      if (downloads.length === count) {
-        page.off('download', take);
-        resolve();
-      }
-    };
-    page.on('download', take);
-  });
-  await page.getByTestId(testId).click();
-  await all;
-  const paths: string[] = [];
-  for (const download of downloads) {
-    const path = join(dir, download.suggestedFilename());
-    await download.saveAs(path);
-    paths.push(path);
-  }
-  return paths;
-}
 
 /** A canvas's pixels as drawn. */
 async function canvasPixels(page: Page, testId: string): Promise<{ width: number; height: number; data: number[] }> {

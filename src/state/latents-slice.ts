@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { LatentTable } from '../worker/runtime-protocol';
-import { images } from './model-slice';
+import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
@@ -41,10 +41,10 @@ export type ImageActivationsStatus =
 export interface LatentsSlice {
   /** The latents a typed prompt fires, once it is generated. */
   promptLatents: { prompt: string; state: 'running' } | { prompt: string; state: 'ready'; mean: Float32Array; max: Float32Array } | null;
-  rankPromptLatents: (prompt: string, seed: number) => void;
+  rankPromptLatents: (prompt: string, seed: number) => Promise<void>;
   /** A latent's "feature icon": it steered onto the empty prompt. */
   featureIcon: { latent: number; state: 'running' } | { latent: number; state: 'ready'; imageId: string } | null;
-  makeFeatureIcon: (latent: number) => void;
+  makeFeatureIcon: (latent: number) => Promise<void>;
   imageActivationsStatus: ImageActivationsStatus;
   /** Encodes every image once (mean and max activation per latent), for concepts and attribute AUROCs. */
   loadImageActivations: () => void;
@@ -61,10 +61,16 @@ export interface LatentsSlice {
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
   latentTable: { state: 'idle' },
   promptLatents: null,
-  rankPromptLatents: (prompt, seed) => {
+  rankPromptLatents: async (prompt, seed) => {
     const project = currentProject(get());
     if (!project || !prompt.trim()) return;
     set({ promptLatents: { prompt, state: 'running' } });
+    const hookError = await hookForProject(get(), project);
+    if (hookError) {
+      set({ promptLatents: null });
+      get().reportError('Latents for a prompt', hookError);
+      return;
+    }
     runtimeClient.send({ type: 'prompt-latents', projectId: project.id, prompt, seed }, (m, done) => {
       if (m.type === 'prompt-latents') {
         done();
@@ -77,12 +83,18 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     });
   },
   featureIcon: null,
-  makeFeatureIcon: (latent) => {
+  makeFeatureIcon: async (latent) => {
     const project = currentProject(get());
     if (!project) return;
     const old = get().featureIcon;
     if (old?.state === 'ready') images.delete(old.imageId);
     set({ featureIcon: { latent, state: 'running' } });
+    const hookError = await hookForProject(get(), project);
+    if (hookError) {
+      set({ featureIcon: null });
+      get().reportError('Feature icon', hookError);
+      return;
+    }
     runtimeClient.send(
       { type: 'steer', projectId: project.id, prompt: '', negativePrompt: '', seed: 0, latents: [{ latent, alpha: FEATURE_ICON_ALPHA }], window: null, mask: null, ablate: false, conditionalOnly: false },
       (m, done) => {

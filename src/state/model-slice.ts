@@ -59,6 +59,21 @@ export interface ModelSlice {
   cancelGeneration: () => void;
 }
 
+/**
+ * Waits until the model is hooked at the block the project was recorded at
+ * (re-hooking it when needed): null when ready, else why it cannot be.
+ */
+export async function hookForProject(state: Pick<ModelSlice, 'ensureModelHook'>, project: { collect?: { settings: { hook: string } } | null }): Promise<string | null> {
+  const hook = project.collect?.settings.hook;
+  if (!hook) return null;
+  try {
+    await state.ensureModelHook(hook);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 /** The provider the page last asked for ('auto' stays 'auto' when a re-hook reloads the model). */
 let providerChoice: ProviderChoice = 'auto';
 

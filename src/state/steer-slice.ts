@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { AttributeReadingData, RuntimeRequest } from '../worker/runtime-protocol';
-import { images } from './model-slice';
+import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
 import type { LabState } from './store';
@@ -47,17 +47,13 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
     if (previous !== null) runtimeClient.cancel(previous);
     const started = performance.now();
     const asked = ++steerRequests;
-    const hook = project.collect?.settings.hook;
-    if (hook) {
-      try {
-        await get().ensureModelHook(hook);
-      } catch (error) {
-        set({ steerError: (error as Error).message });
-        return;
-      }
-      // A newer slider move arrived while the model was re-hooked: it runs instead.
-      if (asked !== steerRequests) return;
+    const hookError = await hookForProject(get(), project);
+    if (hookError) {
+      set({ steerError: hookError });
+      return;
     }
+    // A newer slider move arrived while the model was re-hooked: it runs instead.
+    if (asked !== steerRequests) return;
     const requestId = runtimeClient.send({ type: 'steer', projectId: project.id, ...params }, (m, done) => {
       if (m.type === 'steered') {
         done();
