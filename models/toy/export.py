@@ -201,14 +201,18 @@ def export_all(cfg, work: str, out_dir: str, log) -> None:
         "parameters": {"unet": count_params(unet), "textEncoder": count_params(te),
                        "vae": count_params(vae), "probe": count_params(probe)},
     }
-    # The step-preview map is fitted afterwards by models/fit-preview.ts (TypeScript, on the exported
-    # graphs); keep it across re-exports, and refit it after retraining.
+    # The step previews are made afterwards: the latent → RGB map by models/fit-preview.ts (TypeScript,
+    # on the exported graphs), the TAESD-style decoder by models/toy/train_taesd.py (trained on this VAE).
+    # Keep both across re-exports, and redo them after retraining.
     old = f"{out_dir}/manifest.json"
     if os.path.exists(old):
         with open(old) as f:
             previous = json.load(f)
-        if "previewMatrix" in previous:
-            manifest["previewMatrix"] = previous["previewMatrix"]
+        for key in ("previewMatrix", "previewDecoder"):
+            if key in previous:
+                manifest[key] = previous[key]
+        if "previewDecoder" in previous.get("parameters", {}):
+            manifest["parameters"]["previewDecoder"] = previous["parameters"]["previewDecoder"]
     with open(f"{out_dir}/manifest.json", "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -43,7 +43,8 @@ export interface GenerateOptions extends SamplerSettings {
   /** Keep a checkpoint before every call (for later steered re-runs). */
   keepCheckpoints?: boolean;
   /** After each UNet call: the call index, the number of calls, the latent after it. */
-  onCall?: (call: number, calls: number, latent: Float32Array) => void;
+  /** After each UNet call; awaited, so a preview decoder's run never overlaps the UNet's (one run per session at a time on WebGPU). */
+  onCall?: (call: number, calls: number, latent: Float32Array) => void | Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -153,7 +154,7 @@ export async function generate(model: DiffusionModel, options: GenerateOptions):
       outputs.out_sample.dispose();
       const noise = B === 2 ? guide(eps, latentCount, options.guidance) : eps;
       latent = scheduler.step(noise, call, latent);
-      options.onCall?.(call, calls, latent);
+      await options.onCall?.(call, calls, latent);
     }
     // 4. Decode.
     const trajectory = capture ? await capture.read() : null;

@@ -8,11 +8,13 @@
 import type { GpuContext } from '../gpu/context';
 import type { ModelManifest } from './manifest';
 import { concatBytes } from '../data/concat-bytes';
+import { decoderPreview, latentPreview } from './latent-preview';
 import { hookUnet } from './onnx/surgery';
 import { ModelContractError, ModelSession, type Feed, type ProviderName } from './ort-runtime';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers';
 import type { ModelFiles } from './sources/model-files';
 import { loadTokenizer, type PromptTokenizer } from './tokenizer';
+import type { RgbaImage } from './vae-image';
 
 /** The hooked block of a loaded UNet: names of its raw-output graph output and steering input, and its feature-map shape. */
 export interface HookedBlock {
@@ -47,10 +49,19 @@ export interface DiffusionModel {
   readonly textEncoder: ModelSession;
   readonly unet: ModelSession;
   readonly vaeDecoder: ModelSession;
+  /** The manifest's previewDecoder (TAESD-style), when it lists one. */
+  readonly previewDecoder: ModelSession | null;
   readonly schedulerConfig: SchedulerConfig;
   readonly hook: HookedBlock | null;
   /** last_hidden_state of a prompt, [contextLength, hidden] f32. */
   encodeText(prompt: string): Promise<Float32Array>;
+  /**
+   * A per-step preview of a diffusion latent [C, h, w] (as the sampler holds
+   * it): through the preview decoder at image resolution when the manifest
+   * lists one, else through its previewMatrix at latent resolution; null when
+   * it has neither. Await it between the model's runs, never alongside one.
+   */
+  preview(latent: Float32Array): Promise<RgbaImage | null>;
   /** An all-zero steering input of `dims` (cached per shape). */
   zeroSteer(dims: readonly number[]): Feed;
   release(): Promise<void>;
@@ -92,6 +103,13 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
   stage('vae decoder');
   const vaeDecoder = await ModelSession.create('VAE decoder', await files.read(manifest.vaeDecoder.file), { provider });
   vaeDecoder.requireIo(['latent_sample'], ['sample']);
+  const previewEntry = manifest.previewDecoder;
+  let previewDecoder: ModelSession | null = null;
+  if (previewEntry) {
+    stage('preview decoder');
+    previewDecoder = await ModelSession.create('preview decoder', await files.read(previewEntry.file), { provider });
+    previewDecoder.requireIo([previewEntry.input], [previewEntry.output]);
+  }
   stage('tokenizer');
   const tokenizer = await loadTokenizer(new TextDecoder().decode(await files.read(manifest.tokenizer)), {
     contextLength: manifest.textEncoder.contextLength,
@@ -109,6 +127,7 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
     textEncoder,
     unet,
     vaeDecoder,
+    previewDecoder,
     schedulerConfig,
     hook,
     async encodeText(prompt) {
@@ -117,6 +136,12 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
       const hidden = out.last_hidden_state.data!;
       out.last_hidden_state.dispose();
       return hidden;
+    },
+    async preview(latent) {
+      if (previewDecoder && previewEntry) return decoderPreview(previewDecoder, previewEntry, manifest, latent);
+      if (!manifest.previewMatrix) return null;
+      const h = manifest.imageSize / manifest.vaeScaleFactor;
+      return latentPreview(manifest.previewMatrix, latent, manifest.latentChannels, h, h);
     },
     zeroSteer(dims) {
       const key = dims.join('x');
@@ -131,7 +156,7 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
     },
     async release() {
       for (const feed of zeros.values()) if ('gpuBuffer' in feed) feed.gpuBuffer.destroy();
-      await Promise.all([unet.release(), textEncoder.release(), vaeDecoder.release()]);
+      await Promise.all([unet.release(), textEncoder.release(), vaeDecoder.release(), ...(previewDecoder ? [previewDecoder.release()] : [])]);
     },
   };
 }

@@ -1,4 +1,32 @@
-import type { RgbaImage } from './vae-image';
+import type { ModelManifest, PreviewDecoderEntry } from './manifest';
+import type { ModelSession } from './ort-runtime';
+import { planarToRgba, type RgbaImage } from './vae-image';
+
+/**
+ * A per-step preview at image resolution through the manifest's preview
+ * decoder (TAESD-style): the latent, divided by latentScale when the entry
+ * says "unscaled", through `session`, its [1, 3, H, W] output mapped from
+ * `outputRange` to bytes. `latent`: [C, h, w], the diffusion latent as the
+ * sampler holds it. Await it before the model's next run: onnxruntime-web's
+ * WebGPU backend does not take overlapping runs ("Session already started",
+ * huggingface/transformers.js#909).
+ */
+export async function decoderPreview(session: ModelSession, entry: PreviewDecoderEntry, manifest: ModelManifest, latent: Float32Array): Promise<RgbaImage> {
+  const C = manifest.latentChannels;
+  const h = manifest.imageSize / manifest.vaeScaleFactor;
+  if (latent.length !== C * h * h) throw new RangeError(`latent has ${latent.length} values; [${C}, ${h}, ${h}] needs ${C * h * h}`);
+  const input = entry.latentScaling === 'unscaled' ? latent.map((v) => v / manifest.latentScale) : latent;
+  const out = await session.run({ [entry.input]: { data: input, dims: [1, C, h, h] } }, [entry.output]);
+  const image = out[entry.output];
+  const pixels = image.data;
+  image.dispose();
+  const [batch, channels, height, width] = image.dims;
+  if (!pixels || image.dims.length !== 4 || batch !== 1 || channels !== 3) {
+    throw new Error(`${manifest.name}: the preview decoder's "${entry.output}" is [${image.dims.join(', ')}]${pixels ? '' : ' on the GPU'}; a preview needs [1, 3, H, W] on the CPU`);
+  }
+  if (entry.outputRange[0] === 0) for (let i = 0; i < pixels.length; i++) pixels[i] = pixels[i] * 2 - 1;
+  return planarToRgba(pixels, width, height);
+}
 
 /**
  * A per-step preview at latent resolution without the VAE: rgb = M · [z; 1]

@@ -29,10 +29,13 @@ describe('parseManifest', () => {
     expect(defaultHook(m)).toBe('up_blocks.1.attentions.1');
     expect(m.probe?.attributes.shape).toEqual(['circle', 'square', 'triangle', 'cross']);
     expect(Object.keys(m.files).sort()).toEqual(
-      ['probe/model.onnx', 'scheduler_config.json', 'text_encoder/model.onnx', 'tokenizer.json', 'unet/model.onnx', 'unet_external/model.onnx', 'unet_external/model.onnx_data', 'vae_decoder/model.onnx', 'vae_encoder/model.onnx'],
+      ['probe/model.onnx', 'scheduler_config.json', 'taesd_decoder/model.onnx', 'text_encoder/model.onnx', 'tokenizer.json', 'unet/model.onnx', 'unet_external/model.onnx', 'unet_external/model.onnx_data', 'vae_decoder/model.onnx', 'vae_encoder/model.onnx'],
     );
     expect(graphFiles(m).has('unet_external/model.onnx_data')).toBe(false);
     expect(modelFilePaths(m)[0]).toBe('unet/model.onnx');
+    expect(m.previewDecoder).toEqual({ file: 'taesd_decoder/model.onnx', input: 'latent_sample', output: 'sample', latentScaling: 'scaled', outputRange: [-1, 1] });
+    expect(graphFiles(m).has('taesd_decoder/model.onnx')).toBe(true);
+    expect(modelFilePaths(m)).toContain('taesd_decoder/model.onnx'); // the loader reads it, so cache status counts it
   });
 
   it.each(['sd15-nmkd-fp16', 'sd15-webnn'])('reads the shipped %s manifest: SD 1.5 geometry, CLIP padding, hook shapes at 512 px', (name) => {
@@ -72,6 +75,13 @@ describe('parseManifest', () => {
     ['two default hooks', (m) => (m.hooks[0].default = true), 'manifest.json: hooks mark down_blocks.0.resnets.0, up_blocks.1.attentions.1 as default; at most one may be'],
     ['a hook without channels', (m) => delete m.hooks[3].channels, 'manifest.json: hooks[3].channels is missing'],
     ['an image size the VAE cannot divide', (m) => (m.imageSize = 66), 'manifest.json: imageSize is 66; must be a multiple of vaeScaleFactor (4)'],
+    ['a preview decoder without latentScaling', (m) => delete m.previewDecoder.latentScaling, 'manifest.json: previewDecoder.latentScaling is missing'],
+    ['an unknown preview latent scaling', (m) => (m.previewDecoder.latentScaling = 'vae'), 'manifest.json: previewDecoder.latentScaling is "vae"; should be one of: scaled, unscaled'],
+    ['a preview decoder without its input name', (m) => delete m.previewDecoder.input, 'manifest.json: previewDecoder.input is missing'],
+    ['a preview decoder path leaving the folder', (m) => (m.previewDecoder.file = '/taesd.onnx'), 'manifest.json: previewDecoder.file is "/taesd.onnx"; must be a relative path'],
+    ['an unknown preview output range', (m) => (m.previewDecoder.outputRange = [0, 255]), 'manifest.json: previewDecoder.outputRange is [0,255]; should be one of: [-1,1], [0,1]'],
+    ['a preview decoder given as a bare path', (m) => (m.previewDecoder = 'taesd_decoder/model.onnx'), 'manifest.json: previewDecoder must be an object, got "taesd_decoder/model.onnx"'],
+    ['the old taesd field', (m) => (m.taesd = { decoder: { file: 'taesd_decoder/model.onnx' } }), 'manifest.json: taesd is no longer read; list the decoder as "previewDecoder": {"file", "input", "output", "latentScaling"}'],
     ['one file described twice differently', (m) => (m.vaeEncoder = { file: 'vae_decoder/model.onnx', bytes: 5 }), 'manifest.json: file "vae_decoder/model.onnx" is listed twice with different bytes, sha256 or url'],
   ])('names the field for %s', (_, edit, message) => {
     expect(parseEdited(edit)).toThrow(message);

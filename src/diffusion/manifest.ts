@@ -43,6 +43,30 @@ export interface HookEntry {
 
 export const TIMESTEP_DTYPES = ['int64', 'float32', 'float16'] as const;
 export const PRECISIONS = ['fp32', 'fp16'] as const;
+/** Which latent a preview decoder takes: the diffusion latent as the sampler holds it, or that divided by latentScale. */
+export const PREVIEW_LATENT_SCALINGS = ['scaled', 'unscaled'] as const;
+/** Value ranges a preview decoder's image may have: the VAE decoder's, or madebyollin's TAESD exports'. */
+export const PREVIEW_OUTPUT_RANGES = [[-1, 1], [0, 1]] as const;
+
+/**
+ * A small decoder for per-step previews (TAESD, madebyollin/taesd, or one
+ * distilled like models/toy/train_taesd.py): `input` [B, C, h, w] latent →
+ * `output` [B, 3, H, W] image.
+ */
+export interface PreviewDecoderEntry extends FileEntry {
+  /** The graph input that takes the latent ("latent_sample"). */
+  readonly input: string;
+  /** The graph output that is the RGB image ("sample"). */
+  readonly output: string;
+  /**
+   * "scaled": the diffusion latent unchanged (VAE latent × latentScale), as
+   * TAESD takes SD's latents (it has no scaling factor, madebyollin/taesd#3);
+   * "unscaled": latent / latentScale, as the VAE decoder takes it.
+   */
+  readonly latentScaling: (typeof PREVIEW_LATENT_SCALINGS)[number];
+  /** [low, high] of the image's values: [-1, 1] like the VAE decoder (the default), or [0, 1] like TAESD's own exports. */
+  readonly outputRange: (typeof PREVIEW_OUTPUT_RANGES)[number];
+}
 
 export interface ModelManifest {
   /** Short identifier shown in the UI and written into trajectory metadata. */
@@ -82,8 +106,8 @@ export interface ModelManifest {
   /** VAE decoder: latent_sample → sample. */
   readonly vaeDecoder: FileEntry;
   readonly vaeEncoder?: FileEntry;
-  /** Tiny AutoEncoder (TAESD) decoder for cheap previews: latent_sample → sample. */
-  readonly taesd?: { readonly decoder: FileEntry };
+  /** A tiny (TAESD-style) decoder for per-step previews at image resolution; preferred over previewMatrix when listed. */
+  readonly previewDecoder?: PreviewDecoderEntry;
   /** Path of a Hugging Face tokenizer.json (its entry in `files` may give a URL in another repository). */
   readonly tokenizer: string;
   /** Path of a diffusers scheduler_config.json. */
@@ -253,7 +277,22 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   });
   const vaeDecoder = r.fileEntry(m.vaeDecoder, 'vaeDecoder');
   const vaeEncoder = r.optional(m.vaeEncoder, (v) => r.fileEntry(v, 'vaeEncoder'));
-  const taesd = r.optional(m.taesd, (v) => ({ decoder: r.fileEntry(r.object(v, 'taesd').decoder, 'taesd.decoder') }));
+  if (m.taesd !== undefined) r.fail('taesd', 'is no longer read; list the decoder as "previewDecoder": {"file", "input", "output", "latentScaling"}');
+  const previewDecoder = r.optional(m.previewDecoder, (v) => {
+    const o = r.object(v, 'previewDecoder');
+    const entry = {
+      ...r.fileEntry(o, 'previewDecoder'),
+      input: r.string(o.input, 'previewDecoder.input'),
+      output: r.string(o.output, 'previewDecoder.output'),
+      latentScaling: r.oneOf(o.latentScaling, 'previewDecoder.latentScaling', PREVIEW_LATENT_SCALINGS),
+    };
+    const outputRange =
+      o.outputRange === undefined
+        ? PREVIEW_OUTPUT_RANGES[0]
+        : (PREVIEW_OUTPUT_RANGES.find((a) => JSON.stringify(a) === JSON.stringify(o.outputRange)) ??
+          r.fail('previewDecoder.outputRange', `is ${JSON.stringify(o.outputRange)}; should be one of: ${PREVIEW_OUTPUT_RANGES.map((a) => JSON.stringify(a)).join(', ')}`));
+    return { ...entry, outputRange };
+  });
   const tokenizer = r.pathOrEntry(m.tokenizer, 'tokenizer');
   const scheduler = r.pathOrEntry(m.scheduler, 'scheduler');
 
@@ -304,7 +343,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   if (externalData) entries.push(externalData);
   if (unetExternalData) entries.push({ file: unetExternalData.file }, { file: unetExternalData.data });
   if (vaeEncoder) entries.push(vaeEncoder);
-  if (taesd) entries.push(taesd.decoder);
+  if (previewDecoder) entries.push(previewDecoder);
   if (probe) entries.push({ file: probe.file });
   const files: Record<string, FileEntry> = {};
   for (const e of entries) {
@@ -329,7 +368,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
     ...(unetExternalData && { unetExternalData }),
     vaeDecoder,
     ...(vaeEncoder && { vaeEncoder }),
-    ...(taesd && { taesd }),
+    ...(previewDecoder && { previewDecoder }),
     tokenizer: tokenizer.file,
     scheduler: scheduler.file,
     sampler,
@@ -350,15 +389,23 @@ export function graphFiles(manifest: ModelManifest): Set<string> {
   const graphs = [manifest.textEncoder.file, manifest.unet.file, manifest.vaeDecoder.file];
   if (manifest.unetExternalData) graphs.push(manifest.unetExternalData.file);
   if (manifest.vaeEncoder) graphs.push(manifest.vaeEncoder.file);
-  if (manifest.taesd) graphs.push(manifest.taesd.decoder.file);
+  if (manifest.previewDecoder) graphs.push(manifest.previewDecoder.file);
   if (manifest.probe) graphs.push(manifest.probe.file);
   return new Set(graphs);
 }
 
-/** Every file a model needs for generation, UNet first (it is loaded first, into a still-empty wasm heap). */
+/** Every file a model needs for generation (loadDiffusionModel reads them all), UNet first (it is loaded first, into a still-empty wasm heap). */
 export function modelFilePaths(manifest: ModelManifest): string[] {
   const { unet } = manifest;
-  return [unet.file, ...(unet.externalData ? [unet.externalData.file] : []), manifest.textEncoder.file, manifest.vaeDecoder.file, manifest.tokenizer, manifest.scheduler];
+  return [
+    unet.file,
+    ...(unet.externalData ? [unet.externalData.file] : []),
+    manifest.textEncoder.file,
+    manifest.vaeDecoder.file,
+    ...(manifest.previewDecoder ? [manifest.previewDecoder.file] : []),
+    manifest.tokenizer,
+    manifest.scheduler,
+  ];
 }
 
 /** The manifest's default hook path, if it marks one. */

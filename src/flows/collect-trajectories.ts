@@ -42,7 +42,7 @@ export interface CollectOptions {
   /** After each image is in the file; awaited, so its own writes (the image's PNG) finish before the next image. */
   onImage?: (progress: CollectProgress) => void | Promise<void>;
   /** Within an image, after each UNet call. */
-  onCall?: (index: number, call: number, calls: number, latent: Float32Array) => void;
+  onCall?: (index: number, call: number, calls: number, latent: Float32Array) => void | Promise<void>;
   signal?: AbortSignal;
 }
 

@@ -35,7 +35,7 @@ export interface SteerRequest {
   /** Remove the latents' contribution as measured on the unsteered run, instead of adding them. */
   ablate?: boolean;
   /** After each steered UNet call, with the latent it left (previews). */
-  onCall?: (call: number, calls: number, latent: Float32Array) => void;
+  onCall?: (call: number, calls: number, latent: Float32Array) => void | Promise<void>;
   signal?: AbortSignal;
 }
 

@@ -11,7 +11,6 @@ import { encodePng } from '../../data/png';
 import { previewStrip } from '../../data/preview-strip';
 import { thumbnail } from '../../data/thumbnail';
 import type { DiffusionModel } from '../../diffusion/diffusion-model';
-import { latentPreview } from '../../diffusion/latent-preview';
 import type { RgbaImage } from '../../diffusion/vae-image';
 import { collectTrajectories } from '../../flows/collect-trajectories';
 import type { RuntimeRequest } from '../runtime-protocol';
@@ -22,8 +21,6 @@ const THUMBNAIL_SIDE = 96;
 export async function collectJob(model: DiffusionModel, request: Extract<RuntimeRequest, { type: 'collect' }>, job: JobContext): Promise<void> {
   const folder = await ProjectFolder.open(request.projectId);
   const file = await folder.randomAccess(PROJECT_FILES.trajectories);
-  const m = model.manifest;
-  const latentSide = m.imageSize / m.vaeScaleFactor;
   // The image being generated: its previews at the recorded calls, by slot s.
   const recorded: (RgbaImage | undefined)[] = [];
   const result = await collectTrajectories(model, file, folder.progressStore(PROJECT_FILES.collectProgress), {
@@ -33,9 +30,9 @@ export async function collectJob(model: DiffusionModel, request: Extract<Runtime
     dtype: request.dtype,
     resume: request.resume,
     signal: job.signal,
-    onCall: (image, call, calls, latent) => {
+    onCall: async (image, call, calls, latent) => {
       if (call === 0) recorded.length = 0;
-      const p = m.previewMatrix ? latentPreview(m.previewMatrix, latent, m.latentChannels, latentSide, latentSide) : null;
+      const p = await model.preview(latent);
       const slot = request.recordCalls.indexOf(call);
       if (p && slot >= 0) recorded[slot] = { width: p.width, height: p.height, data: p.data.slice() };
       const preview = p ? { width: p.width, height: p.height, rgba: p.data.buffer as ArrayBuffer } : null;

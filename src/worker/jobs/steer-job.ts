@@ -3,7 +3,9 @@
  * a new generation of the loaded model, through one SteeringSession per
  * project and model, so the unsteered run is cached and a slider move only
  * re-runs the steered calls. On the toy model the attribute probe reads both
- * images.
+ * images. Per-call previews come from the model's preview (its preview
+ * decoder, else its latent → RGB map), made after the runs: a decoder run must
+ * not overlap the UNet's.
  */
 import { readAttributes } from '../../diffusion/attribute-probe';
 import type { DiffusionModel } from '../../diffusion/diffusion-model';
@@ -12,7 +14,6 @@ import type { SamplerSettings } from '../../diffusion/denoise';
 import type { SchedulerName } from '../../diffusion/schedulers';
 import { imageLatentActivations } from '../../flows/latent-activations';
 import { SteeringSession } from '../../flows/steer-image';
-import { latentPreview } from '../../diffusion/latent-preview';
 import type { PixelsMessage, RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
 import { projectSae, type ProjectSae } from './project-sae';
@@ -51,13 +52,7 @@ export async function promptLatentsJob(model: DiffusionModel, request: Extract<R
 export async function steerJob(model: DiffusionModel, probe: ModelSession | null, request: Extract<RuntimeRequest, { type: 'steer' }>, job: JobContext): Promise<void> {
   const started = performance.now();
   const { session: steering, sampler } = await sessionFor(model, request.projectId);
-  const m = model.manifest;
-  const side = m.imageSize / m.vaeScaleFactor;
-  const preview = (latent: Float32Array) => {
-    const p = latentPreview(m.previewMatrix!, latent, m.latentChannels, side, side);
-    return { width: p.width, height: p.height, rgba: p.data.buffer as ArrayBuffer };
-  };
-  const steeredAfter = new Map<number, PixelsMessage>();
+  const steeredAfter = new Map<number, Float32Array>();
   const result = await steering.steer(
     request.prompt,
     request.seed,
@@ -69,14 +64,22 @@ export async function steerJob(model: DiffusionModel, probe: ModelSession | null
       ablate: request.ablate,
       conditionalOnly: request.conditionalOnly,
       signal: job.signal,
-      onCall: m.previewMatrix ? (call, _calls, latent) => steeredAfter.set(call, preview(latent)) : undefined,
+      onCall: (call, _calls, latent) => {
+        steeredAfter.set(call, latent.slice());
+      },
     },
     request.negativePrompt,
   );
   // The latent after call c: the unsteered run's checkpoint before c + 1 (its final latent after the last call).
   const { checkpoints, latent: finalLatent } = result.unsteered;
-  const unsteeredAfter = m.previewMatrix ? checkpoints.map((_, c) => preview(c + 1 < checkpoints.length ? checkpoints[c + 1].latent : finalLatent)) : null;
-  const previews = unsteeredAfter ? { unsteered: unsteeredAfter, steered: unsteeredAfter.map((u, c) => steeredAfter.get(c) ?? { ...u, rgba: u.rgba.slice(0) }) } : null;
+  const unsteeredAfter = await previewStrip(model, checkpoints.map((_, c) => (c + 1 < checkpoints.length ? checkpoints[c + 1].latent : finalLatent)));
+  let previews: { unsteered: PixelsMessage[]; steered: PixelsMessage[] } | null = null;
+  if (unsteeredAfter) {
+    const steeredStrip = (await previewStrip(model, [...steeredAfter.values()])) ?? [];
+    const byCall = new Map([...steeredAfter.keys()].map((call, i) => [call, steeredStrip[i]]));
+    // Calls before the steering window were not re-run: the steered strip shows the unsteered previews there.
+    previews = { unsteered: unsteeredAfter, steered: unsteeredAfter.map((u, c) => byCall.get(c) ?? { ...u, rgba: u.rgba.slice(0) }) };
+  }
   const readings = probe ? { unsteered: await readAttributes(probe, model.manifest, result.unsteered.image), steered: await readAttributes(probe, model.manifest, result.steered.image) } : null;
   const pixels = (image: { width: number; height: number; data: Uint8ClampedArray }) => ({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.data).buffer });
   const unsteered = pixels(result.unsteered.image);
@@ -85,4 +88,15 @@ export async function steerJob(model: DiffusionModel, probe: ModelSession | null
     { type: 'steered', id: job.id, unsteered, steered, previews, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
     [unsteered.rgba, steered.rgba, ...(previews ? [...previews.unsteered, ...previews.steered].map((p) => p.rgba) : [])],
   );
+}
+
+/** Previews of latents [C, h, w], one after another (the model's sessions take one run at a time); null when the model has no preview. */
+async function previewStrip(model: DiffusionModel, latents: readonly Float32Array[]): Promise<PixelsMessage[] | null> {
+  const strip: PixelsMessage[] = [];
+  for (const latent of latents) {
+    const image = await model.preview(latent);
+    if (!image) return null;
+    strip.push({ width: image.width, height: image.height, rgba: image.data.buffer as ArrayBuffer });
+  }
+  return strip;
 }
