@@ -1,7 +1,9 @@
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
-import { configureWasm } from '../diffusion/ort-runtime';
+import { configureWasm, PROVIDERS, type ProviderName } from '../diffusion/ort-runtime';
+import { useNodeWebGpu } from '../diffusion/ort-runtime-node';
 import { openModelSource } from '../diffusion/sources/node';
-import { commandGpu } from './gpu';
+import { nodeDawn } from '../gpu/node-gpu';
+import { commandGpu, commandOrtGpu } from './gpu';
 import { note } from './progress';
 import { UsageError } from './usage-error';
 
@@ -10,8 +12,11 @@ import { UsageError } from './usage-error';
  * folder of downloaded SD 1.5 files) or a manifest URL; loaded on
  * onnxruntime-web's wasm provider (Node's build), our kernels on Dawn.
  * `hook`: a block path, 'default' for the manifest's default hook, or null for none.
+ * `provider` 'webgpu' (opt-in): ORT's WebGPU provider on Dawn through the
+ * JSEP build (diffusion/ort-runtime-node.ts), our kernels on ORT's device.
  */
-export async function commandModel(verb: string, spec: string, hook: string | 'default' | null): Promise<DiffusionModel> {
+export async function commandModel(verb: string, spec: string, hook: string | 'default' | null, provider: ProviderName = 'wasm'): Promise<DiffusionModel> {
+  if (provider === 'webgpu') await useNodeWebGpu(await nodeDawn());
   configureWasm(1);
   let files;
   try {
@@ -26,6 +31,10 @@ export async function commandModel(verb: string, spec: string, hook: string | 'd
   if (hook !== null && files.manifest.hooks && !files.manifest.hooks.some((h) => h.path === hook)) {
     throw new UsageError(`${verb}: hook "${hook}" is not a block of ${files.manifest.name}. Should be one of: ${files.manifest.hooks.map((h) => h.path).join(', ')}`);
   }
-  note(`${verb}: loading ${files.manifest.name}${hook ? ` hooked at ${hook}` : ''} (onnxruntime-web wasm)`);
-  return loadDiffusionModel(files, { provider: 'wasm', hook, gpu: commandGpu });
+  note(`${verb}: loading ${files.manifest.name}${hook ? ` hooked at ${hook}` : ''} (onnxruntime-web ${provider})`);
+  // With the WebGPU provider our kernels must run on ORT's device, so buffers pass between them.
+  return loadDiffusionModel(files, { provider, hook, gpu: provider === 'webgpu' ? commandOrtGpu : commandGpu });
 }
+
+/** `--provider`'s help line, for the verbs that load a model. */
+export const PROVIDER_HELP = `onnxruntime-web execution provider: ${PROVIDERS.join(' or ')} (default wasm; webgpu runs ORT's WebGPU kernels on Dawn, slow on a CPU Vulkan driver)`;

@@ -13,10 +13,28 @@
  * so hooked activations and steering inputs stay on the GPU. The
  * `/webgpu` entry is the newer native-EP build (asyncify wasm), which
  * exposes no device we could share. In Node the package resolves to its
- * single-threaded wasm build.
+ * wasm-only build; ort-runtime-node.ts swaps in the JSEP build for the
+ * WebGPU provider on Dawn (`useOrtBuild`).
  */
-import * as ort from 'onnxruntime-web';
+import * as ortDefault from 'onnxruntime-web';
 import { f16ArrayToF32, f32ArrayToF16 } from '../data/float16';
+
+/** An onnxruntime-web build's exports: the package's own, or one that `useOrtBuild` swapped in. */
+export type OrtBuild = typeof ortDefault;
+
+let ort: OrtBuild = ortDefault;
+let sessionsCreated = 0;
+
+/**
+ * Runs every later session, tensor and env setting on `build` (Node only:
+ * the JSEP bundle, for the WebGPU provider). Before the first session only:
+ * sessions and tensors of two builds do not mix (each build has its own
+ * `Tensor` class and wasm instance).
+ */
+export function useOrtBuild(build: OrtBuild): void {
+  if (sessionsCreated > 0) throw new Error(`useOrtBuild: ${sessionsCreated} session(s) already exist on the current build; switch builds before the first session`);
+  ort = build;
+}
 
 export type ProviderName = 'wasm' | 'webgpu';
 export const PROVIDERS: readonly ProviderName[] = ['wasm', 'webgpu'];
@@ -62,7 +80,7 @@ export class ModelContractError extends Error {
 /** One ONNX graph loaded in onnxruntime-web, with its IO read from the session. */
 export class ModelSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ortDefault.InferenceSession,
     readonly label: string,
     readonly provider: ProviderName,
     readonly inputs: ReadonlyMap<string, ValueInfo>,
@@ -73,7 +91,7 @@ export class ModelSession {
     if (!PROVIDERS.includes(options.provider)) {
       throw new RangeError(`execution provider "${options.provider}" is unknown. Should be one of: ${PROVIDERS.join(', ')}`);
     }
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
+    const sessionOptions: ortDefault.InferenceSession.SessionOptions = {
       executionProviders: [options.provider],
       graphOptimizationLevel: 'all',
       ...(options.externalData ? { externalData: options.externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
@@ -81,9 +99,10 @@ export class ModelSession {
     if (options.gpuOutputs?.length && options.provider === 'webgpu') {
       sessionOptions.preferredOutputLocation = Object.fromEntries(options.gpuOutputs.map((n) => [n, 'gpu-buffer' as const]));
     }
-    let session: ort.InferenceSession;
+    let session: ortDefault.InferenceSession;
     try {
       session = await ort.InferenceSession.create(model, sessionOptions);
+      sessionsCreated++;
     } catch (error) {
       throw new ModelContractError(`${label}: onnxruntime could not load the graph (${firstLine(error)}). Check that the file is a complete ONNX model and, for external data, that the data file is beside it.`);
     }
@@ -109,7 +128,7 @@ export class ModelSession {
 
   /** Runs the graph; returns the requested outputs (all by default). */
   async run(feeds: Record<string, Feed>, outputNames?: readonly string[]): Promise<Record<string, OutputValue>> {
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, ortDefault.Tensor> = {};
     for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = this.toTensor(this.input(name), feed);
     const names = outputNames ?? [...this.outputs.keys()];
     const results = await this.session.run(ortFeeds, names as string[]);
@@ -122,7 +141,7 @@ export class ModelSession {
     await this.session.release();
   }
 
-  private toTensor(info: ValueInfo, feed: Feed): ort.Tensor {
+  private toTensor(info: ValueInfo, feed: Feed): ortDefault.Tensor {
     if ('gpuBuffer' in feed) {
       if (info.type !== 'float32' && info.type !== 'float16') throw new ModelContractError(`${this.label} input "${info.name}" is ${info.type}; GPU feeds are float only`);
       return ort.Tensor.fromGpuBuffer(feed.gpuBuffer, { dataType: info.type, dims: feed.dims });
@@ -146,7 +165,7 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
 
-function valueInfos(label: string, metadata: readonly ort.InferenceSession.ValueMetadata[]): Map<string, ValueInfo> {
+function valueInfos(label: string, metadata: readonly ortDefault.InferenceSession.ValueMetadata[]): Map<string, ValueInfo> {
   const map = new Map<string, ValueInfo>();
   for (const m of metadata) {
     if (!m.isTensor) throw new ModelContractError(`${label}: value "${m.name}" is not a tensor`);
@@ -157,7 +176,7 @@ function valueInfos(label: string, metadata: readonly ort.InferenceSession.Value
   return map;
 }
 
-async function fromTensor(t: ort.Tensor): Promise<OutputValue> {
+async function fromTensor(t: ortDefault.Tensor): Promise<OutputValue> {
   const type = t.type as ValueType;
   if (t.location === 'gpu-buffer') {
     return { dims: t.dims, type, gpuBuffer: t.gpuBuffer as GPUBuffer, dispose: () => t.dispose() };
@@ -177,12 +196,28 @@ export async function ortGpuDevice(): Promise<GPUDevice> {
   return (await ort.env.webgpu.device) as GPUDevice;
 }
 
+/** Where the standalone Emscripten glue (`ort-wasm-simd-threaded.jsep.mjs`) and its `.wasm` are served. */
+export interface WasmFiles {
+  mjs: string;
+  wasm: string;
+}
+
 /**
- * Process-wide wasm settings. Multi-threaded wasm needs cross-origin
- * isolation (COOP/COEP) in the page; Node's build is single-threaded.
+ * Process-wide wasm settings, read once, when the first session is created.
+ * Multi-threaded wasm needs cross-origin isolation (COOP/COEP) in the page;
+ * Node's build is single-threaded.
+ *
+ * `files`: in a bundled browser worker, pass the glue's own URL. ORT's
+ * pthreads are `new Worker(new URL(import.meta.url), { name: 'em-pthread' })`
+ * from the glue; with the glue embedded in a bundle, `import.meta.url` is the
+ * bundle itself, so each pthread re-ran our whole worker, whose
+ * `self.onmessage` replaced Emscripten's: the pthreads never answered
+ * "loaded" and session creation never settled.
  */
-export function configureWasm(threads: number): void {
+export function configureWasm(threads: number, files?: WasmFiles): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`wasm threads = ${threads}, but it must be a positive integer`);
   ort.env.wasm.numThreads = threads;
+  if (files) ort.env.wasm.wasmPaths = { mjs: files.mjs, wasm: files.wasm };
 }
 
 export const ORT_VERSION: string = ort.env.versions.web ?? 'unknown';

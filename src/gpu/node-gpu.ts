@@ -25,6 +25,23 @@ export let nodeDriver: VulkanChoice | undefined;
  * down falls back to SwiftShader.
  */
 export async function nodeGpu(): Promise<GpuContext> {
+  const ctx = await GpuContext.fromAdapter(await nodeAdapter());
+  // Dawn's Node bindings make createComputePipelineAsync slower than sync here (pipelines.ts `compileAsync`).
+  ctx.pipelines.compileAsync = false;
+  return ctx;
+}
+
+/**
+ * Dawn's `GPU` object, the one nodeGpu's adapters come from, after the same
+ * driver choice and fallback: what navigator.gpu is in Node for
+ * onnxruntime-web's WebGPU provider (diffusion/ort-runtime-node.ts).
+ */
+export async function nodeDawn(): Promise<GPU> {
+  await nodeAdapter();
+  return dawn!;
+}
+
+async function nodeAdapter(): Promise<GPUAdapter> {
   const choice = vulkanDriver();
   // Without a runtime dir (CI, cron, root shells) the Vulkan stack prints "error: XDG_RUNTIME_DIR is
   // invalid" on every start, which would drown the CLI's one-line errors; a private 0700 dir quiets it.
@@ -52,8 +69,5 @@ export async function nodeGpu(): Promise<GpuContext> {
         `or point VK_ICD_FILENAMES at your GPU's ICD file (${VULKAN_DRIVER_ENV}=system uses whatever the loader finds).`,
     );
   }
-  const ctx = await GpuContext.fromAdapter(adapter);
-  // Dawn's Node bindings make createComputePipelineAsync slower than sync here (pipelines.ts `compileAsync`).
-  ctx.pipelines.compileAsync = false;
-  return ctx;
+  return adapter;
 }

@@ -3,6 +3,7 @@ import type { SchedulerName } from '../diffusion/schedulers';
 import type { LoadedModelInfo, ProviderChoice } from '../worker/runtime-protocol';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
+import { readWasmThreadsSetting } from './wasm-threads-setting';
 import type { LabState } from './store';
 
 /** Finished images (RGBA bytes), by the id the store holds. */
@@ -92,7 +93,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
     providerChoice = provider;
     // Absolute against the page: the worker's own base is its script's folder.
     const manifestUrl = new URL(url, location.href).href;
-    const requestId = runtimeClient.send({ type: 'load', manifestUrl, provider, hook }, (m, done) => {
+    const requestId = runtimeClient.send({ type: 'load', manifestUrl, provider, hook, wasmThreads: readWasmThreadsSetting() }, (m, done) => {
       if (m.type === 'progress') set({ model: { state: 'loading', manifestUrl, requestId, progress: m } });
       else if (m.type === 'loaded') {
         done();

@@ -6,6 +6,7 @@
  * into the project's OPFS folder (data/opfs-project.ts); answers carry only
  * what the page shows.
  */
+import type { WasmThreadsSetting } from '../state/wasm-threads-setting';
 import type { PromptEntry } from '../flows/collect-trajectories';
 import type { ActivationDtype, TrajectoryMeta } from '../data/trajectory-file';
 import type { DynamicsVariant } from '../dynamics/dynamics-file';
@@ -24,7 +25,7 @@ export interface PixelsMessage {
 }
 
 export type RuntimeRequest =
-  | { type: 'load'; id: number; manifestUrl: string; provider: ProviderChoice; hook: string | 'default' | null }
+  | { type: 'load'; id: number; manifestUrl: string; provider: ProviderChoice; hook: string | 'default' | null; wasmThreads: WasmThreadsSetting }
   /** How much of a model the OPFS cache holds already. */
   | { type: 'cache-status'; id: number; manifestUrl: string }
   | { type: 'generate'; id: number; prompt: string; negativePrompt: string; seed: number; scheduler: SchedulerName; steps: number; guidance: number }
@@ -61,6 +62,10 @@ export interface LoadedModelInfo {
   provider: ProviderName;
   /** Why this provider: the user's choice, or what "auto" decided. */
   providerReason: string;
+  /** onnxruntime-web's wasm thread pool (its CPU kernels, for either provider) and why that many. */
+  wasmThreads: { threads: number; reason: string };
+  /** Whether per-step previews go through the manifest's preview decoder (else its latent → RGB map). */
+  previewDecoder: boolean;
   hook: string | null;
   hooks: { path: string; channels: number; height: number; width: number; default: boolean }[];
   sampler: { scheduler: SchedulerName; steps: number; guidance: number };

@@ -11,9 +11,12 @@
  */
 import { generate, GenerationCancelled } from '../diffusion/denoise';
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
-import { latentPreview } from '../diffusion/latent-preview';
 import { defaultHook, parseManifest } from '../diffusion/manifest';
 import { configureWasm, ModelSession, ortGpuDevice, type ProviderName } from '../diffusion/ort-runtime';
+import type { WasmThreadsSetting } from '../state/wasm-threads-setting';
+// The standalone Emscripten glue and binary, served as files (Vite's ?url): ORT's pthreads load the glue by its own URL.
+import ortWasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
+import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { opfsByteStore } from '../diffusion/sources/opfs-store';
 import { cacheStatus, openUrlModel } from '../diffusion/sources/url-model';
 import { browserGpu } from '../gpu/browser-gpu';
@@ -44,6 +47,35 @@ function post(message: RuntimeResponse, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
+/** The thread count ORT's pool started with (it starts once, with the first session), and why. */
+let startedThreads: { threads: number; reason: string } | null = null;
+
+/**
+ * ORT's wasm thread pool: threads need SharedArrayBuffer, which needs
+ * cross-origin isolation (vite.config.ts sends COOP/COEP). "auto" is ORT's
+ * own default, half the logical cores and at most 4 (onnxruntime-web
+ * lib/backend-wasm.ts): its pool busy-waits, and on 2 cores 2 threads made a
+ * toy image slower than 1 (measured in Chromium, issue 8's note).
+ */
+function wasmThreads(setting: WasmThreadsSetting): { threads: number; reason: string } {
+  if (!self.crossOriginIsolated) return { threads: 1, reason: 'not cross-origin isolated (no COOP/COEP headers), so no SharedArrayBuffer' };
+  const cores = navigator.hardwareConcurrency || 1;
+  if (setting !== 'auto') return { threads: setting, reason: `set on this page; cross-origin isolated, ${cores} logical cores` };
+  return { threads: Math.min(4, Math.ceil(cores / 2)), reason: `auto: half of ${cores} logical cores, at most 4; cross-origin isolated` };
+}
+
+/** Starts ORT's pool with the setting on the first load; later loads report the pool that runs. */
+function startWasm(setting: WasmThreadsSetting): { threads: number; reason: string } {
+  const wanted = wasmThreads(setting);
+  if (!startedThreads) {
+    // The glue's own URL, not the copy bundled into this worker: see configureWasm.
+    configureWasm(wanted.threads, { mjs: ortWasmGlueUrl, wasm: ortWasmBinaryUrl });
+    startedThreads = wanted;
+  }
+  if (wanted.threads === startedThreads.threads) return startedThreads;
+  return { threads: startedThreads.threads, reason: `${startedThreads.reason}; the setting of ${wanted.threads} applies when the page reloads` };
+}
+
 async function chooseProvider(choice: ProviderChoice): Promise<{ provider: ProviderName; reason: string }> {
   if (choice !== 'auto') return { provider: choice, reason: 'chosen' };
   const adapter = await navigator.gpu?.requestAdapter();
@@ -66,9 +98,7 @@ async function load(request: Extract<RuntimeRequest, { type: 'load' }>): Promise
 
 async function loadModel(request: Extract<RuntimeRequest, { type: 'load' }>, signal: AbortSignal, started: number): Promise<void> {
   const { provider, reason } = await chooseProvider(request.provider);
-  // One wasm thread: with numThreads > 1 onnxruntime-web's session creation never settled
-  // inside this module worker (headless Chromium 156, checked); the page stays responsive either way.
-  configureWasm(1);
+  const threads = startWasm(request.wasmThreads);
   const store = await opfsByteStore('models');
   const files = await openUrlModel(request.manifestUrl, {
     store,
@@ -92,6 +122,8 @@ async function loadModel(request: Extract<RuntimeRequest, { type: 'load' }>, sig
     name: m.name,
     provider,
     providerReason: reason,
+    wasmThreads: threads,
+    previewDecoder: model.previewDecoder !== null,
     hook: model.hook?.path ?? null,
     hooks: (m.hooks ?? []).map((h) => ({ path: h.path, channels: h.channels, height: h.height, width: h.width, default: h.default === true })),
     sampler: { scheduler: m.sampler.name, steps: m.sampler.steps, guidance: m.sampler.guidanceScale },
@@ -117,10 +149,8 @@ async function run(request: Extract<RuntimeRequest, { type: 'generate' }>): Prom
       steps: request.steps,
       guidance: request.guidance,
       signal: controller.signal,
-      onCall: (call, calls, latent) => {
-        const m = model!.manifest;
-        const size = m.imageSize / m.vaeScaleFactor;
-        const image = m.previewMatrix ? latentPreview(m.previewMatrix, latent, m.latentChannels, size, size) : null;
+      onCall: async (call, calls, latent) => {
+        const image = await model!.preview(latent);
         const preview = image ? { width: image.width, height: image.height, rgba: image.data.buffer } : null;
         post({ type: 'step', id: request.id, call, calls, preview }, preview ? [preview.rgba] : []);
       },

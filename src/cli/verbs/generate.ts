@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { encodePng } from '../../data/png';
 import { generate as generateImage } from '../../diffusion/denoise';
 import { saveBlob, saveText } from '../files';
-import { commandModel } from '../model';
+import { PROVIDERS } from '../../diffusion/ort-runtime';
+import { commandModel, PROVIDER_HELP } from '../model';
 import { PROMPTS_HELP, readPromptFile } from '../prompt-file';
-import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
+import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { parseSampler, samplerOptions } from '../sampler-options';
 
@@ -14,6 +15,7 @@ export const generateOptions: OptionSpec = {
   seed: { type: 'string', help: 'seed of the first prompt; prompt i uses seed + i (default 0)' },
   negative: { type: 'string', help: "negative prompt for every image without the file's own negative_prompt (default none)" },
   ...samplerOptions,
+  provider: { type: 'string', help: PROVIDER_HELP },
   out: { type: 'string', help: 'folder for 0000.png, 0001.png, … and index.json' },
 };
 
@@ -23,8 +25,9 @@ export async function generate(argv: string[]): Promise<void> {
   const promptsPath = requiredString('generate', v, 'prompts');
   const out = requiredString('generate', v, 'out');
   const seed = numberOption('generate', v, 'seed', { default: 0, min: 0, integer: true });
+  const provider = choiceOption('generate', v, 'provider', PROVIDERS, 'wasm');
   const prompts = await readPromptFile('generate', promptsPath, seed);
-  const model = await commandModel('generate', requiredString('generate', v, 'model'), null);
+  const model = await commandModel('generate', requiredString('generate', v, 'model'), null, provider);
   const sampler = parseSampler('generate', v, model);
   const index: { prompt: string; seed: number; file: string }[] = [];
   for (const [i, p] of prompts.entries()) {

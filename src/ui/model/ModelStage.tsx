@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { TransferProgress } from '../../state/model-slice';
 import { useLab } from '../../state/store';
+import { readWasmThreadsSetting, saveWasmThreadsSetting, WASM_THREAD_CHOICES, type WasmThreadsSetting } from '../../state/wasm-threads-setting';
 import type { LoadedModelInfo, ProviderChoice } from '../../worker/runtime-protocol';
 import { formatBytes } from '../format';
 import { ImageCanvas } from '../ImageCanvas';
@@ -68,6 +69,7 @@ export function ModelStage() {
               <option value="wasm">wasm (CPU)</option>
             </select>
           </label>
+          <WasmThreadsChoice running={status.state === 'ready' ? status.info.wasmThreads.threads : null} />
           {busy ? (
             <button type="button" className="secondary" onClick={() => useLab.getState().cancelLoad()} data-testid="cancel-load">
               Cancel
@@ -89,6 +91,10 @@ export function ModelStage() {
             <dt>Provider</dt>
             <dd data-testid="model-provider">
               {status.info.provider} <span className="muted">({status.info.providerReason})</span>
+            </dd>
+            <dt>Wasm threads</dt>
+            <dd data-testid="model-wasm-threads" data-threads={status.info.wasmThreads.threads}>
+              {status.info.wasmThreads.threads} <span className="muted">({status.info.wasmThreads.reason})</span>
             </dd>
             <dt>Image</dt>
             <dd>
@@ -232,7 +238,7 @@ function GeneratePanel() {
             <progress value={generation.call} max={generation.calls} />
             <span>
               UNet call {generation.call} of {generation.calls}
-              {generation.previewId && ' — preview: the latent through the model’s fitted latent → RGB map'}
+              {generation.previewId && ` — preview: the latent through the model’s ${status.state === 'ready' && status.info.previewDecoder ? 'TAESD-style preview decoder' : 'fitted latent → RGB map'}`}
             </span>
           </div>
         </div>
@@ -254,5 +260,40 @@ function GeneratedImage({ imageId, seconds, prompt, seed, provider }: { imageId:
         </span>
       </figcaption>
     </figure>
+  );
+}
+
+/** The wasm thread setting (saved in this browser); ORT's pool starts once, so a change applies on the next page load. */
+function WasmThreadsChoice({ running }: { running: number | null }) {
+  const [setting, setSetting] = useState<WasmThreadsSetting>(readWasmThreadsSetting);
+  const [changed, setChanged] = useState(false);
+  return (
+    <label>
+      Wasm threads
+      <select
+        value={String(setting)}
+        onChange={(e) => {
+          const value = (e.target.value === 'auto' ? 'auto' : Number(e.target.value)) as WasmThreadsSetting;
+          saveWasmThreadsSetting(value);
+          setSetting(value);
+          setChanged(true);
+        }}
+        data-testid="wasm-threads-choice"
+      >
+        {WASM_THREAD_CHOICES.map((c) => (
+          <option key={String(c)} value={String(c)}>
+            {c === 'auto' ? 'Auto (half the cores, at most 4)' : c}
+          </option>
+        ))}
+      </select>
+      {changed && (
+        <span className="muted small">
+          {running !== null ? `${running} running; ` : ''}applies after a reload{' '}
+          <button type="button" className="link" onClick={() => location.reload()} data-testid="wasm-threads-reload">
+            Reload now
+          </button>
+        </span>
+      )}
+    </label>
   );
 }
