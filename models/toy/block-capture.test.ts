@@ -30,23 +30,14 @@ import { loadDiffusionModel } from '../../src/diffusion/diffusion-model';
 import { configureWasm } from '../../src/diffusion/ort-runtime';
 import { openModelSource } from '../../src/diffusion/sources/node';
 import { testGpu } from '../../src/gpu/test-gpu';
+import { errors, openReference, type ReferenceIndex } from './reference-file';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const modelDir = join(root, 'public', 'models', 'toy');
-const refDir = join(here, 'reference');
 const REL_TOL = 1e-5;
 
-interface RefEntry {
-  offset: number;
-  dtype: 'float32' | 'int32';
-  shape: number[];
-}
-interface RefIndex {
-  file: string;
-  tensors: Record<string, RefEntry>;
-}
-interface BlockRefIndex extends RefIndex {
+interface BlockRefIndex extends ReferenceIndex {
   inputs: { file: string; sample: string; encoder_hidden_states: string };
   timesteps: number[];
   blocks: string[];
@@ -54,35 +45,9 @@ interface BlockRefIndex extends RefIndex {
   unetSha256: string;
 }
 
-function openReference<T extends RefIndex>(indexFile: string) {
-  const index = JSON.parse(readFileSync(join(refDir, indexFile), 'utf8')) as T;
-  const bytes = readFileSync(join(refDir, index.file));
-  /** A stored tensor: float32 or int32 data (little-endian on disk) and its shape. */
-  const read = (name: string): { data: Float32Array | Int32Array; dims: number[] } => {
-    const e = index.tensors[name];
-    if (!e) throw new Error(`${indexFile} has no tensor "${name}"; it has: ${Object.keys(index.tensors).join(', ')}`);
-    const n = e.shape.reduce((a, b) => a * b, 1);
-    const buf = bytes.buffer.slice(bytes.byteOffset + e.offset, bytes.byteOffset + e.offset + 4 * n);
-    return { data: e.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf), dims: e.shape };
-  };
-  return { index, read };
-}
-
 const blockRef = openReference<BlockRefIndex>('block-reference.json');
-const inputRef = openReference<RefIndex>(blockRef.index.inputs.file);
+const inputRef = openReference<ReferenceIndex>(blockRef.index.inputs.file);
 const { timesteps, blocks } = blockRef.index;
-
-/** max|a − b| and max|a − b| / max|b|. */
-function errors(a: ArrayLike<number>, b: ArrayLike<number>): { maxAbs: number; rel: number } {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return { maxAbs: num, rel: num / den };
-}
 
 /** Slot s of a captured [S, P, C] trajectory as [C, P] (PyTorch's [1, C, H, W] order). */
 function slotAsCP(trajectory: Float32Array, s: number, P: number, C: number): Float32Array {

@@ -4,7 +4,7 @@
  * against the PyTorch outputs that models/toy/export.py stored on fixed inputs
  * (models/toy/reference/).
  *
- * Error measure: relErr(a, b) = max_i |a_i - b_i| / max_i |b_i|, b the PyTorch
+ * Error measure: errors(a, b).rel = max_i |a_i - b_i| / max_i |b_i|, b the PyTorch
  * reference; the bound is 1e-4 (fp32 on both sides, different kernels).
  */
 import { readFileSync } from 'node:fs';
@@ -13,22 +13,15 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../../src/diffusion/tokenizer';
+import { errors, openReference, type ReferenceIndex } from './reference-file';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const modelDir = join(root, 'public', 'models', 'toy');
-const refDir = join(here, 'reference');
 const TOL = 1e-4;
 
-interface RefEntry {
-  offset: number;
-  dtype: 'float32' | 'int32';
-  shape: number[];
-}
-interface RefIndex {
+interface RefIndex extends ReferenceIndex {
   prompt: string;
-  file: string;
-  tensors: Record<string, RefEntry>;
 }
 interface Manifest {
   name: string;
@@ -49,17 +42,7 @@ interface Manifest {
 }
 
 const manifest = JSON.parse(readFileSync(join(modelDir, 'manifest.json'), 'utf8')) as Manifest;
-const refIndex = JSON.parse(readFileSync(join(refDir, 'reference.json'), 'utf8')) as RefIndex;
-const refBytes = readFileSync(join(refDir, refIndex.file));
-
-/** A reference tensor: float32 or int32 data (little-endian on disk) and its shape. */
-function ref(name: string): { data: Float32Array | Int32Array; dims: number[] } {
-  const e = refIndex.tensors[name];
-  if (!e) throw new Error(`no reference tensor "${name}"; have: ${Object.keys(refIndex.tensors).join(', ')}`);
-  const n = e.shape.reduce((a, b) => a * b, 1);
-  const buf = refBytes.buffer.slice(refBytes.byteOffset + e.offset, refBytes.byteOffset + e.offset + 4 * n);
-  return { data: e.dtype === 'int32' ? new Int32Array(buf) : new Float32Array(buf), dims: e.shape };
-}
+const { index: refIndex, read: ref } = openReference<RefIndex>('reference.json');
 
 function f32(name: string): ort.Tensor {
   const r = ref(name);
@@ -71,23 +54,11 @@ function i64(name: string): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(r.data, (v) => BigInt(v)), r.dims);
 }
 
-/** max|a-b| / max|b| */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-}
-
 function expectClose(out: ort.Tensor, refName: string): void {
   const r = ref(refName);
   expect(out.dims).toEqual(r.dims);
   expect(out.type).toBe('float32');
-  const err = relErr(out.data as Float32Array, r.data);
+  const err = errors(out.data as Float32Array, r.data).rel;
   expect(err, `${refName}: relative error ${err}`).toBeLessThan(TOL);
 }
 

@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openReference } from '../../models/toy/reference-file';
 import { testGpu } from '../gpu/test-gpu';
 import { generate, type SamplerSettings } from './denoise';
 import { loadDiffusionModel, type DiffusionModel } from './diffusion-model';
@@ -19,7 +20,6 @@ import { openModelSource } from './sources/node';
 import { decodeLatents, planarToRgba, type RgbaImage } from './vae-image';
 
 const toyDir = join(__dirname, '..', '..', 'public', 'models', 'toy');
-const refDir = join(__dirname, '..', '..', 'models', 'toy', 'reference');
 const sampler: SamplerSettings = { scheduler: 'ddim', steps: 25, guidance: 5 };
 /**
  * The bar for a preview of a fully denoised latent against its VAE decode.
@@ -34,13 +34,11 @@ const sampler: SamplerSettings = { scheduler: 'ddim', steps: 25, guidance: 5 };
 const PSNR_BAR = 27;
 
 /** The stored latents [3, 4, 16, 16] and PyTorch previews [3, 3, 64, 64] (train_taesd.py). */
-const refIndex = JSON.parse(readFileSync(join(refDir, 'taesd-reference.json'), 'utf8')) as { file: string; tensors: Record<string, { offset: number; shape: number[] }> };
-const refBytes = readFileSync(join(refDir, refIndex.file));
+const reference = openReference('taesd-reference.json');
 function ref(name: string, item: number): Float32Array {
-  const { offset, shape } = refIndex.tensors[name];
-  const n = shape.slice(1).reduce((a, b) => a * b, 1);
-  const start = refBytes.byteOffset + offset + item * n * 4;
-  return new Float32Array(refBytes.buffer.slice(start, start + n * 4));
+  const { data, dims } = reference.read(name);
+  const n = dims.slice(1).reduce((a, b) => a * b, 1);
+  return Float32Array.from(data.subarray(item * n, (item + 1) * n));
 }
 
 /** PSNR of two RGBA images as RGB in [-1, 1] (peak-to-peak 2, the model card's convention); the smaller one nearest-upsampled. */
