@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { readProjectBundle } from '../src/data/project-bundle';
+import { drawImages } from '../src/sae/latent-statistics';
 import { heatmapOverlayPixels } from '../src/ui/charts/heatmap-overlay';
 import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';
@@ -63,6 +64,128 @@ async function projectFiles(page: Page, pattern: string, action: 'remove' | 'hid
     },
     [pattern, action] as const,
   );
+}
+
+/**
+ * Every project's latent statistics file rewritten as if from before the spatial statistics: the header
+ * without spatial_spread, fire_images, sample_image and the "positions" metadata (their bytes stay, unreferenced).
+ */
+async function stripSpatialStatistics(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    type Dir = FileSystemDirectoryHandle & { values(): AsyncIterable<FileSystemHandle> };
+    const projects = (await (await navigator.storage.getDirectory()).getDirectoryHandle('projects')) as Dir;
+    let count = 0;
+    for await (const folder of projects.values()) {
+      if (folder.kind !== 'directory') continue;
+      const handle = await (folder as FileSystemDirectoryHandle).getFileHandle('latents.safetensors').catch(() => null);
+      if (!handle) continue;
+      const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
+      const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+      const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, unknown> & { __metadata__: Record<string, string> };
+      if (!('spatial_spread' in header)) continue;
+      for (const name of ['spatial_spread', 'fire_images', 'sample_image']) delete header[name];
+      delete header.__metadata__.positions;
+      const text = new TextEncoder().encode(JSON.stringify(header).padEnd(n, ' '));
+      const out = new Uint8Array(8 + text.length + bytes.length - 8 - n);
+      new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+      out.set(text, 8);
+      out.set(bytes.subarray(8 + n), 8 + text.length);
+      const writable = await handle.createWritable();
+      await writable.write(out);
+      await writable.close();
+      count++;
+    }
+    return count;
+  });
+}
+
+/**
+ * The open latent's spatial spread, random activating examples and co-firing latents, and the list's spread
+ * column, sort and filter, against Node's reading of the exported files (e2e/latent-heatmap.ts).
+ */
+async function checkSpreadAndCoFiring(
+  page: Page,
+  latent: number,
+  reference: { S: number; P: number; f: number[][]; spread: number[]; firingImages: number[]; cofiring: { j: number; jaccard: number }[] },
+  options: { redraw: boolean } = { redraw: true },
+): Promise<void> {
+  const spread = page.getByTestId('latent-spread');
+  await expect(spread).toHaveAttribute('data-value', /\d/, { timeout: 120_000 });
+  expect(Number(await spread.getAttribute('data-value'))).toBeCloseTo(reference.spread[latent], 9);
+  // The list's rows in view: each row's spread is Node's.
+  const rows = await page.getByTestId('latent-row').evaluateAll((rs) => rs.map((r) => [Number(r.getAttribute('data-latent')), r.querySelector('[data-spread]')?.getAttribute('data-spread') ?? null] as const));
+  expect(rows.length).toBeGreaterThan(5);
+  for (const [k, shown] of rows) expect(shown === null ? 0 : Number(shown)).toBeCloseTo(reference.spread[k], 9);
+
+  // Random activating examples: seed 0's draw among the images where it fires, each heatmap H = f_k(n, p)·‖v_k[s]‖ as Node's.
+  const examples = page.getByTestId('random-examples');
+  await expect(examples).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  const drawn = async () => ((await examples.getAttribute('data-images')) ?? '').split(',').filter(Boolean).map(Number);
+  const first = await drawn();
+  expect(first).toEqual(drawImages(reference.firingImages, 6, 0));
+  expect(first.length).toBe(Math.min(6, reference.firingImages.length));
+  const heatmapOf = async (n: number, s: number) => ((await page.getByTestId(`random-heatmap-${n}-${s}`).getAttribute('data-values')) ?? '').split(',').map(Number);
+  const profileAt = async (n: number, s: number) => {
+    // H / f at a position where it fires gives ‖v_k[s]‖; every position must then agree with f·‖v_k[s]‖.
+    const values = await heatmapOf(n, s);
+    const p = reference.f[n].findIndex((v) => v > 0);
+    return { values, norm: values[p] / reference.f[n][p] };
+  };
+  for (const n of first) {
+    for (let s = 0; s < reference.S; s++) {
+      const { values, norm } = await profileAt(n, s);
+      expect(values.length).toBe(reference.P);
+      values.forEach((v, p) => expect(v).toBeCloseTo(reference.f[n][p] * norm, 3));
+    }
+  }
+
+  // Co-firing: the chips are Node's best latents by the Jaccard index of firing tokens, measured on every image where it fires.
+  const coFiring = page.getByTestId('cofiring');
+  await expect(coFiring).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
+  expect(((await coFiring.getAttribute('data-images')) ?? '').split(',').map(Number)).toEqual(reference.firingImages);
+  const chips = await coFiring.getByTestId('cofiring-latent').evaluateAll((cs) => cs.map((c) => [Number(c.getAttribute('data-latent')), Number(c.getAttribute('data-jaccard'))] as const));
+  const want = reference.cofiring.slice(0, 8);
+  expect(chips.map(([j]) => j)).toEqual(want.map((c) => c.j));
+  chips.forEach(([, jaccard], i) => expect(jaccard).toBeCloseTo(want[i].jaccard, 9));
+  expect(chips.length).toBeGreaterThan(0);
+  await page.getByTestId('latent-detail').screenshot({ path: `test-results/lab-latent-random-cofiring${options.redraw ? '' : '-old-project'}.png` });
+
+  if (options.redraw) {
+    // Draw again: seed 1's draw (or, when every firing image is shown, nothing to draw).
+    const redraw = page.getByTestId('redraw-examples');
+    if (reference.firingImages.length > 6) {
+      await redraw.click();
+      await expect(examples).toHaveAttribute('data-seed', '1');
+      await expect(examples).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
+      expect(await drawn()).toEqual(drawImages(reference.firingImages, 6, 1));
+    } else {
+      await expect(redraw).toBeDisabled();
+    }
+    // A chip opens that latent.
+    await coFiring.getByTestId('cofiring-latent').first().click();
+    await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(want[0].j));
+    await page.locator(`[data-testid="latent-row"][data-latent="${latent}"]`).click();
+    await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(latent));
+
+    // The list sorted by spread (localised first) and filtered to a spread range around the median: Node's order and count.
+    await page.getByTestId('latent-sort').selectOption('localised');
+    const firingLatents = reference.spread.map((v, k) => [k, v] as const).filter(([, v]) => v > 0);
+    const localised = [...firingLatents].sort((a, b) => a[1] - b[1] || a[0] - b[0]).map(([k]) => k);
+    const shownOrder = await page.getByTestId('latent-row').evaluateAll((rs) => rs.map((r) => [Number(r.style.top.replace('px', '')), Number(r.getAttribute('data-latent'))] as const).sort((a, b) => a[0] - b[0]).map(([, k]) => k));
+    expect(shownOrder.slice(0, 10)).toEqual(localised.slice(0, 10));
+    const spreads = firingLatents.map(([, v]) => v).sort((a, b) => a - b);
+    const [low, high] = [spreads[Math.floor(spreads.length / 4)], spreads[Math.floor((3 * spreads.length) / 4)]];
+    await page.getByTestId('latent-spread-min').fill(String(low));
+    await page.getByTestId('latent-spread-max').fill(String(high));
+    const inRange = firingLatents.filter(([, v]) => v >= low && v <= high).length;
+    expect(inRange).toBeGreaterThan(0);
+    expect(inRange).toBeLessThan(reference.spread.length);
+    await expect(page.getByTestId('latent-count')).toHaveText(`${inRange} of ${reference.spread.length}`);
+    await page.getByTestId('latents-panel').screenshot({ path: 'test-results/lab-latents-spread.png' });
+    await page.getByTestId('latent-spread-min').fill('0');
+    await page.getByTestId('latent-spread-max').fill('1');
+    await page.getByTestId('latent-sort').selectOption('firing');
+  }
 }
 
 async function collect(page: Page): Promise<void> {
@@ -167,6 +290,10 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
     width: number;
     H: number[];
     firings: number;
+    f: number[][];
+    spread: number[];
+    firingImages: number[];
+    cofiring: { j: number; jaccard: number }[];
     steps: { edges: number[]; counts: number[][] };
     previews: { width: number; height: number; frames: number[][] } | null;
   };
@@ -175,6 +302,8 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
     expect(shownH.length).toBe(reference.P);
     shownH.forEach((v, p) => expect(v).toBeCloseTo(reference.H[step * reference.P + p], 3));
   }
+
+  await checkSpreadAndCoFiring(page, latent, reference);
 
   // Per-step histograms: the counts drawn equal Node's over every token of the exported trajectories.
   const stepHistograms = async () => {
@@ -249,10 +378,15 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
   expect(csv.length).toBe(1 + 32);
   expect(csv[0]).toMatch(/^latent,firing_rate,mean_activation/);
+  // Its spatial spread column: every latent's, as Node counts it.
+  const spreadColumn = csv[0].split(',').indexOf('spatial_spread');
+  expect(csv.slice(1).map((line) => Number(line.split(',')[spreadColumn]))).toEqual(reference.spread);
   expect(page.url()).toContain(`#latents/${latent}`);
   // As a project from before per-step histograms and previews were saved: the histograms are measured on
   // demand (the same counts), the heatmaps sit on the final image with a line saying why.
   expect(await projectFiles(page, '^latents\\.steps\\.safetensors$', 'remove')).toBe(1);
+  // …and before the spatial statistics: they are measured on opening a latent (the same spread, sample and draw).
+  expect(await stripSpatialStatistics(page)).toBe(1);
   expect(await projectFiles(page, '^preview-\\d+\\.png$', 'hide')).toBe(PROMPTS.length);
   await page.reload();
   await expect(page.getByTestId('latent-detail')).toHaveAttribute('data-latent', String(latent), { timeout: 120_000 });
@@ -260,6 +394,7 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await expect(page.getByTestId('no-previews')).toContainText('per-step previews are saved by a new collection');
   await expect(page.getByTestId('heatmap-focus')).toHaveAttribute('data-base', 'final');
   await page.getByTestId('latent-detail').screenshot({ path: 'test-results/lab-latent-old-project.png' });
+  await checkSpreadAndCoFiring(page, latent, reference, { redraw: false });
   expect(await projectFiles(page, '^preview-\\d+\\.png$', 'restore')).toBe(PROMPTS.length);
   await page.reload();
   await expect(page.getByTestId('heatmap-focus')).toHaveAttribute('data-base', 'preview', { timeout: 120_000 });

@@ -8,6 +8,13 @@
  *           float64 linear scan
  *   previews  with a project bundle: image n's stored preview strip, decoded
  *           by the test PNG reader and cut into its S frames (RGBA)
+ *   f       f_k(n, p) of k on every image, [N][P] (the random examples' heatmaps)
+ *   spread  every latent's spatial spread: over the images where it fires,
+ *           the mean of (positions where it fires) / P, counted image by image
+ *   firingImages  the images where k fires
+ *   cofiring  every latent j ≠ k that fires with k, by the Jaccard index of the
+ *           two latents' firing tokens over every token (sets, counted here),
+ *           best first, ties by id
  * Run with vite-node:
  *   latent-heatmap.ts TRAJ DYNAMICS SAE LATENT IMAGE [BUNDLE]  → one JSON line
  */
@@ -38,14 +45,37 @@ const { P, N } = reader;
 const ctx = await nodeGpu();
 const { profile } = await saeFeatureTrajectories(ctx, dynamics, sae.weights.W_dec.subarray(latent * S * d, (latent + 1) * S * d), 1);
 
-// f_k over every image, each encoded on its own.
+// Every latent's f over every image, each image encoded on its own: [m, P] per image.
+const m = sae.config.latents;
 const firings: number[] = [];
-let fOfImage: Float32Array = new Float32Array(0);
+const fOfLatent: number[][] = [];
+const fires: boolean[][] = Array.from({ length: m }, () => new Array<boolean>(N * P).fill(false));
 for (let i = 0; i < N; i++) {
-  const f = await imageLatentActivations(ctx, dynamics, sae, await reader.readImages(i, i + 1), [latent]);
-  if (i === n) fOfImage = f;
+  const all = await imageLatentActivations(ctx, dynamics, sae, await reader.readImages(i, i + 1), Array.from({ length: m }, (_, j) => j));
+  for (let j = 0; j < m; j++) for (let p = 0; p < P; p++) fires[j][i * P + p] = all[j * P + p] > 0;
+  const f = all.subarray(latent * P, (latent + 1) * P);
+  fOfLatent.push(Array.from(f));
   for (const v of f) if (v > 0) firings.push(v);
 }
+const fOfImage = Float32Array.from(fOfLatent[n]);
+
+const spread = fires.map((row) => {
+  const perImage = Array.from({ length: N }, (_, i) => row.slice(i * P, (i + 1) * P).filter(Boolean).length).filter((c) => c > 0);
+  return perImage.length ? perImage.reduce((a, c) => a + c / P, 0) / perImage.length : 0;
+});
+const firingImages = Array.from({ length: N }, (_, i) => i).filter((i) => fires[latent].slice(i * P, (i + 1) * P).some(Boolean));
+const cofiring = fires
+  .map((row, j) => {
+    let both = 0;
+    let union = 0;
+    row.forEach((on, t) => {
+      if (on && fires[latent][t]) both++;
+      if (on || fires[latent][t]) union++;
+    });
+    return { j, both, jaccard: union ? both / union : 0 };
+  })
+  .filter((c) => c.j !== latent && c.both > 0)
+  .sort((a, b) => b.jaccard - a.jaccard || a.j - b.j);
 const H = Array.from({ length: S * P }, (_, i) => fOfImage[i % P] * profile[Math.floor(i / P)]);
 
 // The overall histogram's bins as the statistics make them (log-spaced, open ends), counted by a linear scan.
@@ -76,5 +106,5 @@ if (bundlePath) {
   }
 }
 
-process.stdout.write(`${JSON.stringify({ S, P, height: reader.meta.height, width: reader.meta.width, H, firings: firings.length, steps: { edges: Array.from(edges), counts }, previews })}\n`);
-process.exit(0);
+// Exits once the line is out: a pipe takes large writes asynchronously, and exit would cut them.
+process.stdout.write(`${JSON.stringify({ S, P, height: reader.meta.height, width: reader.meta.width, H, firings: firings.length, f: fOfLatent, spread, firingImages, cofiring, steps: { edges: Array.from(edges), counts }, previews })}\n`, () => process.exit(0));

@@ -65,7 +65,8 @@ export async function evaluateSae(
   const x = ctx.createBuffer(rows * S * d * 4, 'eval.x');
   const z = ctx.createBuffer(rows * S * d * 4, 'eval.z');
   const zHat = ctx.createBuffer(rows * S * d * 4, 'eval.zHat');
-  const statistics = new LatentStatistics(ctx, config.latents);
+  // Told P, the statistics also keep each latent's spatial spread and a sample of its firing images.
+  const statistics = new LatentStatistics(ctx, config.latents, { positions: P, rowsPerPosition: rowsPerToken });
   let tokensDone = 0;
   try {
     for await (const batch of tokensInOrder(source, rows, images)) {

@@ -1,11 +1,8 @@
-import { imagesToTokens } from '../data/trajectory-file';
 import type { DynamicsModel } from '../dynamics/dynamics-file';
-import { uploadDynamics } from '../dynamics/gpu-dynamics';
-import { Residualizer } from '../dynamics/residualize';
 import type { GpuContext } from '../gpu/context';
 import type { SaeConfig } from '../sae/sae-config';
-import { SaeEncoder } from '../sae/inference';
-import { SaeModel, type SaeWeights } from '../sae/sae-model';
+import type { SaeWeights } from '../sae/sae-model';
+import { encodedRows } from './encoded-rows';
 
 /**
  * f_k(n, p) of chosen latents over the tokens of one image (DESIGN §1.5's
@@ -30,46 +27,18 @@ export async function imageLatentActivations(
   if (trajectory.length % (S * d) !== 0) throw new Error(`trajectory has ${trajectory.length} values, not a multiple of S·d = ${S * d}`);
   for (const k of latents) if (!Number.isInteger(k) || k < 0 || k >= config.latents) throw new RangeError(`latent ${k} is outside 0..${config.latents - 1}`);
   const P = trajectory.length / (S * d);
-  const tokens = imagesToTokens(trajectory, 1, S, P, d);
-  const rows = Math.floor(config.batchSize / R);
-  if (rows < 1) throw new Error(`a per-step SAE encodes S = ${S} rows per token, more than its batchSize ${config.batchSize}`);
   const column = new Map(latents.map((k, j) => [k, j]));
   const out = new Float32Array(latents.length * R * P);
-
-  const dyn = uploadDynamics(ctx, dynamics);
-  const residualizer = new Residualizer(ctx, dyn, rows);
-  const model = SaeModel.fromWeights(ctx, config, sae.weights);
-  const encoder = new SaeEncoder(ctx, model, rows * R);
-  const x = ctx.createBuffer(rows * S * d * 4, 'activations.x');
-  const z = ctx.createBuffer(rows * S * d * 4, 'activations.z');
-  try {
-    for (let first = 0; first < P; first += rows) {
-      const count = Math.min(rows, P - first);
-      // Rows past `count` are zero padding; their activations are ignored.
-      const batch = new Float32Array(rows * S * d);
-      batch.set(tokens.subarray(first * S * d, (first + count) * S * d));
-      ctx.write(x, batch);
-      residualizer.residualize({ x, z, tokens: rows });
-      const active = await encoder.encode(z);
-      const rowStart = await ctx.readU32(active.rowStart, 0, rows * R + 1);
-      const entries = Math.min(rowStart[rows * R], active.capacity);
-      const latent = await ctx.readU32(active.latent, 0, Math.max(1, entries));
-      const value = await ctx.readF32(active.value, 0, Math.max(1, entries));
-      // SAE row r is token first + ⌊r/R⌋ at step r mod R.
-      for (let r = 0; r < count * R; r++) {
-        for (let e = rowStart[r]; e < Math.min(rowStart[r + 1], entries); e++) {
-          const j = column.get(latent[e]);
-          if (j !== undefined) out[(j * R + (r % R)) * P + first + Math.floor(r / R)] = value[e];
-        }
+  const image = { N: 1, S, P, d, readImages: async () => trajectory };
+  for await (const { firstRow, rowStart, latent, value } of encodedRows(ctx, image, dynamics, sae, [0])) {
+    // SAE row t is token ⌊t/R⌋ at step t mod R.
+    for (let r = 0; r + 1 < rowStart.length; r++) {
+      const t = firstRow + r;
+      for (let e = rowStart[r]; e < rowStart[r + 1]; e++) {
+        const j = column.get(latent[e]);
+        if (j !== undefined) out[(j * R + (t % R)) * P + Math.floor(t / R)] = value[e];
       }
     }
-    return out;
-  } finally {
-    x.destroy();
-    z.destroy();
-    encoder.destroy();
-    model.destroy();
-    residualizer.destroy();
-    dyn.destroy();
   }
+  return out;
 }

@@ -11,7 +11,8 @@ const steps = 5;
 /** Statistics of a random CSR stream (3 active latents per token), random neighbours and profiles. */
 async function sample(seed: number): Promise<LatentStatisticsFile> {
   const rand = seededRandom(seed);
-  const stats = new LatentStatistics(await testGpu(), m, { histogramBins: 9, topN: 4 });
+  // 120 tokens = 8 images of 15 positions.
+  const stats = new LatentStatistics(await testGpu(), m, { histogramBins: 9, topN: 4, positions: 15, sampleImages: 3 });
   const rows = 120;
   const rowStart = Uint32Array.from({ length: rows + 1 }, (_, r) => 3 * r);
   const latent = new Uint32Array(3 * rows);
@@ -38,7 +39,7 @@ describe('latent statistics files', () => {
     const blob = serializeLatentStatistics(f);
     expect(await readLatentStatistics(blob)).toEqual(f);
     const file = await SafetensorsFile.open(blob);
-    expect(file.metadata).toEqual({ kind: 'latent-statistics', tokens: '120' });
+    expect(file.metadata).toEqual({ kind: 'latent-statistics', tokens: '120', positions: '15' });
     const layout = Object.fromEntries([...file.tensors.values()].map((t) => [t.name, `${t.dtype} [${t.shape.join(', ')}]`]));
     expect(layout).toEqual({
       fire_count: 'U32 [47]',
@@ -50,7 +51,30 @@ describe('latent statistics files', () => {
       neighbour_index: 'U32 [47, 6]',
       neighbour_cosine: 'F32 [47, 6]',
       temporal_profile: 'F32 [47, 5]',
+      spatial_spread: 'F64 [47]',
+      fire_images: 'U32 [47]',
+      sample_image: 'U32 [47, 3]',
     });
+  });
+
+  it('reads a file from before the spatial tensors with spatial: null, and refuses half of them', async () => {
+    const f = await sample(4);
+    expect(f.statistics.spatial).not.toBeNull();
+    const old = { ...f, statistics: { ...f.statistics, spatial: null } };
+    const blob = serializeLatentStatistics(old);
+    expect((await SafetensorsFile.open(blob)).metadata).toEqual({ kind: 'latent-statistics', tokens: '120' });
+    expect(await readLatentStatistics(blob)).toEqual(old);
+    const file = await SafetensorsFile.open(serializeLatentStatistics(f));
+    const tensors = Object.fromEntries(
+      await Promise.all([...file.tensors.values()].map(async (t) => [t.name, { dtype: t.dtype, shape: t.shape, data: await file.readBytes(t.name) }] as const)),
+    );
+    const { sample_image: _sample, ...half } = tensors;
+    await expect(readLatentStatistics(serializeSafetensors(half, file.metadata))).rejects.toThrow(/spatial_spread, fire_images but not all/);
+    await expect(readLatentStatistics(serializeSafetensors(tensors, { kind: 'latent-statistics', tokens: '120' }))).rejects.toThrow(/"positions" must be/);
+    const spread = f.statistics.spatial!.spread.slice();
+    const k = f.statistics.spatial!.fireImages.findIndex((c) => c > 0);
+    spread[k] = 1.5;
+    expect(() => serializeLatentStatistics({ ...f, statistics: { ...f.statistics, spatial: { ...f.statistics.spatial!, spread } } })).toThrow(new RegExp(`latent ${k}: fire_images = \\d+, spatial_spread = 1.5`));
   });
 
   it('reads the same from bytes that are a view at an odd offset into a larger buffer (a Node Buffer from readFileSync)', async () => {

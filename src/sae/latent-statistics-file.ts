@@ -12,9 +12,15 @@
  *   neighbour_index   U32 [m, n]       nearest latents by decoder cosine, most similar first
  *   neighbour_cosine  F32 [m, n]
  *   temporal_profile  F32 [m, S]       ‖v_k[s]‖
+ *   spatial_spread    F64 [m]          mean fraction of a firing image's P positions where k fires (latent-statistics.ts)
+ *   fire_images       U32 [m]          images on which k fired
+ *   sample_image      U32 [m, size]    a uniform random sample of those images, ascending; 0xffffffff pads
  *
  * `__metadata__`: kind = "latent-statistics", tokens (JSON number: tokens
- * seen). Firing rates and top counts are derived on reading.
+ * seen), positions (JSON number: P, with the three spatial tensors). Firing
+ * rates and top counts are derived on reading. Files written before the
+ * spatial tensors existed read with `spatial: null`; `eval --stats` (or
+ * training, or importing the SAE, in the page) writes them.
  */
 
 import { SafetensorsError, SafetensorsFile, serializeSafetensors, type ByteSource, type Dtype } from '../data/safetensors';
@@ -56,6 +62,21 @@ function checkSizes(f: LatentStatisticsFile): void {
   for (const [name, got, want, shape] of sizes) if (got !== want) fail(`${name} has ${got} values; ${shape} needs ${want} (m = ${m}, bins = ${bins}, topN = ${topN}, n = ${neighbours.n}, S = ${steps})`);
   const bad = s.fireCount.findIndex((c) => c > s.tokens);
   if (bad >= 0) fail(`fire_count[${bad}] = ${s.fireCount[bad]} exceeds the ${s.tokens} tokens seen`);
+  const sp = s.spatial;
+  if (sp) {
+    if (!Number.isInteger(sp.positions) || sp.positions < 1) fail(`positions = ${sp.positions}, but it must be an integer ≥ 1`);
+    if (!Number.isInteger(sp.sample.size) || sp.sample.size < 1) fail(`the image sample holds ${sp.sample.size} per latent, but it must be an integer ≥ 1`);
+    for (const [name, got, want, shape] of [
+      ['spatial.spread', sp.spread.length, m, '[m]'],
+      ['spatial.fireImages', sp.fireImages.length, m, '[m]'],
+      ['spatial.sample.image', sp.sample.image.length, m * sp.sample.size, '[m, size]'],
+    ] as const) {
+      if (got !== want) fail(`${name} has ${got} values; ${shape} needs ${want} (m = ${m}, size = ${sp.sample.size})`);
+    }
+    // A latent fires on an image iff it fires at all, on at most P positions of each.
+    const off = sp.fireImages.findIndex((c, k) => (c === 0) !== (s.fireCount[k] === 0) || c > s.fireCount[k] || !(c === 0 ? sp.spread[k] === 0 : sp.spread[k] > 0 && sp.spread[k] <= 1));
+    if (off >= 0) fail(`latent ${off}: fire_images = ${sp.fireImages[off]}, spatial_spread = ${sp.spread[off]} disagree with fire_count = ${s.fireCount[off]} (spread is in (0, 1] on ≥ 1 image iff the latent fires)`);
+  }
 }
 
 export function serializeLatentStatistics(f: LatentStatisticsFile): Blob {
@@ -75,8 +96,13 @@ export function serializeLatentStatistics(f: LatentStatisticsFile): Blob {
       neighbour_index: { dtype: 'U32', shape: [m, neighbours.n], data: neighbours.index },
       neighbour_cosine: { dtype: 'F32', shape: [m, neighbours.n], data: neighbours.cosine },
       temporal_profile: { dtype: 'F32', shape: [m, steps], data: temporalProfile },
+      ...(s.spatial && {
+        spatial_spread: { dtype: 'F64', shape: [m], data: s.spatial.spread },
+        fire_images: { dtype: 'U32', shape: [m], data: s.spatial.fireImages },
+        sample_image: { dtype: 'U32', shape: [m, s.spatial.sample.size], data: s.spatial.sample.image },
+      }),
     },
-    { kind: KIND, tokens: JSON.stringify(s.tokens) },
+    { kind: KIND, tokens: JSON.stringify(s.tokens), ...(s.spatial && { positions: JSON.stringify(s.spatial.positions) }) },
   );
 }
 
@@ -107,6 +133,18 @@ export async function readLatentStatistics(source: ByteSource): Promise<LatentSt
   const n = rows('neighbour_index', 'U32');
   if (rows('neighbour_cosine', 'F32') !== n) fail(`neighbour_cosine and neighbour_index differ in width`);
   const steps = rows('temporal_profile', 'F32');
+  const spatialNames = ['spatial_spread', 'fire_images', 'sample_image'];
+  const spatialCount = spatialNames.filter((name) => file.tensors.has(name)).length;
+  if (spatialCount !== 0 && spatialCount !== spatialNames.length) fail(`has ${spatialNames.filter((name) => file.tensors.has(name)).join(', ')} but not all of ${spatialNames.join(', ')}`);
+  let spatial: LatentStatisticsResult['spatial'] = null;
+  if (spatialCount > 0) {
+    const positions = /^\d+$/.test(meta.positions ?? '') ? Number(meta.positions) : NaN;
+    if (!Number.isSafeInteger(positions)) fail(`metadata "positions" must be a JSON integer ≥ 1 beside the spatial tensors, got ${JSON.stringify(meta.positions)}`);
+    shape('spatial_spread', 'F64', 1);
+    shape('fire_images', 'U32', 1);
+    const size = rows('sample_image', 'U32');
+    spatial = { positions, spread: new Float64Array((await file.readBytes('spatial_spread')).buffer), fireImages: new Uint32Array((await file.readBytes('fire_images')).buffer), sample: { size, image: new Uint32Array((await file.readBytes('sample_image')).buffer) } };
+  }
 
   // readBytes returns fresh, zero-offset copies, so typed views over them are aligned.
   const u32 = async (name: string) => new Uint32Array((await file.readBytes(name)).buffer);
@@ -120,6 +158,7 @@ export async function readLatentStatistics(source: ByteSource): Promise<LatentSt
       meanActivation: await f64('mean_activation'),
       histogram: { edges: await f64('histogram_edges'), counts: await u32('histogram_counts') },
       top: { token: await u32('top_token'), value: await file.readF32('top_value'), count: Uint32Array.from(fireCount, (c) => Math.min(c, topN)) },
+      spatial,
     },
     neighbours: { n, index: await u32('neighbour_index'), cosine: await file.readF32('neighbour_cosine') },
     temporalProfile: await file.readF32('temporal_profile'),

@@ -1,13 +1,16 @@
 import type { GpuContext } from '../gpu/context';
+import { seededRandom } from '../gpu/random';
 import type { ActiveSet } from './topk';
 
 /**
  * Per-latent activation statistics of a trained SAE over a token stream
  * (DESIGN §1.5–1.6): how often each latent fires, its mean non-zero
  * activation (the steering unit m_k), a histogram of its non-zero
- * activations, and its top-activating tokens.
+ * activations, and its top-activating tokens; given the positions per image,
+ * also its spatial spread and a random sample of the images it fires on.
  *
- * Token t is global: t = n·P + p for image n, position p of a trajectory file.
+ * Token t is global: t = n·P + p for image n, position p of a trajectory file
+ * (a per-step SAE's rows: t = (n·P + p)·R + s, R = S rows per position).
  *
  * The reduction runs on the CPU over the read-back CSR list. A batch holds
  * rows·k entries (4096·32 = 131k, 1 MB to read back); one pass touches four
@@ -39,6 +42,69 @@ export interface LatentStatisticsOptions {
   histogramRange?: readonly [number, number];
   /** Top-activating tokens kept per latent (default 16). */
   topN?: number;
+  /**
+   * Hook positions P per image. Given, the statistics also keep each latent's
+   * spatial spread and a random sample of its firing images (`spatial`);
+   * then each image's rows must arrive in one run (as a stream in file
+   * order does, however it is batched).
+   */
+  positions?: number;
+  /** SAE rows per position: 1 for a concat SAE (default), S for a per-step one. */
+  rowsPerPosition?: number;
+  /** Firing images sampled per latent (default 32). */
+  sampleImages?: number;
+  /** Seeds the image sample (default 0). */
+  sampleSeed?: number;
+}
+
+/** Image of an unused sample slot (a latent that fired on fewer images than the sample holds). */
+export const NO_IMAGE = 0xffffffff;
+export const SAMPLE_IMAGES_DEFAULT = 32;
+
+/**
+ * Where in the image a latent fires, and on which images.
+ *
+ * Spatial spread of latent k: among the images where k fires, the mean
+ * fraction of the image's P positions where it fires (at any step, for a
+ * per-step SAE):
+ *   spread_k = (1/|N_k|) Σ_{n ∈ N_k} |{p : f_k(n, p) > 0}| / P = positions_k / (P·|N_k|),
+ * N_k the images where k fires, positions_k the (image, position) pairs where
+ * it fires. 1/P is one spot, 1 the whole image. Conditioning on firing images
+ * keeps it apart from the firing rate (rate = |N_k|/N · spread_k): a rare
+ * object latent and a rare texture latent have the same rate but not the
+ * same spread. Counting positions rather than weighting by activation keeps
+ * it a property of the firing set, as the firing rate is (weighted, one
+ * strong position would pull a broad latent down to "one spot"). The
+ * identity makes it O(1) per firing: tokens arrive as t = n·P + p in file
+ * order, so a latent's firings on one image are consecutive in its stream,
+ * and |N_k| and positions_k are counted by remembering, per latent, the last
+ * image and position it fired at (2 counters and 2 cursors per latent, no
+ * per-image tables, whatever N·P is).
+ *
+ * The sample: up to `size` of N_k drawn uniformly (reservoir sampling,
+ * Vitter's Algorithm R, over each latent's stream of new firing images),
+ * the Latents page's "random activating examples" and the images its
+ * co-firing is measured on. Each replacement draw is a hash of (seed, k, i)
+ * for the latent's i-th image, not a shared generator's next number, so the
+ * sample depends on the firing sets only — not on batching, nor on the order
+ * of latents in a row's list. Kept here, in the pass that already sees every
+ * firing, it costs m·size u32 (2 MB at m = 16384) and no extra encode; per
+ * image summaries (flows/image-activations.ts) would give the whole N_k, but
+ * cost [N, m] floats and a second full pass.
+ */
+export interface LatentSpatialStatistics {
+  /** P positions per image. */
+  positions: number;
+  /** [m]: |N_k|, the images on which latent k fired. */
+  fireImages: Uint32Array;
+  /** [m]: spread_k in [1/P, 1]; 0 for a latent that never fired. */
+  spread: Float64Array;
+  sample: {
+    /** Images kept per latent. */
+    size: number;
+    /** [m, size] sampled firing images in ascending order; slots ≥ min(size, |N_k|) hold NO_IMAGE. */
+    image: Uint32Array;
+  };
 }
 
 export interface LatentStatisticsResult {
@@ -69,6 +135,48 @@ export interface LatentStatisticsResult {
     /** [m]: min(topN, fireCount). */
     count: Uint32Array;
   };
+  /** Null unless the statistics were told the positions per image. */
+  spatial: LatentSpatialStatistics | null;
+}
+
+/** murmur3's 32-bit finaliser: a bijective mix of a 32-bit word. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A uniform draw in [0, 1) that depends only on (seed, latent, i). */
+export function sampleDraw(seed: number, latent: number, i: number): number {
+  return fmix32(fmix32(fmix32(seed >>> 0) ^ latent) ^ i) / 4294967296;
+}
+
+/**
+ * `count` distinct images drawn uniformly from `candidates` (a partial
+ * Fisher–Yates shuffle seeded by `seed`), ascending; all of them when there
+ * are no more than `count`. The draw depends on the set of candidates only,
+ * not on their order, so a seed names one draw.
+ */
+export function drawImages(candidates: readonly number[], count: number, seed: number): number[] {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`drawImages count = ${count}, but it must be an integer ≥ 0`);
+  const pool = [...new Set(candidates)].sort((a, b) => a - b);
+  const random = seededRandom(seed);
+  const n = Math.min(count, pool.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, n).sort((a, b) => a - b);
+}
+
+/** Latent k's sampled firing images (ascending), from a sample [m, size]. */
+export function sampledImages(sample: { size: number; image: ArrayLike<number> }, k: number): number[] {
+  const { size, image } = sample;
+  const out: number[] = [];
+  for (let i = 0; i < size && image[k * size + i] !== NO_IMAGE; i++) out.push(image[k * size + i]);
+  return out;
 }
 
 /** Streams encoded batches into per-latent statistics; `result()` can be called at any point. */
@@ -83,13 +191,28 @@ export class LatentStatistics {
   private readonly topToken: Uint32Array;
   private readonly topValue: Float32Array;
   private readonly topCount: Uint32Array;
+  private readonly spatial: {
+    P: number;
+    R: number;
+    size: number;
+    seed: number;
+    fireImages: Uint32Array;
+    firePositions: Uint32Array;
+    /** Per latent: the last image and (global) position it fired at, NO_IMAGE before its first firing. */
+    lastImage: Uint32Array;
+    lastPosition: Float64Array;
+    sample: Uint32Array;
+    /** The stream's current image and the images it has left (each image's rows must come in one run). */
+    current: number;
+    done: Set<number>;
+  } | null;
 
   constructor(
     private readonly ctx: GpuContext,
     readonly latents: number,
     options: LatentStatisticsOptions = {},
   ) {
-    const { histogramBins = HISTOGRAM_DEFAULTS.bins, histogramRange = [HISTOGRAM_DEFAULTS.min, HISTOGRAM_DEFAULTS.max], topN = TOP_N_DEFAULT } = options;
+    const { histogramBins = HISTOGRAM_DEFAULTS.bins, histogramRange = [HISTOGRAM_DEFAULTS.min, HISTOGRAM_DEFAULTS.max], topN = TOP_N_DEFAULT, positions, rowsPerPosition = 1, sampleImages = SAMPLE_IMAGES_DEFAULT, sampleSeed = 0 } = options;
     if (!Number.isInteger(latents) || latents < 1) throw new RangeError(`LatentStatistics latents = ${latents}, but it must be an integer ≥ 1`);
     if (!Number.isInteger(histogramBins) || histogramBins < 1) throw new RangeError(`LatentStatistics histogramBins = ${histogramBins}, but it must be an integer ≥ 1`);
     if (!Number.isInteger(topN) || topN < 1) throw new RangeError(`LatentStatistics topN = ${topN}, but it must be an integer ≥ 1`);
@@ -107,6 +230,26 @@ export class LatentStatistics {
     this.topToken = new Uint32Array(latents * topN).fill(NO_TOKEN);
     this.topValue = new Float32Array(latents * topN);
     this.topCount = new Uint32Array(latents);
+    if (positions === undefined) {
+      this.spatial = null;
+    } else {
+      if (!Number.isInteger(positions) || positions < 1) throw new RangeError(`LatentStatistics positions = ${positions}, but it must be an integer ≥ 1 (hook positions per image)`);
+      if (!Number.isInteger(rowsPerPosition) || rowsPerPosition < 1) throw new RangeError(`LatentStatistics rowsPerPosition = ${rowsPerPosition}, but it must be an integer ≥ 1`);
+      if (!Number.isInteger(sampleImages) || sampleImages < 1) throw new RangeError(`LatentStatistics sampleImages = ${sampleImages}, but it must be an integer ≥ 1`);
+      this.spatial = {
+        P: positions,
+        R: rowsPerPosition,
+        size: sampleImages,
+        seed: sampleSeed,
+        fireImages: new Uint32Array(latents),
+        firePositions: new Uint32Array(latents),
+        lastImage: new Uint32Array(latents).fill(NO_IMAGE),
+        lastPosition: new Float64Array(latents).fill(-1),
+        sample: new Uint32Array(latents * sampleImages).fill(NO_IMAGE),
+        current: NO_IMAGE,
+        done: new Set(),
+      };
+    }
   }
 
   /**
@@ -133,15 +276,41 @@ export class LatentStatistics {
     if (!Number.isInteger(firstToken) || firstToken < 0 || firstToken + rows > NO_TOKEN) {
       throw new RangeError(`LatentStatistics firstToken = ${firstToken}, but tokens firstToken .. firstToken + ${rows} must be integers in [0, ${NO_TOKEN})`);
     }
-    const { latents, bins, edges, topN, fireCount, sum, histogram, topToken, topValue, topCount } = this;
+    const { latents, bins, edges, topN, fireCount, sum, histogram, topToken, topValue, topCount, spatial } = this;
     for (let r = 0; r < rows; r++) {
       const token = firstToken + r;
+      // Position and image of the row (when told P): a new image closes the one before.
+      let position = -1;
+      let image = NO_IMAGE;
+      if (spatial) {
+        position = Math.floor(token / spatial.R);
+        image = Math.floor(position / spatial.P);
+        if (image !== spatial.current) {
+          if (spatial.done.has(image)) throw new RangeError(`LatentStatistics: token ${token} returns to image ${image} after other images; with positions set, each image's rows must arrive in one run`);
+          if (spatial.current !== NO_IMAGE) spatial.done.add(spatial.current);
+          spatial.current = image;
+        }
+      }
       for (let p = rowStart[r]; p < rowStart[r + 1]; p++) {
         const k = latent[p];
         const f = value[p];
         if (k >= latents) throw new RangeError(`LatentStatistics: entry ${p} names latent ${k}, but there are ${latents}`);
         fireCount[k]++;
         sum[k] += f;
+        if (spatial) {
+          if (spatial.lastPosition[k] !== position) {
+            spatial.lastPosition[k] = position;
+            spatial.firePositions[k]++;
+          }
+          if (spatial.lastImage[k] !== image) {
+            spatial.lastImage[k] = image;
+            // Algorithm R: the i-th image fills slot i − 1 while there is room, else replaces slot j < size with probability size/i.
+            const i = ++spatial.fireImages[k];
+            const { size } = spatial;
+            const slot = i <= size ? i - 1 : Math.floor(sampleDraw(spatial.seed, k, i) * i);
+            if (slot < size) spatial.sample[k * size + slot] = image;
+          }
+        }
         // Bin b: the number of interior edges ≤ f (binary search; the end bins stay open).
         let lo = 0;
         let hi = bins - 1;
@@ -184,6 +353,22 @@ export class LatentStatistics {
       meanActivation: Float64Array.from(fireCount, (c, k) => (c > 0 ? sum[k] / c : 0)),
       histogram: { edges: this.edges.slice(), counts: this.histogram.slice() },
       top: { token: this.topToken.slice(), value: this.topValue.slice(), count: this.topCount.slice() },
+      spatial: this.spatialResult(),
+    };
+  }
+
+  private spatialResult(): LatentSpatialStatistics | null {
+    const { spatial } = this;
+    if (!spatial) return null;
+    const { P, size, fireImages, firePositions } = spatial;
+    const image = spatial.sample.slice();
+    // Slots in ascending image order (the draw decided which, not where).
+    for (let k = 0; k < this.latents; k++) image.subarray(k * size, (k + 1) * size).sort();
+    return {
+      positions: P,
+      fireImages: fireImages.slice(),
+      spread: Float64Array.from(fireImages, (c, k) => (c > 0 ? firePositions[k] / (P * c) : 0)),
+      sample: { size, image },
     };
   }
 }

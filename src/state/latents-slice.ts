@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
-import type { LatentTable } from '../worker/runtime-protocol';
+import { drawImages, sampledImages } from '../sae/latent-statistics';
+import type { LatentTable, RuntimeResponse } from '../worker/runtime-protocol';
 import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { Registry } from './registry';
@@ -15,6 +16,30 @@ export interface LatentMaps {
   /** [images, P] f_k(n, p). */
   maps: Float32Array;
 }
+
+/**
+ * The open latent's random activating examples: images drawn (seeded) from
+ * the random sample of its firing images that the statistics pass keeps
+ * (sae/latent-statistics.ts), with their maps f_k(n, p). Drawn from that
+ * sample rather than from the Concept panel's per-image summaries
+ * (flows/image-activations.ts), which list every firing image but exist
+ * only after a full encode the user asks for, and cost [N, m] floats: the
+ * sample is there as soon as the SAE is measured, costs m·32 u32, and a
+ * uniform sample of a uniform sample is uniform. Re-drawing picks another 6
+ * of its 32 (or of all, for a latent on fewer images).
+ */
+export type LatentExamples =
+  | { latent: number; seed: number; state: 'loading'; images: number[] }
+  /** maps [images, P]. */
+  | { latent: number; seed: number; state: 'ready'; images: number[]; maps: Float32Array }
+  /** `measuring`: the statistics predate the sample, which is measured now. */
+  | { latent: number; seed: number; state: 'none'; reason: string; measuring: { done: number; total: number } | null };
+
+/** The latents that co-fire with the open latent (flows/latent-cofiring.ts), best first. */
+export type LatentCoFiringStatus =
+  | { latent: number; state: 'loading' }
+  | ({ latent: number; state: 'ready' } & Pick<Extract<RuntimeResponse, { type: 'latent-cofiring' }>, 'images' | 'exhaustive' | 'rows' | 'index' | 'jaccard' | 'conditional' | 'lift'>)
+  | { latent: number; state: 'none'; reason: string };
 
 /** The open latent's per-step histograms of H_k[s, p] (they follow its maps; measured on first demand for an older project). */
 export type LatentStepsStatus =
@@ -54,6 +79,10 @@ export interface LatentsSlice {
   latentMaps: LatentMaps | null;
   latentMapsLoading: boolean;
   latentSteps: LatentStepsStatus | null;
+  latentExamples: LatentExamples | null;
+  latentCoFiring: LatentCoFiringStatus | null;
+  /** Draws the open latent's random activating examples with `seed` and encodes their maps. */
+  drawLatentExamples: (latent: number, seed: number) => void;
   loadLatentTable: () => void;
   selectLatent: (latent: number | null) => void;
 }
@@ -137,6 +166,32 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
   latentMaps: null,
   latentMapsLoading: false,
   latentSteps: null,
+  latentExamples: null,
+  latentCoFiring: null,
+  drawLatentExamples: (latent, seed) => {
+    const t = get().latentTable;
+    if (t.state !== 'ready' || get().selectedLatent !== latent) return;
+    const images = randomExamples(latentTables.get(t.tableId), latent, seed);
+    if (!images) return;
+    if (images.length === 0) {
+      set({ latentExamples: { latent, seed, state: 'none', reason: 'it never fired on the measured tokens', measuring: null } });
+      return;
+    }
+    set({ latentExamples: { latent, seed, state: 'loading', images } });
+    const mine = () => get().latentExamples?.latent === latent && get().latentExamples?.seed === seed;
+    // Only the maps are wanted: the rest of the job (co-firing, per-step histograms) is the open latent's already.
+    const id = runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images }, (m, done) => {
+      if (m.type === 'latent-maps') {
+        done();
+        runtimeClient.cancel(id);
+        if (mine()) set({ latentExamples: { latent, seed, state: 'ready', images, maps: m.maps } });
+      } else if (m.type === 'error') {
+        done();
+        if (mine()) set({ latentExamples: { latent, seed, state: 'none', reason: m.message, measuring: null } });
+        if (!m.cancelled) get().reportError('Random examples', m.message);
+      }
+    });
+  },
   loadLatentTable: () => {
     const project = currentProject(get());
     if (!project?.sae || project.sae.state !== 'done') return;
@@ -170,24 +225,60 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       const n = Math.floor(table.topToken[latent * table.topN + i] / table.P);
       if (!images.includes(n)) images.push(n);
     }
+    const seed = 0;
+    const random = randomExamples(table, latent, seed);
     if (images.length === 0) {
-      set({ latentMaps: { latent, images, maps: new Float32Array(0) }, latentMapsLoading: false, latentSteps: { latent, state: 'none', reason: 'it never fired on the measured tokens' } });
+      const never = 'it never fired on the measured tokens';
+      set({
+        latentMaps: { latent, images, maps: new Float32Array(0) },
+        latentMapsLoading: false,
+        latentSteps: { latent, state: 'none', reason: never },
+        latentExamples: { latent, seed, state: 'none', reason: never, measuring: null },
+        latentCoFiring: { latent, state: 'none', reason: never },
+      });
       return;
     }
-    set({ latentMapsLoading: true, latentSteps: { latent, state: 'loading' } });
+    set({
+      latentMapsLoading: true,
+      latentSteps: { latent, state: 'loading' },
+      latentCoFiring: { latent, state: 'loading' },
+      latentExamples: random ? { latent, seed, state: 'loading', images: random } : { latent, seed, state: 'none', reason: 'the statistics predate the random sample of firing images', measuring: null },
+    });
     const mine = () => get().selectedLatent === latent;
-    // Answers in order: the maps, progress while per-step histograms are measured (an older project's first latent), the histograms.
-    runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images }, (m, done) => {
+    // One encode for the top images and the random ones: maps [top + random, P].
+    const requested = [...images, ...(random ?? [])];
+    let coFired = false;
+    // Answers in order: the maps; an older project's spatial statistics (progress, then a new table);
+    // the co-firing latents; progress while per-step histograms are measured (an older project's first latent); the histograms.
+    runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images: requested }, (m, done) => {
       if (m.type === 'latent-maps') {
-        if (mine()) set({ latentMaps: { latent, images, maps: m.maps }, latentMapsLoading: false });
+        if (!mine()) return;
+        set({ latentMaps: { latent, images, maps: m.maps.slice(0, images.length * table.P) }, latentMapsLoading: false });
+        if (random) set({ latentExamples: { latent, seed, state: 'ready', images: random, maps: m.maps.slice(images.length * table.P) } });
       } else if (m.type === 'progress') {
-        if (mine()) set({ latentSteps: { latent, state: 'measuring', done: m.loaded, total: m.total ?? 0 } });
+        if (!mine()) return;
+        const progress = { done: m.loaded, total: m.total ?? 0 };
+        if (!coFired) set({ latentExamples: { latent, seed, state: 'none', reason: 'measuring the spatial statistics', measuring: progress } });
+        else set({ latentSteps: { latent, state: 'measuring', ...progress } });
+      } else if (m.type === 'latent-table') {
+        const now = get().latentTable;
+        if (now.state !== 'ready' || now.projectId !== t.projectId) return;
+        latentTables.delete(now.tableId);
+        set({ latentTable: { ...now, tableId: latentTables.add(m.table) } });
+        if (mine()) get().drawLatentExamples(latent, seed);
+      } else if (m.type === 'latent-cofiring') {
+        coFired = true;
+        const { images: sample, exhaustive, rows, index, jaccard, conditional, lift } = m;
+        if (mine()) set({ latentCoFiring: { latent, state: 'ready', images: sample, exhaustive, rows, index, jaccard, conditional, lift } });
       } else if (m.type === 'latent-steps') {
         done();
         if (mine()) set({ latentSteps: m.reason === null ? { latent, state: 'ready', S: m.S, bins: m.bins, edges: m.edges, counts: m.counts } : { latent, state: 'none', reason: m.reason } });
       } else if (m.type === 'error') {
         done();
-        if (mine()) set({ latentMapsLoading: false, latentSteps: { latent, state: 'none', reason: m.message } });
+        if (mine()) {
+          set({ latentMapsLoading: false, latentSteps: { latent, state: 'none', reason: m.message } });
+          if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: m.message } });
+        }
         if (!m.cancelled) get().reportError('Latent maps', m.message);
       }
     });
@@ -199,3 +290,11 @@ const FEATURE_ICON_ALPHA = 8;
 
 /** Top-activating images shown per latent. */
 export const MAP_IMAGES = 6;
+/** Random activating examples shown per latent. */
+export const RANDOM_IMAGES = 6;
+
+/** Latent k's random activating examples for `seed` from the table's image sample; null when the table has none. */
+export function randomExamples(table: LatentTable, k: number, seed: number): number[] | null {
+  if (!table.spatial) return null;
+  return drawImages(sampledImages({ size: table.spatial.sampleSize, image: table.spatial.sample }, k), RANDOM_IMAGES, seed);
+}

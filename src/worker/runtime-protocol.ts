@@ -143,6 +143,11 @@ export interface LatentTable {
   histogramCounts: Uint32Array;
   /** UNet call index of each recorded step. */
   stepIndices: number[];
+  /**
+   * Per latent (sae/latent-statistics.ts): spatial spread [m], images it fires on [m], and a random sample of
+   * those images [m, sampleSize] (ascending, 0xffffffff pads); null for statistics measured before they were kept.
+   */
+  spatial: { spread: Float64Array; fireImages: Uint32Array; sampleSize: number; sample: Uint32Array } | null;
 }
 
 export interface AttributeReadingData {
@@ -174,6 +179,11 @@ export type RuntimeResponse =
    */
   | { type: 'latent-steps'; id: number; latent: number; S: number; bins: number; edges: Float64Array; counts: Uint32Array; reason: null }
   | { type: 'latent-steps'; id: number; latent: number; reason: string }
+  /**
+   * After 'latent-maps', before 'latent-steps': the latents that co-fire with `latent` (flows/latent-cofiring.ts), best first,
+   * measured on its firing rows in `images`, its random image sample (every image it fires on if `exhaustive`).
+   */
+  | { type: 'latent-cofiring'; id: number; latent: number; images: number[]; exhaustive: boolean; rows: number; index: Uint32Array; jaccard: Float64Array; conditional: Float64Array; lift: Float64Array }
   /** [m] each: mean and maximum activation over the prompt's positions. */
   | { type: 'prompt-latents'; id: number; mean: Float32Array; max: Float32Array }
   /** [N, m] row-major each. */

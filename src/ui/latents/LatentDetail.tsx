@@ -14,8 +14,8 @@ import { renderStepHistograms, type StepHistogramsData } from '../charts/step-hi
 import { downloadBlob } from '../download';
 import { canvasGridPng, svgFile } from '../figure-export';
 import { ImageCanvas } from '../ImageCanvas';
-import { temporalCentre, topImages } from './latent-columns';
-import type { LatentStepsStatus } from '../../state/latents-slice';
+import { spatialSpread, temporalCentre, topImages } from './latent-columns';
+import type { LatentCoFiringStatus, LatentExamples, LatentStepsStatus } from '../../state/latents-slice';
 import type { DecodedImage } from '../../state/project-images';
 import { useProjectImages, useProjectPreviews } from './use-project-image';
 
@@ -24,9 +24,10 @@ import { useProjectImages, useProjectPreviews } from './use-project-image';
  * H_k[s, p] = f_k(n, p)·‖v_k[s]‖ as small multiples over its top images,
  * step s drawn over the image's preview at step s (or over the final
  * image), with a step scrubber that plays through the steps on a large
- * panel; its temporal profile, its activation histogram overall and per
- * step, its nearest latents by decoder cosine, and a label from the prompt
- * words enriched in its top images.
+ * panel, and the same over random images among those it fires on; its
+ * temporal profile, spatial spread, activation histogram overall and per
+ * step, its nearest latents by decoder cosine, the latents that co-fire
+ * with it, and a label from the prompt words enriched in its top images.
  */
 export function LatentDetail({ projectId, table, latent, maps, loading, prompts, attributes, onSelect, onSteer }: {
   projectId: string;
@@ -45,10 +46,18 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
   const images = maps?.latent === latent ? maps.images : [];
   const decoded = useProjectImages(projectId, images);
   const previews = useProjectPreviews(projectId, images, S);
+  const examples = useLab((s) => (s.latentExamples?.latent === latent ? s.latentExamples : null));
+  const random = examples?.state === 'ready' ? examples : null;
+  const randomImages = random?.images ?? NONE;
+  const randomDecoded = useProjectImages(projectId, randomImages);
+  const randomPreviews = useProjectPreviews(projectId, randomImages, S);
+  const coFiring = useLab((s) => (s.latentCoFiring?.latent === latent ? s.latentCoFiring : null));
   const withPreviews = previews?.filter((p) => p !== null).length ?? 0;
   const [base, setBase] = useState<'previews' | 'final'>('previews');
-  const [focus, setFocus] = useState<number | null>(null);
-  const focusIndex = Math.max(0, focus === null ? 0 : images.indexOf(focus));
+  // The image on the large panel: one of the top images (the first by default) or of the random ones.
+  const [focus, setFocus] = useState<{ set: 'top' | 'random'; n: number } | null>(null);
+  const focusRandom = focus?.set === 'random' && random !== null && randomDecoded !== null && randomPreviews !== null && randomImages.includes(focus.n);
+  const focusIndex = focusRandom ? randomImages.indexOf(focus!.n) : Math.max(0, focus?.set === 'top' ? images.indexOf(focus.n) : 0);
   const steps = useLab((s) => s.latentSteps);
   const [step, setStep] = useState(S - 1);
   const [playing, setPlaying] = useState(false);
@@ -73,12 +82,17 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
     });
     return [...values.entries()].map(([value, labels]) => ({ value, auroc: auroc(scores, labels) })).filter((v) => Number.isFinite(v.auroc)).sort((a, b) => b.auroc - a.auroc).slice(0, 5);
   }, [attributes, activations, latent]);
+  // One colour scale for the top and the random examples, so their heatmaps compare.
   const max = useMemo(() => {
     if (!maps || maps.latent !== latent) return 0;
     let best = 0;
     for (const v of maps.maps) best = Math.max(best, v);
+    for (const v of random?.maps ?? []) best = Math.max(best, v);
     return best * Math.max(...profile);
-  }, [maps, latent, profile]);
+  }, [maps, random, latent, profile]);
+  const spread = spatialSpread(table, latent);
+  // The large panel's image: one of the top images, or a random example once its row was clicked.
+  const onPanel = focusRandom ? { images: randomImages, decoded: randomDecoded, previews: randomPreviews, maps: random!.maps } : { images, decoded, previews, maps: maps?.maps ?? NO_MAPS };
 
   const profileChart = useMemo<LineChartData>(
     () => ({ xLabel: 'recorded step (UNet call)', yLabel: '‖v_k[s]‖', xTicks: Array.from({ length: S }, (_, s) => s + 1), xTick: (s) => String(table.stepIndices[s - 1] ?? s), series: [{ name: '‖v_k[s]‖', points: Array.from(profile, (v, s) => [s + 1, v] as const) }] }),
@@ -133,6 +147,14 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
         <dd>
           step {temporalCentre(table, latent).toFixed(2)} of {S}
         </dd>
+        <dt>Spatial spread</dt>
+        <dd data-testid="latent-spread" data-value={spread ?? ''}>
+          {spread === null
+            ? 'not measured yet (these statistics predate it: measured over every token now, then saved)'
+            : spread === 0
+              ? 'never fires'
+              : `${spread.toFixed(3)}: on average ${(spread * table.P).toFixed(1)} of the ${table.P} positions of each of the ${table.spatial!.fireImages[latent]} images (of ${table.N}) where it fires`}
+        </dd>
         <dt>Attribute AUROC</dt>
         <dd data-testid="latent-auroc">
           {aurocs
@@ -153,6 +175,8 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
             </button>
           ))}
         </dd>
+        <dt title="latents active on the same tokens where this one fires, by the Jaccard index of their firing tokens">Co-firing latents</dt>
+        <CoFiringList status={coFiring} table={table} latent={latent} onSelect={onSelect} />
       </dl>
 
       <h3>Where and when: H_k[s, p] = f_k(n, p) · ‖v_k[s]‖ on its top images</h3>
@@ -188,15 +212,16 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
           )}
           <div className="heatmap-layout">
             <HeatmapFocus
-              n={images[focusIndex]}
-              image={decoded[focusIndex]}
-              frames={base === 'previews' ? previews[focusIndex] : null}
-              f={maps!.maps.subarray(focusIndex * table.P, (focusIndex + 1) * table.P)}
+              n={onPanel.images[focusIndex]}
+              image={onPanel.decoded![focusIndex]}
+              frames={base === 'previews' ? onPanel.previews![focusIndex] : null}
+              f={onPanel.maps.subarray(focusIndex * table.P, (focusIndex + 1) * table.P)}
               norm={profile[step]}
               table={table}
               max={max}
               step={step}
-              prompt={prompts[images[focusIndex]]}
+              prompt={prompts[onPanel.images[focusIndex]]}
+              kind={focusRandom ? 'random example' : 'top image'}
             />
             <div className="heatmap-grid" style={{ gridTemplateColumns: `auto repeat(${S}, 1fr)` }} data-testid="heatmaps">
               <span />
@@ -216,13 +241,29 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
                   table={table}
                   max={max}
                   step={step}
-                  focused={i === focusIndex}
-                  onFocus={() => setFocus(n)}
+                  focused={!focusRandom && i === focusIndex}
+                  onFocus={() => setFocus({ set: 'top', n })}
                   prompt={prompts[n]}
+                  testId="heatmap"
                 />
               ))}
             </div>
           </div>
+          <RandomExamples
+            latent={latent}
+            examples={examples}
+            decoded={randomDecoded}
+            previews={randomPreviews}
+            base={base}
+            profile={profile}
+            table={table}
+            max={max}
+            step={step}
+            onStep={setStep}
+            focused={focusRandom ? focusIndex : null}
+            onFocus={(n) => setFocus({ set: 'random', n })}
+            prompts={prompts}
+          />
         </>
       )}
       <div className="chart-grid">
@@ -257,24 +298,36 @@ function StepHistogramsView({ status, data }: { status: LatentStepsStatus | null
 }
 
 /** The chosen image at the scrubber's step, large: step s's heatmap over step s's preview (or the final image). */
-function HeatmapFocus({ n, image, frames, f, norm, table, max, step, prompt }: { n: number; image: DecodedImage | null; frames: DecodedImage[] | null; f: Float32Array; norm: number; table: LatentTable; max: number; step: number; prompt: string | undefined }) {
+function HeatmapFocus({ n, image, frames, f, norm, table, max, step, prompt, kind }: {
+  n: number;
+  image: DecodedImage | null;
+  frames: DecodedImage[] | null;
+  f: Float32Array;
+  norm: number;
+  table: LatentTable;
+  max: number;
+  step: number;
+  prompt: string | undefined;
+  kind: 'top image' | 'random example';
+}) {
   const under = frames ? frames[step] : image;
   const data = useMemo(() => (under ? { image: under, values: Array.from(f, (v) => v * norm), height: table.height, width: table.width, max } : null), [under, f, norm, table.height, table.width, max]);
   return (
     <figure className="heatmap-focus">
       {data ? (
-        <RenderedCanvas render={renderHeatmapOverlay} data={data} className="pixelated" testId="heatmap-focus" attributes={{ image: n, step, base: frames ? 'preview' : 'final' }} title={prompt} />
+        <RenderedCanvas render={renderHeatmapOverlay} data={data} className="pixelated" testId="heatmap-focus" attributes={{ image: n, step, base: frames ? 'preview' : 'final', kind }} title={prompt} />
       ) : (
         <span className="muted small">image {n} was not saved</span>
       )}
       <figcaption className="muted small">
-        #{n} at step {step + 1} (UNet call {table.stepIndices[step]}), over {frames ? 'its preview at that step' : 'the final image'}
+        #{n} ({kind}) at step {step + 1} (UNet call {table.stepIndices[step]}), over {frames ? 'its preview at that step' : 'the final image'}
+        {prompt && <span className="heatmap-prompt">“{prompt}”</span>}
       </figcaption>
     </figure>
   );
 }
 
-function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, onFocus, prompt }: {
+function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, onFocus, prompt, testId }: {
   n: number;
   image: DecodedImage | null;
   /** The image's previews [S] (heatmap s over preview s), or null for the final image under every step. */
@@ -287,6 +340,8 @@ function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, o
   focused: boolean;
   onFocus: () => void;
   prompt: string | undefined;
+  /** Prefix of the row's test ids: `${testId}-row-${n}`, `${testId}-${n}-${s}`. */
+  testId: string;
 }) {
   const panels = useMemo(
     () => (image ? Array.from(profile, (norm, s) => ({ image: frames ? frames[s] : image, values: Array.from(f, (v) => v * norm), height: table.height, width: table.width, max })) : []),
@@ -294,8 +349,9 @@ function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, o
   );
   return (
     <>
-      <button type="button" className={`heatmap-caption link ${focused ? 'current' : ''}`} title={`show #${n} large: ${prompt ?? ''}`} onClick={onFocus} data-testid={`heatmap-row-${n}`}>
+      <button type="button" className={`heatmap-caption link ${focused ? 'current' : ''}`} title={`show #${n} large: ${prompt ?? ''}`} onClick={onFocus} data-testid={`${testId}-row-${n}`}>
         #{n}
+        {prompt && <span className="heatmap-prompt">{prompt}</span>}
       </button>
       {image ? (
         panels.map((data, s) => (
@@ -304,7 +360,7 @@ function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, o
             render={renderHeatmapOverlay}
             data={data}
             className={`heatmap pixelated ${s === step ? 'current' : ''}`}
-            testId={`heatmap-${n}-${s}`}
+            testId={`${testId}-${n}-${s}`}
             attributes={{ base: frames ? 'preview' : 'final' }}
             title={`image ${n}, step ${s + 1} over ${frames ? 'its preview at that step' : 'the final image'}: ${prompt ?? ''}`}
           />
@@ -315,6 +371,118 @@ function HeatmapRow({ n, image, frames, f, profile, table, max, step, focused, o
         </span>
       )}
     </>
+  );
+}
+
+const NONE: number[] = [];
+const NO_MAPS = new Float32Array(0);
+
+/**
+ * Random activating examples: images drawn (seeded: "Draw again" takes the
+ * next seed) from the latent's random sample of firing images, as small
+ * multiples like the top images, on the same colour scale.
+ */
+function RandomExamples({ latent, examples, decoded, previews, base, profile, table, max, step, onStep, focused, onFocus, prompts }: {
+  latent: number;
+  examples: LatentExamples | null;
+  decoded: (DecodedImage | null)[] | null;
+  previews: (DecodedImage[] | null)[] | null;
+  base: 'previews' | 'final';
+  profile: Float32Array;
+  table: LatentTable;
+  max: number;
+  step: number;
+  onStep: (s: number) => void;
+  focused: number | null;
+  onFocus: (n: number) => void;
+  prompts: readonly string[];
+}) {
+  const seed = examples?.seed ?? 0;
+  const firing = table.spatial?.fireImages[latent] ?? 0;
+  const sampled = table.spatial ? Math.min(firing, table.spatial.sampleSize) : 0;
+  const drawn = examples && examples.state !== 'none' ? examples.images.length : 0;
+  return (
+    <div className="random-examples" data-testid="random-examples" data-state={examples?.state ?? 'loading'} data-seed={seed} data-images={examples?.state === 'ready' ? examples.images.join(',') : ''}>
+      <div className="random-examples-header">
+        <h3>Random activating examples</h3>
+        <span className="muted small">
+          {examples?.state === 'none'
+            ? examples.measuring
+              ? `These statistics predate the random sample of firing images: measuring it over every token (once, then saved): ${examples.measuring.done} of ${examples.measuring.total} tokens…`
+              : `None: ${examples.reason}.`
+            : `${drawn} images drawn at random (seed ${seed}) from ${sampled === firing ? `all ${firing}` : `a uniform sample of ${sampled} of the ${firing}`} images where it fires`}
+        </span>
+        <button
+          type="button"
+          className="secondary"
+          disabled={examples?.state !== 'ready' || sampled <= drawn}
+          onClick={() => useLab.getState().drawLatentExamples(latent, seed + 1)}
+          data-testid="redraw-examples"
+          title={sampled <= drawn ? 'every image it fires on is shown' : 'draw another set (the next seed)'}
+        >
+          Draw again
+        </button>
+      </div>
+      {examples?.state === 'loading' && <p className="muted">Encoding the drawn images…</p>}
+      {examples?.state === 'ready' && decoded && previews && (
+        <div className="heatmap-grid" style={{ gridTemplateColumns: `auto repeat(${table.S}, 1fr)` }} data-testid="random-heatmaps">
+          <span />
+          {Array.from({ length: table.S }, (_, s) => (
+            <button type="button" key={s} className={`heatmap-step link ${s === step ? 'current' : ''}`} onClick={() => onStep(s)} title={`show step ${s + 1}`}>
+              step {s + 1}
+            </button>
+          ))}
+          {examples.images.map((n, i) => (
+            <HeatmapRow
+              key={n}
+              n={n}
+              image={decoded[i]}
+              frames={base === 'previews' ? previews[i] : null}
+              f={examples.maps.subarray(i * table.P, (i + 1) * table.P)}
+              profile={profile}
+              table={table}
+              max={max}
+              step={step}
+              focused={focused === i}
+              onFocus={() => onFocus(n)}
+              prompt={prompts[n]}
+              testId="random-heatmap"
+            />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The latents that co-fire with this one, as links (like its nearest latents), with how the score was measured. */
+function CoFiringList({ status, table, latent, onSelect }: { status: LatentCoFiringStatus | null; table: LatentTable; latent: number; onSelect: (k: number) => void }) {
+  if (!status || status.state === 'loading') return <dd className="muted" data-testid="cofiring" data-state="loading">encoding its sampled firing images with every latent…</dd>;
+  if (status.state === 'none') return <dd className="muted" data-testid="cofiring" data-state="none">none: {status.reason}</dd>;
+  const firing = table.spatial?.fireImages[latent] ?? status.images.length;
+  return (
+    <dd data-testid="cofiring" data-state="ready" data-images={status.images.join(',')}>
+      <span className="neighbours">
+        {status.index.length === 0 && <span className="muted">no latent fires on any of its tokens</span>}
+        {Array.from(status.index, (j, i) => (
+          <button
+            type="button"
+            className="link"
+            key={j}
+            onClick={() => onSelect(j)}
+            data-testid="cofiring-latent"
+            data-latent={j}
+            data-jaccard={status.jaccard[i]}
+            title={`Jaccard ${status.jaccard[i].toFixed(3)} · P(#${j} fires | #${latent} fires) = ${status.conditional[i].toFixed(3)} · lift ${status.lift[i].toFixed(2)}× over #${j}’s firing rate`}
+          >
+            #{j} ({status.jaccard[i].toFixed(2)})
+          </button>
+        ))}
+      </span>
+      <span className="muted small cofiring-note">
+        Jaccard index of the two latents’ firing tokens (1: the same tokens); the overlap from its {status.rows} firing tokens in {status.exhaustive ? `all ${firing} images where it fires (exact)` : `a random ${status.images.length} of the ${firing} images where it fires (estimated)`}. Hover for P(j | k) and its lift.
+      </span>
+    </dd>
   );
 }
 

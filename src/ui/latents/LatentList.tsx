@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import type { LatentTable } from '../../worker/runtime-protocol';
 import { D3Chart } from '../charts/D3Chart';
 import { renderSparkline } from '../charts/sparkline';
-import { SORTS, temporalCentre, topImages, type SortKey } from './latent-columns';
+import { SORTS, spatialSpread, temporalCentre, topImages, type SortKey } from './latent-columns';
 
 const ROW = 34;
 const VISIBLE = 14;
@@ -10,25 +10,31 @@ const VISIBLE = 14;
 /**
  * Every latent in one virtualised list (only the rows in view are in the DOM,
  * so tens of thousands scroll smoothly): id, firing rate, mean activation,
- * temporal centre and a sparkline of ‖v_k[s]‖; sorted, filtered by firing
- * rate, searched by id or by a word of its top images' prompts.
+ * temporal centre, spatial spread and a sparkline of ‖v_k[s]‖; sorted,
+ * filtered by firing rate and spatial spread, searched by id or by a word of
+ * its top images' prompts.
  */
 export function LatentList({ table, prompts, selected, onSelect }: { table: LatentTable; prompts: readonly string[]; selected: number | null; onSelect: (k: number) => void }) {
   const [sort, setSort] = useState<SortKey>('firing');
   const [minRate, setMinRate] = useState(0);
+  const [spreadRange, setSpreadRange] = useState<[number, number]>([0, 1]);
   const [query, setQuery] = useState('');
   const [scroll, setScroll] = useState(0);
   const order = useMemo(() => {
     const q = query.trim().toLowerCase();
     const byId = /^\d+$/.test(q) ? Number(q) : null;
     const { key, descending } = SORTS[sort];
+    const [minSpread, maxSpread] = spreadRange;
+    const spreadFilter = table.spatial !== null && (minSpread > 0 || maxSpread < 1);
     let ids = Array.from({ length: table.m }, (_, k) => k).filter((k) => table.firingRate[k] * 100 >= minRate);
+    // A latent that never fires has no spread: a spread filter leaves it out.
+    if (spreadFilter) ids = ids.filter((k) => table.spatial!.fireImages[k] > 0 && table.spatial!.spread[k] >= minSpread && table.spatial!.spread[k] <= maxSpread);
     if (byId !== null) ids = ids.filter((k) => k === byId);
     else if (q) ids = ids.filter((k) => topImages(table, k).some((n) => prompts[n]?.toLowerCase().includes(q)));
     const keys = new Float64Array(table.m);
     for (const k of ids) keys[k] = key(table, k);
     return ids.sort((a, b) => (descending ? keys[b] - keys[a] : keys[a] - keys[b]) || a - b);
-  }, [table, prompts, sort, minRate, query]);
+  }, [table, prompts, sort, minRate, spreadRange, query]);
   const first = Math.max(0, Math.floor(scroll / ROW) - 2);
   const rows = order.slice(first, first + VISIBLE + 4);
 
@@ -49,6 +55,14 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
           Min firing %
           <input type="number" min={0} max={100} step={0.1} value={minRate} onChange={(e) => setMinRate(Number(e.target.value))} />
         </label>
+        <label title={table.spatial ? 'spatial spread: the mean fraction of a firing image’s positions where the latent fires (1/P one spot, 1 everywhere)' : 'these statistics predate the spatial spread: it is measured when a latent is first opened'}>
+          Spread
+          <span className="range-pair">
+            <input type="number" min={0} max={1} step={0.05} value={spreadRange[0]} disabled={!table.spatial} onChange={(e) => setSpreadRange([Number(e.target.value), spreadRange[1]])} data-testid="latent-spread-min" aria-label="minimum spatial spread" />
+            –
+            <input type="number" min={0} max={1} step={0.05} value={spreadRange[1]} disabled={!table.spatial} onChange={(e) => setSpreadRange([spreadRange[0], Number(e.target.value)])} data-testid="latent-spread-max" aria-label="maximum spatial spread" />
+          </span>
+        </label>
         <label className="grow">
           Search
           <input placeholder="latent id or a prompt word (e.g. red)" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="latent-search" />
@@ -56,6 +70,15 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
         <span className="muted small" data-testid="latent-count">
           {order.length} of {table.m}
         </span>
+      </div>
+      <div className="latent-row latent-header muted small" aria-hidden>
+        <span>latent</span>
+        <span className="num">firing</span>
+        <span className="num">m_k</span>
+        <span className="num">t centre</span>
+        <span className="num">spread</span>
+        <span>‖v_k[s]‖</span>
+        <span>top image’s prompt</span>
       </div>
       <div className="latent-rows" style={{ height: ROW * VISIBLE }} onScroll={(e) => setScroll(e.currentTarget.scrollTop)}>
         <div style={{ height: order.length * ROW, position: 'relative' }}>
@@ -77,13 +100,29 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
               <span className="num" title="temporal centre of mass (recorded step, 1-based)">
                 t {temporalCentre(table, k).toFixed(2)}
               </span>
+              <SpreadCell table={table} k={k} />
               <D3Chart render={renderSparkline} data={table.profile.subarray(k * table.S, (k + 1) * table.S)} label={`temporal profile of latent ${k}`} className="sparkline" />
               <span className="latent-prompt muted">{prompts[topImages(table, k)[0]] ?? 'never fires'}</span>
             </div>
           ))}
         </div>
       </div>
-      <p className="muted small">columns: latent · firing rate · mean activation m_k · temporal centre t (recorded step, 1-based) · ‖v_k[s]‖ over the steps · top image’s prompt</p>
+      <p className="muted small">
+        columns: latent · firing rate · mean activation m_k · temporal centre t (recorded step, 1-based) · spatial spread (on the images where it fires, the mean fraction of their {table.P} positions where it fires: {(1 / table.P).toFixed(2)} one spot, 1 everywhere)
+        · ‖v_k[s]‖ over the steps · top image’s prompt
+        {!table.spatial && ' — these statistics predate the spatial spread: it is measured over every token when a latent is first opened, then saved'}
+      </p>
     </div>
+  );
+}
+
+function SpreadCell({ table, k }: { table: LatentTable; k: number }) {
+  const spread = spatialSpread(table, k);
+  if (spread === null) return <span className="num muted" title="not measured yet">—</span>;
+  if (spread === 0) return <span className="num muted" title="never fires" data-spread={0}>–</span>;
+  return (
+    <span className="num" data-spread={spread} title={`fires on ${(spread * table.P).toFixed(1)} of ${table.P} positions of the ${table.spatial!.fireImages[k]} images where it fires, on average`}>
+      {spread.toFixed(2)}
+    </span>
   );
 }

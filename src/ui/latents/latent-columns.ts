@@ -12,6 +12,15 @@ export function temporalCentre(table: LatentTable, k: number): number {
   return total > 0 ? weighted / total : 0;
 }
 
+/**
+ * Spatial spread of latent k (sae/latent-statistics.ts): the mean fraction of
+ * a firing image's P positions where it fires, 1/P one spot, 1 everywhere;
+ * null when the statistics predate it, 0 when it never fired.
+ */
+export function spatialSpread(table: LatentTable, k: number): number | null {
+  return table.spatial ? table.spatial.spread[k] : null;
+}
+
 /** Distinct images among a latent's top tokens, best first. */
 export function topImages(table: LatentTable, k: number): number[] {
   const out: number[] = [];
@@ -28,6 +37,9 @@ export const SORTS = {
   mean: { label: 'mean activation', key: (t: LatentTable, k: number) => t.meanActivation[k], descending: true },
   early: { label: 'early first (temporal centre)', key: (t: LatentTable, k: number) => temporalCentre(t, k) || Infinity, descending: false },
   late: { label: 'late first (temporal centre)', key: (t: LatentTable, k: number) => temporalCentre(t, k), descending: true },
+  // Never-firing latents (spread 0) and unmeasured ones go last either way.
+  localised: { label: 'localised first (spatial spread)', key: (t: LatentTable, k: number) => spatialSpread(t, k) || Infinity, descending: false },
+  spread: { label: 'spread out first (spatial spread)', key: (t: LatentTable, k: number) => spatialSpread(t, k) ?? 0, descending: true },
 } as const;
 
 export type SortKey = keyof typeof SORTS;

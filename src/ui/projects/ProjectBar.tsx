@@ -37,7 +37,7 @@ export function ProjectBar() {
           <input autoFocus value={renaming} onChange={(e) => setRenaming(e.target.value)} onBlur={() => setRenaming(null)} aria-label="Project name" data-testid="project-name" />
         </form>
       )}
-      <span className="muted small" data-testid="project-bytes">
+      <span className="muted small nowrap" data-testid="project-bytes">
         {bytes !== undefined ? formatBytes(bytes) : ''}
       </span>
       <button type="button" className="link" onClick={() => setRenaming(project.name)}>

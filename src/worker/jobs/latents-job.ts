@@ -1,13 +1,22 @@
 /**
  * The Latents page's data, in the worker: the trained SAE's latent table from
  * its statistics file, and one latent's spatial maps f_k(n, p) on chosen
- * images (encoded on the GPU from the images' trajectories) followed by its
- * per-step histograms over every token (measured now if the project has none).
+ * images (encoded on the GPU from the images' trajectories) followed by the
+ * latents that co-fire with it and its per-step histograms over every token
+ * (measured now if the project has none). A statistics file from before the
+ * spatial statistics were kept gets them on the first latent opened (one
+ * encode of every token, then saved), and the page a new table.
  */
-import { ProjectFolder } from '../../data/opfs-project';
+import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
+import type { TrajectoryReader } from '../../data/trajectory-file';
 import { asOneImage, imageActivationSummaries } from '../../flows/image-activations';
 import { imageLatentActivations } from '../../flows/latent-activations';
+import { measureCoFiring } from '../../flows/latent-cofiring';
+import { addSpatialStatistics } from '../../flows/latent-spatial';
 import type { GpuContext } from '../../gpu/context';
+import { sampledImages } from '../../sae/latent-statistics';
+import { serializeLatentStatistics, type LatentStatisticsFile } from '../../sae/latent-statistics-file';
+import type { SaeFileConfig } from '../../sae/sae-file';
 import type { LatentTable, RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';
 import { projectSae } from './project-sae';
@@ -15,9 +24,13 @@ import { latentStepHistogram, projectStepHistograms } from './step-histograms';
 
 export async function latentTableJob(request: Extract<RuntimeRequest, { type: 'latents' }>, job: JobContext): Promise<void> {
   const { reader, stats, cfg } = await projectSae(request.projectId);
+  job.post({ type: 'latent-table', id: job.id, table: latentTable(reader, stats, cfg) });
+}
+
+function latentTable(reader: TrajectoryReader, stats: LatentStatisticsFile, cfg: SaeFileConfig): LatentTable {
   const s = stats.statistics;
   const m = s.fireCount.length;
-  const table: LatentTable = {
+  return {
     m,
     S: stats.steps,
     N: reader.N,
@@ -38,12 +51,14 @@ export async function latentTableJob(request: Extract<RuntimeRequest, { type: 'l
     histogramEdges: s.histogram.edges,
     histogramCounts: s.histogram.counts,
     stepIndices: cfg.step_indices ?? reader.meta.stepIndices,
+    spatial: s.spatial && { spread: s.spatial.spread, fireImages: s.spatial.fireImages, sampleSize: s.spatial.sample.size, sample: s.spatial.sample.image },
   };
-  job.post({ type: 'latent-table', id: job.id, table });
 }
 
 export async function latentMapsJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'latent-maps' }>, job: JobContext): Promise<void> {
-  const { reader, dynamics, sae, stats } = await projectSae(request.projectId);
+  const project = await projectSae(request.projectId);
+  const { reader, dynamics, sae, cfg } = project;
+  let { stats } = project;
   const { S, P, d } = reader;
   const n = request.images.length;
   const chosen = new Float32Array(n * S * P * d);
@@ -60,11 +75,29 @@ export async function latentMapsJob(ctx: GpuContext, request: Extract<RuntimeReq
   for (let r = 0; r < R; r++) for (let q = 0; q < n * P; q++) maps[q] = Math.max(maps[q], f[r * n * P + q]);
   job.post({ type: 'latent-maps', id: job.id, latent: request.latent, maps }, [maps.buffer]);
 
+  const folder = await ProjectFolder.open(request.projectId);
+  if (!stats.statistics.spatial) {
+    stats = await addSpatialStatistics(ctx, reader, dynamics, sae, stats, {
+      signal: job.signal,
+      onProgress: (done, total) => job.post({ type: 'progress', id: job.id, stage: 'measuring spatial spread', loaded: done, total, bytesPerSecond: 0, etaSeconds: null }),
+    });
+    await folder.writeWhole(PROJECT_FILES.latentStats, serializeLatentStatistics(stats));
+    job.post({ type: 'latent-table', id: job.id, table: latentTable(reader, stats, cfg) });
+  }
+  // Co-firing on the latent's random image sample: an unbiased cluster sample of its firing tokens (flows/latent-cofiring.ts).
+  const spatial = stats.statistics.spatial!;
+  const images = sampledImages(spatial.sample, request.latent);
+  const co = await measureCoFiring(ctx, reader, dynamics, sae, request.latent, images, stats.statistics, { signal: job.signal });
+  const { index, jaccard, conditional, lift } = co;
+  job.post(
+    { type: 'latent-cofiring', id: job.id, latent: request.latent, images, exhaustive: images.length === spatial.fireImages[request.latent], rows: co.rows, index, jaccard, conditional, lift },
+    [index.buffer, jaccard.buffer, conditional.buffer, lift.buffer],
+  );
+
   if (sae.config.dIn !== S * d) {
     job.post({ type: 'latent-steps', id: job.id, latent: request.latent, reason: 'this SAE is per-step (its input is one step’s d values): per-step histograms are measured for concat SAEs' });
     return;
   }
-  const folder = await ProjectFolder.open(request.projectId);
   const all = await projectStepHistograms(
     {
       folder,
