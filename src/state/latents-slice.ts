@@ -222,7 +222,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     // The images of its top-activating tokens, best first, each once.
     const images: number[] = [];
     for (let i = 0; i < table.topCount[latent] && images.length < MAP_IMAGES; i++) {
-      const n = Math.floor(table.topToken[latent * table.topN + i] / table.P);
+      const n = Math.floor(table.topToken[latent * table.topN + i] / (table.P * table.rowsPerPosition));
       if (!images.includes(n)) images.push(n);
     }
     const seed = 0;

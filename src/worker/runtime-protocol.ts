@@ -130,7 +130,9 @@ export interface LatentTable {
   meanActivation: Float64Array;
   /** [m, S] ‖v_k[s]‖. */
   profile: Float32Array;
-  /** [m, topN] top tokens t = n·P + p and their activations. */
+  /** Statistics rows per position: 1 for a concat SAE, S for a per-step one (rows (n·P + p)·S + s). */
+  rowsPerPosition: number;
+  /** [m, topN] top rows (t = n·P + p for a concat SAE) and their activations. */
   topN: number;
   topToken: Uint32Array;
   topValue: Float32Array;

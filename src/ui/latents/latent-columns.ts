@@ -25,7 +25,7 @@ export function spatialSpread(table: LatentTable, k: number): number | null {
 export function topImages(table: LatentTable, k: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < table.topCount[k]; i++) {
-    const n = Math.floor(table.topToken[k * table.topN + i] / table.P);
+    const n = Math.floor(table.topToken[k * table.topN + i] / (table.P * table.rowsPerPosition));
     if (!out.includes(n)) out.push(n);
   }
   return out;

@@ -38,6 +38,7 @@ function latentTable(reader: TrajectoryReader, stats: LatentStatisticsFile, cfg:
     height: reader.meta.height,
     width: reader.meta.width,
     tokens: s.tokens,
+    rowsPerPosition: cfg.d_in === reader.S * reader.d ? 1 : reader.S,
     firingRate: s.firingRate,
     meanActivation: s.meanActivation,
     profile: stats.temporalProfile,

@@ -22,12 +22,14 @@ const EVAL_BATCH = 1024;
 const NEIGHBOURS = 8;
 
 export async function measureSae(ctx: GpuContext, folder: ProjectFolder, reader: TrajectoryReader, dynamics: DynamicsModel, file: SaeFileWeights, signal: AbortSignal): Promise<SaeEvaluation> {
-  const sae = fromSaeFile(file, EVAL_BATCH);
-  const { statistics, inverse: _inverse, ...evaluation } = await evaluateSae(ctx, reader, dynamics, sae, { signal });
+  // A per-step SAE reads one step's d channels; its batches count (token, step) rows, as `eval` does.
+  const perStep = file.cfg.d_in !== reader.S * reader.d;
+  const sae = fromSaeFile(file, EVAL_BATCH * (perStep ? reader.S : 1));
+  const { statistics, inverse: _inverse, ...evaluation } = await evaluateSae(ctx, reader, dynamics, sae, { signal, perStep });
   const stats = await latentReport(ctx, dynamics, sae, statistics, NEIGHBOURS);
   await folder.writeWhole(PROJECT_FILES.latentStats, serializeLatentStatistics(stats));
   // Per-step histograms exist for a concat SAE only (a per-step SAE's activations have their step already).
-  if (sae.config.dIn === reader.S * reader.d) await writeStepHistograms({ folder, reader, dynamics, sae, stats, signal }, ctx);
+  if (!perStep) await writeStepHistograms({ folder, reader, dynamics, sae, stats, signal }, ctx);
   else await folder.remove(PROJECT_FILES.latentStepHistograms);
   return evaluation;
 }
