@@ -102,6 +102,8 @@ test('the latents that track "red" turn a blue circle red where the mask is pain
   const away = await steered(page, RED_CIRCLE, false, false);
   expect(away.before.red).toBeGreaterThan(0.99);
   expect(away.before.red - away.after.red).toBeGreaterThan(0.5);
+  // What a slider move costs here (the unsteered run is cached): reported, never asserted on.
+  console.log(`slider move → image: ${await page.getByTestId('steer-latency').textContent()}`);
 
   // Ablation removes what the SAE says the latents wrote: the image changes; the probe's reading is shown beside it.
   await page.getByTestId('steer-ablate').check();
