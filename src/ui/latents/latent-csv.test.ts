@@ -8,6 +8,7 @@ describe('latentTableCsv', () => {
       m: 2,
       S: 2,
       P: 4,
+      rowsPerPosition: 1,
       topN: 2,
       firingRate: new Float64Array([0.5, 0]),
       meanActivation: new Float64Array([1.5, 0]),
