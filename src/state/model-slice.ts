@@ -114,16 +114,18 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
   ensureModelHook: (hook) => {
     const settled = (): Promise<void> =>
       new Promise((resolve, reject) => {
+        // Settled by the first status that is not a load in progress (a load started elsewhere may end at another hook).
         const check = (m: ModelStatus): boolean => {
+          if (m.state === 'loading') return false;
           if (m.state === 'ready' && m.info.hook === hook) resolve();
+          else if (m.state === 'ready') reject(new Error(`the model was loaded hooked at ${m.info.hook ?? 'no block'}, but this project was recorded at ${hook}: try again to re-hook it`));
           else if (m.state === 'failed') reject(new Error(`the model could not be hooked at ${hook}: ${m.reason}`));
-          else if (m.state === 'idle') reject(new Error('no model is loaded: load one on the Model page'));
-          else return false;
+          else reject(new Error('no model is loaded: load one on the Model page'));
           return true;
         };
         if (check(get().model)) return;
         const unsubscribe = store.subscribe((s) => {
-          if (s.model.state !== 'loading' && check(s.model)) unsubscribe();
+          if (check(s.model)) unsubscribe();
         });
       });
     const m = get().model;
