@@ -1,4 +1,5 @@
-import type { GpuContext } from './context';
+import { vi } from 'vitest';
+import type { DispatchDescription, GpuContext } from './context';
 import { nodeGpu } from './node-gpu';
 
 let shared: Promise<GpuContext> | undefined;
@@ -11,4 +12,15 @@ let shared: Promise<GpuContext> | undefined;
 export function testGpu(): Promise<GpuContext> {
   shared ??= nodeGpu();
   return shared;
+}
+
+/** Records every dispatch the context makes (and still runs it) until `stop()`. */
+export function recordDispatches(ctx: GpuContext): { dispatches: DispatchDescription[]; stop: () => void } {
+  const dispatches: DispatchDescription[] = [];
+  const dispatch = ctx.dispatch.bind(ctx);
+  const spy = vi.spyOn(ctx, 'dispatch').mockImplementation((d) => {
+    dispatches.push(d);
+    dispatch(d);
+  });
+  return { dispatches, stop: () => spy.mockRestore() };
 }

@@ -1,7 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
-import type { DispatchDescription } from '../gpu/context';
+import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
+import { recordDispatches, testGpu } from '../gpu/test-gpu';
 import { CovarianceAccumulator } from './covariance';
 
 const EPS32 = 2 ** -23;
@@ -155,12 +154,7 @@ describe('CovarianceAccumulator', () => {
 
   it('vec4 loads where d, strides and offsets are multiples of 4: ragged and whole tiles, several splits', async () => {
     const ctx = await testGpu();
-    const dispatches: DispatchDescription[] = [];
-    const dispatch = ctx.dispatch.bind(ctx);
-    const spy = vi.spyOn(ctx, 'dispatch').mockImplementation((d) => {
-      dispatches.push(d);
-      dispatch(d);
-    });
+    const { dispatches, stop } = recordDispatches(ctx);
     // d = 68: two whole 32 × 32 tiles and a ragged one; [tokens, S = 3, d] after 72 elements; x = step 2, y = step 0.
     const d = 68;
     const steps = 3;
@@ -187,7 +181,7 @@ describe('CovarianceAccumulator', () => {
       sets.xs2.push(...rowsOf(x, rows, dx, 0, dx));
       sets.ys2.push(...rowsOf(y, rows, dy, 0, dy));
     });
-    spy.mockRestore();
+    stop();
     const grams = dispatches.filter((g) => g.shader === 'covariance-gram');
     expect(grams.length).toBe(2 * 2 * 2 * chunkRows.length);
     expect(grams.every((g) => g.constants!.VEC4 === 1)).toBe(true);

@@ -1,7 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { f16ArrayToF32, f32ArrayToF16 } from '../data/float16';
 import { gaussianArray, seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
+import { recordDispatches, testGpu } from '../gpu/test-gpu';
 import { matmul, type MatmulLayout } from './matmul';
 import type { DispatchDescription } from '../gpu/context';
 
@@ -57,12 +57,7 @@ function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array) 
 /** Runs one case on the GPU; returns the whole C buffer, the reference, and the dispatches matmul recorded. */
 async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
   const ctx = await testGpu();
-  const dispatches: DispatchDescription[] = [];
-  const dispatch = ctx.dispatch.bind(ctx);
-  const spy = vi.spyOn(ctx, 'dispatch').mockImplementation((d) => {
-    dispatches.push(d);
-    dispatch(d);
-  });
+  const { dispatches, stop } = recordDispatches(ctx);
   const rand = seededRandom(seed);
   const [ao, bo, co] = c.offsets ?? [0, 0, 0];
   const [ap, bp, cp] = c.pads ?? [0, 0, 0];
@@ -99,7 +94,7 @@ async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
     cStride: ref.cStride,
     dtype,
   });
-  spy.mockRestore();
+  stop();
   const got = await ctx.readF32(cBuf, 0, cLen);
   for (const buffer of [aBuf, bBuf, cBuf]) buffer.destroy();
   return { got, ...ref, dispatches };
