@@ -10,7 +10,8 @@
 import { readAttributes } from '../../diffusion/attribute-probe';
 import type { DiffusionModel } from '../../diffusion/diffusion-model';
 import type { ModelSession } from '../../diffusion/ort-runtime';
-import type { SamplerSettings } from '../../diffusion/denoise';
+import type { GenerateResult, SamplerSettings } from '../../diffusion/denoise';
+import type { RgbaImage } from '../../diffusion/vae-image';
 import type { SchedulerName } from '../../diffusion/schedulers';
 import { imageLatentActivations } from '../../flows/latent-activations';
 import { SteeringSession } from '../../flows/steer-image';
@@ -70,33 +71,56 @@ export async function steerJob(model: DiffusionModel, probe: ModelSession | null
     },
     request.negativePrompt,
   );
-  // The latent after call c: the unsteered run's checkpoint before c + 1 (its final latent after the last call).
-  const { checkpoints, latent: finalLatent } = result.unsteered;
-  const unsteeredAfter = await previewStrip(model, checkpoints.map((_, c) => (c + 1 < checkpoints.length ? checkpoints[c + 1].latent : finalLatent)));
+  const baseline = await unsteeredView(model, probe, result.unsteered);
   let previews: { unsteered: PixelsMessage[]; steered: PixelsMessage[] } | null = null;
-  if (unsteeredAfter) {
-    const steeredStrip = (await previewStrip(model, [...steeredAfter.values()])) ?? [];
+  if (baseline.strip) {
+    const steeredStrip = (await previewImages(model, [...steeredAfter.values()])) ?? [];
     const byCall = new Map([...steeredAfter.keys()].map((call, i) => [call, steeredStrip[i]]));
     // Calls before the steering window were not re-run: the steered strip shows the unsteered previews there.
-    previews = { unsteered: unsteeredAfter, steered: unsteeredAfter.map((u, c) => byCall.get(c) ?? { ...u, rgba: u.rgba.slice(0) }) };
+    previews = { unsteered: baseline.strip.map(pixelsOf), steered: baseline.strip.map((u, c) => pixelsOf(byCall.get(c) ?? u)) };
   }
-  const readings = probe ? { unsteered: await readAttributes(probe, model.manifest, result.unsteered.image), steered: await readAttributes(probe, model.manifest, result.steered.image) } : null;
-  const pixels = (image: { width: number; height: number; data: Uint8ClampedArray }) => ({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.data).buffer });
-  const unsteered = pixels(result.unsteered.image);
-  const steered = pixels(result.steered.image);
+  const readings = probe ? { unsteered: baseline.reading ?? (await readAttributes(probe, model.manifest, result.unsteered.image)), steered: await readAttributes(probe, model.manifest, result.steered.image) } : null;
+  const unsteered = pixelsOf(result.unsteered.image);
+  const steered = pixelsOf(result.steered.image);
   job.post(
     { type: 'steered', id: job.id, unsteered, steered, previews, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
     [unsteered.rgba, steered.rgba, ...(previews ? [...previews.unsteered, ...previews.steered].map((p) => p.rgba) : [])],
   );
 }
 
+/**
+ * The unsteered run's preview strip (the latent after each call) and probe
+ * reading: made once per run — the session caches the run while prompt and
+ * seed stay — not again on every slider move.
+ */
+const unsteeredViews = new WeakMap<GenerateResult, Promise<{ strip: RgbaImage[] | null; reading: Awaited<ReturnType<typeof readAttributes>> | null }>>();
+function unsteeredView(model: DiffusionModel, probe: ModelSession | null, run: GenerateResult) {
+  let view = unsteeredViews.get(run);
+  if (!view) {
+    // The latent after call c: the checkpoint before call c + 1 (the final latent after the last call).
+    const { checkpoints, latent: finalLatent } = run;
+    view = (async () => ({
+      strip: await previewImages(model, checkpoints.map((_, c) => (c + 1 < checkpoints.length ? checkpoints[c + 1].latent : finalLatent))),
+      reading: probe ? await readAttributes(probe, model.manifest, run.image) : null,
+    }))();
+    view.catch(() => unsteeredViews.delete(run));
+    unsteeredViews.set(run, view);
+  }
+  return view;
+}
+
 /** Previews of latents [C, h, w], one after another (the model's sessions take one run at a time); null when the model has no preview. */
-async function previewStrip(model: DiffusionModel, latents: readonly Float32Array[]): Promise<PixelsMessage[] | null> {
-  const strip: PixelsMessage[] = [];
+async function previewImages(model: DiffusionModel, latents: readonly Float32Array[]): Promise<RgbaImage[] | null> {
+  const strip: RgbaImage[] = [];
   for (const latent of latents) {
     const image = await model.preview(latent);
     if (!image) return null;
-    strip.push({ width: image.width, height: image.height, rgba: image.data.buffer as ArrayBuffer });
+    strip.push(image);
   }
   return strip;
+}
+
+/** An image as a message's pixels: a copy, since the message transfers its buffer (and cached images are sent again). */
+function pixelsOf(image: RgbaImage): PixelsMessage {
+  return { width: image.width, height: image.height, rgba: image.data.slice().buffer };
 }
