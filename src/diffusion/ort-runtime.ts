@@ -1,9 +1,11 @@
 /**
  * The only engine module that imports onnxruntime-web. Sessions are created
  * here, their input dtypes and shapes are read from the session (never
- * assumed: `timestep` is int64, float32 or float16 depending on the export,
- * fp16 tensors carry `Uint16Array` data), and every value crosses this
- * boundary as f32 in our code.
+ * assumed: `timestep` is int64, float32 or float16 depending on the export),
+ * and every value crosses this boundary as f32 in our code. fp16 inputs are
+ * fed as `Uint16Array` bit patterns, which ORT accepts for float16 with or
+ * without a `Float16Array` global (with one, it views the same bytes as a
+ * `Float16Array`); fp16 outputs arrive as either (`outputValuesToF32`).
  *
  * Which bundle: `onnxruntime-web` (the JSEP build) rather than
  * `onnxruntime-web/webgpu`. The JSEP build carries both the wasm and the
@@ -181,14 +183,36 @@ async function fromTensor(t: ortDefault.Tensor): Promise<OutputValue> {
   if (t.location === 'gpu-buffer') {
     return { dims: t.dims, type, gpuBuffer: t.gpuBuffer as GPUBuffer, dispose: () => t.dispose() };
   }
-  const raw = t.data;
-  let data: Float32Array;
-  if (raw instanceof Float32Array) data = raw;
-  else if (raw instanceof Uint16Array) data = f16ArrayToF32(raw);
-  else if (raw instanceof BigInt64Array) data = Float32Array.from(raw, (v) => Number(v));
-  else if (raw instanceof Int32Array) data = Float32Array.from(raw);
-  else throw new ModelContractError(`output of type ${t.type} cannot be read as numbers`);
+  const data = outputValuesToF32(t.type, t.data);
   return { dims: t.dims, type, data, dispose: () => t.dispose() };
+}
+
+/**
+ * A CPU output's values as f32. ORT 1.30 allocates float16 outputs as
+ * `Float16Array` wherever that global exists (Chrome 135+), else as
+ * `Uint16Array` (Node 20). Both hold binary16 bits in their buffer, so both
+ * are widened from those bits; a `Float16Array` polyfill (a Proxy, not a
+ * typed-array view) is read element by element, as the numbers it gives.
+ */
+export function outputValuesToF32(type: string, raw: unknown): Float32Array {
+  if (type === 'float32' && raw instanceof Float32Array) return raw;
+  if (type === 'float16') {
+    if (ArrayBuffer.isView(raw) && (raw as Uint16Array).BYTES_PER_ELEMENT === 2) {
+      const view = raw as Uint16Array;
+      return f16ArrayToF32(view instanceof Uint16Array ? view : new Uint16Array(view.buffer, view.byteOffset, view.length));
+    }
+    if (isNumberArrayLike(raw)) return Float32Array.from(raw);
+  }
+  if (type === 'int64' && raw instanceof BigInt64Array) return Float32Array.from(raw, (v) => Number(v));
+  if (type === 'int32' && raw instanceof Int32Array) return Float32Array.from(raw);
+  const kind = typeof raw === 'object' && raw !== null ? raw.constructor.name : typeof raw;
+  throw new ModelContractError(`output of type ${type} came as ${kind} and cannot be read as numbers`);
+}
+
+function isNumberArrayLike(raw: unknown): raw is ArrayLike<number> {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const { length } = raw as { length?: unknown };
+  return Number.isSafeInteger(length) && (length === 0 || typeof (raw as ArrayLike<unknown>)[0] === 'number');
 }
 
 /** The GPUDevice ORT created for its WebGPU provider, once a WebGPU session exists (setting our own is not honoured; DESIGN §2). */
