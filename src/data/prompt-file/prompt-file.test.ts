@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPromptFileSize, firstInvalidUtf8, MAX_SEED, parsePromptFile, PromptFileError, type PromptFileOptions, type PromptSet } from './prompt-file';
+import { checkPromptFileSize, firstInvalidUtf8, MAX_SEED, parsePromptFile, PromptFileError, type PromptFileOptions, type PromptSet } from '.';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 const parse = (name: string, text: string, options?: PromptFileOptions): PromptSet => parsePromptFile(name, utf8(text), options);
