@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { seededRandom } from '../gpu/random';
-import { auroc, bestLatentPerValue } from './auroc';
+import { auroc, aurocPerLatent, bestLatentPerValue, latentAttributeAurocs } from './attribute-auroc';
 import { pairwiseAuroc as pairwise } from './test-reference';
 
 describe('AUROC', () => {
@@ -37,5 +37,34 @@ describe('AUROC', () => {
       expect(b.auroc).toBeCloseTo(Math.max(...all), 12);
       expect(b.latent).toBe(all.indexOf(Math.max(...all)));
     }
+  });
+
+  test('every latent\'s AUROC, and one latent\'s AUROC per attribute value, equal the pairwise count on fresh random scores with ties and odd sizes', () => {
+    const random = seededRandom(11);
+    for (const [N, m] of [[7, 3], [23, 5], [61, 9]]) {
+      // Quarter-step scores with many zeros: ties within and across the classes.
+      const scores = Float32Array.from({ length: N * m }, () => (random() < 0.35 ? 0 : Math.round(random() * 12) / 4));
+      const truth = Array.from({ length: N }, (_, n) => ({ color: ['red', 'green', 'blue'][Math.floor(random() * 3)], size: n === 0 ? 'small' : 'large' }));
+      const column = (k: number) => Array.from({ length: N }, (_, n) => scores[n * m + k]);
+      const labels = truth.map((t) => t.color === 'red');
+      if (!labels.some(Boolean) || labels.every(Boolean)) labels[0] = !labels[0];
+      const perLatent = aurocPerLatent(scores, N, m, labels);
+      for (let k = 0; k < m; k++) expect(perLatent[k]).toBeCloseTo(pairwise(column(k), labels), 12);
+
+      const k = m - 1;
+      const got = latentAttributeAurocs(scores, N, m, k, truth);
+      const expected = [...new Set(truth.flatMap((t) => Object.entries(t).map(([a, v]) => `${a}=${v}`)))]
+        .map((key) => {
+          const [attribute, value] = key.split('=');
+          const labels = truth.map((t) => t[attribute as 'color' | 'size'] === value);
+          return { attribute, value, auroc: labels.every(Boolean) ? NaN : pairwise(column(k), labels) };
+        })
+        .filter((a) => Number.isFinite(a.auroc));
+      expect(got.map((a) => `${a.attribute}=${a.value}`).sort()).toEqual(expected.map((a) => `${a.attribute}=${a.value}`).sort());
+      for (const a of got) expect(a.auroc).toBeCloseTo(expected.find((e) => e.attribute === a.attribute && e.value === a.value)!.auroc, 12);
+      for (let i = 1; i < got.length; i++) expect(got[i - 1].auroc).toBeGreaterThanOrEqual(got[i].auroc);
+    }
+    expect(() => aurocPerLatent(new Float32Array(5), 2, 3, [true, false])).toThrow(/needs 6/);
+    expect(() => latentAttributeAurocs(new Float32Array(6), 2, 3, 3, [{}, {}])).toThrow(/outside 0..2/);
   });
 });

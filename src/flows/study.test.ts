@@ -24,7 +24,7 @@ import { readDynamicsFile, type DynamicsModel } from '../dynamics/dynamics-file'
 import { residualizeRef } from '../dynamics/test-reference';
 import { readLatentStatistics } from '../sae/latent-statistics-file';
 import { readSaeFile, type SaeWeights } from '../sae/sae-file';
-import { pairwiseAuroc } from '../study/test-reference';
+import { pairwiseAuroc } from '../analysis/test-reference';
 import type { StudyResult, SteeringRun } from './study';
 
 const run = promisify(execFile);

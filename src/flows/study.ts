@@ -45,7 +45,7 @@ import { serializeLatentStatistics } from '../sae/latent-statistics-file';
 import type { SaeConfig } from '../sae/sae-config';
 import { saeCfgJson, serializeSaeFile } from '../sae/sae-file';
 import { toSaeFile } from '../sae/sae-interchange';
-import { bestLatentPerValue } from '../study/auroc';
+import { bestLatentPerValue } from '../analysis/attribute-auroc';
 import { heatmapStrips, type HeatmapExample } from '../study/figures';
 import { studyFigures, studyReport } from '../study/report';
 import { scoreSteering, summarizeSteering, type ScoredImage, type SteeringOutcome, type SteeringSummary } from '../study/steering-score';

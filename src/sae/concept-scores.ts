@@ -8,7 +8,7 @@
  * means favours latents that fire strongly everywhere, while the AUROC asks
  * whether the latent fires on A's images and not on B's, whatever its scale.
  */
-import { auroc } from '../study/auroc';
+import { aurocPerLatent } from '../analysis/attribute-auroc';
 
 export interface ConceptScores {
   /** [m] mean of the per-image mean activation over A's images, and over B's. */
@@ -20,7 +20,7 @@ export interface ConceptScores {
   auroc: Float64Array;
 }
 
-/** imageMean and imageMax are [N, m] row-major (src/flows/image-activations.ts). */
+/** imageMean and imageMax are [N, m] row-major (src/analysis/image-activation-summaries.ts). */
 export function conceptScores(imageMean: Float32Array, imageMax: Float32Array, N: number, m: number, inA: readonly boolean[], profile: Float32Array, S: number): ConceptScores {
   const a = inA.filter(Boolean).length;
   const b = N - a;
@@ -32,16 +32,12 @@ export function conceptScores(imageMean: Float32Array, imageMax: Float32Array, N
     for (let k = 0; k < m; k++) target[k] += imageMean[n * m + k];
   }
   const perStep = new Float64Array(m * S);
-  const separation = new Float64Array(m);
-  const column = new Float64Array(N);
   for (let k = 0; k < m; k++) {
-    for (let n = 0; n < N; n++) column[n] = imageMax[n * m + k];
-    separation[k] = auroc(column, inA);
     meanA[k] /= a;
     meanB[k] /= b;
     for (let s = 0; s < S; s++) perStep[k * S + s] = (meanA[k] - meanB[k]) * profile[k * S + s];
   }
-  return { meanA, meanB, perStep, auroc: separation };
+  return { meanA, meanB, perStep, auroc: aurocPerLatent(imageMax, N, m, inA) };
 }
 
 /** The latents in the top `percent` % by score (at least one), best first. */

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { enrichedWords } from '../../data/enriched-words';
 import { imageActivations } from '../../state/latents-slice';
 import { useLab } from '../../state/store';
-import { auroc } from '../../study/auroc';
+import { auroc } from '../../analysis/attribute-auroc';
 import type { LatentMaps } from '../../state/latents-slice';
 import type { LatentTable } from '../../worker/runtime-protocol';
 import { D3Chart } from '../charts/D3Chart';
