@@ -197,9 +197,9 @@ async function fromTensor(t: ortDefault.Tensor): Promise<OutputValue> {
 export function outputValuesToF32(type: string, raw: unknown): Float32Array {
   if (type === 'float32' && raw instanceof Float32Array) return raw;
   if (type === 'float16') {
-    if (ArrayBuffer.isView(raw) && (raw as Uint16Array).BYTES_PER_ELEMENT === 2) {
-      const view = raw as Uint16Array;
-      return f16ArrayToF32(view instanceof Uint16Array ? view : new Uint16Array(view.buffer, view.byteOffset, view.length));
+    if (raw instanceof Uint16Array) return f16ArrayToF32(raw);
+    if (ArrayBuffer.isView(raw) && (raw as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT === 2) {
+      return f16ArrayToF32(new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2));
     }
     if (isNumberArrayLike(raw)) return Float32Array.from(raw);
   }
