@@ -29,6 +29,8 @@ export interface SteerSlice {
   setSteerLatents: (latents: number[]) => void;
   /** Runs a steering request; a newer one cancels the one in flight (sliders send many). */
   runSteer: (params: SteerParams) => Promise<void>;
+  /** Forgets the shown result and its error (the Steer page's "Reset"): its images leave the registry. */
+  clearSteerResult: () => void;
 }
 
 /** Counts runSteer calls, so one that waited for a re-hook knows whether a newer one superseded it. */
@@ -57,8 +59,7 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
     const requestId = runtimeClient.send({ type: 'steer', projectId: project.id, ...params }, (m, done) => {
       if (m.type === 'steered') {
         done();
-        const old = get().steerResult;
-        if (old) for (const id of [old.unsteeredId, old.steeredId, ...(old.previews ? [...old.previews.unsteered, ...old.previews.steered] : [])]) images.delete(id);
+        deleteResultImages(get().steerResult);
         const add = (p: typeof m.steered) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
         const previews = m.previews ? { unsteered: m.previews.unsteered.map(add), steered: m.previews.steered.map(add) } : null;
         set({
@@ -74,4 +75,12 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
     });
     set({ steerRunning: requestId });
   },
+  clearSteerResult: () => {
+    deleteResultImages(get().steerResult);
+    set({ steerResult: null, steerError: null });
+  },
 });
+
+function deleteResultImages(result: SteerResultView | null): void {
+  if (result) for (const id of [result.unsteeredId, result.steeredId, ...(result.previews ? [...result.previews.unsteered, ...result.previews.steered] : [])]) images.delete(id);
+}

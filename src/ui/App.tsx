@@ -5,6 +5,7 @@ import { AdapterPanel } from './AdapterPanel';
 import { CollectStage } from './collect/CollectStage';
 import { DynamicsStage } from './dynamics/DynamicsStage';
 import { ErrorBanner } from './ErrorBanner';
+import { ErrorBoundary } from './ErrorBoundary';
 import { ModelStage } from './model/ModelStage';
 import { NoWebGpu } from './NoWebGpu';
 import { ProjectBar } from './projects/ProjectBar';
@@ -15,7 +16,7 @@ import { SaeStage } from './sae/SaeStage';
 import { SteerStage } from './steer/SteerStage';
 import { SelfTestPanel } from './self-test/SelfTestPanel';
 import { StageNav } from './StageNav';
-import { isStageId } from './stages';
+import { isStageId, STAGES } from './stages';
 
 /** The stage in the URL hash, and a latent for #latents/<k> (a deep link to a latent's page). */
 const stageFromHash = (): StageId => {
@@ -26,6 +27,8 @@ const latentFromHash = (): number | null => {
   const m = /^#latents\/(\d+)$/.exec(location.hash);
   return m ? Number(m[1]) : null;
 };
+
+const stageTitle = (id: StageId): string => STAGES.find((s) => s.id === id)?.title ?? id;
 
 export function App() {
   const gpu = useLab((s) => s.gpu);
@@ -71,8 +74,9 @@ export function App() {
         <main className="content">
           {(gpu.state === 'idle' || gpu.state === 'acquiring') && <p className="muted">Requesting a WebGPU device…</p>}
           {gpu.state === 'unavailable' && <NoWebGpu reason={gpu.reason} />}
-          {ready && projectsReady && (
-            <>
+          {ready && projectsReady && stage !== 'device' && (
+            // One boundary per page, new for each page opened: a page that fails leaves the navigation and the other pages working.
+            <ErrorBoundary key={stage} label={`${stageTitle(stage)} page`} onReset={stage === 'steer' ? () => useLab.getState().clearSteerResult() : undefined}>
               {stage === 'model' && <ModelStage />}
               {stage === 'prompts' && <PromptsStage onNext={() => open('collect')} />}
               {stage === 'collect' && <CollectStage onNext={() => open('dynamics')} />}
@@ -80,12 +84,16 @@ export function App() {
               {stage === 'sae' && <SaeStage />}
               {stage === 'latents' && <LatentsStage initialLatent={latentFromHash()} onSteer={() => open('steer')} />}
               {stage === 'steer' && <SteerStage />}
-            </>
+            </ErrorBoundary>
           )}
           {ready && stage === 'device' && (
             <>
-              <AdapterPanel summary={gpu.summary} lost={gpu.state === 'lost'} />
-              <SelfTestPanel contextId={gpu.contextId} deviceLost={gpu.state === 'lost'} />
+              <ErrorBoundary label="GPU adapter panel">
+                <AdapterPanel summary={gpu.summary} lost={gpu.state === 'lost'} />
+              </ErrorBoundary>
+              <ErrorBoundary label="GPU self-test panel">
+                <SelfTestPanel contextId={gpu.contextId} deviceLost={gpu.state === 'lost'} />
+              </ErrorBoundary>
             </>
           )}
         </main>

@@ -6,7 +6,9 @@ import type { SteerParams } from '../../state/steer-slice';
 import { useLab } from '../../state/store';
 import { encodePng } from '../../data/png';
 import { downloadBlob } from '../download';
+import { ErrorBoundary } from '../ErrorBoundary';
 import { ImageCanvas } from '../ImageCanvas';
+import { PixelCanvas } from '../PixelCanvas';
 import { differenceImage, pixelChange } from './pixel-change';
 import { MaskPainter } from './MaskPainter';
 
@@ -134,39 +136,45 @@ export function SteerStage() {
         {hookMismatch && <p className="muted" data-testid="steer-rehook">{hookMismatch}</p>}
         {error && <p className="error-text" data-testid="steer-error">{error}</p>}
       </section>
-      <section className="panel">
-        <div className="steer-images">
-          <figure>
-            <figcaption>Mask (paint where to steer)</figcaption>
-            <MaskPainter image={shown ? images.get(result.unsteeredId) : null} gridH={gridH} gridW={gridW} mask={mask} onChange={setMask} />
-          </figure>
-          {shown && (
-            <>
-              <figure>
-                <figcaption>Unsteered</figcaption>
-                <ImageCanvas imageId={result.unsteeredId} testId="unsteered-image" className="steer-image" />
-              </figure>
-              <figure>
-                <figcaption>Steered</figcaption>
-                <ImageCanvas imageId={result.steeredId} testId="steered-image" className="steer-image" />
-              </figure>
-              <DifferencePanel unsteeredId={result.unsteeredId} steeredId={result.steeredId} mask={result.params.mask} gridH={gridH} gridW={gridW} />
-            </>
+      <ErrorBoundary label="Steering results" onReset={() => useLab.getState().clearSteerResult()}>
+        <section className="panel">
+          <div className="steer-images">
+            <figure>
+              <figcaption>Mask (paint where to steer)</figcaption>
+              <MaskPainter image={shown ? images.get(result.unsteeredId) : null} gridH={gridH} gridW={gridW} mask={mask} onChange={setMask} />
+            </figure>
+            {shown && (
+              <>
+                <figure>
+                  <figcaption>Unsteered</figcaption>
+                  <ImageCanvas imageId={result.unsteeredId} testId="unsteered-image" className="steer-image" />
+                </figure>
+                <figure>
+                  <figcaption>Steered</figcaption>
+                  <ImageCanvas imageId={result.steeredId} testId="steered-image" className="steer-image" />
+                </figure>
+                <DifferencePanel unsteeredId={result.unsteeredId} steeredId={result.steeredId} mask={result.params.mask} gridH={gridH} gridW={gridW} />
+              </>
+            )}
+          </div>
+          {result?.previews && <PreviewStrips previews={result.previews} window={result.params.window ?? [0, calls]} />}
+          {result && (
+            <button type="button" className="secondary" onClick={() => void exportPair(result.unsteeredId, result.steeredId, result.params)} data-testid="export-steer-pair">
+              Export the pair (PNG)
+            </button>
           )}
-        </div>
-        {result?.previews && <PreviewStrips previews={result.previews} window={result.params.window ?? [0, calls]} />}
-        {result && (
-          <button type="button" className="secondary" onClick={() => void exportPair(result.unsteeredId, result.steeredId, result.params)} data-testid="export-steer-pair">
-            Export the pair (PNG)
-          </button>
-        )}
-        {result && (
-          <p className="muted small" data-testid="steer-latency">
-            {result.callsRun} UNet calls re-run from the cached unsteered latents · {(result.seconds * 1000).toFixed(0)} ms from the request to the image · m_k {result.meanActivations.map((v) => v.toPrecision(3)).join(', ')}
-          </p>
-        )}
-        {result?.readings && <ProbeTable readings={result.readings} params={result.params} />}
-      </section>
+          {result && (
+            <p className="muted small" data-testid="steer-latency">
+              {result.callsRun} UNet calls re-run from the cached unsteered latents · {(result.seconds * 1000).toFixed(0)} ms from the request to the image · m_k {result.meanActivations.map((v) => v.toPrecision(3)).join(', ')}
+            </p>
+          )}
+          {result?.readings && (
+            <ErrorBoundary label="Probe readings">
+              <ProbeTable readings={result.readings} params={result.params} />
+            </ErrorBoundary>
+          )}
+        </section>
+      </ErrorBoundary>
     </>
   );
 }
@@ -226,18 +234,20 @@ async function exportPair(unsteeredId: string, steeredId: string, params: SteerP
   }
 }
 
+/** |steered − unsteered| × 4 and the mean pixel change, computed from the two images' pixels (nothing is stored). */
 function DifferencePanel({ unsteeredId, steeredId, mask, gridH, gridW }: { unsteeredId: string; steeredId: string; mask: Float32Array | null; gridH: number; gridW: number }) {
-  const [diffId, change] = useMemo(() => {
+  const { difference, change } = useMemo(() => {
     const a = images.get(unsteeredId);
     const b = images.get(steeredId);
-    const id = images.add({ width: a.width, height: a.height, rgba: differenceImage(a.rgba, b.rgba) as Uint8ClampedArray<ArrayBuffer> });
-    return [id, pixelChange(a.rgba, b.rgba, a.width, a.height, mask, gridH, gridW)];
+    return {
+      difference: { width: a.width, height: a.height, rgba: differenceImage(a.rgba, b.rgba) },
+      change: pixelChange(a.rgba, b.rgba, a.width, a.height, mask, gridH, gridW),
+    };
   }, [unsteeredId, steeredId, mask, gridH, gridW]);
-  useEffect(() => () => images.delete(diffId), [diffId]);
   return (
     <figure>
       <figcaption>|difference| × 4</figcaption>
-      <ImageCanvas imageId={diffId} testId="difference-image" className="steer-image" />
+      <PixelCanvas image={difference} testId="difference-image" className="steer-image" />
       <figcaption className="muted small" data-testid="pixel-change" data-inside={change.inside} data-outside={change.outside}>
         mean change {mask ? `inside the mask ${change.inside.toFixed(1)}, outside ${change.outside.toFixed(1)}` : `${change.all.toFixed(1)}`} (of 255)
       </figcaption>

@@ -27,7 +27,7 @@ export function pixelChange(a: Uint8ClampedArray, b: Uint8ClampedArray, width: n
 }
 
 /** |a − b| per pixel, amplified ×4 and clamped, as an image. */
-export function differenceImage(a: Uint8ClampedArray, b: Uint8ClampedArray): Uint8ClampedArray {
+export function differenceImage(a: Uint8ClampedArray, b: Uint8ClampedArray): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(a.length);
   for (let i = 0; i < a.length; i += 4) {
     for (let c = 0; c < 3; c++) out[i + c] = 4 * Math.abs(a[i + c] - b[i + c]);
