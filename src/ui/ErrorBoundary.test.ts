@@ -43,7 +43,7 @@ function Lab({ pages }: { pages: Record<string, () => boolean> }) {
     'div',
     null,
     Object.keys(pages).map((name) => h('button', { key: name, 'data-testid': `nav-${name}`, onClick: () => setOpen(name) }, name)),
-    h(ErrorBoundary, { key: open, label: `${open} page` }, h(Panel, { fails: pages[open], text: open })),
+    h(ErrorBoundary, { key: open, label: `${open} page`, children: h(Panel, { fails: pages[open], text: open }) }),
   );
 }
 
@@ -65,13 +65,13 @@ describe('ErrorBoundary', () => {
   });
 
   it('sends the error to the banner under the panel’s label', () => {
-    render(h(ErrorBoundary, { label: 'Steering results' }, h(Panel, { fails: () => true, text: '' })));
+    render(h(ErrorBoundary, { label: 'Steering results', children: h(Panel, { fails: () => true, text: '' }) }));
     expect(useLab.getState().banner.map(({ source, message }) => ({ source, message }))).toEqual([{ source: 'Steering results', message: 'No image with id "image-53"' }]);
   });
 
   it('Retry mounts the panel afresh', () => {
     let broken = true;
-    render(h(ErrorBoundary, { label: 'Steering results' }, h(Panel, { fails: () => broken, text: 'drawn' })));
+    render(h(ErrorBoundary, { label: 'Steering results', children: h(Panel, { fails: () => broken, text: 'drawn' }) }));
     click('error-boundary-retry');
     // Still failing: the boundary catches it again.
     expect(byTestId('error-boundary')).not.toBeNull();
@@ -86,7 +86,7 @@ describe('ErrorBoundary', () => {
     const onReset = vi.fn(() => {
       staleResult = false;
     });
-    render(h(ErrorBoundary, { label: 'Steer page', onReset }, h(Panel, { fails: () => staleResult, text: 'empty page' })));
+    render(h(ErrorBoundary, { label: 'Steer page', onReset, children: h(Panel, { fails: () => staleResult, text: 'empty page' }) }));
     click('error-boundary-reset');
     expect(onReset).toHaveBeenCalledTimes(1);
     expect(byTestId('panel')!.textContent).toBe('empty page');
