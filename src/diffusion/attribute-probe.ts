@@ -1,6 +1,6 @@
 import type { ModelManifest } from './manifest';
 import type { ModelSession } from './ort-runtime';
-import type { RgbaImage } from './vae-image';
+import type { RgbaImage } from './rgba-image';
 
 /** The probe's reading of one attribute: the most likely value and every value's probability. */
 export interface AttributeReading {

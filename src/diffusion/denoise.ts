@@ -13,7 +13,8 @@ import { gaussianNoise } from './gaussian-noise';
 import type { Feed } from './ort-runtime';
 import { createScheduler, type SchedulerName, type SchedulerState } from './schedulers';
 import { SteeringWriter, type SteeringPlan } from './steering';
-import { decodeLatents, type RgbaImage } from './vae-image';
+import type { RgbaImage } from './rgba-image';
+import { decodeLatents } from './vae-image';
 
 export interface SamplerSettings {
   scheduler: SchedulerName;

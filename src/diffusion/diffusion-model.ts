@@ -14,7 +14,7 @@ import { ModelContractError, ModelSession, type Feed, type ProviderName } from '
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers';
 import type { ModelFiles } from './sources/model-files';
 import { loadTokenizer, type PromptTokenizer } from './tokenizer';
-import type { RgbaImage } from './vae-image';
+import type { RgbaImage } from './rgba-image';
 
 /** The hooked block of a loaded UNet: names of its raw-output graph output and steering input, and its feature-map shape. */
 export interface HookedBlock {

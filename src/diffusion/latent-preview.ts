@@ -1,6 +1,6 @@
 import type { ModelManifest, PreviewDecoderEntry } from './manifest';
 import type { ModelSession } from './ort-runtime';
-import { planarToRgba, type RgbaImage } from './vae-image';
+import { planarToRgba, type RgbaImage } from './rgba-image';
 
 /**
  * A per-step preview at image resolution through the manifest's preview

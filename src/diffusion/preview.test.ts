@@ -17,7 +17,8 @@ import { loadDiffusionModel, type DiffusionModel } from './diffusion-model';
 import { latentPreview } from './latent-preview';
 import { configureWasm } from './ort-runtime';
 import { openModelSource } from './sources/node';
-import { decodeLatents, planarToRgba, type RgbaImage } from './vae-image';
+import { planarToRgba, type RgbaImage } from './rgba-image';
+import { decodeLatents } from './vae-image';
 
 const toyDir = join(__dirname, '..', '..', 'public', 'models', 'toy');
 const sampler: SamplerSettings = { scheduler: 'ddim', steps: 25, guidance: 5 };
