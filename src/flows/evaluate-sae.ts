@@ -9,7 +9,7 @@ import type { SaeConfig } from '../sae/sae-config';
 import { SaeModel, type SaeWeights } from '../sae/sae-model';
 import { sparseDecode } from '../sae/forward';
 import { LatentStatistics, type LatentStatisticsResult } from '../sae/latent-statistics';
-import { tokensInOrder } from './token-batches';
+import { tokensInOrder } from '../sae/token-batches';
 import { rowLayout } from './train-sae';
 
 export interface EvaluationReport {

@@ -5,8 +5,8 @@ import { testGpu } from '../gpu/test-gpu';
 import { stepHistogramsMatch } from '../sae/latent-step-histograms-file';
 import { resolveSaeConfig } from '../sae/sae-config';
 import { evaluateSae } from './evaluate-sae';
-import { imageLatentActivations } from './latent-activations';
-import { latentReport } from './latent-report';
+import { imageLatentActivations } from '../analysis/image-latent-activations';
+import { latentReport } from '../analysis/latent-report';
 import { measureStepHistograms } from './latent-step-histograms';
 
 describe('measureStepHistograms', () => {

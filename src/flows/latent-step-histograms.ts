@@ -5,7 +5,7 @@ import type { LatentStatisticsFile } from '../sae/latent-statistics-file';
 import { allStepHistogramEdges, StepHistograms, STEP_HISTOGRAM_BINS, type StepHistogramsResult } from '../sae/latent-step-histograms';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
-import { encodedRows } from './encoded-rows';
+import { encodedRows } from '../analysis/encoded-rows';
 
 /**
  * Every latent's per-step histogram of H_k[s, p] = f_k(n, p)·‖v_k[s]‖

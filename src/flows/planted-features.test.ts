@@ -3,7 +3,7 @@ import { DEFAULT_SYNTHETIC, syntheticTrajectories } from '../data/synthetic-traj
 import { fitDynamics, type TrajectoryImages } from '../dynamics/fit-dynamics';
 import { testGpu } from '../gpu/test-gpu';
 import { resolveSaeConfig } from '../sae/sae-config';
-import { saeFeatureTrajectories } from './sae-features';
+import { saeFeatureTrajectories } from '../analysis/sae-feature-trajectories';
 import { trainSae } from './train-sae';
 
 /**

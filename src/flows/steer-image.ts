@@ -13,8 +13,8 @@ import type { SteeredLatent, SteeringPlan } from '../diffusion/steering';
 import type { SaeFileConfig } from '../sae/sae-file';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
-import { imageLatentActivations } from './latent-activations';
-import { saeFeatureTrajectories } from './sae-features';
+import { imageLatentActivations } from '../analysis/image-latent-activations';
+import { saeFeatureTrajectories } from '../analysis/sae-feature-trajectories';
 
 export interface SteerSource {
   dynamics: DynamicsModel;

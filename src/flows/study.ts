@@ -51,10 +51,10 @@ import { studyFigures, studyReport } from '../study/report';
 import { scoreSteering, summarizeSteering, type ScoredImage, type SteeringOutcome, type SteeringSummary } from '../study/steering-score';
 import { runAblation, type AblationArmName, type TrainedArm } from './ablation';
 import { collectTrajectories, evenlySpreadCalls } from './collect-trajectories';
-import { asOneImage } from './image-activations';
-import { imageLatentActivations } from './latent-activations';
-import { latentReport } from './latent-report';
-import { saeFeatureTrajectories } from './sae-features';
+import { asOneImage } from '../analysis/image-activation-summaries';
+import { imageLatentActivations } from '../analysis/image-latent-activations';
+import { latentReport } from '../analysis/latent-report';
+import { saeFeatureTrajectories } from '../analysis/sae-feature-trajectories';
 import { SteeringSession } from './steer-image';
 
 // ---------------------------------------------------------------- settings

@@ -7,7 +7,7 @@ import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
 import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import { SaeTrainer, type SaeCheckpoint } from '../sae/train/trainer';
-import { TokenBatches } from './token-batches';
+import { TokenBatches } from '../sae/token-batches';
 
 export interface TrainSaeOptions {
   config: SaeConfig;

@@ -89,7 +89,7 @@ export const SAMPLE_IMAGES_DEFAULT = 32;
  * sample depends on the firing sets only — not on batching, nor on the order
  * of latents in a row's list. Kept here, in the pass that already sees every
  * firing, it costs m·size u32 (2 MB at m = 16384) and no extra encode; per
- * image summaries (flows/image-activations.ts) would give the whole N_k, but
+ * image summaries (analysis/image-activation-summaries.ts) would give the whole N_k, but
  * cost [N, m] floats and a second full pass.
  */
 export interface LatentSpatialStatistics {

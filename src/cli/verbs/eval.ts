@@ -2,7 +2,7 @@ import { TrajectoryReader } from '../../data/trajectory-file';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { INVERSE_MODES } from '../../dynamics/reconstruction-metrics';
 import { evaluateSae } from '../../flows/evaluate-sae';
-import { latentReport } from '../../flows/latent-report';
+import { latentReport } from '../../analysis/latent-report';
 import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
 import { openFile, saveBlob } from '../files';

@@ -1,6 +1,6 @@
 import { serializeSafetensors } from '../../data/safetensors';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
-import { saeFeatureTrajectories } from '../../flows/sae-features';
+import { saeFeatureTrajectories } from '../../analysis/sae-feature-trajectories';
 import { openFile, saveBlob } from '../files';
 import { commandGpu } from '../gpu';
 import { parseOptions, requiredString, type OptionSpec } from '../options';

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { enrichedWords } from '../../data/enriched-words';
+import { enrichedWords } from '../../analysis/enriched-words';
 import { imageActivations } from '../../state/latents-slice';
 import { useLab } from '../../state/store';
 import { auroc } from '../../analysis/attribute-auroc';

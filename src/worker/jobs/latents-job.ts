@@ -9,10 +9,10 @@
  */
 import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
 import type { TrajectoryReader } from '../../data/trajectory-file';
-import { asOneImage, imageActivationSummaries } from '../../flows/image-activations';
-import { imageLatentActivations } from '../../flows/latent-activations';
-import { measureCoFiring } from '../../flows/latent-cofiring';
-import { addSpatialStatistics } from '../../flows/latent-spatial';
+import { asOneImage, imageActivationSummaries } from '../../analysis/image-activation-summaries';
+import { imageLatentActivations } from '../../analysis/image-latent-activations';
+import { measureCoFiring } from '../../analysis/co-firing-latents';
+import { addSpatialStatistics } from '../../analysis/spatial-statistics';
 import type { GpuContext } from '../../gpu/context';
 import { sampledImages } from '../../sae/latent-statistics';
 import { serializeLatentStatistics, type LatentStatisticsFile } from '../../sae/latent-statistics-file';

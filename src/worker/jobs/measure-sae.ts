@@ -8,7 +8,7 @@ import { PROJECT_FILES, type ProjectFolder } from '../../data/opfs-project';
 import type { TrajectoryReader } from '../../data/trajectory-file';
 import type { DynamicsModel } from '../../dynamics/dynamics-file';
 import { evaluateSae } from '../../flows/evaluate-sae';
-import { latentReport } from '../../flows/latent-report';
+import { latentReport } from '../../analysis/latent-report';
 import type { GpuContext } from '../../gpu/context';
 import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
 import type { SaeWeights as SaeFileWeights } from '../../sae/sae-file';

@@ -13,7 +13,7 @@ import type { ModelSession } from '../../diffusion/ort-runtime';
 import type { GenerateResult, SamplerSettings } from '../../diffusion/denoise';
 import type { RgbaImage } from '../../diffusion/vae-image';
 import type { SchedulerName } from '../../diffusion/schedulers';
-import { imageLatentActivations } from '../../flows/latent-activations';
+import { imageLatentActivations } from '../../analysis/image-latent-activations';
 import { SteeringSession } from '../../flows/steer-image';
 import type { PixelsMessage, RuntimeRequest } from '../runtime-protocol';
 import type { JobContext } from './job-context';

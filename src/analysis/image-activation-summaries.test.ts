@@ -3,8 +3,8 @@ import type { DynamicsModel } from '../dynamics/dynamics-file';
 import { seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { resolveSaeConfig } from '../sae/sae-config';
-import { asOneImage, imageActivationSummaries } from './image-activations';
-import { imageLatentActivations } from './latent-activations';
+import { asOneImage, imageActivationSummaries } from './image-activation-summaries';
+import { imageLatentActivations } from './image-latent-activations';
 
 describe('asOneImage', () => {
   it('lays n images [n, S, P, d] out as one image [S, n·P, d]', () => {

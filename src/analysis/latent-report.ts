@@ -6,7 +6,7 @@ import type { LatentStatisticsResult } from '../sae/latent-statistics';
 import type { LatentStatisticsFile } from '../sae/latent-statistics-file';
 import type { SaeConfig } from '../sae/sae-config';
 import { SaeModel, type SaeWeights } from '../sae/sae-model';
-import { saeFeatureTrajectories } from './sae-features';
+import { saeFeatureTrajectories } from './sae-feature-trajectories';
 
 /**
  * Everything the Explore view shows per latent (issue 4 §5): the token

@@ -11,7 +11,7 @@ import type { DynamicsModel } from '../dynamics/dynamics-file';
 import type { GpuContext } from '../gpu/context';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
-import { imageLatentActivations } from './latent-activations';
+import { imageLatentActivations } from './image-latent-activations';
 
 export interface ImageActivationSummaries {
   /** [N, m] row-major: mean of f_k(n, p) over positions (0 where it never fires). */

@@ -4,9 +4,9 @@ import { seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { sampledImages } from '../sae/latent-statistics';
 import { resolveSaeConfig } from '../sae/sae-config';
-import { evaluateSae } from './evaluate-sae';
-import { imageLatentActivations } from './latent-activations';
-import { coFiringScores, countCoFiring, measureCoFiring } from './latent-cofiring';
+import { evaluateSae } from '../flows/evaluate-sae';
+import { imageLatentActivations } from './image-latent-activations';
+import { coFiringScores, countCoFiring, measureCoFiring } from './co-firing-latents';
 
 /** Random CSR rows over m latents, each latent with its own density (some never fire). */
 function randomRows(seed: number, rows: number, m: number) {

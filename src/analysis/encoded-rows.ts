@@ -6,7 +6,7 @@ import type { GpuContext } from '../gpu/context';
 import { SaeEncoder } from '../sae/inference';
 import type { SaeConfig } from '../sae/sae-config';
 import { SaeModel, type SaeWeights } from '../sae/sae-model';
-import { tokensInOrder } from './token-batches';
+import { tokensInOrder } from '../sae/token-batches';
 
 /** One batch of SAE rows as CSR lists on the CPU: row r is SAE row firstRow + r (row (n·P + p)·R + s). */
 export interface EncodedRows {
