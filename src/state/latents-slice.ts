@@ -41,17 +41,9 @@ export type LatentCoFiringStatus =
   | ({ latent: number; state: 'ready' } & Pick<Extract<RuntimeResponse, { type: 'latent-cofiring' }>, 'images' | 'exhaustive' | 'rows' | 'index' | 'jaccard' | 'conditional' | 'lift'>)
   | { latent: number; state: 'none'; reason: string };
 
-/** The open latent's per-step histograms of H_k[s, p] (they follow its maps; measured on first demand for an older project). */
-export type LatentStepsStatus =
-  | { latent: number; state: 'loading' }
-  | { latent: number; state: 'measuring'; done: number; total: number }
-  /** edges [bins + 1], counts [S, bins]. */
-  | { latent: number; state: 'ready'; S: number; bins: number; edges: Float64Array; counts: Uint32Array }
-  | { latent: number; state: 'none'; reason: string };
-
 export type LatentTableStatus =
   | { state: 'idle' }
-  | { state: 'loading'; projectId: string }
+  | { state: 'loading'; projectId: string; saeAt: number }
   | { state: 'ready'; projectId: string; tableId: string; saeAt: number }
   | { state: 'failed'; projectId: string; reason: string };
 
@@ -78,7 +70,6 @@ export interface LatentsSlice {
   selectedLatent: number | null;
   latentMaps: LatentMaps | null;
   latentMapsLoading: boolean;
-  latentSteps: LatentStepsStatus | null;
   latentExamples: LatentExamples | null;
   latentCoFiring: LatentCoFiringStatus | null;
   /** Draws the open latent's random activating examples with `seed` and encodes their maps. */
@@ -165,7 +156,6 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
   selectedLatent: null,
   latentMaps: null,
   latentMapsLoading: false,
-  latentSteps: null,
   latentExamples: null,
   latentCoFiring: null,
   drawLatentExamples: (latent, seed) => {
@@ -179,7 +169,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     }
     set({ latentExamples: { latent, seed, state: 'loading', images } });
     const mine = () => get().latentExamples?.latent === latent && get().latentExamples?.seed === seed;
-    // Only the maps are wanted: the rest of the job (co-firing, per-step histograms) is the open latent's already.
+    // Only the maps are wanted: the rest of the job (co-firing) is the open latent's already.
     const id = runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images }, (m, done) => {
       if (m.type === 'latent-maps') {
         done();
@@ -198,7 +188,8 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     const projectId = project.id;
     const saeAt = project.sae.at;
     const current = get().latentTable;
-    if (current.state === 'ready' && current.projectId === projectId && current.saeAt === saeAt) return;
+    // Already read or being read (an effect that runs twice, as in StrictMode, asks twice).
+    if ((current.state === 'ready' || current.state === 'loading') && current.projectId === projectId && current.saeAt === saeAt) return;
     if (current.state === 'ready') latentTables.delete(current.tableId);
     runtimeClient.send({ type: 'latents', projectId }, (m, done) => {
       if (m.type === 'latent-table') {
@@ -211,7 +202,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
         set({ latentTable: { state: 'failed', projectId, reason: m.message } });
       }
     });
-    set({ latentTable: { state: 'loading', projectId } });
+    set({ latentTable: { state: 'loading', projectId, saeAt } });
   },
   selectLatent: (latent) => {
     set({ selectedLatent: latent });
@@ -232,7 +223,6 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       set({
         latentMaps: { latent, images, maps: new Float32Array(0) },
         latentMapsLoading: false,
-        latentSteps: { latent, state: 'none', reason: never },
         latentExamples: { latent, seed, state: 'none', reason: never, measuring: null },
         latentCoFiring: { latent, state: 'none', reason: never },
       });
@@ -240,7 +230,6 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     }
     set({
       latentMapsLoading: true,
-      latentSteps: { latent, state: 'loading' },
       latentCoFiring: { latent, state: 'loading' },
       latentExamples: random ? { latent, seed, state: 'loading', images: random } : { latent, seed, state: 'none', reason: 'the statistics predate the random sample of firing images', measuring: null },
     });
@@ -249,7 +238,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     const requested = [...images, ...(random ?? [])];
     let coFired = false;
     // Answers in order: the maps; an older project's spatial statistics (progress, then a new table);
-    // the co-firing latents; progress while per-step histograms are measured (an older project's first latent); the histograms.
+    // the co-firing latents.
     runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images: requested }, (m, done) => {
       if (m.type === 'latent-maps') {
         if (!mine()) return;
@@ -259,7 +248,6 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
         if (!mine()) return;
         const progress = { done: m.loaded, total: m.total ?? 0 };
         if (!coFired) set({ latentExamples: { latent, seed, state: 'none', reason: 'measuring the spatial statistics', measuring: progress } });
-        else set({ latentSteps: { latent, state: 'measuring', ...progress } });
       } else if (m.type === 'latent-table') {
         const now = get().latentTable;
         if (now.state !== 'ready' || now.projectId !== t.projectId) return;
@@ -271,12 +259,12 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
         const { images: sample, exhaustive, rows, index, jaccard, conditional, lift } = m;
         if (mine()) set({ latentCoFiring: { latent, state: 'ready', images: sample, exhaustive, rows, index, jaccard, conditional, lift } });
       } else if (m.type === 'latent-steps') {
+        // The job's last answer; the page derives the per-step histograms from the table.
         done();
-        if (mine()) set({ latentSteps: m.reason === null ? { latent, state: 'ready', S: m.S, bins: m.bins, edges: m.edges, counts: m.counts } : { latent, state: 'none', reason: m.reason } });
       } else if (m.type === 'error') {
         done();
         if (mine()) {
-          set({ latentMapsLoading: false, latentSteps: { latent, state: 'none', reason: m.message } });
+          set({ latentMapsLoading: false });
           if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: m.message } });
         }
         if (!m.cancelled) get().reportError('Latent maps', m.message);

@@ -1,16 +1,16 @@
 /**
  * Histograms as small multiples, one per recorded step, as a D3 render
- * function over plain data: every panel on the same log x scale (the
- * steps' shared edges) and the same count scale, so a step's shift along
- * x and its height compare at a glance. Each panel's group carries its
- * counts (`data-step`, `data-counts`), the svg its edges (`data-edges`), so
- * tests read back what is drawn.
+ * function over plain data: each step has its own edges, drawn on one log x
+ * scale (spanning the occupied bins of every step) and one count scale, so a
+ * step's shift along x and its height compare at a glance. Each panel's
+ * group carries its counts and edges (`data-step`, `data-counts`,
+ * `data-edges`), so tests read back what is drawn.
  */
 import * as d3 from 'd3';
 
 export interface StepHistogramsData {
-  /** [bins + 1] ascending, positive (log-spaced): shared by every panel. The end bins are open. */
-  edges: ArrayLike<number>;
+  /** [S][bins + 1] each step's edges, ascending and positive (log-spaced), or all 0 for a step whose values are all 0. The end bins are open. */
+  edges: readonly ArrayLike<number>[];
   /** [S][bins] counts per step. */
   counts: readonly (readonly number[])[];
   /** Each panel's title (e.g. "step 2 · call 3"). */
@@ -35,7 +35,6 @@ export const STEP_HISTOGRAMS_DEFAULTS = {
 export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistogramsData): void {
   const { columns: maxColumns, panelWidth, panelHeight, inner, outer } = STEP_HISTOGRAMS_DEFAULTS;
   const S = data.counts.length;
-  const bins = data.edges.length - 1;
   const columns = Math.max(1, Math.min(S, maxColumns));
   const rows = Math.max(1, Math.ceil(S / columns));
   const width = outer.left + columns * panelWidth + outer.right;
@@ -43,13 +42,12 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
   // Drawn at most at its own size, so its 11 px text matches the page's.
   const svg = d3.select(svgElement).attr('viewBox', `0 0 ${width} ${height}`).attr('role', 'img').style('max-width', `${width}px`);
   svg.selectAll('*').remove();
-  svg.attr('data-edges', Array.from(data.edges, (e) => Number(e.toPrecision(8))).join(','));
-  if (S === 0 || bins < 1) {
+  const domain = sharedDomain(data);
+  if (S === 0 || !domain) {
     svg.append('text').attr('x', width / 2).attr('y', height / 2).attr('text-anchor', 'middle').attr('class', 'chart-empty').text('no data');
     return;
   }
-  const lo = data.edges[0];
-  const hi = data.edges[bins];
+  const [lo, hi] = domain;
   const x = d3.scaleLog().domain([lo, hi]).range([inner.left, panelWidth - inner.right]);
   const max = d3.max(data.counts.flat()) ?? 0;
   const y = d3
@@ -57,17 +55,19 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
     .domain([0, max > 0 ? max : 1])
     .nice(3)
     .range([panelHeight - inner.bottom, inner.top]);
-  // A few round ticks inside the edges (a log axis over < 1 decade has few powers of ten).
+  // A few round ticks inside the domain (a log axis over < 1 decade has few powers of ten).
   const ticks = x.ticks(3).filter((t) => t >= lo && t <= hi);
   const tickValues = ticks.length >= 2 ? ticks.filter((_, i, all) => i % Math.ceil(all.length / 3) === 0) : [lo, Math.sqrt(lo * hi), hi];
 
   data.counts.forEach((row, s) => {
+    const edges = data.edges[s];
     const panel = svg
       .append('g')
       .attr('class', `step-histogram${s === data.highlight ? ' current' : ''}`)
       .attr('transform', `translate(${outer.left + (s % columns) * panelWidth},${outer.top + Math.floor(s / columns) * panelHeight})`)
       .attr('data-step', s)
-      .attr('data-counts', row.join(','));
+      .attr('data-counts', row.join(','))
+      .attr('data-edges', Array.from(edges, (e) => Number(e.toPrecision(8))).join(','));
     panel
       .append('rect')
       .attr('class', 'panel-frame')
@@ -84,9 +84,20 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
       .attr('y', inner.top - 5)
       .attr('font-weight', s === data.highlight ? 600 : 400)
       .text(data.titles[s] ?? `step ${s + 1}`);
+    if (!(edges[0] > 0)) {
+      panel
+        .append('text')
+        .attr('class', 'chart-empty')
+        .attr('x', panelWidth / 2)
+        .attr('y', (inner.top + panelHeight - inner.bottom) / 2)
+        .attr('text-anchor', 'middle')
+        .text('every value is 0');
+    }
     row.forEach((count, b) => {
-      const x0 = x(data.edges[b]);
-      const x1 = x(data.edges[b + 1]);
+      // Only bins inside the shared domain: it spans every occupied bin, so the rest are empty.
+      if (!(edges[b] >= lo && edges[b + 1] <= hi)) return;
+      const x0 = x(edges[b]);
+      const x1 = x(edges[b + 1]);
       panel
         .append('rect')
         .attr('x', x0 + 0.5)
@@ -96,7 +107,7 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
         .attr('fill', '#4e79a7')
         .attr('data-count', count)
         .append('title')
-        .text(`${data.titles[s] ?? `step ${s + 1}`}: ${count} in [${fmt(data.edges[b])}, ${fmt(data.edges[b + 1])})`);
+        .text(`${data.titles[s] ?? `step ${s + 1}`}: ${count} in [${fmt(edges[b])}, ${fmt(edges[b + 1])})`);
     });
     panel
       .append('g')
@@ -125,6 +136,28 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
     .attr('transform', `translate(14,${outer.top + (rows * panelHeight) / 2}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .text(data.yLabel);
+}
+
+/**
+ * The log x domain [lo, hi] over every step with positive edges: from the
+ * lowest edge of an occupied bin to the highest (every bin where no step
+ * has counts), or null when no step has positive edges.
+ */
+function sharedDomain(data: StepHistogramsData): [number, number] | null {
+  let lo = Infinity;
+  let hi = 0;
+  let anyCounts = false;
+  for (const row of data.counts) anyCounts ||= row.some((c) => c > 0);
+  data.counts.forEach((row, s) => {
+    const edges = data.edges[s];
+    if (!edges || !(edges[0] > 0)) return;
+    row.forEach((count, b) => {
+      if (count === 0 && anyCounts) return;
+      lo = Math.min(lo, edges[b]);
+      hi = Math.max(hi, edges[b + 1]);
+    });
+  });
+  return hi > lo ? [lo, hi] : null;
 }
 
 /** Two significant digits, no trailing zeros (0.0042, 1.3, 24). */
