@@ -1,7 +1,6 @@
 /**
- * Every latent's activation summarised per image — its mean and its maximum
- * of f_k(n, p) over the image's positions (and, for a per-step SAE, over
- * the steps) — for all images of a trajectory set: the scores behind the
+ * Every latent's activation summarised per image (imageMeanMax: its mean and
+ * maximum of f_k(n, p)) for all images of a trajectory set: the scores behind the
  * Latents page's concept ranking and attribute AUROCs, and the study's.
  * Images are encoded in chunks, each chunk as one wide "image" so that one
  * encoder pass covers it.
@@ -12,13 +11,7 @@ import type { GpuContext } from '../gpu/context';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
 import { imageLatentActivations } from './image-latent-activations';
-
-export interface ImageActivationSummaries {
-  /** [N, m] row-major: mean of f_k(n, p) over positions (0 where it never fires). */
-  mean: Float32Array;
-  /** [N, m]: maximum of f_k(n, p). */
-  max: Float32Array;
-}
+import { imageMeanMax, type ImageMeanMax } from './image-mean-max';
 
 /** Values of a chunk of images per step per position: n images [n, S, P, d] laid out as one image [S, n·P, d]. */
 export function asOneImage(images: Float32Array, n: number, S: number, P: number, d: number): Float32Array {
@@ -36,7 +29,7 @@ export async function imageActivationSummaries(
   dynamics: DynamicsModel,
   sae: { config: SaeConfig; weights: SaeWeights },
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<ImageActivationSummaries> {
+): Promise<ImageMeanMax> {
   const { N, S, P, d } = source;
   const m = sae.config.latents;
   const all = Array.from({ length: m }, (_, k) => k);
@@ -46,20 +39,11 @@ export async function imageActivationSummaries(
   for (let n0 = 0; n0 < N; n0 += chunk) {
     options.signal?.throwIfAborted();
     const n = Math.min(chunk, N - n0);
-    const wide = n * P;
     // [m, R, n·P]: R = 1 for a concat SAE, S for a per-step one.
     const f = await imageLatentActivations(ctx, dynamics, sae, asOneImage(await source.readImages(n0, n0 + n), n, S, P, d), all);
-    const R = f.length / (m * wide);
-    for (let k = 0; k < m; k++) {
-      for (let r = 0; r < R; r++) {
-        for (let q = 0; q < wide; q++) {
-          const v = f[(k * R + r) * wide + q];
-          const at = (n0 + Math.floor(q / P)) * m + k;
-          mean[at] += v / (P * R);
-          if (v > max[at]) max[at] = v;
-        }
-      }
-    }
+    const summary = imageMeanMax(f, m, n, P);
+    mean.set(summary.mean, n0 * m);
+    max.set(summary.max, n0 * m);
     options.onProgress?.(n0 + n, N);
   }
   return { mean, max };

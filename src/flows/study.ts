@@ -53,6 +53,7 @@ import { runAblation, type AblationArmName, type TrainedArm } from './ablation';
 import { collectTrajectories, evenlySpreadCalls } from './collect-trajectories';
 import { asOneImage } from '../analysis/image-activation-summaries';
 import { imageLatentActivations } from '../analysis/image-latent-activations';
+import { imageMeanMax } from '../analysis/image-mean-max';
 import { latentReport } from '../analysis/latent-report';
 import { saeFeatureTrajectories } from '../analysis/sae-feature-trajectories';
 import { SteeringSession } from './steer-image';
@@ -372,12 +373,7 @@ export async function runStudy(env: StudyEnvironment, options: StudyOptions): Pr
             // The held-out set as one image of Nh·P positions: f [m, R, Nh·P] (R = S for a per-step SAE).
             const f = await imageLatentActivations(model.gpu, t.dynamics, t, asOneImage(heldoutX, heldout.length, S, P, d), Array.from({ length: m }, (_, k) => k));
             const R = f.length / (m * heldout.length * P);
-            const imageMax = new Float32Array(heldout.length * m);
-            for (let k = 0; k < m; k++) for (let i = 0; i < R * heldout.length * P; i++) {
-              const r = Math.floor(i / (heldout.length * P)), q = i % (heldout.length * P);
-              const n = Math.floor(q / P);
-              imageMax[n * m + k] = Math.max(imageMax[n * m + k], f[(k * R + r) * heldout.length * P + q]);
-            }
+            const imageMax = imageMeanMax(f, m, heldout.length, P).max;
             const best = bestLatentPerValue(imageMax, heldout.length, m, truth, TOY_ATTRIBUTES);
             const ids = best.map((b) => b.latent);
             const dIn = t.config.dIn;
