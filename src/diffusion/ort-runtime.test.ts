@@ -7,11 +7,12 @@
  * a 2-byte typed-array view but not `instanceof Uint16Array` here, as a
  * native `Float16Array` is not.
  */
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { f16Bits } from '../data/float16';
-import { GraphProtoSchema, ModelProtoSchema, NodeProtoSchema, OperatorSetIdProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema } from './onnx/gen/onnx_pb';
+import { GraphProtoSchema, NodeProtoSchema } from './onnx/gen/onnx_pb';
+import { modelBytes, tensorInfo } from './onnx/graph-builders';
 import { ModelContractError, ModelSession, outputValuesToF32 } from './ort-runtime';
 
 const FLOAT16 = 10;
@@ -20,13 +21,8 @@ const bits = Uint16Array.from(values, f16Bits);
 const OtherRealmUint16Array = runInNewContext('Uint16Array') as typeof Uint16Array;
 
 /** y = x + x, float16 in and out. */
-function fp16DoublingModel(): Uint8Array {
-  const dim = create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(values.length) } });
-  const tensor = (name: string) =>
-    create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: FLOAT16, shape: create(TensorShapeProtoSchema, { dim: [dim] }) }) } }) });
-  const graph = create(GraphProtoSchema, { name: 'double', node: [create(NodeProtoSchema, { opType: 'Add', input: ['x', 'x'], output: ['y'] })], input: [tensor('x')], output: [tensor('y')] });
-  return toBinary(ModelProtoSchema, create(ModelProtoSchema, { irVersion: 8n, opsetImport: [create(OperatorSetIdProtoSchema, { version: 17n })], graph }));
-}
+const fp16DoublingModel = () =>
+  modelBytes(create(GraphProtoSchema, { name: 'double', node: [create(NodeProtoSchema, { opType: 'Add', input: ['x', 'x'], output: ['y'] })], input: [tensorInfo('x', FLOAT16, [values.length])], output: [tensorInfo('y', FLOAT16, [values.length])] }));
 
 describe('outputValuesToF32', () => {
   it('widens float16 given as Uint16Array bits (no Float16Array global: Node 20)', () => {

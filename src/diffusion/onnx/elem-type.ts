@@ -2,67 +2,123 @@
  * The element type of a tensor in a graph without value_info (torch.onnx
  * writes none for the UNet's intermediate tensors). The steering input must
  * have exactly the activation's type, and a fp16-IO UNet may still compute
- * in fp32 behind Cast nodes, so the graph inputs' type is no answer: walk
- * back through producers until a node fixes the type (ONNX operator specs:
- * Cast `to`, Constant `value`, Shape → int64, comparisons → bool) or an
- * input or initializer declares it. Every other op keeps its data inputs'
- * type, which holds for everything a UNet block ends in (Add, Conv, Mul,
- * Reshape, Transpose, MatMul, Resize).
+ * in fp32 behind Cast nodes, so the graph inputs' type is no answer.
+ *
+ * A declaration answers first (graph input, value_info, graph output,
+ * initializer). Otherwise types flow forward through the nodes, each output
+ * taking the type its operator's spec gives it (op-output-types.ts): the
+ * data input's for Reshape or Transpose, never their int64 shape or
+ * permutation inputs. A tensor whose type no rule reaches is an error that
+ * names the node where the trail ends, not a guess.
  */
 import type { GraphProto, NodeProto } from './gen/onnx_pb';
+import { declaredElemType, outputTypeSource, type SubgraphSource, type TypeSource } from './op-output-types';
 
-/** TensorProto.DataType values (onnx.proto). */
-const FLOAT = 1;
-const INT64 = 7;
-const BOOL = 9;
-
-const INT64_OPS = new Set(['Shape', 'Size', 'NonZero', 'ArgMax', 'ArgMin']);
-const BOOL_OPS = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
-
-/** Type fixed by the node itself, or null when it follows an input. */
-function fixedType(node: NodeProto): number | null {
-  if (node.opType === 'Cast') return Number(node.attribute.find((a) => a.name === 'to')?.i ?? 0) || null;
-  if (node.opType === 'Constant' || node.opType === 'ConstantOfShape') {
-    const value = node.attribute[0];
-    if (!value) return FLOAT; // ConstantOfShape's default value is a float 0
-    if (value.t) return value.t.dataType;
-    if (value.name === 'value_float' || value.name === 'value_floats') return FLOAT;
-    if (value.name === 'value_int' || value.name === 'value_ints') return INT64;
-    return null;
-  }
-  if (INT64_OPS.has(node.opType)) return INT64;
-  if (BOOL_OPS.has(node.opType)) return BOOL;
-  return null;
+export class ElemTypeError extends Error {
+  override name = 'ElemTypeError';
 }
 
-/** Where's and CastLike's first input does not carry the output's type (a condition, the cast's source). */
-const firstTypedInput = (node: NodeProto): number => (node.opType === 'Where' || node.opType === 'CastLike' ? 1 : 0);
+/** Declared types: an enclosing graph's (for a subgraph), initializers, then graph inputs, value_info and graph outputs. */
+function declaredTypes(graph: GraphProto, initializers: ReadonlyMap<string, number>, outer: ReadonlyMap<string, number>): Map<string, number> {
+  const types = new Map(outer);
+  for (const [name, type] of initializers) if (type) types.set(name, type);
+  for (const t of graph.initializer) if (t.dataType) types.set(t.name, t.dataType);
+  for (const v of [...graph.input, ...graph.valueInfo, ...graph.output]) {
+    const type = declaredElemType(v.type);
+    if (type) types.set(v.name, type);
+  }
+  return types;
+}
+
+/** A subgraph output's type: declared, or inferred inside it with its undeclared inputs bound to the node's. */
+function resolveSubgraph(source: SubgraphSource, types: ReadonlyMap<string, number>): number | undefined {
+  for (const graph of source.graphs) {
+    const output = graph.output[source.output];
+    if (!output) continue;
+    const declared = declaredElemType(output.type);
+    if (declared) return declared;
+    // Scan before opset 9 has one node input (sequence_lens) that no body input takes: align from the end.
+    const formals = source.formals.slice(Math.max(0, source.formals.length - graph.input.length));
+    const scope = new Map(types);
+    graph.input.forEach((input, i) => {
+      const actual = formals[i];
+      const type = typeof actual === 'number' ? actual : actual ? types.get(actual) : undefined;
+      if (type) scope.set(input.name, type);
+    });
+    const inferred = elemTypes(graph, new Map(), scope).get(output.name);
+    if (inferred) return inferred;
+  }
+  return undefined;
+}
+
+/** The type `source` names, if known yet. */
+function resolve(source: TypeSource, types: ReadonlyMap<string, number>): number | undefined {
+  if (source === null) return undefined;
+  if (typeof source === 'number') return source || undefined;
+  if (!Array.isArray(source)) return resolveSubgraph(source, types);
+  for (const name of source) {
+    const type = types.get(name);
+    if (type) return type;
+  }
+  return undefined;
+}
 
 /**
- * `tensor`'s TensorProto.DataType, or null when the walk ends at a tensor
- * nothing declares. `initializers` gives the initializers' types by name.
+ * The element type (TensorProto.DataType) of every tensor that has one:
+ * declared, or inferred forward through the nodes. Nodes are in
+ * topological order in a valid model; further passes cover files that are
+ * not, until nothing changes. `outer`: the enclosing graph's types, which
+ * a subgraph may read.
  */
-export function inferElemType(graph: GraphProto, initializers: ReadonlyMap<string, number>, tensor: string): number | null {
-  const declared = new Map<string, number>();
-  for (const v of [...graph.input, ...graph.valueInfo, ...graph.output]) {
-    if (v.type?.value.case === 'tensorType' && v.type.value.value.elemType) declared.set(v.name, v.type.value.value.elemType);
+export function elemTypes(graph: GraphProto, initializers: ReadonlyMap<string, number>, outer: ReadonlyMap<string, number> = new Map()): Map<string, number> {
+  const types = declaredTypes(graph, initializers, outer);
+  for (let changed = true, pass = 0; changed && pass <= graph.node.length; pass++) {
+    changed = false;
+    for (const node of graph.node) {
+      node.output.forEach((name, out) => {
+        if (name === '' || types.has(name)) return;
+        const type = resolve(outputTypeSource(node, out), types);
+        if (type !== undefined) {
+          types.set(name, type);
+          changed = true;
+        }
+      });
+    }
   }
-  const known = (name: string) => declared.get(name) ?? initializers.get(name);
+  return types;
+}
+
+const describe = (node: NodeProto) => `node ${node.name ? `"${node.name}" ` : ''}(${node.domain ? `${node.domain}:` : ''}${node.opType})`;
+
+/** Why `tensor` has no type: follows the first untyped input back to the node or name where the trail ends. */
+function explain(graph: GraphProto, types: ReadonlyMap<string, number>, tensor: string): string {
   const producer = new Map<string, NodeProto>();
   for (const n of graph.node) for (const o of n.output) producer.set(o, n);
-  // Iterative, not recursive: in SD 1.5 the chain back to `sample` is thousands of nodes long.
-  for (let name = tensor, steps = 0; steps <= graph.node.length; steps++) {
-    const type = known(name);
-    if (type) return type;
+  const seen = new Set<string>();
+  for (let name = tensor; !seen.has(name); ) {
+    seen.add(name);
     const node = producer.get(name);
-    if (!node) return null;
-    const fixed = fixedType(node);
-    if (fixed) return fixed;
-    // A declared input answers at once; otherwise follow one that some node produces.
-    const inputs = node.input.slice(firstTypedInput(node)).filter((i) => i !== '');
-    const next = inputs.find((i) => known(i)) ?? inputs.find((i) => producer.has(i));
-    if (next === undefined) return null;
-    name = next;
+    if (!node) return `tensor ${name} is declared nowhere (not a graph input, initializer or value_info) and no node produces it; an outer graph's value?`;
+    const source = outputTypeSource(node, node.output.indexOf(name));
+    if (source === null) return `${describe(node)} has no element-type rule for its output ${name}; declare the type in the graph's value_info`;
+    if (typeof source === 'number' || (Array.isArray(source) && source.length === 0)) return `${describe(node)} fixes no type for its output ${name}`;
+    if (!Array.isArray(source)) return `${describe(node)} gives its output ${name} the type of its subgraph's output ${source.output}, which is declared nowhere and cannot be inferred inside the subgraph`;
+    name = source.find((s) => producer.has(s) && !seen.has(s)) ?? source[0];
+    if (!producer.has(name)) return `${describe(node)} takes its output's type from ${name}, which is declared nowhere`;
   }
-  return null;
+  return `tensor ${tensor} lies on a cycle of untyped nodes`;
+}
+
+/**
+ * `tensor`'s TensorProto.DataType, or null when the graph has no tensor of
+ * that name. `initializers` gives the initializers' types by name. Throws
+ * ElemTypeError, naming the node where inference stops, when the tensor
+ * exists but no declaration or operator rule reaches it.
+ */
+export function inferElemType(graph: GraphProto, initializers: ReadonlyMap<string, number>, tensor: string): number | null {
+  const types = elemTypes(graph, initializers);
+  const type = types.get(tensor);
+  if (type) return type;
+  if (!graph.node.some((n) => n.output.includes(tensor))) return null;
+  throw new ElemTypeError(`the element type of ${tensor} cannot be inferred: ${explain(graph, types, tensor)}`);
 }

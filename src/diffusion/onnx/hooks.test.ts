@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
-import { GraphProtoSchema, NodeProtoSchema, StringStringEntryProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema, type NodeProto } from './gen/onnx_pb';
+import { GraphProtoSchema, NodeProtoSchema, StringStringEntryProtoSchema, type NodeProto } from './gen/onnx_pb';
+import { tensorInfo } from './graph-builders';
 import { inferElemType } from './elem-type';
 import { initializerTypes, splitModel } from './graph-bytes';
 import { blockOf, listUnetHooks } from './hooks';
@@ -15,10 +16,6 @@ function dynamoNode(opType: string, input: string[], output: string, scopes: str
   return create(NodeProtoSchema, { name: `node_${output}`, opType, input, output: [output], metadataProps: [create(StringStringEntryProtoSchema, { key: 'pkg.torch.onnx.name_scopes', value })] });
 }
 
-function tensorInfo(name: string, elemType: number, dims: (number | string)[]) {
-  const dim = dims.map((d) => create(TensorShapeProto_DimensionSchema, { value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d } }));
-  return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape: create(TensorShapeProtoSchema, { dim }) }) } }) });
-}
 
 describe('listUnetHooks on the toy UNet (TorchScript node names)', () => {
   const hooks = listUnetHooks(splitModel(singleFile, 'toy UNet').graph);

@@ -16,8 +16,8 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { NodeProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema, type ValueInfoProto } from './gen/onnx_pb';
-import { inferElemType } from './elem-type';
-import { initializerTypes, joinModel, splitModel } from './graph-bytes';
+import { ElemTypeError, inferElemType } from './elem-type';
+import { initializerTypes, joinModel, splitModel, type SplitModel } from './graph-bytes';
 import { listUnetHooks } from './hooks';
 
 export interface HookedUnet {
@@ -53,6 +53,18 @@ function sampleBatch(sample: ValueInfoProto | undefined): number | string {
   return 'batch';
 }
 
+/** The block output's element type, inferred (no value_info declares it); errors name the file and the block. */
+function hookElemType(model: SplitModel, hookPath: string, output: string, what: string): number {
+  try {
+    const type = inferElemType(model.graph, initializerTypes(model), output);
+    if (type !== null) return type;
+  } catch (error) {
+    if (error instanceof ElemTypeError) throw new ElemTypeError(`${what}, block "${hookPath}": ${error.message}`);
+    throw error;
+  }
+  throw new ElemTypeError(`${what}: block "${hookPath}"'s output ${output} is not a tensor of the graph`);
+}
+
 /**
  * `bytes`: a whole ONNX model (single file, or the graph file of an
  * external-data layout). `what` names it in error messages.
@@ -68,8 +80,7 @@ export function hookUnet(bytes: Uint8Array, hookPath: string, what = 'UNet'): Ho
   const rawOutput = `${hook.output}_raw`;
   const steerInput = steerInputName(hookPath);
   if (graph.input.some((i) => i.name === steerInput)) throw new Error(`${what} is already hooked at "${hookPath}" (it has an input ${steerInput})`);
-  const elemType = hook.elemType ?? inferElemType(graph, initializerTypes(model), hook.output);
-  if (elemType === null) throw new Error(`${what}: the element type of block "${hookPath}"'s output ${hook.output} is declared nowhere in the graph`);
+  const elemType = hook.elemType ?? hookElemType(model, hookPath, hook.output, what);
 
   const producerIndex = graph.node.findIndex((n) => n.output.includes(hook.output));
   const producer = graph.node[producerIndex];
