@@ -1,4 +1,4 @@
-// Per-latent lists of an SAE active set (the CSR list of sae-topk.wgsl read
+// Per-latent lists of an SAE active set (the CSR list src/sae/topk.ts selects, read
 // by column), so that gradients of per-latent parameters are reduced by one
 // workgroup per latent in a fixed order: WGSL has no float atomics, and a
 // fixed order makes results bit-identical from run to run.

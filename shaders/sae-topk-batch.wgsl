@@ -1,7 +1,7 @@
 // BatchTopK's threshold when the batch's pre-activations sit in one buffer
 // (one latent block): the (rows·k)-th largest candidate of the whole
 // [rows, width] batch, with ties broken by the flat index row·width + latent
-// (the earlier wins), written to state[0] in shaders/sae-topk.wgsl's layout;
+// (the earlier wins), written to state[0] in shaders/sae-topk-blocks.wgsl's layout;
 // shaders/sae-topk-rows.wgsl's row_count / row_write then compact it.
 //
 // Radix select on the positive f32 bits (which order like the values), 8 bits

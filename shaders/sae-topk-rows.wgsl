@@ -3,7 +3,7 @@
 // is one dispatch, and each row is handled by LANES threads of a workgroup
 // (LANES = 1 on small rows: no barrier, no workgroup memory; more lanes on
 // long rows, whose counts are summed through workgroup memory). Same
-// selection rule, state layout and tie-breaking as shaders/sae-topk.wgsl:
+// selection rule, state layout and tie-breaking as shaders/sae-topk-blocks.wgsl:
 // only positive, eligible values are candidates; ties keep the earlier latent
 // (per row) or the earlier row·width + latent (batch mode); the result is the
 // predicate  key > value_key || (key == value_key && ~index >= index_key).

@@ -87,7 +87,7 @@ async function runSelectWithState(pre: Float32Array, rows: number, m: number, bl
   return { got, keys };
 }
 
-describe('ActiveSelector (sae-topk.wgsl)', () => {
+describe('ActiveSelector (sae-topk-blocks.wgsl)', () => {
   it('per-row TopK matches a CPU sort, with ties and odd sizes, in one block and in several', async () => {
     const rows = 33;
     const m = 77;

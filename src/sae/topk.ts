@@ -3,7 +3,7 @@ import { exclusiveScanU32 } from './exclusive-scan';
 import type { LatentBlocks } from './latent-blocks';
 
 /**
- * shaders/sae-topk.wgsl's workgroup (the multi-block path): 64 threads of 8
+ * shaders/sae-topk-blocks.wgsl's workgroup (the multi-block path): 64 threads of 8
  * latents each, so one workgroup handles a CHUNK of 512 latents of a row.
  * Emulated adapters (SwiftShader) pay per workgroup and per barrier; real GPUs
  * get fewer global histogram atomics.
@@ -86,7 +86,7 @@ export interface Eligibility {
  * (each row's threshold and kept count), BatchTopK: shaders/sae-topk-batch.wgsl's
  * four radix passes over tile-private histograms; then row_count (unless
  * row_select gave the counts), exclusive-scan-u32 and row_write. Several
- * blocks: shaders/sae-topk.wgsl's radix select, one dispatch per block and
+ * blocks: shaders/sae-topk-blocks.wgsl's radix select, one dispatch per block and
  * pass, and its chunked compaction. Both give the same lists and state.
  */
 export class ActiveSelector {
@@ -183,7 +183,7 @@ export class ActiveSelector {
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_merge', constants, bindings: [pre, idle, this.state, this.hist], params: batchParams, workgroups: [1] });
         }
       } else {
-        ctx.dispatch({ shader: 'sae-topk', entryPoint: 'start', bindings: [selection.threshold, this.state, this.hist], params: [1, 1, 0], workgroups: [1] });
+        ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'start', bindings: [selection.threshold, this.state, this.hist], params: [1, 1, 0], workgroups: [1] });
       }
       params = rowParams(0, true);
       rowKernel('row_count', [this.state, this.rowCount], params);
@@ -193,7 +193,7 @@ export class ActiveSelector {
     rowKernel('row_write', [this.state, o.rowStart, o.latent, o.value, o.row], params);
   }
 
-  /** Several blocks: shaders/sae-topk.wgsl's radix select (one dispatch per block and pass) and chunked compaction. */
+  /** Several blocks: shaders/sae-topk-blocks.wgsl's radix select (one dispatch per block and pass) and chunked compaction. */
   private selectBlocks(pre: readonly GPUBuffer[], selection: Selection, eligible?: Eligibility): void {
     const { ctx, rows, blocks } = this;
     const chunkCounts = this.chunkCounts!;
@@ -210,7 +210,7 @@ export class ActiveSelector {
     const threshold = selection.kind === 'threshold' ? selection.threshold : this.zero;
     const k = selection.kind === 'topk' ? selection.k : selection.kind === 'batchtopk' ? rows * selection.k : 0;
     ctx.dispatch({
-      shader: 'sae-topk',
+      shader: 'sae-topk-blocks',
       entryPoint: 'start',
       bindings: [threshold, this.state, this.hist],
       params: [segments, selection.kind === 'threshold' ? 1 : 0, k],
@@ -219,22 +219,22 @@ export class ActiveSelector {
     if (selection.kind !== 'threshold') {
       for (let pass = 0; pass < PASSES; pass++) {
         pre.forEach((block, i) =>
-          ctx.dispatch({ shader: 'sae-topk', entryPoint: 'histogram', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, this.hist], params: blockParams(i, pass), workgroups: grid(i) }),
+          ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'histogram', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, this.hist], params: blockParams(i, pass), workgroups: grid(i) }),
         );
-        ctx.dispatch({ shader: 'sae-topk', entryPoint: 'select_pass', bindings: [this.hist, this.state], params: [segments, pass], workgroups: [Math.ceil(segments / 64)] });
+        ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'select_pass', bindings: [this.hist, this.state], params: [segments, pass], workgroups: [Math.ceil(segments / 64)] });
       }
     }
 
     // Compaction.
     pre.forEach((block, i) =>
-      ctx.dispatch({ shader: 'sae-topk', entryPoint: 'count', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
+      ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'count', constants: TOPK_CONSTANTS, bindings: [block, idle, this.state, chunkCounts], params: blockParams(i, 0), workgroups: grid(i) }),
     );
-    ctx.dispatch({ shader: 'sae-topk', entryPoint: 'offsets', bindings: [chunkCounts, this.rowCount], params: blockParams(0, 0), workgroups: [Math.ceil(rows / 64)] });
+    ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'offsets', bindings: [chunkCounts, this.rowCount], params: blockParams(0, 0), workgroups: [Math.ceil(rows / 64)] });
     exclusiveScanU32(ctx, this.rowCount, this.out.rowStart, rows);
     const o = this.out;
     pre.forEach((block, i) =>
       ctx.dispatch({
-        shader: 'sae-topk',
+        shader: 'sae-topk-blocks',
         entryPoint: 'write',
         constants: TOPK_CONSTANTS,
         bindings: [block, idle, this.state, chunkCounts, o.rowStart, o.latent, o.value, o.row],
