@@ -3,9 +3,9 @@
  * the files the page exported (DESIGN §1.5), for one latent k and image n:
  *   H       H_k[s, p] = f_k(n, p) · ‖v_k[s]‖ on image n, [S·P]
  *   steps   k's per-step histograms of H_k[s, p] over every token of every
- *           image where k fires: f_k from each image encoded on its own, the
- *           overall bins counted here, the edges from them, counts by a plain
- *           float64 linear scan
+ *           image where k fires: f_k from each image encoded on its own; step
+ *           s's edges are the statistics' log-spaced edges × ‖v_k[s]‖, and
+ *           each H = f·‖v_k[s]‖ is binned by a plain float64 linear scan
  *   previews  with a project bundle: image n's stored preview strip, decoded
  *           by the test PNG reader and cut into its S frames (RGBA)
  *   f       f_k(n, p) of k on every image, [N][P] (the random examples' heatmaps)
@@ -28,7 +28,6 @@ import { imageLatentActivations } from '../src/analysis/image-latent-activations
 import { saeFeatureTrajectories } from '../src/analysis/sae-feature-trajectories';
 import { nodeGpu } from '../src/gpu/node-gpu';
 import { HISTOGRAM_DEFAULTS } from '../src/sae/latent-statistics';
-import { STEP_HISTOGRAM_BINS, stepHistogramEdges } from '../src/sae/latent-step-histograms';
 import { readSaeFile } from '../src/sae/sae-file';
 import { fromSaeFile } from '../src/sae/sae-interchange';
 import { readPng } from './read-png';
@@ -78,7 +77,7 @@ const cofiring = fires
   .sort((a, b) => b.jaccard - a.jaccard || a.j - b.j);
 const H = Array.from({ length: S * P }, (_, i) => fOfImage[i % P] * profile[Math.floor(i / P)]);
 
-// The overall histogram's bins as the statistics make them (log-spaced, open ends), counted by a linear scan.
+// Step s's bins: the statistics' log-spaced bins (open ends) × ‖v_k[s]‖; every H_k[s, p] where k fires counted by a linear scan.
 const { bins: B, min, max } = HISTOGRAM_DEFAULTS;
 const overallEdges = Array.from({ length: B + 1 }, (_, i) => (i === B ? max : min * (max / min) ** (i / B)));
 const binOf = (edges: ArrayLike<number>, v: number) => {
@@ -86,12 +85,10 @@ const binOf = (edges: ArrayLike<number>, v: number) => {
   for (let b = 1; b < edges.length - 1; b++) if (edges[b] <= v) bin = b;
   return bin;
 };
-const overall = new Array<number>(B).fill(0);
-for (const v of firings) overall[binOf(overallEdges, v)]++;
-const edges = stepHistogramEdges(overallEdges, overall, profile, STEP_HISTOGRAM_BINS);
-const counts = Array.from({ length: S }, (_, s) => {
-  const row = new Array<number>(STEP_HISTOGRAM_BINS).fill(0);
-  for (const v of firings) row[binOf(edges, v * profile[s])]++;
+const edges = Array.from({ length: S }, (_, s) => overallEdges.map((e) => e * profile[s]));
+const counts = edges.map((stepEdges, s) => {
+  const row = new Array<number>(B).fill(0);
+  for (const v of firings) row[binOf(stepEdges, v * profile[s])]++;
   return row;
 });
 
@@ -107,4 +104,4 @@ if (bundlePath) {
 }
 
 // Exits once the line is out: a pipe takes large writes asynchronously, and exit would cut them.
-process.stdout.write(`${JSON.stringify({ S, P, height: reader.meta.height, width: reader.meta.width, H, firings: firings.length, f: fOfLatent, spread, firingImages, cofiring, steps: { edges: Array.from(edges), counts }, previews })}\n`, () => process.exit(0));
+process.stdout.write(`${JSON.stringify({ S, P, height: reader.meta.height, width: reader.meta.width, H, firings: firings.length, f: fOfLatent, spread, firingImages, cofiring, steps: { edges, counts }, previews })}\n`, () => process.exit(0));
