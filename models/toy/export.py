@@ -201,7 +201,7 @@ def export_all(cfg, work: str, out_dir: str, log) -> None:
         "parameters": {"unet": count_params(unet), "textEncoder": count_params(te),
                        "vae": count_params(vae), "probe": count_params(probe)},
     }
-    # The step previews are made afterwards: the latent → RGB map by models/fit-preview.ts (TypeScript,
+    # The step previews are made afterwards: the latent → RGB map by `npm run cli -- fit-preview` (TypeScript,
     # on the exported graphs), the TAESD-style decoder by models/toy/train_taesd.py (trained on this VAE).
     # Keep both across re-exports, and redo them after retraining.
     old = f"{out_dir}/manifest.json"

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { SafetensorsFile } from '../data/safetensors';
+import { splitModel } from '../diffusion/onnx/graph-bytes';
 import { readDynamicsFile } from '../dynamics/dynamics-file';
 import { readSaeFile } from '../sae/sae-file';
 
@@ -28,7 +29,7 @@ describe('bad input exits non-zero with a one-line reason', () => {
   test('unknown verb', async () => {
     const r = await cli('fitt');
     expect(r.code).toBe(2);
-    expect(reason(r.stderr)).toEqual(['error: unknown verb "fitt". Should be one of: generate, collect, hooks, steer, merge, fit, train, eval, ablation, features, synth, study']);
+    expect(reason(r.stderr)).toEqual(['error: unknown verb "fitt". Should be one of: generate, collect, hooks, steer, merge, fit, train, eval, ablation, features, synth, study, hook, fit-preview']);
   });
   test('missing and malformed options', async () => {
     const missing = await cli('train', '--traj', 'x.safetensors');
@@ -138,6 +139,40 @@ describe('the model verbs on the toy model', () => {
     const refused = await cli('merge', '--out', join(dir, 'bad.safetensors'), join(dir, 's1.safetensors'), join(dir, 'other.safetensors'));
     expect(refused.code).toBe(1);
     expect(reason(refused.stderr)[0]).toMatch(/shard 2 has hook "mid_block.attentions.0" but shard 1 has "up_blocks.1.attentions.1"/);
+  });
+
+  test('hook writes the UNet with the steering input and the raw output; an unknown block exits with one line', async () => {
+    const out = join(dir, 'hooked', 'unet.onnx');
+    const r = await cli('hook', '--model', 'public/models/toy', '--hook', 'mid_block.attentions.0', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ out, hook: 'mid_block.attentions.0', steer_input: 'steer_mid_block.attentions.0', external_data: [] });
+    const { graph } = splitModel(new Uint8Array(readFileSync(out)), 'hooked UNet');
+    expect(graph.input.map((i) => i.name)).toContain('steer_mid_block.attentions.0');
+    expect(graph.output.map((o) => o.name)).toContain(result.raw_output);
+    const unknown = await cli('hook', '--model', 'public/models/toy', '--hook', 'up_blocks.7.resnets.0', '--out', join(dir, 'x.onnx'));
+    expect(unknown.code).toBe(2);
+    expect(reason(unknown.stderr)).toEqual([expect.stringMatching(/^error: hook: toy-sd UNet has no block "up_blocks.7.resnets.0". Should be one of: down_blocks.0.resnets.0, /)]);
+  });
+
+  test("fit-preview writes a 3 × (C + 1) preview map into the folder's manifest.json and nothing else", async () => {
+    const model = join(dir, 'toy');
+    cpSync('public/models/toy', model, { recursive: true });
+    const before = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    const r = await cli('fit-preview', '--model', model, '--images', '3');
+    expect(r.code, r.stderr).toBe(0);
+    const { images, r2 } = JSON.parse(r.stdout);
+    expect(images).toBe(3);
+    expect(r2).toHaveLength(3);
+    for (const v of r2) expect(v).toBeLessThanOrEqual(1);
+    const after = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    expect(after.previewMatrix).toHaveLength(3);
+    for (const row of after.previewMatrix) expect(row).toHaveLength(before.latentChannels + 1);
+    expect(after.previewMatrix).not.toEqual(before.previewMatrix);
+    expect({ ...after, previewMatrix: null }).toEqual({ ...before, previewMatrix: null });
+    const url = await cli('fit-preview', '--model', 'https://example.org/manifest.json');
+    expect(url.code).toBe(2);
+    expect(reason(url.stderr)[0]).toBe('error: fit-preview: --model https://example.org/manifest.json is not a folder with manifest.json, which the fitted map is written into');
   });
 
   test('bad model input: an unknown hook and a missing prompt file each exit with one line', async () => {

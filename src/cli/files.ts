@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync, openAsBlob } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,4 +20,15 @@ export async function saveBlob(path: string, blob: Blob): Promise<void> {
 export async function saveText(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, text);
+}
+
+/** Writes `parts` in order without joining them (a hooked UNet's parts are views into weights too large to copy again). */
+export async function saveParts(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const file = await open(path, 'w');
+  try {
+    for (const part of parts) await file.write(part);
+  } finally {
+    await file.close();
+  }
 }

@@ -5,6 +5,8 @@
 import { ablation, ablationOptions } from './verbs/ablation';
 import { collect, collectOptions } from './verbs/collect';
 import { generate, generateOptions } from './verbs/generate';
+import { fitPreview, fitPreviewOptions } from './verbs/fit-preview';
+import { hook, hookOptions } from './verbs/hook';
 import { hooks, hooksOptions } from './verbs/hooks';
 import { merge, mergeOptions } from './verbs/merge';
 import { steer, steerOptions } from './verbs/steer';
@@ -36,6 +38,8 @@ const VERBS: Record<string, Verb> = {
   features: { summary: 'map every latent to its activation-space trajectory', options: featuresOptions, run: features },
   synth: { summary: 'write a synthetic trajectory file with planted features', options: synthOptions, run: synth },
   study: { summary: "the method's claims measured on the toy model: dynamics, the ablation, latents vs ground truth, scored steering (study.json, report.md)", options: studyOptions, run: study },
+  hook: { summary: 'write the UNet hooked at one block (activation output, steering input) as an .onnx file', options: hookOptions, run: hook },
+  'fit-preview': { summary: "fit the latent → RGB step-preview map into a model folder's manifest.json", options: fitPreviewOptions, run: fitPreview },
 };
 
 async function main(argv: string[]): Promise<number> {

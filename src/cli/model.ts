@@ -1,7 +1,8 @@
 import { loadDiffusionModel, type DiffusionModel } from '../diffusion/diffusion-model';
 import { configureWasm, PROVIDERS, type ProviderName } from '../diffusion/ort-runtime';
 import { useNodeWebGpu } from '../diffusion/ort-runtime-node';
-import { openModelSource } from '../diffusion/sources/node';
+import type { ModelFiles } from '../diffusion/sources/model-files';
+import { openModelSource, type ModelSourceOptions } from '../diffusion/sources/node';
 import { nodeDawn } from '../gpu/node-gpu';
 import { commandGpu, commandOrtGpu } from './gpu';
 import { note } from './progress';
@@ -18,12 +19,7 @@ import { UsageError } from './usage-error';
 export async function commandModel(verb: string, spec: string, hook: string | 'default' | null, provider: ProviderName = 'wasm'): Promise<DiffusionModel> {
   if (provider === 'webgpu') await useNodeWebGpu(await nodeDawn());
   configureWasm(1);
-  let files;
-  try {
-    files = await openModelSource(spec, { onProgress: (p) => note(`${verb}: ${p.path} ${p.fromCache ? 'from cache' : `${(p.loaded / 2 ** 20).toFixed(1)} MiB`}`) });
-  } catch (error) {
-    throw new UsageError(`${verb}: cannot open model "${spec}": ${(error as Error).message.split('\n')[0]}`);
-  }
+  const files = await commandModelFiles(verb, spec, { onProgress: (p) => note(`${verb}: ${p.path} ${p.fromCache ? 'from cache' : `${(p.loaded / 2 ** 20).toFixed(1)} MiB`}`) });
   if (hook === 'default') {
     hook = files.manifest.hooks?.find((h) => h.default)?.path ?? null;
     if (!hook) throw new UsageError(`${verb}: ${files.manifest.name}'s manifest marks no default hook; pass --hook`);
@@ -38,3 +34,15 @@ export async function commandModel(verb: string, spec: string, hook: string | 'd
 
 /** `--provider`'s help line, for the verbs that load a model. */
 export const PROVIDER_HELP = `onnxruntime-web execution provider: ${PROVIDERS.join(' or ')} (default wasm; webgpu runs ORT's WebGPU kernels on Dawn, slow on a CPU Vulkan driver)`;
+
+/** `--model`'s files without loading any graph; a model that cannot be opened is a UsageError naming `spec`. */
+export async function commandModelFiles(verb: string, spec: string, options?: ModelSourceOptions): Promise<ModelFiles> {
+  try {
+    return await openModelSource(spec, options);
+  } catch (error) {
+    throw new UsageError(`${verb}: cannot open model "${spec}": ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** `--model`'s help line. */
+export const MODEL_HELP = 'model folder (manifest.json) or manifest URL';

@@ -1,7 +1,7 @@
 import { createScheduler } from '../../diffusion/schedulers';
 import { collectionBytes, collectTrajectories, evenlySpreadCalls } from '../../flows/collect-trajectories';
 import { diskProgressStore, openDiskFile } from '../disk-file';
-import { commandModel } from '../model';
+import { commandModel, MODEL_HELP } from '../model';
 import { PROMPTS_HELP, readPromptFile } from '../prompt-file';
 import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note, progressReporter } from '../progress';
@@ -9,7 +9,7 @@ import { parseSampler, samplerOptions } from '../sampler-options';
 import { UsageError } from '../usage-error';
 
 export const collectOptions: OptionSpec = {
-  model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
+  model: { type: 'string', help: MODEL_HELP },
   prompts: { type: 'string', help: PROMPTS_HELP },
   seed: { type: 'string', help: 'seed of the first prompt (default 0)' },
   hook: { type: 'string', help: "UNet block to record, e.g. up_blocks.1.attentions.1 (default: the manifest's default hook)" },
@@ -68,7 +68,9 @@ export async function collect(argv: string[]): Promise<void> {
   const report = progressReporter('collect');
   const controller = new AbortController();
   const stop = () => controller.abort();
+  // Ctrl-C, and the SIGTERM a scheduler sends before preempting a job: finish the image's write, keep the progress record.
   process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   const result = await collectTrajectories(model, await openDiskFile(out), diskProgressStore(`${out}.progress.json`), {
     prompts,
     sampler,
@@ -79,6 +81,7 @@ export async function collect(argv: string[]): Promise<void> {
     onImage: (p) => report(p.done, p.total, `${p.imagesPerSecond.toFixed(2)} images/s, ETA ${Math.round(p.etaSeconds)} s`),
   });
   process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
   await model.release();
   if (!result.complete) {
     note(`collect: stopped with ${result.generated} new images; run again with --resume to finish`);

@@ -3,14 +3,14 @@ import { encodePng } from '../../data/png';
 import { generate as generateImage } from '../../diffusion/denoise';
 import { saveBlob, saveText } from '../files';
 import { PROVIDERS } from '../../diffusion/ort-runtime';
-import { commandModel, PROVIDER_HELP } from '../model';
+import { commandModel, MODEL_HELP, PROVIDER_HELP } from '../model';
 import { PROMPTS_HELP, readPromptFile } from '../prompt-file';
 import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { parseSampler, samplerOptions } from '../sampler-options';
 
 export const generateOptions: OptionSpec = {
-  model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
+  model: { type: 'string', help: MODEL_HELP },
   prompts: { type: 'string', help: PROMPTS_HELP },
   seed: { type: 'string', help: 'seed of the first prompt; prompt i uses seed + i (default 0)' },
   negative: { type: 'string', help: "negative prompt for every image without the file's own negative_prompt (default none)" },

@@ -1,11 +1,10 @@
 import { splitModel } from '../../diffusion/onnx/graph-bytes';
 import { listUnetHooks } from '../../diffusion/onnx/hooks';
-import { openModelSource } from '../../diffusion/sources/node';
+import { commandModelFiles, MODEL_HELP } from '../model';
 import { parseOptions, requiredString, type OptionSpec } from '../options';
-import { UsageError } from '../usage-error';
 
 export const hooksOptions: OptionSpec = {
-  model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
+  model: { type: 'string', help: MODEL_HELP },
   json: { type: 'boolean', help: 'print a JSON array instead of a table' },
 };
 
@@ -13,12 +12,7 @@ export const hooksOptions: OptionSpec = {
 export async function hooks(argv: string[]): Promise<void> {
   const v = parseOptions('hooks', argv, hooksOptions);
   const spec = requiredString('hooks', v, 'model');
-  let files;
-  try {
-    files = await openModelSource(spec);
-  } catch (error) {
-    throw new UsageError(`hooks: cannot open model "${spec}": ${(error as Error).message.split('\n')[0]}`);
-  }
+  const files = await commandModelFiles('hooks', spec);
   const found = listUnetHooks(splitModel(await files.read(files.manifest.unet.file), `${files.manifest.name} UNet`).graph);
   const catalogue = new Map((files.manifest.hooks ?? []).map((h) => [h.path, h]));
   const rows = found.map((h) => {

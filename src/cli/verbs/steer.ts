@@ -4,7 +4,7 @@ import { SteeringSession } from '../../flows/steer-image';
 import { readLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
 import { openFile, saveBlob } from '../files';
-import { commandModel } from '../model';
+import { commandModel, MODEL_HELP } from '../model';
 import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { loadSae } from '../sae-files';
@@ -12,7 +12,7 @@ import { parseSampler, samplerOptions } from '../sampler-options';
 import { UsageError } from '../usage-error';
 
 export const steerOptions: OptionSpec = {
-  model: { type: 'string', help: 'model folder (manifest.json) or manifest URL' },
+  model: { type: 'string', help: MODEL_HELP },
   prompt: { type: 'string', help: 'the prompt to steer' },
   negative: { type: 'string', help: 'negative prompt (default none)' },
   seed: { type: 'string', help: 'seed (default 0)' },
