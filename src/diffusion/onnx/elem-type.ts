@@ -91,7 +91,7 @@ export function elemTypes(graph: GraphProto, initializers: ReadonlyMap<string, n
 const describe = (node: NodeProto) => `node ${node.name ? `"${node.name}" ` : ''}(${node.domain ? `${node.domain}:` : ''}${node.opType})`;
 
 /** Why `tensor` has no type: follows the first untyped input back to the node or name where the trail ends. */
-function explain(graph: GraphProto, types: ReadonlyMap<string, number>, tensor: string): string {
+function explain(graph: GraphProto, tensor: string): string {
   const producer = new Map<string, NodeProto>();
   for (const n of graph.node) for (const o of n.output) producer.set(o, n);
   const seen = new Set<string>();
@@ -120,5 +120,5 @@ export function inferElemType(graph: GraphProto, initializers: ReadonlyMap<strin
   const type = types.get(tensor);
   if (type) return type;
   if (!graph.node.some((n) => n.output.includes(tensor))) return null;
-  throw new ElemTypeError(`the element type of ${tensor} cannot be inferred: ${explain(graph, types, tensor)}`);
+  throw new ElemTypeError(`the element type of ${tensor} cannot be inferred: ${explain(graph, tensor)}`);
 }
