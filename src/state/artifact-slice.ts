@@ -2,7 +2,6 @@ import type { StateCreator } from 'zustand';
 import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
 import { serializeProjectBundle } from '../data/project-bundle';
 import { SafetensorsFile } from '../data/safetensors';
-import { downloadBlob } from '../ui/download';
 import { saveProject } from './project-db';
 import { afterReload, newProject } from './project-record';
 import type { ImportedArtifact } from '../worker/runtime-protocol';
@@ -13,6 +12,12 @@ import type { LabState } from './store';
 
 export type ArtifactKind = 'trajectories' | 'dynamics' | 'sae';
 
+/** A file to save: the store reads it, the page downloads it. */
+export interface NamedBlob {
+  name: string;
+  blob: Blob;
+}
+
 export interface ArtifactSlice {
   importing: string | null;
   /**
@@ -21,10 +26,10 @@ export interface ArtifactSlice {
    * trajectories, dynamics or SAE; a bad file is reported and changes nothing.
    */
   importArtifacts: (files: File[]) => Promise<void>;
-  /** Downloads an artifact of the open project (an SAE with its cfg.json beside it). */
-  exportArtifact: (kind: ArtifactKind) => Promise<void>;
-  /** Downloads the open project as one file (every file of its folder and its record); importing it makes a new project. */
-  exportProject: () => Promise<void>;
+  /** An artifact of the open project as files to save (an SAE with its cfg.json beside it); none when it has none. */
+  exportArtifact: (kind: ArtifactKind) => Promise<NamedBlob[]>;
+  /** The open project as one file to save (every file of its folder and its record), or null with none open; importing it makes a new project. */
+  exportProject: () => Promise<NamedBlob | null>;
 }
 
 const FILE_OF: Record<ArtifactKind, string> = { trajectories: PROJECT_FILES.trajectories, dynamics: PROJECT_FILES.dynamics, sae: PROJECT_FILES.sae };
@@ -66,24 +71,23 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
   },
   exportProject: async () => {
     const project = currentProject(get());
-    if (!project) return;
+    if (!project) return null;
     const folder = await ProjectFolder.open(project.id);
     const files = await Promise.all((await folder.files()).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-    downloadBlob(serializeProjectBundle({ record: project, files }), `${project.name.replace(/[^\w.-]+/g, '_')}.project.safetensors`);
+    return { blob: serializeProjectBundle({ record: project, files }), name: `${project.name.replace(/[^\w.-]+/g, '_')}.project.safetensors` };
   },
   exportArtifact: async (kind) => {
     const project = currentProject(get());
-    if (!project) return;
+    if (!project) return [];
     const folder = await ProjectFolder.open(project.id);
     const file = await folder.file(FILE_OF[kind]);
     if (!file) {
       get().reportError('Export', `this project has no ${kind} to export yet`);
-      return;
+      return [];
     }
     const base = project.name.replace(/[^\w.-]+/g, '_');
-    downloadBlob(file, `${base}-${kind}.safetensors`);
     const cfg = kind === 'sae' ? await folder.file(PROJECT_FILES.saeCfg) : null;
-    if (cfg) downloadBlob(cfg, `${base}-cfg.json`);
+    return [{ blob: file, name: `${base}-${kind}.safetensors` }, ...(cfg ? [{ blob: cfg, name: `${base}-cfg.json` }] : [])];
   },
 });
 

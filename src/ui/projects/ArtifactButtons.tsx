@@ -1,12 +1,13 @@
 import type { ArtifactKind } from '../../state/artifact-slice';
 import { useLab } from '../../state/store';
+import { downloadBlob } from '../download';
 
 const LABEL: Record<ArtifactKind, string> = { trajectories: 'Export trajectories', dynamics: 'Export dynamics', sae: 'Export SAE + cfg.json' };
 
 /** Downloads one artifact of the open project as safetensors (for PyTorch, SAELens, the CLI). */
 export function ExportButton({ kind }: { kind: ArtifactKind }) {
   return (
-    <button type="button" className="secondary" onClick={() => void useLab.getState().exportArtifact(kind)} data-testid={`export-${kind}`} title="safetensors, readable by PyTorch (safetensors.torch.load_file), SAELens and this lab's CLI">
+    <button type="button" className="secondary" onClick={() => void useLab.getState().exportArtifact(kind).then((files) => files.forEach((f) => downloadBlob(f.blob, f.name)))} data-testid={`export-${kind}`} title="safetensors, readable by PyTorch (safetensors.torch.load_file), SAELens and this lab's CLI">
       {LABEL[kind]}
     </button>
   );

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../data/format';
+import { downloadBlob } from '../download';
 import { ImportButton } from './ArtifactButtons';
 
 /** The open project: switch, create, rename, delete; the storage it uses. */
@@ -44,7 +45,7 @@ export function ProjectBar() {
         Rename
       </button>
       <ImportButton />
-      <button type="button" className="link" disabled={busy} onClick={() => void useLab.getState().exportProject()} data-testid="export-project" title="The whole project as one .project.safetensors file (trajectories, dynamics, SAE, images and settings); importing it makes a new project">
+      <button type="button" className="link" disabled={busy} onClick={() => void useLab.getState().exportProject().then((f) => f && downloadBlob(f.blob, f.name))} data-testid="export-project" title="The whole project as one .project.safetensors file (trajectories, dynamics, SAE, images and settings); importing it makes a new project">
         Export
       </button>
       <button type="button" className="link" disabled={busy} onClick={() => void createProject()} data-testid="new-project">
