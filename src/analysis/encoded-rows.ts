@@ -4,6 +4,7 @@ import { uploadDynamics } from '../dynamics/gpu-dynamics';
 import { Residualizer } from '../dynamics/residualize';
 import type { GpuContext } from '../gpu/context';
 import { SaeEncoder } from '../sae/inference';
+import { borrowResidentSae } from '../sae/resident-sae';
 import type { SaeConfig } from '../sae/sae-config';
 import { SaeModel, type SaeWeights } from '../sae/sae-model';
 import { tokensInOrder } from '../sae/token-batches';
@@ -40,9 +41,11 @@ export async function* encodedRows(
   if (R === 0) throw new Error(`the SAE's input is ${config.dIn} wide; these trajectories give S·d = ${S}·${d} = ${S * d} (or d = ${d} per step)`);
   const rows = Math.floor(config.batchSize / R);
   if (rows < 1) throw new Error(`a per-step SAE encodes S = ${S} rows per token, more than its batchSize ${config.batchSize}`);
-  const dyn = uploadDynamics(ctx, dynamics);
+  // The copies the worker keeps resident for its project (sae/resident-sae.ts), else this pass's own.
+  const resident = borrowResidentSae(ctx, dynamics, sae);
+  const dyn = resident?.value.dynamics ?? uploadDynamics(ctx, dynamics);
   const residualizer = new Residualizer(ctx, dyn, rows);
-  const model = SaeModel.fromWeights(ctx, config, sae.weights);
+  const model = resident?.value.model ?? SaeModel.fromWeights(ctx, config, sae.weights);
   const encoder = new SaeEncoder(ctx, model, rows * R);
   const x = ctx.createBuffer(rows * S * d * 4, 'encoded-rows.x');
   const z = ctx.createBuffer(rows * S * d * 4, 'encoded-rows.z');
@@ -63,8 +66,11 @@ export async function* encodedRows(
     x.destroy();
     z.destroy();
     encoder.destroy();
-    model.destroy();
     residualizer.destroy();
-    dyn.destroy();
+    if (resident) resident.done();
+    else {
+      model.destroy();
+      dyn.destroy();
+    }
   }
 }

@@ -6,6 +6,7 @@
  * access handles, so they run in a worker; reads (`file`) work on the page too.
  */
 import type { ProgressStore, RandomAccessFile } from './trajectory-writer';
+import { copyStream } from './stream-copy';
 
 /** File names inside a project folder (the page and the worker agree on them). */
 export const PROJECT_FILES = {
@@ -17,8 +18,6 @@ export const PROJECT_FILES = {
   checkpoint: 'sae.checkpoint.safetensors',
   /** Per-latent statistics of the finished SAE (firing, m_k, histogram, top tokens, neighbours, ‖v_k[s]‖). */
   latentStats: 'latents.safetensors',
-  /** Per-latent, per-step histograms of H_k[s, p] = f_k(n, p)·‖v_k[s]‖, measured with the statistics (sae/latent-step-histograms-file.ts). */
-  latentStepHistograms: 'latents.steps.safetensors',
   image: (n: number) => `image-${String(n).padStart(6, '0')}.png`,
   /**
    * Image n's per-step previews: one PNG strip of S frames side by side, frame s
@@ -99,17 +98,19 @@ export class ProjectFolder {
   }
 
   /**
-   * Replaces a file whole. Written to `<name>.partial` and moved over the
-   * old one, so a killed tab leaves the previous version intact.
+   * Replaces a file whole (a Blob streamed in chunk by chunk). Written to
+   * `<name>.partial` and moved over the old one, so a killed tab leaves the
+   * previous version intact.
    */
   async writeWhole(name: string, data: Blob | Uint8Array): Promise<void> {
-    const bytes = data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
     const partialName = `${name}.partial`;
     const partial = await this.dir.getFileHandle(partialName, { create: true });
     const sync = await syncHandle(partial);
     try {
       sync.truncate(0);
-      sync.write(bytes, { at: 0 });
+      // A Blob (an imported file) is streamed in, never read into memory whole.
+      if (data instanceof Uint8Array) sync.write(data, { at: 0 });
+      else await copyStream(data.stream(), (bytes, at) => sync.write(bytes, at));
       sync.flush();
     } finally {
       sync.close();

@@ -3,8 +3,8 @@
  * project folder's files as bytes (U8, named `file:<name>`) and whose
  * metadata holds the project's record (JSON). Re-importing it gives back
  * the same files byte for byte and the same record. Every file of the
- * folder travels, so the images' per-step preview strips and the latents'
- * per-step histograms (PROJECT_FILES) come with the trajectories and SAE.
+ * folder travels, so the images' per-step preview strips and the latent
+ * statistics (PROJECT_FILES) come with the trajectories and SAE.
  */
 import { SafetensorsError, SafetensorsFile, serializeSafetensors, type ByteSource, type TensorEntry } from './safetensors';
 
@@ -23,7 +23,14 @@ export function serializeProjectBundle(bundle: ProjectBundle): Blob {
   return serializeSafetensors(tensors, { kind: KIND, record: JSON.stringify(bundle.record) });
 }
 
-export async function readProjectBundle(source: ByteSource): Promise<ProjectBundle> {
+/** A project file's record and where each of its files lies in it: bytes begin..end (copy them with source.slice). */
+export interface ProjectBundleIndex {
+  record: unknown;
+  files: { name: string; begin: number; end: number }[];
+}
+
+/** Reads a project file's header only: its record and its files' byte ranges. */
+export async function indexProjectBundle(source: ByteSource): Promise<ProjectBundleIndex> {
   const file = await SafetensorsFile.open(source);
   if (file.metadata.kind !== KIND) throw new SafetensorsError(`not a project file: metadata kind is ${JSON.stringify(file.metadata.kind)}, expected "${KIND}"`);
   let record: unknown;
@@ -32,10 +39,17 @@ export async function readProjectBundle(source: ByteSource): Promise<ProjectBund
   } catch {
     throw new SafetensorsError('project file: its metadata "record" is not JSON');
   }
-  const files: ProjectBundle['files'] = [];
+  const files: ProjectBundleIndex['files'] = [];
   for (const [name, info] of file.tensors) {
     if (!name.startsWith(PREFIX) || info.dtype !== 'U8') throw new SafetensorsError(`project file: tensor "${name}" (${info.dtype}) is not a U8 file:<name> entry`);
-    files.push({ name: name.slice(PREFIX.length), bytes: await file.readBytes(name) });
+    files.push({ name: name.slice(PREFIX.length), begin: info.begin, end: info.end });
   }
   return { record, files };
+}
+
+/** A project file with every file's bytes in memory (tests and the CLI; the page copies entries by range instead). */
+export async function readProjectBundle(source: ByteSource): Promise<ProjectBundle> {
+  const blob = source instanceof Blob ? source : new Blob([source instanceof Uint8Array ? source.slice() : source]);
+  const { record, files } = await indexProjectBundle(blob);
+  return { record, files: await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await blob.slice(f.begin, f.end).arrayBuffer()) }))) };
 }

@@ -1,12 +1,11 @@
 import type { StateCreator } from 'zustand';
-import type { RuntimeRequest } from '../worker/runtime-protocol';
+import type { AblationRequest } from '../worker/jobs/ablation-job';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
 import type { LabState } from './store';
 
 export interface AblationJob {
   projectId: string;
-  requestId: number;
   arm: string;
   phase: string;
   /** 0..1 over the four arms. */
@@ -15,11 +14,14 @@ export interface AblationJob {
 
 export interface AblationSlice {
   ablationJob: AblationJob | null;
-  startAblation: (sae: Extract<RuntimeRequest, { type: 'ablation' }>['sae'], steps: number) => void;
+  startAblation: (sae: AblationRequest['sae'], steps: number) => void;
   cancelAblation: () => void;
 }
 
 const PHASES = ['fit', 'train', 'eval'];
+
+/** Cancels the running ablation (kept out of the store). */
+let ablationCancel: AbortController | null = null;
 
 export const createAblationSlice: StateCreator<LabState, [], [], AblationSlice> = (set, get) => ({
   ablationJob: null,
@@ -28,24 +30,28 @@ export const createAblationSlice: StateCreator<LabState, [], [], AblationSlice> 
     if (!project?.collect || project.collect.state !== 'done') return;
     const projectId = project.id;
     const collectAt = project.collect.at;
-    const requestId = runtimeClient.send({ type: 'ablation', projectId, sae, steps }, (m, done) => {
-      const job = get().ablationJob;
-      if (m.type === 'ablation-arm' && job) {
-        set({ ablationJob: { ...job, arm: m.arm, phase: m.phase, fraction: (m.index + PHASES.indexOf(m.phase) / PHASES.length) / m.arms } });
-      } else if (m.type === 'ablation-done') {
-        done();
-        set({ ablationJob: null });
-        get().updateProject(projectId, (p) => ({ ...p, ablation: { rows: m.rows, latents: sae.latents, k: sae.k, steps, seconds: m.seconds, collectAt } }));
-      } else if (m.type === 'error') {
-        done();
-        set({ ablationJob: null });
-        if (!m.cancelled) get().reportError('Ablation', m.message);
-      }
-    });
-    set({ ablationJob: { projectId, requestId, arm: '', phase: 'starting', fraction: 0 } });
+    const cancel = (ablationCancel = new AbortController());
+    set({ ablationJob: { projectId, arm: '', phase: 'starting', fraction: 0 } });
+    runtimeClient
+      .runJob(
+        'ablation',
+        { projectId, sae, steps },
+        (m) => {
+          const job = get().ablationJob;
+          if (job) set({ ablationJob: { ...job, arm: m.arm, phase: m.phase, fraction: (m.index + PHASES.indexOf(m.phase) / PHASES.length) / m.arms } });
+        },
+        { signal: cancel.signal },
+      )
+      .then(
+        (m) => {
+          set({ ablationJob: null });
+          get().updateProject(projectId, (p) => ({ ...p, ablation: { rows: m.rows, latents: sae.latents, k: sae.k, steps, seconds: m.seconds, collectAt } }));
+        },
+        (error: unknown) => {
+          set({ ablationJob: null });
+          get().reportJobError('Ablation', error);
+        },
+      );
   },
-  cancelAblation: () => {
-    const job = get().ablationJob;
-    if (job) runtimeClient.cancel(job.requestId);
-  },
+  cancelAblation: () => ablationCancel?.abort(),
 });

@@ -4,7 +4,7 @@ import { serializeProjectBundle } from '../data/project-bundle';
 import { SafetensorsFile } from '../data/safetensors';
 import { saveProject } from './project-db';
 import { afterReload, newProject } from './project-record';
-import type { ImportedArtifact } from '../worker/runtime-protocol';
+import type { ImportedArtifact } from '../worker/jobs/import-job';
 import type { ProjectRecord } from './project-record';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
@@ -47,14 +47,7 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
         // A whole project becomes a new one; anything else goes into the open project.
         const whole = (await SafetensorsFile.open(file).catch(() => null))?.metadata.kind === 'project';
         const target = whole ? newProject(file.name).id : project.id;
-        const artifact = await new Promise<ImportedArtifact>((resolve, reject) =>
-          runtimeClient.send({ type: 'import', projectId: target, file, cfgJson, trajectories: shapeOf(currentProject(get())) }, (m, done) => {
-            if (m.type === 'imported') resolve(m.artifact);
-            else if (m.type === 'error') reject(new Error(m.message));
-            else return;
-            done();
-          }),
-        );
+        const artifact = await runtimeClient.runJob('import', { projectId: target, file, cfgJson, trajectories: shapeOf(currentProject(get())) });
         if (artifact.kind === 'project') {
           const record = artifact.record as ProjectRecord;
           const imported = afterReload({ ...record, id: target, name: `${record.name} (imported)` });
@@ -63,7 +56,7 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
           get().openProject(target);
         } else get().updateProject(project.id, (p) => withArtifact(p, artifact, file.name, Date.now()));
       } catch (error) {
-        get().reportError('Import', error);
+        get().reportJobError('Import', error);
       }
     }
     set({ importing: null });

@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import { isCancelled } from '../worker/job-error';
 import type { LabState } from './store';
 
 /** One problem shown in the error banner. Repeats of the same message are counted, not stacked. */
@@ -14,13 +15,18 @@ export interface BannerSlice {
   banner: BannerEntry[];
   /** Puts `error` in the banner: the single place GPU errors, device loss and failed actions reach the user. */
   reportError: (source: string, error: unknown) => void;
+  /** A job's failure in the banner; a cancelled job is no failure and is not reported. */
+  reportJobError: (source: string, error: unknown) => void;
   dismissError: (id: number) => void;
 }
 
 let nextId = 1;
 
-export const createBannerSlice: StateCreator<LabState, [], [], BannerSlice> = (set) => ({
+export const createBannerSlice: StateCreator<LabState, [], [], BannerSlice> = (set, get) => ({
   banner: [],
+  reportJobError: (source, error) => {
+    if (!isCancelled(error)) get().reportError(source, error);
+  },
   reportError: (source, error) => {
     const message = error instanceof Error ? error.message : String(error);
     // A failure that repeats (a self-test rerun, an error every frame) is one entry with a count.

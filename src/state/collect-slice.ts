@@ -4,6 +4,8 @@ import { loadProjectImage } from './project-images';
 import { currentProject } from './project-slice';
 import type { CollectSettings } from './project-record';
 import { runtimeClient } from './runtime-client';
+import { isCancelled } from '../worker/job-error';
+import type { CollectEvent } from '../worker/jobs/collect-job';
 import type { LabState } from './store';
 
 /** Thumbnails shown at once: the most recent images. */
@@ -11,7 +13,6 @@ export const THUMBNAILS_SHOWN = 48;
 
 export interface CollectJob {
   projectId: string;
-  requestId: number;
   done: number;
   total: number;
   imagesPerSecond: number;
@@ -32,6 +33,9 @@ export interface CollectSlice {
   /** Reads the open project's last saved images (after a reload or a project switch). */
   loadThumbnails: () => Promise<void>;
 }
+
+/** Cancels the running collection (kept out of the store). */
+let collectCancel: AbortController | null = null;
 
 export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = (set, get) => ({
   collectJob: null,
@@ -58,37 +62,33 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
       get().updateProject(projectId, (p) => (p.collect ? { ...p, collect: { ...p.collect, state, seconds: elapsed(), at: state === 'done' ? Date.now() : 0, ...extra } } : p));
       void get().measureProject(projectId);
     };
-    const requestId = runtimeClient.send(
-      { type: 'collect', projectId, prompts: typeof settings.fixedSeed === 'number' ? prompts.entries.map((e) => ({ ...e, seed: settings.fixedSeed as number })) : prompts.entries, sampler: settings.sampler, recordCalls: settings.recordCalls, dtype: settings.dtype, resume },
-      (m, done) => {
-        const job = get().collectJob;
-        if (m.type === 'step' && job) {
-          if (job.previewId) images.delete(job.previewId);
-          const previewId = m.preview ? images.add({ width: m.preview.width, height: m.preview.height, rgba: new Uint8ClampedArray(m.preview.rgba) }) : null;
-          set({ collectJob: { ...job, image: m.image ?? null, call: m.call + 1, calls: m.calls, previewId } });
-        } else if (m.type === 'collected' && job) {
-          const imageId = images.add({ width: m.thumbnail.width, height: m.thumbnail.height, rgba: new Uint8ClampedArray(m.thumbnail.rgba) });
-          set((s) => ({
-            collectJob: { ...job, done: m.done, imagesPerSecond: m.imagesPerSecond, etaSeconds: m.etaSeconds },
-            thumbnails: keepRecent([...s.thumbnails, { index: m.index, imageId }]),
-          }));
-          get().updateProject(projectId, (p) => (p.collect ? { ...p, collect: { ...p.collect, done: m.done, seconds: elapsed() } } : p));
-        } else if (m.type === 'collect-done') {
-          done();
-          finish(m.complete ? 'done' : 'interrupted', { bytes: m.bytes });
-        } else if (m.type === 'error') {
-          done();
-          finish(m.cancelled ? 'interrupted' : 'failed', m.cancelled ? {} : { reason: m.message });
-          if (!m.cancelled) get().reportError('Collect', m.message);
-        }
+    const cancel = (collectCancel = new AbortController());
+    set({ collectJob: { projectId, done: previous?.done ?? 0, total, imagesPerSecond: 0, etaSeconds: null, image: null, call: 0, calls: 0, previewId: null } });
+    const request = { projectId, prompts: typeof settings.fixedSeed === 'number' ? prompts.entries.map((e) => ({ ...e, seed: settings.fixedSeed as number })) : prompts.entries, sampler: settings.sampler, recordCalls: settings.recordCalls, dtype: settings.dtype, resume };
+    const onEvent = (m: CollectEvent) => {
+      const job = get().collectJob;
+      if (m.type === 'step' && job) {
+        if (job.previewId) images.delete(job.previewId);
+        const previewId = m.preview ? images.add({ width: m.preview.width, height: m.preview.height, rgba: new Uint8ClampedArray(m.preview.rgba) }) : null;
+        set({ collectJob: { ...job, image: m.image ?? null, call: m.call + 1, calls: m.calls, previewId } });
+      } else if (m.type === 'collected' && job) {
+        const imageId = images.add({ width: m.thumbnail.width, height: m.thumbnail.height, rgba: new Uint8ClampedArray(m.thumbnail.rgba) });
+        set((s) => ({
+          collectJob: { ...job, done: m.done, imagesPerSecond: m.imagesPerSecond, etaSeconds: m.etaSeconds },
+          thumbnails: keepRecent([...s.thumbnails, { index: m.index, imageId }]),
+        }));
+        get().updateProject(projectId, (p) => (p.collect ? { ...p, collect: { ...p.collect, done: m.done, seconds: elapsed() } } : p));
+      }
+    };
+    runtimeClient.runJob('collect', request, onEvent, { signal: cancel.signal }).then(
+      (m) => finish(m.complete ? 'done' : 'interrupted', { bytes: m.bytes }),
+      (error: unknown) => {
+        finish(isCancelled(error) ? 'interrupted' : 'failed', isCancelled(error) ? {} : { reason: (error as Error).message });
+        get().reportJobError('Collect', error);
       },
     );
-    set({ collectJob: { projectId, requestId, done: previous?.done ?? 0, total, imagesPerSecond: 0, etaSeconds: null, image: null, call: 0, calls: 0, previewId: null } });
   },
-  cancelCollect: () => {
-    const job = get().collectJob;
-    if (job) runtimeClient.cancel(job.requestId);
-  },
+  cancelCollect: () => collectCancel?.abort(),
   loadThumbnails: async () => {
     const project = currentProject(get());
     for (const t of get().thumbnails) images.delete(t.imageId);

@@ -6,7 +6,6 @@ import type { LabState } from './store';
 
 export interface FitJob {
   projectId: string;
-  requestId: number;
   stage: string;
   /** 0..1 over every variant being fitted. */
   fraction: number;
@@ -26,6 +25,9 @@ export interface DynamicsSlice {
   cancelFit: () => void;
 }
 
+/** Cancels the running fit (kept out of the store). */
+let fitCancel: AbortController | null = null;
+
 export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> = (set, get) => ({
   fitJob: null,
   startFit: ({ variant, lambda, heldoutFraction, compare }) => {
@@ -34,25 +36,29 @@ export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> 
     const projectId = project.id;
     const collectAt = project.collect.at;
     const variants = compare ? [variant, ...DYNAMICS_VARIANTS.filter((v) => v !== variant)] : [variant];
-    const requestId = runtimeClient.send({ type: 'fit', projectId, variants, lambda, heldoutFraction }, (m, done) => {
-      if (m.type === 'progress') {
-        const job = get().fitJob;
-        if (job) set({ fitJob: { ...job, stage: m.stage, fraction: m.total ? m.loaded / m.total : 0 } });
-      } else if (m.type === 'fitted') {
-        done();
-        set({ fitJob: null });
-        get().updateProject(projectId, (p) => ({ ...p, dynamics: { variant, lambda, heldoutFraction, results: m.results, seconds: m.seconds, collectAt, at: Date.now() } }));
-        void get().measureProject(projectId);
-      } else if (m.type === 'error') {
-        done();
-        set({ fitJob: null });
-        if (!m.cancelled) get().reportError('Dynamics', m.message);
-      }
-    });
-    set({ fitJob: { projectId, requestId, stage: 'starting', fraction: 0 } });
+    const cancel = (fitCancel = new AbortController());
+    set({ fitJob: { projectId, stage: 'starting', fraction: 0 } });
+    runtimeClient
+      .runJob(
+        'fit',
+        { projectId, variants, lambda, heldoutFraction },
+        (m) => {
+          const job = get().fitJob;
+          if (job) set({ fitJob: { ...job, stage: m.stage, fraction: m.total ? m.loaded / m.total : 0 } });
+        },
+        { signal: cancel.signal },
+      )
+      .then(
+        (m) => {
+          set({ fitJob: null });
+          get().updateProject(projectId, (p) => ({ ...p, dynamics: { variant, lambda, heldoutFraction, results: m.results, seconds: m.seconds, collectAt, at: Date.now() } }));
+          void get().measureProject(projectId);
+        },
+        (error: unknown) => {
+          set({ fitJob: null });
+          get().reportJobError('Dynamics', error);
+        },
+      );
   },
-  cancelFit: () => {
-    const job = get().fitJob;
-    if (job) runtimeClient.cancel(job.requestId);
-  },
+  cancelFit: () => fitCancel?.abort(),
 });

@@ -1,6 +1,8 @@
 import type { StateCreator } from 'zustand';
 import { drawImages, sampledImages } from '../sae/latent-statistics';
-import type { LatentTable, RuntimeResponse } from '../worker/runtime-protocol';
+import type { LatentTable } from '../sae/latent-table';
+import type { LatentCoFiring } from '../worker/jobs/latent-cofiring-job';
+import type { JobProgress } from '../worker/jobs/job-context';
 import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { Registry } from './registry';
@@ -35,10 +37,10 @@ export type LatentExamples =
   /** `measuring`: the statistics predate the sample, which is measured now. */
   | { latent: number; seed: number; state: 'none'; reason: string; measuring: { done: number; total: number } | null };
 
-/** The latents that co-fire with the open latent (flows/latent-cofiring.ts), best first. */
+/** The latents that co-fire with the open latent (analysis/co-firing-latents.ts), best first. */
 export type LatentCoFiringStatus =
   | { latent: number; state: 'loading' }
-  | ({ latent: number; state: 'ready' } & Pick<Extract<RuntimeResponse, { type: 'latent-cofiring' }>, 'images' | 'exhaustive' | 'rows' | 'index' | 'jaccard' | 'conditional' | 'lift'>)
+  | ({ state: 'ready' } & LatentCoFiring)
   | { latent: number; state: 'none'; reason: string };
 
 export type LatentTableStatus =
@@ -52,7 +54,7 @@ export const imageActivations = new Registry<{ N: number; m: number; mean: Float
 
 export type ImageActivationsStatus =
   | { state: 'idle' }
-  | { state: 'running'; requestId: number; done: number; total: number }
+  | { state: 'running'; done: number; total: number }
   | { state: 'ready'; id: string; saeAt: number; projectId: string };
 
 export interface LatentsSlice {
@@ -91,16 +93,13 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       get().reportError('Latents for a prompt', hookError);
       return;
     }
-    runtimeClient.send({ type: 'prompt-latents', projectId: project.id, prompt, seed }, (m, done) => {
-      if (m.type === 'prompt-latents') {
-        done();
-        set({ promptLatents: { prompt, state: 'ready', mean: m.mean, max: m.max } });
-      } else if (m.type === 'error') {
-        done();
+    runtimeClient.runJob('prompt-latents', { projectId: project.id, prompt, seed }).then(
+      (m) => set({ promptLatents: { prompt, state: 'ready', mean: m.mean, max: m.max } }),
+      (error: unknown) => {
         set({ promptLatents: null });
-        if (!m.cancelled) get().reportError('Latents for a prompt', m.message);
-      }
-    });
+        get().reportJobError('Latents for a prompt', error);
+      },
+    );
   },
   featureIcon: null,
   makeFeatureIcon: async (latent) => {
@@ -115,19 +114,16 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       get().reportError('Feature icon', hookError);
       return;
     }
-    runtimeClient.send(
-      { type: 'steer', projectId: project.id, prompt: '', negativePrompt: '', seed: 0, latents: [{ latent, alpha: FEATURE_ICON_ALPHA }], window: null, mask: null, ablate: false, conditionalOnly: false },
-      (m, done) => {
-        if (m.type === 'steered') {
-          done();
-          const imageId = images.add({ width: m.steered.width, height: m.steered.height, rgba: new Uint8ClampedArray(m.steered.rgba) });
-          if (get().featureIcon?.latent === latent) set({ featureIcon: { latent, state: 'ready', imageId } });
-          else images.delete(imageId);
-        } else if (m.type === 'error') {
-          done();
-          set({ featureIcon: null });
-          if (!m.cancelled) get().reportError('Feature icon', m.message);
-        }
+    const request = { projectId: project.id, prompt: '', negativePrompt: '', seed: 0, latents: [{ latent, alpha: FEATURE_ICON_ALPHA }], window: null, mask: null, ablate: false, conditionalOnly: false };
+    runtimeClient.runJob('steer', request).then(
+      (m) => {
+        const imageId = images.add({ width: m.steered.width, height: m.steered.height, rgba: new Uint8ClampedArray(m.steered.rgba) });
+        if (get().featureIcon?.latent === latent) set({ featureIcon: { latent, state: 'ready', imageId } });
+        else images.delete(imageId);
+      },
+      (error: unknown) => {
+        set({ featureIcon: null });
+        get().reportJobError('Feature icon', error);
       },
     );
   },
@@ -140,18 +136,15 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     if (current.state === 'ready') imageActivations.delete(current.id);
     const saeAt = project.sae.at;
     const projectId = project.id;
-    const requestId = runtimeClient.send({ type: 'image-activations', projectId }, (m, done) => {
-      if (m.type === 'progress') set({ imageActivationsStatus: { state: 'running', requestId, done: m.loaded, total: m.total ?? 0 } });
-      else if (m.type === 'image-activations') {
-        done();
-        set({ imageActivationsStatus: { state: 'ready', id: imageActivations.add({ N: m.N, m: m.m, mean: m.mean, max: m.max }), saeAt, projectId } });
-      } else if (m.type === 'error') {
-        done();
+    set({ imageActivationsStatus: { state: 'running', done: 0, total: 0 } });
+    const onProgress = (m: JobProgress) => set({ imageActivationsStatus: { state: 'running', done: m.loaded, total: m.total ?? 0 } });
+    runtimeClient.runJob('image-activations', { projectId }, onProgress).then(
+      (m) => set({ imageActivationsStatus: { state: 'ready', id: imageActivations.add(m), saeAt, projectId } }),
+      (error: unknown) => {
         set({ imageActivationsStatus: { state: 'idle' } });
-        if (!m.cancelled) get().reportError('Latents', m.message);
-      }
-    });
-    set({ imageActivationsStatus: { state: 'running', requestId, done: 0, total: 0 } });
+        get().reportJobError('Latents', error);
+      },
+    );
   },
   selectedLatent: null,
   latentMaps: null,
@@ -169,18 +162,15 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     }
     set({ latentExamples: { latent, seed, state: 'loading', images } });
     const mine = () => get().latentExamples?.latent === latent && get().latentExamples?.seed === seed;
-    // Only the maps are wanted: the rest of the job (co-firing) is the open latent's already.
-    const id = runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images }, (m, done) => {
-      if (m.type === 'latent-maps') {
-        done();
-        runtimeClient.cancel(id);
+    runtimeClient.runJob('latent-maps', { projectId: t.projectId, latent, images }).then(
+      (m) => {
         if (mine()) set({ latentExamples: { latent, seed, state: 'ready', images, maps: m.maps } });
-      } else if (m.type === 'error') {
-        done();
-        if (mine()) set({ latentExamples: { latent, seed, state: 'none', reason: m.message, measuring: null } });
-        if (!m.cancelled) get().reportError('Random examples', m.message);
-      }
-    });
+      },
+      (error: unknown) => {
+        if (mine()) set({ latentExamples: { latent, seed, state: 'none', reason: (error as Error).message, measuring: null } });
+        get().reportJobError('Random examples', error);
+      },
+    );
   },
   loadLatentTable: () => {
     const project = currentProject(get());
@@ -191,18 +181,15 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     // Already read or being read (an effect that runs twice, as in StrictMode, asks twice).
     if ((current.state === 'ready' || current.state === 'loading') && current.projectId === projectId && current.saeAt === saeAt) return;
     if (current.state === 'ready') latentTables.delete(current.tableId);
-    runtimeClient.send({ type: 'latents', projectId }, (m, done) => {
-      if (m.type === 'latent-table') {
-        done();
-        set({ latentTable: { state: 'ready', projectId, tableId: latentTables.add(m.table), saeAt } });
-        const k = get().selectedLatent;
-        if (k !== null) get().selectLatent(k < m.table.m ? k : null);
-      } else if (m.type === 'error') {
-        done();
-        set({ latentTable: { state: 'failed', projectId, reason: m.message } });
-      }
-    });
     set({ latentTable: { state: 'loading', projectId, saeAt } });
+    runtimeClient.runJob('latent-table', { projectId }).then(
+      (table) => {
+        set({ latentTable: { state: 'ready', projectId, tableId: latentTables.add(table), saeAt } });
+        const k = get().selectedLatent;
+        if (k !== null) get().selectLatent(k < table.m ? k : null);
+      },
+      (error: unknown) => set({ latentTable: { state: 'failed', projectId, reason: (error as Error).message } }),
+    );
   },
   selectLatent: (latent) => {
     set({ selectedLatent: latent });
@@ -236,40 +223,36 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     const mine = () => get().selectedLatent === latent;
     // One encode for the top images and the random ones: maps [top + random, P].
     const requested = [...images, ...(random ?? [])];
-    let coFired = false;
-    // Answers in order: the maps; an older project's spatial statistics (progress, then a new table);
-    // the co-firing latents.
-    runtimeClient.send({ type: 'latent-maps', projectId: t.projectId, latent, images: requested }, (m, done) => {
-      if (m.type === 'latent-maps') {
+    const projectId = t.projectId;
+    // The maps first, then the co-firing latents (for an older project, after measuring its spatial statistics).
+    const loadCoFiring = async () => {
+      const onProgress = (m: JobProgress) => {
+        if (mine()) set({ latentExamples: { latent, seed, state: 'none', reason: 'measuring the spatial statistics', measuring: { done: m.loaded, total: m.total ?? 0 } } });
+      };
+      const { coFiring, table: measured } = await runtimeClient.runJob('latent-cofiring', { projectId, latent }, onProgress);
+      const now = get().latentTable;
+      if (measured && now.state === 'ready' && now.projectId === projectId) {
+        latentTables.delete(now.tableId);
+        set({ latentTable: { ...now, tableId: latentTables.add(measured) } });
+        if (mine()) get().drawLatentExamples(latent, seed);
+      }
+      if (mine()) set({ latentCoFiring: { state: 'ready', ...coFiring } });
+    };
+    runtimeClient
+      .runJob('latent-maps', { projectId, latent, images: requested })
+      .then((m) => {
         if (!mine()) return;
         set({ latentMaps: { latent, images, maps: m.maps.slice(0, images.length * table.P) }, latentMapsLoading: false });
         if (random) set({ latentExamples: { latent, seed, state: 'ready', images: random, maps: m.maps.slice(images.length * table.P) } });
-      } else if (m.type === 'progress') {
-        if (!mine()) return;
-        const progress = { done: m.loaded, total: m.total ?? 0 };
-        if (!coFired) set({ latentExamples: { latent, seed, state: 'none', reason: 'measuring the spatial statistics', measuring: progress } });
-      } else if (m.type === 'latent-table') {
-        const now = get().latentTable;
-        if (now.state !== 'ready' || now.projectId !== t.projectId) return;
-        latentTables.delete(now.tableId);
-        set({ latentTable: { ...now, tableId: latentTables.add(m.table) } });
-        if (mine()) get().drawLatentExamples(latent, seed);
-      } else if (m.type === 'latent-cofiring') {
-        coFired = true;
-        const { images: sample, exhaustive, rows, index, jaccard, conditional, lift } = m;
-        if (mine()) set({ latentCoFiring: { latent, state: 'ready', images: sample, exhaustive, rows, index, jaccard, conditional, lift } });
-      } else if (m.type === 'latent-steps') {
-        // The job's last answer; the page derives the per-step histograms from the table.
-        done();
-      } else if (m.type === 'error') {
-        done();
+        return loadCoFiring();
+      })
+      .catch((error: unknown) => {
         if (mine()) {
           set({ latentMapsLoading: false });
-          if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: m.message } });
+          if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: (error as Error).message } });
         }
-        if (!m.cancelled) get().reportError('Latent maps', m.message);
-      }
-    });
+        get().reportJobError('Latent maps', error);
+      });
   },
 });
 

@@ -1,8 +1,10 @@
 import type { StateCreator } from 'zustand';
 import type { SchedulerName } from '../diffusion/schedulers';
-import type { LoadedModelInfo, ProviderChoice } from '../worker/runtime-protocol';
+import { isCancelled } from '../worker/job-error';
+import type { LoadedModelInfo, ProviderChoice } from '../worker/jobs/load-job';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
+import type { StepEvent } from '../worker/jobs/generate-job';
 import { readWasmThreadsSetting } from './wasm-threads-setting';
 import type { LabState } from './store';
 
@@ -22,13 +24,13 @@ export interface TransferProgress {
 
 export type ModelStatus =
   | { state: 'idle' }
-  | { state: 'loading'; manifestUrl: string; requestId: number; progress: TransferProgress | null }
+  | { state: 'loading'; manifestUrl: string; progress: TransferProgress | null }
   | { state: 'ready'; manifestUrl: string; info: LoadedModelInfo }
   | { state: 'failed'; manifestUrl: string; reason: string };
 
 export type GenerationStatus =
   | { state: 'idle' }
-  | { state: 'running'; requestId: number; call: number; calls: number; startedAt: number; previewId: string | null }
+  | { state: 'running'; call: number; calls: number; startedAt: number; previewId: string | null }
   | { state: 'done'; imageId: string; seconds: number; prompt: string; seed: number }
   | { state: 'failed'; reason: string };
 
@@ -77,39 +79,40 @@ export async function hookForProject(state: Pick<ModelSlice, 'ensureModelHook'>,
 
 /** The provider the page last asked for ('auto' stays 'auto' when a re-hook reloads the model). */
 let providerChoice: ProviderChoice = 'auto';
+/** Cancel the load and the generation in flight (kept out of the store). */
+let loadCancel: AbortController | null = null;
+let generationCancel: AbortController | null = null;
 
 export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set, get, store) => ({
   model: { state: 'idle' },
   generation: { state: 'idle' },
   modelCache: {},
   checkModelCache: (url) => {
-    runtimeClient.send({ type: 'cache-status', manifestUrl: new URL(url, location.href).href }, (m, done) => {
-      if (m.type === 'cache-status') set((s) => ({ modelCache: { ...s.modelCache, [url]: { total: m.total, cached: m.cached, files: m.files, filesCached: m.filesCached } } }));
-      else if (m.type !== 'error') return;
-      done();
-    });
+    runtimeClient.runJob('cache-status', { manifestUrl: new URL(url, location.href).href }).then(
+      (m) => set((s) => ({ modelCache: { ...s.modelCache, [url]: m } })),
+      () => {},
+    );
   },
   loadModel: (url, provider, hook) => {
     providerChoice = provider;
     // Absolute against the page: the worker's own base is its script's folder.
     const manifestUrl = new URL(url, location.href).href;
-    const requestId = runtimeClient.send({ type: 'load', manifestUrl, provider, hook, wasmThreads: readWasmThreadsSetting() }, (m, done) => {
-      if (m.type === 'progress') set({ model: { state: 'loading', manifestUrl, requestId, progress: m } });
-      else if (m.type === 'loaded') {
-        done();
+    const cancel = (loadCancel = new AbortController());
+    set({ model: { state: 'loading', manifestUrl, progress: null }, generation: { state: 'idle' } });
+    const onProgress = ({ type: _type, ...progress }: TransferProgress & { type: 'progress' }) => set({ model: { state: 'loading', manifestUrl, progress } });
+    runtimeClient.runJob('load', { manifestUrl, provider, hook, wasmThreads: readWasmThreadsSetting() }, onProgress, { signal: cancel.signal }).then(
+      (m) => {
         loadedTokenizer.json = m.tokenizerJson;
         set({ model: { state: 'ready', manifestUrl, info: m.info } });
-      } else if (m.type === 'error') {
-        done();
-        set({ model: { state: 'failed', manifestUrl, reason: m.cancelled ? 'Loading was cancelled; the bytes downloaded so far are kept, and Load resumes from them.' : m.message } });
-        if (!m.cancelled) get().reportError('Model', m.message);
-      }
-    });
-    set({ model: { state: 'loading', manifestUrl, requestId, progress: null }, generation: { state: 'idle' } });
+      },
+      (error: unknown) => {
+        set({ model: { state: 'failed', manifestUrl, reason: isCancelled(error) ? 'Loading was cancelled; the bytes downloaded so far are kept, and Load resumes from them.' : (error as Error).message } });
+        get().reportJobError('Model', error);
+      },
+    );
   },
   cancelLoad: () => {
-    const m = get().model;
-    if (m.state === 'loading') runtimeClient.cancel(m.requestId);
+    if (get().model.state === 'loading') loadCancel?.abort();
   },
   ensureModelHook: (hook) => {
     const settled = (): Promise<void> =>
@@ -133,29 +136,28 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
     return settled();
   },
   generateImage: (request) => {
-    const requestId = runtimeClient.send({ type: 'generate', ...request }, (m, done) => {
-      if (m.type === 'step') {
+    const cancel = (generationCancel = new AbortController());
+    set({ generation: { state: 'running', call: 0, calls: request.steps, startedAt: performance.now(), previewId: null } });
+    const onStep = (m: StepEvent) => {
+      const previous = get().generation;
+      if (previous.state === 'running' && previous.previewId) images.delete(previous.previewId);
+      const previewId = m.preview ? images.add({ width: m.preview.width, height: m.preview.height, rgba: new Uint8ClampedArray(m.preview.rgba) }) : null;
+      set({ generation: { state: 'running', call: m.call + 1, calls: m.calls, startedAt: previous.state === 'running' ? previous.startedAt : performance.now(), previewId } });
+    };
+    runtimeClient.runJob('generate', request, onStep, { signal: cancel.signal }).then(
+      (m) => {
         const previous = get().generation;
         if (previous.state === 'running' && previous.previewId) images.delete(previous.previewId);
-        const previewId = m.preview ? images.add({ width: m.preview.width, height: m.preview.height, rgba: new Uint8ClampedArray(m.preview.rgba) }) : null;
-        set({ generation: { state: 'running', requestId, call: m.call + 1, calls: m.calls, startedAt: previous.state === 'running' ? previous.startedAt : performance.now(), previewId } });
-      }
-      else if (m.type === 'image') {
-        done();
-        const previous = get().generation;
-        if (previous.state === 'running' && previous.previewId) images.delete(previous.previewId);
-        const imageId = images.add({ width: m.width, height: m.height, rgba: new Uint8ClampedArray(m.rgba) });
+        const imageId = images.add({ width: m.image.width, height: m.image.height, rgba: new Uint8ClampedArray(m.image.rgba) });
         set({ generation: { state: 'done', imageId, seconds: m.seconds, prompt: request.prompt, seed: request.seed } });
-      } else if (m.type === 'error') {
-        done();
-        set({ generation: m.cancelled ? { state: 'idle' } : { state: 'failed', reason: m.message } });
-        if (!m.cancelled) get().reportError('Generation', m.message);
-      }
-    });
-    set({ generation: { state: 'running', requestId, call: 0, calls: request.steps, startedAt: performance.now(), previewId: null } });
+      },
+      (error: unknown) => {
+        set({ generation: isCancelled(error) ? { state: 'idle' } : { state: 'failed', reason: (error as Error).message } });
+        get().reportJobError('Generation', error);
+      },
+    );
   },
   cancelGeneration: () => {
-    const g = get().generation;
-    if (g.state === 'running') runtimeClient.cancel(g.requestId);
+    if (get().generation.state === 'running') generationCancel?.abort();
   },
 });

@@ -22,11 +22,9 @@ export const createPrewarmSlice: StateCreator<LabState, [], [], PrewarmSlice> = 
     const key = `${project.id} ${project.collect?.at} ${project.dynamics?.at} ${JSON.stringify(flow)}`;
     if (get().prewarm[flow.flow]?.key === key) return;
     set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'compiling', key } } }));
-    runtimeClient.send({ type: 'prewarm', projectId: project.id, ...flow }, (m, done) => {
-      if (m.type === 'prewarmed') set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'ready', key, pipelines: m.pipelines, seconds: m.seconds } } }));
-      else if (m.type === 'error') set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'failed', key } } }));
-      else return;
-      done();
-    });
+    runtimeClient.runJob('prewarm', { projectId: project.id, ...flow }).then(
+      (m) => set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'ready', key, pipelines: m.pipelines, seconds: m.seconds } } })),
+      () => set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'failed', key } } })),
+    );
   },
 });

@@ -10,7 +10,9 @@ import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { PromptEntry } from '../flows/collect-trajectories';
 import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import type { SaeConfig } from '../sae/sae-config';
-import type { AblationRowData, FittedVariant, SaeEvaluation } from '../worker/runtime-protocol';
+import type { FittedVariant } from '../dynamics/fitted-variant';
+import type { SaeEvaluation } from '../sae/sae-evaluation';
+import type { AblationRowData } from '../worker/jobs/ablation-job';
 
 export interface PromptSetRecord {
   /** The file it came from (or the example set's name). */

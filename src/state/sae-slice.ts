@@ -1,13 +1,14 @@
 import type { StateCreator } from 'zustand';
 import type { SaeConfig } from '../sae/sae-config';
+import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import type { SaeRecord } from './project-record';
 import { currentProject } from './project-slice';
-import { runtimeClient } from './runtime-client';
+import { JobStopper, runtimeClient } from './runtime-client';
+import { isCancelled } from '../worker/job-error';
 import type { LabState } from './store';
 
 export interface TrainJob {
   projectId: string;
-  requestId: number;
   /** A pause or stop was asked for and the run is finishing its step. */
   stopping: boolean;
 }
@@ -26,6 +27,9 @@ export interface SaeSlice {
   stopTraining: (mode: 'pause' | 'finish') => void;
 }
 
+/** Ends the running training run early (kept out of the store). */
+let trainStopper: JobStopper | null = null;
+
 export const createSaeSlice: StateCreator<LabState, [], [], SaeSlice> = (set, get) => ({
   trainJob: null,
   startTraining: ({ config, steps, checkpointEvery }, resume) => {
@@ -43,29 +47,30 @@ export const createSaeSlice: StateCreator<LabState, [], [], SaeSlice> = (set, ge
     }));
     const update = (change: (s: SaeRecord) => Partial<SaeRecord>) =>
       get().updateProject(projectId, (p) => (p.sae ? { ...p, sae: { ...p.sae, ...change(p.sae) } } : p));
-    const requestId = runtimeClient.send({ type: 'train', projectId, config, steps, checkpointEvery, resume }, (m, done) => {
-      if (m.type === 'metrics') {
-        const { stepLosses: _losses, ...window } = m.metrics;
-        // A resumed run repeats the windows after its checkpoint: keep each step once.
-        update((s) => ({ step: window.step, seconds: elapsed(), history: [...s.history.filter((h) => h.step < window.step), window] }));
-      } else if (m.type === 'trained') {
-        done();
+    const stopper = (trainStopper = new JobStopper());
+    set({ trainJob: { projectId, stopping: false } });
+    const onMetrics = ({ metrics }: { metrics: SaeTrainingMetrics }) => {
+      const { stepLosses: _losses, ...window } = metrics;
+      // A resumed run repeats the windows after its checkpoint: keep each step once.
+      update((s) => ({ step: window.step, seconds: elapsed(), history: [...s.history.filter((h) => h.step < window.step), window] }));
+    };
+    runtimeClient.runJob('train', { projectId, config, steps, checkpointEvery, resume }, onMetrics, { stopper }).then(
+      (m) => {
         set({ trainJob: null });
         update(() => ({ state: m.state === 'paused' ? 'paused' : 'done', step: m.step, seconds: elapsed(), at: m.state === 'finished' ? Date.now() : 0, ...(m.evaluation ? { evaluation: m.evaluation } : {}) }));
         void get().measureProject(projectId);
-      } else if (m.type === 'error') {
-        done();
+      },
+      (error: unknown) => {
         set({ trainJob: null });
-        update(() => ({ state: 'failed', seconds: elapsed(), reason: m.cancelled ? 'Training was cancelled.' : m.message }));
-        if (!m.cancelled) get().reportError('SAE training', m.message);
-      }
-    });
-    set({ trainJob: { projectId, requestId, stopping: false } });
+        update(() => ({ state: 'failed', seconds: elapsed(), reason: isCancelled(error) ? 'Training was cancelled.' : (error as Error).message }));
+        get().reportJobError('SAE training', error);
+      },
+    );
   },
   stopTraining: (mode) => {
     const job = get().trainJob;
     if (!job) return;
-    runtimeClient.stop(job.requestId, mode);
+    trainStopper?.stop(mode);
     set({ trainJob: { ...job, stopping: true } });
   },
 });

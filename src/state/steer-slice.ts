@@ -1,11 +1,14 @@
 import type { StateCreator } from 'zustand';
-import type { AttributeReadingData, RuntimeRequest } from '../worker/runtime-protocol';
+import type { AttributeReading } from '../diffusion/attribute-probe';
+import { isCancelled } from '../worker/job-error';
+import type { PixelsMessage } from '../worker/jobs/pixels';
+import type { SteerRequest } from '../worker/jobs/steer-job';
 import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
 import type { LabState } from './store';
 
-export type SteerParams = Omit<Extract<RuntimeRequest, { type: 'steer' }>, 'type' | 'id' | 'projectId'>;
+export type SteerParams = Omit<SteerRequest, 'projectId'>;
 
 export interface SteerResultView {
   params: SteerParams;
@@ -13,7 +16,7 @@ export interface SteerResultView {
   steeredId: string;
   /** Per-call previews of both runs (image ids), when the model has a preview map. */
   previews: { unsteered: string[]; steered: string[] } | null;
-  readings: { unsteered: Record<string, AttributeReadingData>; steered: Record<string, AttributeReadingData> } | null;
+  readings: { unsteered: Record<string, AttributeReading>; steered: Record<string, AttributeReading> } | null;
   meanActivations: number[];
   callsRun: number;
   /** Seconds from the request to the images (what a slider move costs). */
@@ -35,6 +38,8 @@ export interface SteerSlice {
 
 /** Counts runSteer calls, so one that waited for a re-hook knows whether a newer one superseded it. */
 let steerRequests = 0;
+/** Cancels the steering request in flight (kept out of the store). */
+let steerCancel: AbortController | null = null;
 
 export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set, get) => ({
   steerRunning: null,
@@ -45,8 +50,7 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
   runSteer: async (params) => {
     const project = currentProject(get());
     if (!project) return;
-    const previous = get().steerRunning;
-    if (previous !== null) runtimeClient.cancel(previous);
+    if (get().steerRunning !== null) steerCancel?.abort();
     const started = performance.now();
     const asked = ++steerRequests;
     const hookError = await hookForProject(get(), project);
@@ -56,24 +60,24 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
     }
     // A newer slider move arrived while the model was re-hooked: it runs instead.
     if (asked !== steerRequests) return;
-    const requestId = runtimeClient.send({ type: 'steer', projectId: project.id, ...params }, (m, done) => {
-      if (m.type === 'steered') {
-        done();
+    const cancel = (steerCancel = new AbortController());
+    set({ steerRunning: asked });
+    runtimeClient.runJob('steer', { projectId: project.id, ...params }, undefined, { signal: cancel.signal }).then(
+      (m) => {
         deleteResultImages(get().steerResult);
-        const add = (p: typeof m.steered) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
+        const add = (p: PixelsMessage) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
         const previews = m.previews ? { unsteered: m.previews.unsteered.map(add), steered: m.previews.steered.map(add) } : null;
         set({
           steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), previews, readings: m.readings, meanActivations: m.meanActivations, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
           steerError: null,
-          ...(get().steerRunning === requestId ? { steerRunning: null } : {}),
+          ...(get().steerRunning === asked ? { steerRunning: null } : {}),
         });
-      } else if (m.type === 'error') {
-        done();
-        if (get().steerRunning === requestId) set({ steerRunning: null });
-        if (!m.cancelled) set({ steerError: m.message });
-      }
-    });
-    set({ steerRunning: requestId });
+      },
+      (error: unknown) => {
+        if (get().steerRunning === asked) set({ steerRunning: null });
+        if (!isCancelled(error)) set({ steerError: (error as Error).message });
+      },
+    );
   },
   clearSteerResult: () => {
     deleteResultImages(get().steerResult);

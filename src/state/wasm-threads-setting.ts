@@ -3,9 +3,10 @@
  * starts its thread pool once, with the first session, so a change applies
  * when the page (and its runtime worker) next loads.
  */
-export type WasmThreadsSetting = 'auto' | 1 | 2 | 4;
+import { WASM_THREAD_CHOICES, type WasmThreadsSetting } from '../diffusion/wasm-threads';
 
-export const WASM_THREAD_CHOICES: readonly WasmThreadsSetting[] = ['auto', 1, 2, 4];
+export { WASM_THREAD_CHOICES, type WasmThreadsSetting };
+
 const KEY = 'trajectory-lab.wasm-threads';
 
 export function readWasmThreadsSetting(): WasmThreadsSetting {

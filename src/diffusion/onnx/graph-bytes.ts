@@ -1,11 +1,14 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { GraphProtoSchema, type GraphProto } from './gen/onnx_pb';
+import { checkGraphBounds } from './graph-bounds';
 import { lengthPrefix, readVarint, scanFields, WireFormatError, type WireField } from './wire';
 
 /** ModelProto.graph and GraphProto.initializer / sparse_initializer (onnx.proto field numbers). */
 const MODEL_GRAPH = 7;
 const GRAPH_INITIALIZER = 5;
 const GRAPH_SPARSE_INITIALIZER = 15;
+/** ModelProto's own fields: a dozen, plus one per opset import, metadata entry and local function. */
+const MAX_MODEL_FIELDS = 100_000;
 /** ModelProto.ir_version: required in every ONNX model. */
 const MODEL_IR_VERSION = 1;
 /** TensorProto.data_type, .name and .external_data; StringStringEntryProto.key and .value. */
@@ -29,15 +32,25 @@ export interface SplitModel {
   initializers: Uint8Array[];
 }
 
+/** The protobuf library's errors ("premature EOF") do not say which file; this one does. */
+function decodeGraph(bytes: Uint8Array, what: string): GraphProto {
+  try {
+    return fromBinary(GraphProtoSchema, bytes);
+  } catch (error) {
+    throw new WireFormatError(`${what}: its graph does not decode as ONNX (${error instanceof Error ? error.message : String(error)}): the file is truncated or corrupt`);
+  }
+}
+
 export function splitModel(bytes: Uint8Array, what: string): SplitModel {
   if (bytes.length < 8) throw new WireFormatError(`${what} has ${bytes.length} bytes: not an ONNX model`);
-  const fields = scanFields(bytes, what);
+  const fields = scanFields(bytes, what, MAX_MODEL_FIELDS);
   if (!fields.some((f) => f.field === MODEL_IR_VERSION && f.wireType === 0)) throw new WireFormatError(`${what} has no ONNX ir_version field: not an ONNX model`);
   const graphFields = fields.filter((f) => f.field === MODEL_GRAPH && f.wireType === 2);
   if (graphFields.length !== 1) throw new WireFormatError(`${what} has ${graphFields.length} graph fields; an ONNX model has exactly one`);
   const g = graphFields[0];
   const view = (f: WireField) => bytes.subarray(f.start, f.end);
   const graphBytes = bytes.subarray(g.payloadStart, g.end);
+  checkGraphBounds(graphBytes, what);
   const inner = scanFields(graphBytes, `${what} (graph)`);
   const isInit = (f: WireField) => f.wireType === 2 && (f.field === GRAPH_INITIALIZER || f.field === GRAPH_SPARSE_INITIALIZER);
   const rest = inner.filter((f) => !isInit(f));
@@ -48,7 +61,7 @@ export function splitModel(bytes: Uint8Array, what: string): SplitModel {
     o += f.end - f.start;
   }
   return {
-    graph: fromBinary(GraphProtoSchema, restBytes),
+    graph: decodeGraph(restBytes, what),
     before: fields.filter((f) => f.start < g.start).map(view),
     after: fields.filter((f) => f.start > g.start).map(view),
     initializers: inner.filter(isInit).map((f) => graphBytes.subarray(f.start, f.end)),

@@ -33,11 +33,12 @@ export function readVarint(bytes: Uint8Array, offset: number, what: string): [va
   throw new WireFormatError(`${what}: a varint runs past the end of the data at byte ${offset} (the file is truncated or not protobuf)`);
 }
 
-/** The top-level fields of one encoded message, in order. */
-export function scanFields(bytes: Uint8Array, what: string): WireField[] {
+/** The top-level fields of one encoded message, in order; more than `maxFields` is an error (before they are all listed). */
+export function scanFields(bytes: Uint8Array, what: string, maxFields = Infinity): WireField[] {
   const fields: WireField[] = [];
   let offset = 0;
   while (offset < bytes.length) {
+    if (fields.length >= maxFields) throw new WireFormatError(`${what}: more than ${maxFields} fields at its top level: not an ONNX model this app loads (a corrupt or hostile file?)`);
     const start = offset;
     const [tag, afterTag] = readVarint(bytes, offset, what);
     const field = Math.floor(tag / 8);

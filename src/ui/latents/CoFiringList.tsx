@@ -1,5 +1,5 @@
 import type { LatentCoFiringStatus } from '../../state/latents-slice';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 
 /** The latents that co-fire with this one, as links (like its nearest latents), with how the score was measured. */
 export function CoFiringList({ status, table, latent, onSelect }: { status: LatentCoFiringStatus | null; table: LatentTable; latent: number; onSelect: (k: number) => void }) {

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { conceptScores, topPercent } from '../../sae/concept-scores';
 import { imageActivations } from '../../state/latents-slice';
 import { useLab } from '../../state/store';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 
 /**
  * Concept → latents: the images whose prompt has a word (or, where the

@@ -1,5 +1,5 @@
 import type { DecodedImage } from '../../state/project-images';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { HeatmapRow } from './HeatmapRow';
 
 /** What every heatmap grid of the latent page shares: the table and the latent's profile, one colour scale, the scrubber's step, the prompts. */

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { DecodedImage } from '../../state/project-images';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { renderHeatmapOverlay } from '../charts/heatmap-overlay';
 import { RenderedCanvas } from '../charts/RenderedCanvas';
 

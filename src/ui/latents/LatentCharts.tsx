@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { D3Chart } from '../charts/D3Chart';
 import { renderGroupedBars, type GroupedBarsData } from '../charts/grouped-bars';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';

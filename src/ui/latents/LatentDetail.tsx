@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { LatentMaps } from '../../state/latents-slice';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { LatentCharts } from './LatentCharts';
 import { LatentFacts } from './LatentFacts';
 import { LatentHeader } from './LatentHeader';

@@ -1,5 +1,5 @@
 import { useLab } from '../../state/store';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { CoFiringList } from './CoFiringList';
 import { spatialSpread, temporalCentre } from './latent-columns';
 import { useAttributeAurocs } from './use-attribute-aurocs';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { enrichedWords } from '../../analysis/enriched-words';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { exportLatentFigures } from './export-latent-figures';
 import { FeatureIcon } from './FeatureIcon';
 import { topImages } from './latent-columns';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { LatentMaps } from '../../state/latents-slice';
 import { useLab } from '../../state/store';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { D3Chart } from '../charts/D3Chart';
 import { renderHeatmapLegend } from '../charts/heatmap-overlay';
 import { HeatmapFocus } from './HeatmapFocus';

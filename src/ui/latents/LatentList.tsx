@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { D3Chart } from '../charts/D3Chart';
 import { renderSparkline } from '../charts/sparkline';
 import { SORTS, spatialSpread, temporalCentre, topImages, type SortKey } from './latent-columns';

@@ -1,4 +1,4 @@
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { D3Chart } from '../charts/D3Chart';
 import { renderStepHistograms } from '../charts/step-histograms';
 import { useStepHistograms } from './use-step-histograms';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { topImages } from './latent-columns';
 
 describe('topImages', () => {

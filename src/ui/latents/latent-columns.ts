@@ -1,4 +1,4 @@
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 
 /** Temporal centre of mass of ‖v_k[s]‖ over the recorded steps, 1-based (1: fires early, S: late). */
 export function temporalCentre(table: LatentTable, k: number): number {

@@ -1,4 +1,4 @@
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import { spatialSpread, temporalCentre, topImages } from './latent-columns';
 
 /** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */

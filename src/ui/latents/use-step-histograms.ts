@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { stepHistograms } from '../../analysis/step-histograms';
-import type { LatentTable } from '../../worker/runtime-protocol';
+import type { LatentTable } from '../../sae/latent-table';
 import type { StepHistogramsData } from '../charts/step-histograms';
 
 /**

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { TransferProgress } from '../../state/model-slice';
 import { useLab } from '../../state/store';
 import { readWasmThreadsSetting, saveWasmThreadsSetting, WASM_THREAD_CHOICES, type WasmThreadsSetting } from '../../state/wasm-threads-setting';
-import type { LoadedModelInfo, ProviderChoice } from '../../worker/runtime-protocol';
+import type { LoadedModelInfo, ProviderChoice } from '../../worker/jobs/load-job';
 import { formatBytes } from '../format';
 import { ImageCanvas } from '../ImageCanvas';
 

@@ -1,12 +1,12 @@
 import { useMemo } from 'react';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
-import type { RuntimeRequest } from '../../worker/runtime-protocol';
+import type { AblationRequest } from '../../worker/jobs/ablation-job';
 import { D3Chart } from '../charts/D3Chart';
 import { renderGroupedBars, type GroupedBarsData } from '../charts/grouped-bars';
 import { formatSeconds } from '../format';
 
-type AblationSae = Extract<RuntimeRequest, { type: 'ablation' }>['sae'];
+type AblationSae = AblationRequest['sae'];
 
 /**
  * The paper's ablation in one click: residualized concat (the method), plain

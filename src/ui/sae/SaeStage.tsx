@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { resolveSaeConfig, runScaledDefaults, SAE_ACTIVATIONS, type SaeActivation, type SaeConfig } from '../../sae/sae-config';
 import { currentProject } from '../../state/project-slice';
 import type { SaeRecord } from '../../state/project-record';
-import type { SaeEvaluation } from '../../worker/runtime-protocol';
+import type { SaeEvaluation } from '../../sae/sae-evaluation';
 import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';

@@ -10,15 +10,40 @@ import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
 import { encodePng } from '../../data/png';
 import { previewStrip } from '../../data/preview-strip';
 import { thumbnail } from '../../data/thumbnail';
-import type { DiffusionModel } from '../../diffusion/diffusion-model';
 import type { RgbaImage } from '../../diffusion/vae-image';
-import { collectTrajectories } from '../../flows/collect-trajectories';
-import type { RuntimeRequest } from '../runtime-protocol';
+import type { ActivationDtype } from '../../data/trajectory-file';
+import type { SamplerSettings } from '../../diffusion/denoise';
+import { collectTrajectories, type PromptEntry } from '../../flows/collect-trajectories';
+import { hookedModel } from '../loaded-model';
+import type { StepEvent } from './generate-job';
 import type { JobContext } from './job-context';
+import type { PixelsMessage } from './pixels';
+
+/** Record trajectories for a project's prompt set into its folder; `resume` continues an interrupted file. */
+export interface CollectRequest {
+  projectId: string;
+  prompts: PromptEntry[];
+  sampler: SamplerSettings;
+  recordCalls: number[];
+  dtype: ActivationDtype;
+  resume: boolean;
+}
+
+/** `collected`: image `index` is finished (saved as PNG in the project folder). */
+export type CollectEvent =
+  | StepEvent
+  | { type: 'collected'; index: number; done: number; total: number; imagesPerSecond: number; etaSeconds: number; thumbnail: PixelsMessage };
+
+export interface CollectResult {
+  complete: boolean;
+  generated: number;
+  bytes: number;
+}
 
 const THUMBNAIL_SIDE = 96;
 
-export async function collectJob(model: DiffusionModel, request: Extract<RuntimeRequest, { type: 'collect' }>, job: JobContext): Promise<void> {
+export async function collectJob(request: CollectRequest, job: JobContext<CollectEvent>): Promise<CollectResult> {
+  const model = hookedModel('collecting needs a loaded model with a hook: load one on the Model page');
   const folder = await ProjectFolder.open(request.projectId);
   const file = await folder.randomAccess(PROJECT_FILES.trajectories);
   // The image being generated: its previews at the recorded calls, by slot s.
@@ -36,7 +61,7 @@ export async function collectJob(model: DiffusionModel, request: Extract<Runtime
       const slot = request.recordCalls.indexOf(call);
       if (p && slot >= 0) recorded[slot] = { width: p.width, height: p.height, data: p.data.slice() };
       const preview = p ? { width: p.width, height: p.height, rgba: p.data.buffer as ArrayBuffer } : null;
-      job.post({ type: 'step', id: job.id, call, calls, preview, image }, preview ? [preview.rgba] : []);
+      job.emit({ type: 'step', call, calls, preview, image }, preview ? [preview.rgba] : []);
     },
     onImage: async (progress) => {
       await folder.writeWhole(PROJECT_FILES.image(progress.index), await encodePng(progress.image));
@@ -47,12 +72,12 @@ export async function collectJob(model: DiffusionModel, request: Extract<Runtime
       recorded.length = 0;
       const small = thumbnail(progress.image, THUMBNAIL_SIDE);
       const rgba = new Uint8ClampedArray(small.data).buffer;
-      job.post(
-        { type: 'collected', id: job.id, index: progress.index, done: progress.done, total: progress.total, imagesPerSecond: progress.imagesPerSecond, etaSeconds: progress.etaSeconds, thumbnail: { width: small.width, height: small.height, rgba } },
+      job.emit(
+        { type: 'collected', index: progress.index, done: progress.done, total: progress.total, imagesPerSecond: progress.imagesPerSecond, etaSeconds: progress.etaSeconds, thumbnail: { width: small.width, height: small.height, rgba } },
         [rgba],
       );
     },
   });
   const bytes = (await folder.file(PROJECT_FILES.trajectories))?.size ?? 0;
-  job.post({ type: 'collect-done', id: job.id, complete: result.complete, generated: result.generated, bytes });
+  return { complete: result.complete, generated: result.generated, bytes };
 }

@@ -1,8 +1,7 @@
 /**
  * A project's SAE measured as the CLI's `eval` measures it — on every token,
  * from the saved file read back — with each latent's statistics, neighbours
- * and temporal profile written beside it for the Latents and Steer pages,
- * then (a second, encode-only pass) each latent's per-step histograms.
+ * and temporal profile written beside it for the Latents and Steer pages.
  */
 import { PROJECT_FILES, type ProjectFolder } from '../../data/opfs-project';
 import type { TrajectoryReader } from '../../data/trajectory-file';
@@ -10,11 +9,10 @@ import type { DynamicsModel } from '../../dynamics/dynamics-file';
 import { evaluateSae } from '../../flows/evaluate-sae';
 import { latentReport } from '../../analysis/latent-report';
 import type { GpuContext } from '../../gpu/context';
+import type { SaeEvaluation } from '../../sae/sae-evaluation';
 import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
 import type { SaeWeights as SaeFileWeights } from '../../sae/sae-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
-import type { SaeEvaluation } from '../runtime-protocol';
-import { writeStepHistograms } from './step-histograms';
 
 /** Tokens per evaluation batch (the CLI's `eval` default). */
 const EVAL_BATCH = 1024;
@@ -28,8 +26,5 @@ export async function measureSae(ctx: GpuContext, folder: ProjectFolder, reader:
   const { statistics, inverse: _inverse, ...evaluation } = await evaluateSae(ctx, reader, dynamics, sae, { signal, perStep });
   const stats = await latentReport(ctx, dynamics, sae, statistics, NEIGHBOURS);
   await folder.writeWhole(PROJECT_FILES.latentStats, serializeLatentStatistics(stats));
-  // Per-step histograms exist for a concat SAE only (a per-step SAE's activations have their step already).
-  if (!perStep) await writeStepHistograms({ folder, reader, dynamics, sae, stats, signal }, ctx);
-  else await folder.remove(PROJECT_FILES.latentStepHistograms);
   return evaluation;
 }

@@ -1,57 +1,53 @@
 /**
  * Steer in the worker: the project's SAE latents added to (or ablated from)
- * a new generation of the loaded model, through one SteeringSession per
- * project and model, so the unsteered run is cached and a slider move only
- * re-runs the steered calls. On the toy model the attribute probe reads both
+ * a new generation of the loaded model, through the project's steering
+ * session (steering-session.ts), so the unsteered run is cached and a slider
+ * move only re-runs the steered calls. On the toy model the attribute probe reads both
  * images. Per-call previews come from the model's preview (its preview
  * decoder, else its latent → RGB map), made after the runs: a decoder run must
  * not overlap the UNet's.
  */
-import { readAttributes } from '../../diffusion/attribute-probe';
+import { readAttributes, type AttributeReading } from '../../diffusion/attribute-probe';
 import type { DiffusionModel } from '../../diffusion/diffusion-model';
+import type { GenerateResult } from '../../diffusion/denoise';
 import type { ModelSession } from '../../diffusion/ort-runtime';
-import type { GenerateResult, SamplerSettings } from '../../diffusion/denoise';
 import type { RgbaImage } from '../../diffusion/vae-image';
-import type { SchedulerName } from '../../diffusion/schedulers';
-import { imageLatentActivations } from '../../analysis/image-latent-activations';
-import { SteeringSession } from '../../flows/steer-image';
-import type { PixelsMessage, RuntimeRequest } from '../runtime-protocol';
-import type { JobContext } from './job-context';
-import { projectSae, type ProjectSae } from './project-sae';
+import { hookedModel, modelProbe } from '../loaded-model';
+import { Transferred, type JobContext } from './job-context';
+import { pixelsOf, type PixelsMessage } from './pixels';
+import { sessionFor } from './steering-session';
 
-let session: { key: string; session: SteeringSession } | null = null;
-
-/** The project's steering session for this model (kept while both stay the same), the SAE, and the collection's sampler. */
-async function sessionFor(model: DiffusionModel, projectId: string): Promise<{ session: SteeringSession; source: ProjectSae; sampler: SamplerSettings }> {
-  const source = await projectSae(projectId);
-  const key = `${projectId} ${model.id} ${source.cfg.d_sae} ${source.stats.statistics.tokens}`;
-  if (session?.key !== key) session = { key, session: new SteeringSession(model, { dynamics: source.dynamics, sae: source.sae, cfg: source.cfg, meanActivations: source.stats.statistics.meanActivation }) };
-  const recorded = source.reader.meta.sampler;
-  if (!recorded) throw new Error('the trajectory file does not say how its images were generated (no sampler metadata); steer needs the collection’s sampler');
-  // The SAE's steps are UNet calls of this sampler's run: steering uses the same one.
-  return { session: session.session, source, sampler: { scheduler: recorded.scheduler as SchedulerName, steps: recorded.steps, guidance: recorded.guidance } };
+/** A prompt generated unsteered (cached) and steered with the project's SAE latents. */
+export interface SteerRequest {
+  projectId: string;
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  latents: { latent: number; alpha: number }[];
+  window: [number, number] | null;
+  mask: Float32Array | null;
+  ablate: boolean;
+  conditionalOnly: boolean;
 }
 
-/** Which latents fire for a prompt: it is generated (the unsteered run, cached for steering) and every latent's mean and maximum activation over its positions measured. */
-export async function promptLatentsJob(model: DiffusionModel, request: Extract<RuntimeRequest, { type: 'prompt-latents' }>, job: JobContext): Promise<void> {
-  const { session, source, sampler } = await sessionFor(model, request.projectId);
-  const run = await session.unsteered(request.prompt, request.seed, sampler, '', job.signal);
-  const m = source.sae.config.latents;
-  const f = await imageLatentActivations(model.gpu, source.dynamics, source.sae, run.trajectory!, Array.from({ length: m }, (_, k) => k));
-  const width = f.length / m;
-  const mean = new Float32Array(m);
-  const max = new Float32Array(m);
-  for (let k = 0; k < m; k++) {
-    for (let q = 0; q < width; q++) {
-      mean[k] += f[k * width + q] / width;
-      max[k] = Math.max(max[k], f[k * width + q]);
-    }
-  }
-  job.post({ type: 'prompt-latents', id: job.id, mean, max }, [mean.buffer, max.buffer]);
+/**
+ * `previews`: per UNet call, the latent left by that call through the model's preview, for both runs (null without one).
+ * `readings`: the toy's attribute probe on both images (null for a model without a probe).
+ */
+export interface SteerResult {
+  unsteered: PixelsMessage;
+  steered: PixelsMessage;
+  previews: { unsteered: PixelsMessage[]; steered: PixelsMessage[] } | null;
+  readings: { unsteered: Record<string, AttributeReading>; steered: Record<string, AttributeReading> } | null;
+  meanActivations: number[];
+  callsRun: number;
+  seconds: number;
 }
 
-export async function steerJob(model: DiffusionModel, probe: ModelSession | null, request: Extract<RuntimeRequest, { type: 'steer' }>, job: JobContext): Promise<void> {
+export async function steerJob(request: SteerRequest, job: JobContext<never>): Promise<Transferred<SteerResult>> {
   const started = performance.now();
+  const model = hookedModel('steering needs the model loaded with the SAE’s hook: load it on the Model page');
+  const probe = await modelProbe(model);
   const { session: steering, sampler } = await sessionFor(model, request.projectId);
   const steeredAfter = new Map<number, Float32Array>();
   const result = await steering.steer(
@@ -82,8 +78,8 @@ export async function steerJob(model: DiffusionModel, probe: ModelSession | null
   const readings = probe ? { unsteered: baseline.reading ?? (await readAttributes(probe, model.manifest, result.unsteered.image)), steered: await readAttributes(probe, model.manifest, result.steered.image) } : null;
   const unsteered = pixelsOf(result.unsteered.image);
   const steered = pixelsOf(result.steered.image);
-  job.post(
-    { type: 'steered', id: job.id, unsteered, steered, previews, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
+  return new Transferred(
+    { unsteered, steered, previews, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
     [unsteered.rgba, steered.rgba, ...(previews ? [...previews.unsteered, ...previews.steered].map((p) => p.rgba) : [])],
   );
 }
@@ -118,9 +114,4 @@ async function previewImages(model: DiffusionModel, latents: readonly Float32Arr
     strip.push(image);
   }
   return strip;
-}
-
-/** An image as a message's pixels: a copy, since the message transfers its buffer (and cached images are sent again). */
-function pixelsOf(image: RgbaImage): PixelsMessage {
-  return { width: image.width, height: image.height, rgba: image.data.slice().buffer };
 }

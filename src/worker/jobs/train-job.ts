@@ -9,25 +9,55 @@ import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
 import { TrajectoryReader } from '../../data/trajectory-file';
 import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { trainSae } from '../../flows/train-sae';
-import type { GpuContext } from '../../gpu/context';
 import { readCheckpoint, serializeCheckpoint } from '../../sae/checkpoint-file';
 import { toSaeFile } from '../../sae/sae-interchange';
 import { saeCfgJson, serializeSaeFile } from '../../sae/sae-file';
+import type { SaeConfig } from '../../sae/sae-config';
+import type { SaeEvaluation } from '../../sae/sae-evaluation';
+import type { SaeTrainingMetrics } from '../../sae/train/metrics';
 import { SaeTrainingDiverged } from '../../sae/train/trainer';
-import type { RuntimeRequest } from '../runtime-protocol';
+import { JobError } from '../job-error';
+import { engineGpu } from '../loaded-model';
 import type { JobContext } from './job-context';
 import { measureSae } from './measure-sae';
+import { forgetProjectSae } from './project-sae';
 
-export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest, { type: 'train' }>, job: JobContext, stop: { signal: AbortSignal; mode: () => 'pause' | 'finish' }): Promise<void> {
+/** Train (or, `resume`, continue from the checkpoint) the project's SAE. */
+export interface TrainRequest {
+  projectId: string;
+  config: SaeConfig;
+  steps: number;
+  checkpointEvery: number;
+  resume: boolean;
+}
+
+export interface MetricsEvent {
+  type: 'metrics';
+  metrics: SaeTrainingMetrics;
+  steps: number;
+}
+
+/** `evaluation`: the finished SAE measured on every token (what `eval --json` reports), null when paused. */
+export interface TrainResult {
+  state: 'finished' | 'paused';
+  step: number;
+  seconds: number;
+  evaluation: SaeEvaluation | null;
+}
+
+export async function trainJob(request: TrainRequest, job: JobContext<MetricsEvent>): Promise<TrainResult> {
   const started = performance.now();
+  const ctx = await engineGpu();
+  // Training needs the GPU memory, and replaces the SAE: the cached project SAE's copies go now.
+  forgetProjectSae();
   const folder = await ProjectFolder.open(request.projectId);
   const trajectories = await folder.file(PROJECT_FILES.trajectories);
   const dynamicsFile = await folder.file(PROJECT_FILES.dynamics);
-  if (!trajectories || !dynamicsFile) throw new Error('this project needs trajectories and fitted dynamics before an SAE can be trained: collect and fit first');
+  if (!trajectories || !dynamicsFile) throw new JobError('bad-input', 'this project needs trajectories and fitted dynamics before an SAE can be trained: collect and fit first');
   const reader = await TrajectoryReader.open(trajectories);
   const dynamics = await readDynamicsFile(dynamicsFile);
   const checkpointFile = request.resume ? await folder.file(PROJECT_FILES.checkpoint) : null;
-  if (request.resume && !checkpointFile) throw new Error('there is no checkpoint to resume from; start a new training run');
+  if (request.resume && !checkpointFile) throw new JobError('bad-input', 'there is no checkpoint to resume from; start a new training run');
   if (!request.resume) await folder.remove(PROJECT_FILES.checkpoint);
   const saveCheckpoint = async (c: Parameters<typeof serializeCheckpoint>[0]) => folder.writeWhole(PROJECT_FILES.checkpoint, serializeCheckpoint(c));
 
@@ -39,9 +69,9 @@ export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest,
       checkpointEvery: request.checkpointEvery,
       saveCheckpoint,
       resume: checkpointFile ? await readCheckpoint(checkpointFile) : undefined,
-      onMetrics: (metrics) => job.post({ type: 'metrics', id: job.id, metrics, steps: request.steps }),
+      onMetrics: (metrics) => job.emit({ type: 'metrics', metrics, steps: request.steps }),
       signal: job.signal,
-      stop: stop.signal,
+      stop: job.stopSignal,
     });
   } catch (error) {
     if (error instanceof SaeTrainingDiverged) {
@@ -51,15 +81,14 @@ export async function trainJob(ctx: GpuContext, request: Extract<RuntimeRequest,
   }
   const last = result.history.at(-1);
   const step = last?.step ?? 0;
-  if (result.checkpoint && stop.mode() === 'pause') {
+  if (result.checkpoint && job.stopMode() === 'pause') {
     await saveCheckpoint(result.checkpoint);
-    job.post({ type: 'trained', id: job.id, state: 'paused', step, seconds: (performance.now() - started) / 1000, evaluation: null });
-    return;
+    return { state: 'paused', step, seconds: (performance.now() - started) / 1000, evaluation: null };
   }
   const sae = toSaeFile(request.config, result.weights, { model: reader.meta.model, hook: reader.meta.hook, dynamics, stepIndices: reader.meta.stepIndices });
   await folder.writeWhole(PROJECT_FILES.sae, serializeSaeFile(sae));
   await folder.writeWhole(PROJECT_FILES.saeCfg, new TextEncoder().encode(saeCfgJson(sae.cfg)));
   await folder.remove(PROJECT_FILES.checkpoint);
   const evaluation = await measureSae(ctx, folder, reader, dynamics, sae, job.signal);
-  job.post({ type: 'trained', id: job.id, state: 'finished', step, seconds: (performance.now() - started) / 1000, evaluation });
+  return { state: 'finished', step, seconds: (performance.now() - started) / 1000, evaluation };
 }
