@@ -1,5 +1,5 @@
 /**
- * safetensors read/write (https://github.com/huggingface/safetensors):
+ * safetensors (https://github.com/huggingface/safetensors), read here and written by safetensors-write.ts:
  *
  *   [u64 LE n][n bytes of JSON header, space-padded][tensor data]
  *
@@ -15,73 +15,14 @@
  * byte is read, and the header itself is capped, so a hostile file cannot
  * make the reader allocate more than the cap.
  */
-
 import { bf16ArrayToF32, f16ArrayToF32 } from './float16';
+import { DTYPE_BYTES, elementCount, MAX_HEADER_BYTES, METADATA_KEY, preview, SafetensorsError, validateDtype, validateMetadata, validateShape, type Dtype, type TensorInfo } from './safetensors-header';
 
-/** Bytes per element of each dtype this module reads and writes. */
-export const DTYPE_BYTES = {
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  I16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  U32: 4,
-  F32: 4,
-  F64: 8,
-  I64: 8,
-  U64: 8,
-} as const;
-
-export type Dtype = keyof typeof DTYPE_BYTES;
-
-const DTYPES = Object.keys(DTYPE_BYTES) as Dtype[];
-
-/** Default cap on the JSON header: far above any real header (a 10k-tensor model is ~1 MB). */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
-
-const METADATA_KEY = '__metadata__';
-
-export class SafetensorsError extends Error {
-  override name = 'SafetensorsError';
-}
-
-/** One tensor's header entry; `begin`/`end` are absolute byte offsets in the file. */
-export interface TensorInfo {
-  readonly name: string;
-  readonly dtype: Dtype;
-  readonly shape: readonly number[];
-  readonly begin: number;
-  readonly end: number;
-}
-
-/** A tensor to write: `data` holds exactly product(shape) elements of `dtype`, little-endian. */
-export interface TensorEntry {
-  dtype: Dtype;
-  shape: readonly number[];
-  data: ArrayBufferView;
-}
+export { DTYPE_BYTES, MAX_HEADER_BYTES, SafetensorsError, type Dtype, type TensorEntry, type TensorInfo } from './safetensors-header';
+export { planSafetensors, serializeSafetensors, type SafetensorsLayout } from './safetensors-write';
 
 /** Bytes the reader accepts: a Blob (File, `fs.openAsBlob`) or bytes already in memory. */
 export type ByteSource = Blob | ArrayBuffer | Uint8Array;
-
-function isDtype(s: unknown): s is Dtype {
-  return typeof s === 'string' && Object.hasOwn(DTYPE_BYTES, s);
-}
-
-/** Short JSON rendering of a (possibly hostile, huge) header value for error messages. */
-function preview(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function elementCount(shape: readonly number[]): number {
-  let n = 1;
-  for (const dim of shape) n *= dim;
-  return n;
-}
 
 /** Reads byte ranges from a Blob or an in-memory buffer; every read returns fresh bytes. */
 interface RangeReader {
@@ -101,27 +42,12 @@ function rangeReader(source: ByteSource): RangeReader {
   return { size: bytes.byteLength, read: async (begin, end) => Uint8Array.prototype.slice.call(bytes, begin, end) };
 }
 
-function validateShape(name: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) {
-    throw new SafetensorsError(`tensor "${name}": shape must be an array of non-negative integers, got ${preview(shape)}`);
-  }
-  for (const dim of shape) {
-    if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
-      throw new SafetensorsError(`tensor "${name}": shape entry ${preview(dim)} is not a non-negative integer (shape ${preview(shape)})`);
-    }
-  }
-  return shape as number[];
-}
-
 function validateEntry(name: string, raw: unknown, dataBytes: number, dataStart: number): TensorInfo {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new SafetensorsError(`tensor "${name}": entry must be an object {dtype, shape, data_offsets}, got ${preview(raw)}`);
   }
   const entry = raw as Record<string, unknown>;
-  const { dtype } = entry;
-  if (!isDtype(dtype)) {
-    throw new SafetensorsError(`tensor "${name}": unsupported dtype ${preview(dtype)}; supported: ${DTYPES.join(', ')}`);
-  }
+  const dtype = validateDtype(name, entry.dtype);
   const shape = validateShape(name, entry.shape);
   const offsets = entry.data_offsets;
   if (
@@ -144,20 +70,6 @@ function validateEntry(name: string, raw: unknown, dataBytes: number, dataStart:
     );
   }
   return { name, dtype, shape, begin: dataStart + begin, end: dataStart + end };
-}
-
-function validateMetadata(raw: unknown): Record<string, string> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new SafetensorsError(`${METADATA_KEY} must be an object of string values, got ${preview(raw)}`);
-  }
-  const entries = Object.entries(raw);
-  for (const [key, value] of entries) {
-    if (typeof value !== 'string') {
-      throw new SafetensorsError(`${METADATA_KEY}["${key}"] must be a string (store structured values JSON-encoded), got ${typeof value}`);
-    }
-  }
-  // fromEntries defines own properties, so a "__proto__" key stays plain data.
-  return Object.fromEntries(entries) as Record<string, string>;
 }
 
 /** Rejects overlapping tensors (zero-length ones occupy no bytes). */
@@ -290,83 +202,4 @@ function bytesToF32(bytes: Uint8Array<ArrayBuffer>, dtype: Dtype): Float32Array<
     case 'BOOL':
       return Float32Array.from(bytes);
   }
-}
-
-/**
- * Order in which the reference implementation lays out tensor data: by
- * descending dtype (its enum order, which keeps every tensor aligned to its
- * element size), then by name.
- */
-const DTYPE_RANK: Record<Dtype, number> = {
-  BOOL: 0, U8: 1, I8: 2, I16: 3, U16: 4, F16: 5, BF16: 6, I32: 7, U32: 8, F32: 9, F64: 10, I64: 11, U64: 12,
-};
-
-/** A planned file: the encoded header (length prefix included) and the data order. */
-export interface SafetensorsLayout {
-  /** 8-byte length prefix + JSON header padded with spaces to a multiple of 8 bytes. */
-  header: Uint8Array<ArrayBuffer>;
-  /** Tensor names in the order their bytes follow the header. */
-  order: string[];
-  /** Total file size in bytes. */
-  totalBytes: number;
-}
-
-/**
- * Plans a file from tensor dtypes and shapes alone, so a streaming writer can
- * emit the header and then each tensor's bytes in `order` (e.g. trajectory
- * images as they are collected).
- */
-export function planSafetensors(
-  specs: Readonly<Record<string, { dtype: Dtype; shape: readonly number[] }>>,
-  metadata: Readonly<Record<string, string>> = {},
-): SafetensorsLayout {
-  const names = Object.keys(specs);
-  if (names.includes(METADATA_KEY)) throw new SafetensorsError(`"${METADATA_KEY}" is reserved and cannot name a tensor`);
-  for (const name of names) {
-    const { dtype } = specs[name];
-    if (!isDtype(dtype)) throw new SafetensorsError(`tensor "${name}": unsupported dtype ${preview(dtype)}; supported: ${DTYPES.join(', ')}`);
-    validateShape(name, specs[name].shape);
-  }
-  const order = names.sort((a, b) => DTYPE_RANK[specs[b].dtype] - DTYPE_RANK[specs[a].dtype] || (a < b ? -1 : a > b ? 1 : 0));
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header[METADATA_KEY] = validateMetadata(metadata);
-  let offset = 0;
-  for (const name of order) {
-    const { dtype, shape } = specs[name];
-    const bytes = elementCount(shape) * DTYPE_BYTES[dtype];
-    header[name] = { dtype, shape: [...shape], data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded).fill(0x20); // the reference pads with spaces
-  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.set(json, 8);
-  return { header: out, order, totalBytes: out.length + offset };
-}
-
-function isArrayBufferBacked(bytes: Uint8Array): bytes is Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer;
-}
-
-/** Serializes tensors and string metadata to a safetensors Blob, data laid out as the reference does. */
-export function serializeSafetensors(
-  tensors: Readonly<Record<string, TensorEntry>>,
-  metadata: Readonly<Record<string, string>> = {},
-): Blob {
-  const layout = planSafetensors(tensors, metadata);
-  const parts: Uint8Array<ArrayBuffer>[] = [layout.header];
-  for (const name of layout.order) {
-    const { dtype, shape, data } = tensors[name];
-    const expected = elementCount(shape) * DTYPE_BYTES[dtype];
-    if (data.byteLength !== expected) {
-      throw new SafetensorsError(
-        `tensor "${name}": shape ${preview(shape)} × ${dtype} needs ${expected} bytes, data has ${data.byteLength}`,
-      );
-    }
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    // Blob parts cannot view a SharedArrayBuffer (used under cross-origin isolation): copy those.
-    parts.push(isArrayBufferBacked(bytes) ? bytes : bytes.slice());
-  }
-  return new Blob(parts);
 }
