@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { readProjectBundle } from '../src/data/project-bundle';
-import { drawImages } from '../src/sae/latent-statistics';
+import { drawImages } from '../src/sae/image-sample';
 import { heatmapOverlayPixels } from '../src/ui/charts/heatmap-overlay';
 import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DynamicsModel } from '../dynamics/dynamics-file';
 import { seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
-import { sampledImages } from '../sae/latent-statistics';
+import { sampledImages } from '../sae/image-sample';
 import { resolveSaeConfig } from '../sae/sae-config';
 import { evaluateSae } from '../flows/evaluate-sae';
 import { imageLatentActivations } from './image-latent-activations';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { SafetensorsFile } from '../data/safetensors';
 import { readCheckpoint, serializeCheckpoint } from '../sae/checkpoint-file';
 import { readSaeFile, saeCfgJson, serializeSaeFile, type SaeWeights as SaeFileWeights } from '../sae/sae-file';
-import type { SaeCheckpoint } from '../sae/train/trainer';
+import type { SaeCheckpoint } from '../sae/train/training-state';
 import { openFile, saveBlob, saveText } from './files';
 
 /**

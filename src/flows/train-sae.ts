@@ -6,7 +6,8 @@ import { Residualizer } from '../dynamics/residualize';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
 import type { SaeTrainingMetrics } from '../sae/train/metrics';
-import { SaeTrainer, type SaeCheckpoint } from '../sae/train/trainer';
+import type { SaeCheckpoint } from '../sae/train/training-state';
+import { SaeTrainer } from '../sae/train/trainer';
 import { TokenBatches } from '../sae/token-batches';
 
 export interface TrainSaeOptions {

@@ -4,7 +4,7 @@
  * resumes after a stop or a reload — on disk in the CLI, in OPFS in the lab.
  */
 import { SafetensorsFile, serializeSafetensors, type ByteSource, type TensorEntry } from '../data/safetensors';
-import type { SaeCheckpoint } from './train/trainer';
+import type { SaeCheckpoint } from './train/training-state';
 
 const KIND = 'sae-checkpoint';
 

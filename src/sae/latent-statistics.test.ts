@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { SaeEncoder } from './inference';
-import { drawImages, LatentStatistics, NO_IMAGE, NO_TOKEN, sampledImages, type LatentStatisticsResult } from './latent-statistics';
+import { drawImages, NO_IMAGE, sampledImages } from './image-sample';
+import { LatentStatistics, NO_TOKEN, type LatentStatisticsResult } from './latent-statistics';
 import { resolveSaeConfig } from './sae-config';
 import { SaeModel, type SaeWeights } from './sae-model';
 

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { drawImages, sampledImages } from '../sae/latent-statistics';
+import { drawImages, sampledImages } from '../sae/image-sample';
 import type { LatentTable } from '../sae/latent-table';
 import type { LatentCoFiring } from '../worker/jobs/latent-cofiring-job';
 import type { JobProgress } from '../worker/jobs/job-context';

@@ -4,7 +4,8 @@ import { gaussianArray, seededRandom } from '../../gpu/random';
 import { testGpu } from '../../gpu/test-gpu';
 import { SaeEncoder } from '../inference';
 import { resolveSaeConfig, type SaeActivation, type SaeConfig } from '../sae-config';
-import { SaeTrainer, SaeTrainingDiverged, type SaeCheckpoint } from './trainer';
+import { SaeTrainer, SaeTrainingDiverged } from './trainer';
+import type { SaeCheckpoint } from './training-state';
 
 /** The SAE's parameters as the CPU reference sees them (trainer layout: W_encT and W_dec [m, dIn]). */
 interface CpuParams {

@@ -13,6 +13,7 @@ import { geometricMedian } from './geometric-median';
 import { latentRowSums, latentWeightSums } from './latent-grad';
 import { LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
 import { summarizeWindow, type SaeTrainingMetrics } from './metrics';
+import { readJoined, readTrainingState, writeTrainingState, type ParameterSlot, type SaeCheckpoint, type TrainingBuffers } from './training-state';
 
 /** Training stopped: a step's loss was NaN/Inf or exploded. The weights are those of the last good step. */
 export class SaeTrainingDiverged extends Error {
@@ -26,19 +27,6 @@ export class SaeTrainingDiverged extends Error {
         `The weights and optimiser state are those of step ${step - 1}; lower lr, check the batch for NaN/Inf, or raise divergenceFactor.`,
     );
   }
-}
-
-/** Everything needed to continue training exactly: full tensors (independent of the device's block split) and counters. */
-export type SaeCheckpoint = Record<string, Float32Array | Uint32Array>;
-
-/** A named [m, dIn] or vector parameter with its gradient and Adam moments. */
-interface Slot {
-  name: string;
-  param: GPUBuffer;
-  grad: GPUBuffer;
-  moment1: GPUBuffer;
-  moment2: GPUBuffer;
-  length: number;
 }
 
 /**
@@ -73,7 +61,7 @@ export class SaeTrainer {
   private readonly gradDec: GPUBuffer[];
   private readonly gradBEnc: GPUBuffer;
   private readonly gradBDec: GPUBuffer;
-  private readonly slots: Slot[];
+  private readonly slots: ParameterSlot[];
   private readonly loss: LossBuffers;
   private readonly idle: GPUBuffer;
   private readonly fires: GPUBuffer;
@@ -278,60 +266,20 @@ export class SaeTrainer {
   }
 
   /**
-   * A full copy of the training state: W_encT and W_dec as [m, dIn], b_enc, b_dec,
-   * Adam moments (`adam.m.<name>`, `adam.v.<name>`), the threshold, idle and fire
-   * counters, the loss-health state, the metrics window and the step counters.
+   * A full copy of the training state (training-state.ts): parameters, Adam
+   * moments, threshold, counters and the metrics window.
    */
-  async checkpoint(): Promise<SaeCheckpoint> {
-    const { ctx } = this;
-    const out: SaeCheckpoint = {};
-    for (const [name, buffers] of this.tensorGroups()) out[name] = await this.readJoined(buffers);
-    out.threshold = await ctx.readF32(this.model.threshold);
-    out.idle = await ctx.readU32(this.idle);
-    out.fires = await ctx.readU32(this.fires);
-    out.train_state = await ctx.readU32(this.loss.trainState);
-    out.window = await ctx.readF32(this.loss.window);
-    out.losses = await ctx.readF32(this.loss.losses);
-    // Tokens pass 2³² after ~10⁶ steps of 4096: stored as two words.
-    const tokensHigh = Math.floor(this.tokens / 2 ** 32);
-    out.counters = new Uint32Array([this.stepCount, tokensHigh, this.tokens - tokensHigh * 2 ** 32, this.windowTokens, this.windowStart]);
-    return out;
+  checkpoint(): Promise<SaeCheckpoint> {
+    return readTrainingState(this.ctx, this.stateBuffers(), { stepCount: this.stepCount, tokens: this.tokens, windowTokens: this.windowTokens, windowStart: this.windowStart });
   }
 
   /** Restores a `checkpoint()` (possibly taken on a device with a different block split); training then continues exactly. */
   resume(checkpoint: SaeCheckpoint): void {
-    const { ctx } = this;
-    // Queue writes run before work still being recorded: submit that first.
-    ctx.submit();
-    const take = <T extends Float32Array | Uint32Array>(name: string, length: number, kind: 'f32' | 'u32'): T => {
-      const a = checkpoint[name];
-      const ok = kind === 'f32' ? a instanceof Float32Array : a instanceof Uint32Array;
-      if (!a || !ok || a.length !== length) {
-        throw new RangeError(`SAE checkpoint: "${name}" should be ${kind} with ${length} values, but it is ${a ? `${a.constructor.name}(${a.length})` : 'missing'}`);
-      }
-      return a as T;
-    };
-    const { dIn, latents, metricsEvery } = this.config;
-    for (const [name, buffers] of this.tensorGroups()) {
-      const total = buffers.reduce((s, b) => s + b.length, 0);
-      const data = take<Float32Array>(name, total, 'f32');
-      let offset = 0;
-      for (const b of buffers) {
-        ctx.write(b.buffer, data.subarray(offset, offset + b.length));
-        offset += b.length;
-      }
-    }
-    ctx.write(this.model.threshold, take('threshold', 2, 'f32'));
-    ctx.write(this.idle, take('idle', latents, 'u32'));
-    ctx.write(this.fires, take('fires', latents, 'u32'));
-    ctx.write(this.loss.trainState, take('train_state', TRAIN_STATE.words, 'u32'));
-    ctx.write(this.loss.window, take('window', 3 * dIn, 'f32'));
-    ctx.write(this.loss.losses, take('losses', 4 * metricsEvery, 'f32'));
-    const [stepCount, tokensHigh, tokensLow, windowTokens, windowStart] = take<Uint32Array>('counters', 5, 'u32');
-    this.stepCount = stepCount;
-    this.tokens = tokensHigh * 2 ** 32 + tokensLow;
-    this.windowTokens = windowTokens;
-    this.windowStart = windowStart;
+    const counters = writeTrainingState(this.ctx, this.stateBuffers(), checkpoint, this.config);
+    this.stepCount = counters.stepCount;
+    this.tokens = counters.tokens;
+    this.windowTokens = counters.windowTokens;
+    this.windowStart = counters.windowStart;
     this.diverged = null;
   }
 
@@ -339,10 +287,10 @@ export class SaeTrainer {
   async gradients(): Promise<Record<'W_encT' | 'W_dec' | 'b_enc' | 'b_dec', Float32Array>> {
     const byName = (prefix: string) => this.slots.filter((s) => s.name === prefix || s.name.startsWith(`${prefix}.`)).map((s) => ({ buffer: s.grad, length: s.length }));
     return {
-      W_encT: await this.readJoined(byName('W_encT')),
-      W_dec: await this.readJoined(byName('W_dec')),
-      b_enc: await this.readJoined(byName('b_enc')),
-      b_dec: await this.readJoined(byName('b_dec')),
+      W_encT: await readJoined(this.ctx, byName('W_encT')),
+      W_dec: await readJoined(this.ctx, byName('W_dec')),
+      b_enc: await readJoined(this.ctx, byName('b_enc')),
+      b_dec: await readJoined(this.ctx, byName('b_dec')),
     };
   }
 
@@ -358,30 +306,7 @@ export class SaeTrainer {
     this.model.destroy();
   }
 
-  /** Parameters and Adam moments grouped into whole tensors (blocks joined in latent order). */
-  private tensorGroups(): [string, { buffer: GPUBuffer; length: number }[]][] {
-    const groups = new Map<string, { buffer: GPUBuffer; length: number }[]>();
-    for (const s of this.slots) {
-      const base = s.name.replace(/\.\d+$/, '');
-      for (const [name, buffer] of [
-        [base, s.param],
-        [`adam.m.${base}`, s.moment1],
-        [`adam.v.${base}`, s.moment2],
-      ] as const) {
-        if (!groups.has(name)) groups.set(name, []);
-        groups.get(name)!.push({ buffer, length: s.length });
-      }
-    }
-    return [...groups];
-  }
-
-  private async readJoined(parts: { buffer: GPUBuffer; length: number }[]): Promise<Float32Array> {
-    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(await this.ctx.readF32(p.buffer, 0, p.length), offset);
-      offset += p.length;
-    }
-    return out;
+  private stateBuffers(): TrainingBuffers {
+    return { slots: this.slots, threshold: this.model.threshold, idle: this.idle, fires: this.fires, loss: this.loss };
   }
 }
