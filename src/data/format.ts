@@ -1,3 +1,5 @@
+/** Numbers as people read them, for the page and its status lines. */
+
 /** Bytes in binary units ("2 GiB", "32 KiB"), exact values stay exact. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

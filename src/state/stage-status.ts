@@ -4,7 +4,7 @@
  * paused (resumable), stale (an upstream stage changed since), failed (with
  * the reason), or not built yet.
  */
-import { formatBytes } from '../ui/format';
+import { formatBytes } from '../data/format';
 import type { ProjectRecord } from './project-record';
 import type { LabState } from './store';
 

@@ -1,5 +1,5 @@
 import type { AdapterSummary } from '../gpu/context';
-import { formatBytes } from './format';
+import { formatBytes } from '../data/format';
 
 /** The adapter the lab runs on, as WebGPU reports it (GpuContext.summary). */
 export function AdapterPanel({ summary, lost }: { summary: AdapterSummary; lost: boolean }) {

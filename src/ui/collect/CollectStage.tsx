@@ -5,7 +5,7 @@ import { collectionBytes, evenlySpreadCalls } from '../../flows/collect-trajecto
 import type { CollectSettings } from '../../state/project-record';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
-import { formatBytes, formatSeconds } from '../format';
+import { formatBytes, formatSeconds } from '../../data/format';
 import { ImageCanvas } from '../ImageCanvas';
 import { ExportButton } from '../projects/ArtifactButtons';
 

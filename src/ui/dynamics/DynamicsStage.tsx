@@ -5,7 +5,7 @@ import type { DynamicsRecord } from '../../state/project-record';
 import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
-import { formatSeconds } from '../format';
+import { formatSeconds } from '../../data/format';
 import { ExportButton } from '../projects/ArtifactButtons';
 import { PrewarmLine } from '../PrewarmLine';
 

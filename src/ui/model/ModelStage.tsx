@@ -3,7 +3,7 @@ import type { TransferProgress } from '../../state/model-slice';
 import { useLab } from '../../state/store';
 import { readWasmThreadsSetting, saveWasmThreadsSetting, WASM_THREAD_CHOICES, type WasmThreadsSetting } from '../../state/wasm-threads-setting';
 import type { LoadedModelInfo, ProviderChoice } from '../../worker/jobs/load-job';
-import { formatBytes } from '../format';
+import { formatBytes } from '../../data/format';
 import { ImageCanvas } from '../ImageCanvas';
 
 /** Models the lab knows, from public/models/index.json (the bundled toy model first); manifests relative to models/. */

@@ -4,7 +4,7 @@ import { useLab } from '../../state/store';
 import type { AblationRequest } from '../../worker/jobs/ablation-job';
 import { D3Chart } from '../charts/D3Chart';
 import { renderGroupedBars, type GroupedBarsData } from '../charts/grouped-bars';
-import { formatSeconds } from '../format';
+import { formatSeconds } from '../../data/format';
 
 type AblationSae = AblationRequest['sae'];
 

@@ -6,7 +6,7 @@ import type { SaeEvaluation } from '../../sae/sae-evaluation';
 import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
-import { formatSeconds } from '../format';
+import { formatSeconds } from '../../data/format';
 import { ExportButton } from '../projects/ArtifactButtons';
 import { AblationPanel } from './AblationPanel';
 import { PrewarmLine } from '../PrewarmLine';
