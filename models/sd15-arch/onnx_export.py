@@ -1,0 +1,61 @@
+"""Export one module the way the public SD 1.5 ONNX exports were made: torch.onnx (TorchScript exporter),
+opset 14, constant folding, traced in fp32 and converted to fp16 (fp16.py), saved as one file or with
+all weights in one external file, then checked with onnx.checker (full check: types and shapes).
+
+Node names: torch 1.13 names nodes by module scope (`/up_blocks.1/attentions.1/Add_1`); torch <= 1.12
+did not (`Add_1234`, values `onnx::Add_345`). `scoped=False` reproduces the older names by turning off
+the pass that assigns them, `torch._C._jit_pass_onnx_assign_scoped_names_for_node_and_value`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+
+import onnx
+import torch
+
+from fp16 import convert_to_fp16
+
+OPSET = 14
+
+
+@contextlib.contextmanager
+def unscoped_names():
+    """torch.onnx.export without scoped node and value names (torch <= 1.12's naming)."""
+    real = torch._C._jit_pass_onnx_assign_scoped_names_for_node_and_value
+    torch._C._jit_pass_onnx_assign_scoped_names_for_node_and_value = lambda graph: None
+    try:
+        yield
+    finally:
+        torch._C._jit_pass_onnx_assign_scoped_names_for_node_and_value = real
+
+
+def trace_fp32(module: torch.nn.Module, args: tuple, input_names: list[str], output_names: list[str],
+               dynamic_axes: dict | None, scoped: bool) -> onnx.ModelProto:
+    """The fp32 graph of `module` on `args`, weights loaded (from external files when over 2 GB)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        names = contextlib.nullcontext() if scoped else unscoped_names()
+        with names, torch.no_grad():
+            torch.onnx.export(module, args, path, input_names=input_names, output_names=output_names,
+                              dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
+        return onnx.load(path)
+
+
+def save_fp16(model: onnx.ModelProto, path: str, external_data: str | None = None,
+              fp32_inputs: tuple[str, ...] = (), upcast_softmax: bool = False) -> onnx.ModelProto:
+    """Converts to fp16 and writes `path` (weights in `external_data`, next to it, when given); checks it."""
+    convert_to_fp16(model, fp32_inputs=fp32_inputs, upcast_softmax=upcast_softmax)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if external_data:
+        data = os.path.join(os.path.dirname(path), external_data)
+        if os.path.exists(data):
+            os.remove(data)  # onnx appends to an existing data file
+        onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=external_data, size_threshold=1024, convert_attribute=False)
+    else:
+        onnx.save_model(model, path)
+    onnx.checker.check_model(path, full_check=True)
+    return model
