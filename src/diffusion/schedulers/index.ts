@@ -1,3 +1,4 @@
+import { asBuiltBy, schedulerOfClass } from './class-defaults';
 import { createDdim } from './ddim';
 import { createEuler } from './euler';
 import { createPndm } from './pndm';
@@ -7,15 +8,15 @@ import { SCHEDULER_NAMES, type Scheduler, type SchedulerName } from './scheduler
 export { parseSchedulerConfig, type SchedulerConfig } from './schedule';
 export { SCHEDULER_NAMES, type Scheduler, type SchedulerName, type SchedulerState } from './scheduler';
 
-/** A fresh scheduler for one run of `steps` denoising steps. */
+/** A fresh scheduler for one run of `steps` denoising steps; fields the config file left out take this scheduler's defaults. */
 export function createScheduler(name: SchedulerName, config: SchedulerConfig, steps: number): Scheduler {
   switch (name) {
     case 'ddim':
-      return createDdim(config, steps);
+      return createDdim(asBuiltBy(name, config), steps);
     case 'euler':
-      return createEuler(config, steps);
+      return createEuler(asBuiltBy(name, config), steps);
     case 'pndm':
-      return createPndm(config, steps);
+      return createPndm(asBuiltBy(name, config), steps);
     default:
       throw new RangeError(`scheduler "${String(name)}" is unknown. Should be one of: ${SCHEDULER_NAMES.join(', ')}`);
   }
@@ -23,7 +24,5 @@ export function createScheduler(name: SchedulerName, config: SchedulerConfig, st
 
 /** The scheduler a config's diffusers class names (PNDMScheduler → pndm, …), DDIM when it names another. */
 export function defaultSchedulerName(config: SchedulerConfig): SchedulerName {
-  if (/^PNDM/.test(config.className)) return 'pndm';
-  if (/^Euler/.test(config.className)) return 'euler';
-  return 'ddim';
+  return schedulerOfClass(config.className);
 }

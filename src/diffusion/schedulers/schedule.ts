@@ -6,6 +6,8 @@
  * Flawed", Table 2). All in float64.
  */
 
+import { classDefaults, schedulerOfClass, type ClassDependentField } from './class-defaults';
+
 export type BetaSchedule = 'linear' | 'scaled_linear';
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
@@ -32,6 +34,12 @@ export interface SchedulerConfig {
   clipSampleRange: number;
   /** PNDM: skip the Runge–Kutta warm-up (SD 1.5: true). */
   skipPrkSteps: boolean;
+  /**
+   * Class-dependent fields the file left out, filled above with the named
+   * class's defaults; a scheduler of another class fills them with its own
+   * (`asBuiltBy`), as diffusers' `from_config` does.
+   */
+  defaulted: readonly ClassDependentField[];
 }
 
 function field<T>(json: Record<string, unknown>, key: string, check: (v: unknown) => v is T, fallback: T | undefined, rule: string): T {
@@ -69,9 +77,10 @@ const UNSUPPORTED: readonly [string, unknown][] = [
 /**
  * Reads a diffusers scheduler_config.json; names the bad field and the
  * allowed values. A missing field takes the default of the class the file
- * names, as diffusers' `from_config` does: `set_alpha_to_one` is false for
- * PNDMScheduler and true for DDIMScheduler, `timestep_spacing` is
- * "linspace" for EulerDiscreteScheduler and "leading" otherwise.
+ * names (`set_alpha_to_one` is false for PNDMScheduler and true for
+ * DDIMScheduler, `timestep_spacing` is "linspace" for
+ * EulerDiscreteScheduler and "leading" otherwise); `defaulted` lists the
+ * class-dependent ones, which the scheduler actually built re-fills.
  */
 export function parseSchedulerConfig(json: unknown): SchedulerConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('scheduler_config.json must hold a JSON object');
@@ -82,8 +91,9 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
     if (v !== undefined && v !== null && v !== off) throw new Error(`scheduler_config.json: ${key} = ${JSON.stringify(v)} is not supported; only ${JSON.stringify(off)}`);
   }
   const className = field(j, '_class_name', (v): v is string => typeof v === 'string', 'DDIMScheduler', 'a string');
-  const isPndm = /^PNDM/.test(className);
-  const isEuler = /^Euler/.test(className);
+  const named = classDefaults(schedulerOfClass(className));
+  const keys: Record<ClassDependentField, string> = { timestepSpacing: 'timestep_spacing', setAlphaToOne: 'set_alpha_to_one', clipSample: 'clip_sample', skipPrkSteps: 'skip_prk_steps' };
+  const defaulted = (Object.keys(keys) as ClassDependentField[]).filter((f) => j[keys[f]] === undefined || j[keys[f]] === null);
   const config: SchedulerConfig = {
     className,
     numTrainTimesteps: field(j, 'num_train_timesteps', isPositiveInt, 1000, 'a positive integer'),
@@ -91,13 +101,14 @@ export function parseSchedulerConfig(json: unknown): SchedulerConfig {
     betaEnd: field(j, 'beta_end', isPositive, 0.02, 'a positive number'),
     betaSchedule: field(j, 'beta_schedule', oneOf(BETA_SCHEDULES), 'linear', `one of ${BETA_SCHEDULES.join(', ')}`),
     stepsOffset: field(j, 'steps_offset', isNonNegativeInt, 0, 'an integer ≥ 0'),
-    timestepSpacing: field(j, 'timestep_spacing', oneOf(SPACINGS), isEuler ? 'linspace' : 'leading', `one of ${SPACINGS.join(', ')}`),
+    timestepSpacing: field(j, 'timestep_spacing', oneOf(SPACINGS), named.timestepSpacing, `one of ${SPACINGS.join(', ')}`),
     predictionType: field(j, 'prediction_type', oneOf(PREDICTIONS), 'epsilon', `one of ${PREDICTIONS.join(', ')}`),
-    setAlphaToOne: field(j, 'set_alpha_to_one', isBool, !isPndm, 'true or false'),
-    // Only DDIM reads clip_sample, and its default is true (DDIMScheduler.__init__).
-    clipSample: field(j, 'clip_sample', isBool, true, 'true or false'),
+    setAlphaToOne: field(j, 'set_alpha_to_one', isBool, named.setAlphaToOne, 'true or false'),
+    // Only DDIM reads clip_sample, and its default is true (DDIMScheduler.__init__), whatever class the file names.
+    clipSample: field(j, 'clip_sample', isBool, classDefaults('ddim').clipSample, 'true or false'),
     clipSampleRange: field(j, 'clip_sample_range', isPositive, 1, 'a positive number'),
-    skipPrkSteps: field(j, 'skip_prk_steps', isBool, false, 'true or false'),
+    skipPrkSteps: field(j, 'skip_prk_steps', isBool, named.skipPrkSteps, 'true or false'),
+    defaulted,
   };
   if (config.betaEnd < config.betaStart) throw new Error(`scheduler_config.json: beta_end ${config.betaEnd} is below beta_start ${config.betaStart}`);
   if (config.betaEnd >= 1) throw new Error(`scheduler_config.json: beta_end ${config.betaEnd} must be below 1`);
