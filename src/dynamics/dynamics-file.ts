@@ -1,5 +1,5 @@
 /**
- * Dynamics files (DESIGN §1 steps 1–2, §4): the fitted linear dynamics
+ * Dynamics files: the fitted linear dynamics
  * x_s ≈ A_s x_{s-1} + b_s and the per-block normalisation of z, as
  * safetensors (all F32, row-major):
  *
@@ -16,6 +16,7 @@
  */
 
 import { SafetensorsError, SafetensorsFile, serializeSafetensors, type ByteSource, type TensorEntry } from '../data/safetensors';
+import { checkKind, checkLengths, sameShape } from '../data/safetensors-checks';
 
 export const DYNAMICS_VARIANTS = ['full', 'diagonal', 'identity', 'none'] as const;
 export type DynamicsVariant = (typeof DYNAMICS_VARIANTS)[number];
@@ -71,16 +72,16 @@ export function validateDynamics(m: DynamicsModel): DynamicsModel {
     if (!Number.isSafeInteger(v) || v < 1) fail(`${key} must be a positive integer, got ${v}`);
   }
   const { S, d } = m;
-  const sizes: Array<[string, Float32Array | undefined, number, string]> = [
-    ['A', m.A, (S - 1) * d * d, `[S-1, d, d] = [${S - 1}, ${d}, ${d}]`],
-    ['b', m.b, (S - 1) * d, `[S-1, d] = [${S - 1}, ${d}]`],
-    ['scales', m.scales, S, `[S] = [${S}]`],
-    ['r2', m.r2, S - 1, `[S-1] = [${S - 1}]`],
-    ['r2Heldout', m.r2Heldout, S - 1, `[S-1] = [${S - 1}]`],
-  ];
-  for (const [name, arr, length, shape] of sizes) {
-    if (arr !== undefined && arr.length !== length) fail(`${name} has ${arr.length} values; ${shape} needs ${length}`);
-  }
+  checkLengths(
+    [
+      ['A', m.A, (S - 1) * d * d, `[S-1, d, d] = [${S - 1}, ${d}, ${d}]`],
+      ['b', m.b, (S - 1) * d, `[S-1, d] = [${S - 1}, ${d}]`],
+      ['scales', m.scales, S, `[S] = [${S}]`],
+      ['r2', m.r2, S - 1, `[S-1] = [${S - 1}]`],
+      ['r2Heldout', m.r2Heldout, S - 1, `[S-1] = [${S - 1}]`],
+    ],
+    fail,
+  );
   for (const [name, arr] of [['A', m.A], ['b', m.b]] as const) {
     const bad = arr.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) fail(`${name}[${bad}] = ${arr[bad]} is not finite`);
@@ -125,7 +126,7 @@ export function serializeDynamicsFile(m: DynamicsModel): Blob {
 export async function readDynamicsFile(source: ByteSource): Promise<DynamicsModel> {
   const file = await SafetensorsFile.open(source);
   const meta = file.metadata;
-  if (meta.kind !== undefined && meta.kind !== KIND) fail(`metadata kind is "${meta.kind}", expected "${KIND}"`);
+  checkKind(meta, KIND, fail);
   const number = (key: string): number => {
     const text = meta[key] ?? fail(`metadata "${key}" is missing`);
     let v: unknown;
@@ -145,7 +146,7 @@ export async function readDynamicsFile(source: ByteSource): Promise<DynamicsMode
   }
   const expectShape = (name: string, shape: number[]): void => {
     const got = file.info(name).shape;
-    if (got.length !== shape.length || got.some((v, i) => v !== shape[i])) {
+    if (!sameShape(got, shape)) {
       fail(`${name} has shape [${got.join(', ')}]; S = ${S}, d = ${d} need [${shape.join(', ')}]`);
     }
   };
