@@ -2,7 +2,8 @@ import { expect, test } from 'vitest';
 import { DEFAULT_SYNTHETIC, syntheticTrajectories } from '../data/synthetic-trajectories';
 import type { TrajectoryImages } from '../dynamics/fit-dynamics';
 import { testGpu } from '../gpu/test-gpu';
-import { ABLATION_ARMS, runAblation } from './ablation';
+import { ABLATION_ARMS } from '../sae/ablation-arms';
+import { runAblation } from './ablation';
 
 test('the four ablation arms train at equal latents and equal L0 per trajectory and are measured on held-out images', async () => {
   const ctx = await testGpu();

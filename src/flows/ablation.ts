@@ -4,18 +4,9 @@ import { fitDynamics, heldoutImages, type TrajectoryImages } from '../dynamics/f
 import type { LatentStatisticsResult } from '../sae/latent-statistics';
 import { resolveSaeConfig, type SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
+import { ABLATION_ARMS, type AblationArmName } from '../sae/ablation-arms';
 import { evaluateSae, type EvaluationReport } from './evaluate-sae';
 import { trainSae } from './train-sae';
-
-/** The paper's four SAEs (DESIGN §1.7), all with the same latents and the same active latents per trajectory. */
-export const ABLATION_ARMS = [
-  { name: 'residualized-concat', residualized: true, perStep: false },
-  { name: 'concat', residualized: false, perStep: false },
-  { name: 'residualized-per-step', residualized: true, perStep: true },
-  { name: 'per-step', residualized: false, perStep: true },
-] as const;
-
-export type AblationArmName = (typeof ABLATION_ARMS)[number]['name'];
 
 export interface AblationOptions {
   /** SAE settings shared by every arm; dIn, k and batchSize are set per arm. */

@@ -25,11 +25,11 @@ import { residualizeRef } from '../dynamics/test-reference';
 import { readLatentStatistics } from '../sae/latent-statistics-file';
 import { readSaeFile, type SaeWeights } from '../sae/sae-file';
 import { pairwiseAuroc } from '../analysis/test-reference';
-import type { StudyResult, SteeringRun } from './study';
+import type { StudyResult, SteeringRun } from '../study/study-results';
 
 const run = promisify(execFile);
 const toyDir = join(__dirname, '..', '..', 'public', 'models', 'toy');
-const ARMS = ['resid-concat', 'concat', 'resid-per-step', 'per-step'];
+const ARMS = ['residualized-concat', 'concat', 'residualized-per-step', 'per-step'];
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -183,7 +183,7 @@ describe('study --quick on the toy model', () => {
           expect(b.positives).toBe(labels.filter(Boolean).length);
         }
         // The maxima themselves, for a concat and a per-step arm, on three held-out images.
-        if (name !== 'resid-concat' && name !== 'per-step') continue;
+        if (name !== 'residualized-concat' && name !== 'per-step') continue;
         const dyn = await readDynamicsFile(await openAsBlob(file(arm.files.dynamics)));
         const sae = await readSaeFile(await openAsBlob(file(arm.files.sae)));
         for (const n of [0, 1, Nh - 1]) {

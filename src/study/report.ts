@@ -3,12 +3,12 @@
  * script can redraw them from the file): each claim of the method, the number
  * that supports or contradicts it, and the figure it comes from.
  */
-import type { ArmResult, BestLatent, StudyResult } from '../flows/study';
+import { ABLATION_ARMS, METHOD_ARM } from '../sae/ablation-arms';
+import type { ArmResult, BestLatent, StudyResult } from './study-results';
 import { lineChart, PALETTE, tableHeatmap, type LinePanel } from './figures';
 import type { Raster } from './raster';
 
-const ARMS = ['resid-concat', 'concat', 'resid-per-step', 'per-step'] as const;
-const METHOD = 'resid-concat';
+const ARMS = ABLATION_ARMS.map((a) => a.name);
 const VARIANTS = ['full', 'diagonal', 'identity'] as const;
 
 export interface Figure {
@@ -58,7 +58,7 @@ export function studyFigures(study: StudyResult): Figure[] {
 
   // The best latent's AUROC for every attribute value, per arm.
   for (const [hook, h] of hooks) {
-    const rows = h.arms[METHOD].best_latents.map((b) => `${b.attribute}: ${b.value}`);
+    const rows = h.arms[METHOD_ARM].best_latents.map((b) => `${b.attribute}: ${b.value}`);
     figures.push({
       name: aurocFigure(hook),
       raster: tableHeatmap({
@@ -144,7 +144,7 @@ export function studyReport(study: StudyResult): string {
   }
   push('', '![Held-out FVU in x per recorded step, per arm](figures/fvu.png)', '');
   for (const [hook, h] of hooks) {
-    const m = h.arms[METHOD].fvu_x, c = h.arms.concat.fvu_x, rp = h.arms['resid-per-step'].fvu_x, p = h.arms['per-step'].fvu_x;
+    const m = h.arms[METHOD_ARM].fvu_x, c = h.arms.concat.fvu_x, rp = h.arms['residualized-per-step'].fvu_x, p = h.arms['per-step'].fvu_x;
     push(
       `* \`${hook}\`: residualized concat FVU_x **${f4(m)}** vs plain concat ${f4(c)} at equal L0 — residualization ${m < c ? `lowers the held-out error by ${pct(1 - m / c)} (**supports** the claim)` : `raises it by ${pct(m / c - 1)} (**contradicts** the claim)`}; ` +
         `per step: residualized ${f4(rp)} vs plain ${f4(p)} (${rp < p ? 'residualization helps there too' : 'residualization does not help there'}). Concatenating the steps ${m < rp ? `beats` : `does not beat`} the per-step residualized SAE (${f4(m)} vs ${f4(rp)}).`,
@@ -153,10 +153,10 @@ export function studyReport(study: StudyResult): string {
   push('', 'FVU_z is each arm\'s own input space (residuals for the residualized arms), so only FVU_x compares arms.', '');
 
   // 3. Latents ↔ attributes.
-  const values = first.arms[METHOD].values;
+  const values = first.arms[METHOD_ARM].values;
   push('## 3. Do single latents track single attributes?', '');
   push(`For every attribute value, the latent whose maximum activation over an image best separates the held-out images with that value from the rest (AUROC). Values with a latent of AUROC ≥ ${threshold}, of ${values}:`, '');
-  const attributes = [...new Set(first.arms[METHOD].best_latents.map((b) => b.attribute))];
+  const attributes = [...new Set(first.arms[METHOD_ARM].best_latents.map((b) => b.attribute))];
   push(`| hook | arm | values ≥ ${threshold} | ${attributes.map((a) => `mean best AUROC ${a}`).join(' | ')} |`, `|---|---|---:|${attributes.map(() => '---:').join('|')}|`);
   for (const [hook, h] of hooks) for (const arm of ARMS) {
     const a = h.arms[arm];
@@ -165,7 +165,7 @@ export function studyReport(study: StudyResult): string {
   push('');
   for (const [hook] of hooks) push(`![Best-latent AUROC per value and arm at ${hook} (framed: ≥ ${threshold})](figures/${aurocFigure(hook)})`, '');
   push(
-    `With ${study.images.heldout} held-out images a value has ${Math.min(...first.arms[METHOD].best_latents.map((b) => b.positives))}–${Math.max(...first.arms[METHOD].best_latents.map((b) => b.positives))} positive images, so one AUROC is coarse; the counts compare arms on the same images.`,
+    `With ${study.images.heldout} held-out images a value has ${Math.min(...first.arms[METHOD_ARM].best_latents.map((b) => b.positives))}–${Math.max(...first.arms[METHOD_ARM].best_latents.map((b) => b.positives))} positive images, so one AUROC is coarse; the counts compare arms on the same images.`,
     '',
   );
 
@@ -217,14 +217,14 @@ export function studyReport(study: StudyResult): string {
       );
     }
     push('');
-    const best = bestSteering(sh.arms[METHOD]);
+    const best = bestSteering(sh.arms[METHOD_ARM]);
     if (best) push(`The method's best setting here (α = ${best.alpha}, full window) turns ${pct(best.success)} of the prompts to the target value, with a side effect in ${pct(best.side)} of them.`, '');
   }
   if (steeredHooks.length > 0) push('![Steering success (solid) and side effects (dashed) against α, full window; a panel per hook and attribute](figures/steering.png)', '');
 
   // 6. The method against the other arms.
   push('## 6. Does the method beat the other arms on all of it?', '');
-  push('| measure (better) | resid-concat | best other arm | method wins |', '|---|---:|---|---|');
+  push(`| measure (better) | ${METHOD_ARM} | best other arm | method wins |`, '|---|---:|---|---|');
   const claims = comparisons(study);
   for (const c of claims) push(`| ${c.measure} | ${c.method} | ${c.other} | ${c.wins === null ? '–' : c.wins === 'tie' ? 'tie' : c.wins ? 'yes' : '**no**'} |`);
   const decided = claims.filter((c) => c.wins !== null);
@@ -256,9 +256,9 @@ interface Comparison {
 function comparisons(study: StudyResult): Comparison[] {
   const out: Comparison[] = [];
   for (const [hook, h] of Object.entries(study.hooks)) {
-    const others = ARMS.filter((a) => a !== METHOD);
+    const others = ARMS.filter((a) => a !== METHOD_ARM);
     const compare = (measure: string, value: (a: ArmResult) => number | null, lowerIsBetter: boolean, format: (v: number) => string) => {
-      const mine = value(h.arms[METHOD]);
+      const mine = value(h.arms[METHOD_ARM]);
       const theirs = others.map((a) => ({ arm: a, v: value(h.arms[a]) })).filter((o): o is { arm: (typeof others)[number]; v: number } => o.v !== null && Number.isFinite(o.v));
       if (mine === null || !Number.isFinite(mine) || theirs.length === 0) {
         out.push({ measure: `${measure}, \`${hook}\``, method: mine === null ? '–' : format(mine), other: '–', wins: null });

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { configureWasm, ModelSession } from '../../diffusion/ort-runtime';
 import { openModelSource } from '../../diffusion/sources/node';
-import { QUICK_STUDY, runStudy, STUDY_DEFAULTS, type StudyOptions, type StudyStorage } from '../../flows/study';
+import { runStudy } from '../../flows/study';
+import { QUICK_STUDY, STUDY_DEFAULTS, type StudyOptions } from '../../study/study-options';
+import type { StudyStorage } from '../../study/study-files';
 import { diskProgressStore, openDiskFile } from '../disk-file';
 import { openFile, saveBlob, saveText } from '../files';
 import { commandModel } from '../model';
