@@ -1,6 +1,6 @@
 /**
  * Messages between the page and the prompt worker, which reads a dropped
- * prompt file off the main thread: parse (data/prompt-file.ts) and, given the
+ * prompt file off the main thread: parse (data/prompt-file/) and, given the
  * model's tokenizer, preview (data/prompt-preview.ts). The page checks
  * `File.size` with `checkPromptFileSize` before reading the bytes, then posts
  * them (transfer the ArrayBuffer). Every request carries an id; its one
