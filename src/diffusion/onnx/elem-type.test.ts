@@ -105,3 +105,14 @@ describe.skipIf(!peerModelsPresent)(`element types on the ONNX backend test mode
     expect(counts.models).toBe(1951);
   });
 });
+
+describe('element types on a long chain', () => {
+  it('cost one visit per node and input even with the nodes in reverse order', () => {
+    const length = 100_000;
+    const node = (i: number) => create(NodeProtoSchema, { opType: 'Relu', input: [i === 0 ? 'x' : `t${i - 1}`], output: [`t${i}`] });
+    const graph = create(GraphProtoSchema, { node: Array.from({ length }, (_, i) => node(length - 1 - i)), input: [tensorInfo('x', FLOAT, [1])] });
+    const start = performance.now();
+    expect(inferElemType(graph, new Map(), `t${length - 1}`)).toBe(FLOAT);
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+});

@@ -65,30 +65,38 @@ function resolve(source: TypeSource, types: ReadonlyMap<string, number>): number
 
 /**
  * The element type (TensorProto.DataType) of every tensor that has one:
- * declared, or inferred forward through the nodes. Nodes are in
- * topological order in a valid model; further passes cover files that are
- * not, until nothing changes. `outer`: the enclosing graph's types, which
- * a subgraph may read.
+ * declared, or inferred forward through the nodes. Nodes are visited in
+ * file order (topological in a valid model), and again when an input of
+ * theirs gets a type later, so a file out of order costs no more than one
+ * visit per node and input. `outer`: the enclosing graph's types, which a
+ * subgraph may read.
  */
 export function elemTypes(graph: GraphProto, initializers: ReadonlyMap<string, number>, outer: ReadonlyMap<string, number> = new Map()): Map<string, number> {
   const types = declaredTypes(graph, initializers, outer);
-  for (let changed = true, pass = 0; changed && pass <= graph.node.length; pass++) {
-    changed = false;
-    for (const node of graph.node) {
-      node.output.forEach((name, out) => {
-        if (name === '' || types.has(name)) return;
-        const type = resolve(outputTypeSource(node, out), types);
-        if (type !== undefined) {
-          types.set(name, type);
-          changed = true;
-        }
-      });
+  const consumers = new Map<string, NodeProto[]>();
+  for (const node of graph.node) {
+    for (const name of node.input) {
+      if (name === '') continue;
+      const list = consumers.get(name);
+      if (list) list.push(node);
+      else consumers.set(name, [node]);
     }
+  }
+  const queue = [...graph.node];
+  for (let next = 0; next < queue.length; next++) {
+    const node = queue[next];
+    node.output.forEach((name, out) => {
+      if (name === '' || types.has(name)) return;
+      const type = resolve(outputTypeSource(node, out), types);
+      if (type === undefined) return;
+      types.set(name, type);
+      for (const consumer of consumers.get(name) ?? []) queue.push(consumer);
+    });
   }
   return types;
 }
 
-const describe = (node: NodeProto) => `node ${node.name ? `"${node.name}" ` : ''}(${node.domain ? `${node.domain}:` : ''}${node.opType})`;
+const nodeLabel = (node: NodeProto) => `node ${node.name ? `"${node.name}" ` : ''}(${node.domain ? `${node.domain}:` : ''}${node.opType})`;
 
 /** Why `tensor` has no type: follows the first untyped input back to the node or name where the trail ends. */
 function explain(graph: GraphProto, tensor: string): string {
@@ -100,11 +108,11 @@ function explain(graph: GraphProto, tensor: string): string {
     const node = producer.get(name);
     if (!node) return `tensor ${name} is declared nowhere (not a graph input, initializer or value_info) and no node produces it; an outer graph's value?`;
     const source = outputTypeSource(node, node.output.indexOf(name));
-    if (source === null) return `${describe(node)} has no element-type rule for its output ${name}; declare the type in the graph's value_info`;
-    if (typeof source === 'number' || (Array.isArray(source) && source.length === 0)) return `${describe(node)} fixes no type for its output ${name}`;
-    if (!Array.isArray(source)) return `${describe(node)} gives its output ${name} the type of its subgraph's output ${source.output}, which is declared nowhere and cannot be inferred inside the subgraph`;
+    if (source === null) return `${nodeLabel(node)} has no element-type rule for its output ${name}; declare the type in the graph's value_info`;
+    if (typeof source === 'number' || (Array.isArray(source) && source.length === 0)) return `${nodeLabel(node)} fixes no type for its output ${name}`;
+    if (!Array.isArray(source)) return `${nodeLabel(node)} gives its output ${name} the type of its subgraph's output ${source.output}, which is declared nowhere and cannot be inferred inside the subgraph`;
     name = source.find((s) => producer.has(s) && !seen.has(s)) ?? source[0];
-    if (!producer.has(name)) return `${describe(node)} takes its output's type from ${name}, which is declared nowhere`;
+    if (!producer.has(name)) return `${nodeLabel(node)} takes its output's type from ${name}, which is declared nowhere`;
   }
   return `tensor ${tensor} lies on a cycle of untyped nodes`;
 }
