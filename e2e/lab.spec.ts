@@ -19,20 +19,7 @@ import { drawImages } from '../src/sae/image-sample';
 import { heatmapOverlayPixels } from '../src/ui/charts/heatmap-overlay';
 import { cli, cliJson } from './cli';
 import { dropFile } from './drop-file';
-import { exported, openLab } from './lab-page';
-
-const PROMPTS = [
-  'a small red circle at the top left on a blue background',
-  'a large green square in the centre on a white background',
-  'a small yellow triangle at the bottom right on a black background',
-  'a large purple cross on the left on a gray background',
-  'a small orange circle at the top on a white background',
-  'a large blue square at the bottom on a black background',
-  'a small green triangle on the right on a blue background',
-  'a large red cross at the bottom left on a gray background',
-];
-const STEPS = '10';
-const S = '4';
+import { COLLECT_S as S, COLLECT_STEPS as STEPS, SHAPE_PROMPTS as PROMPTS, exported, openLab, startCollect as collect, trainSmallSae } from './lab-page';
 
 /** A canvas's pixels as drawn. */
 async function canvasPixels(page: Page, testId: string): Promise<{ width: number; height: number; data: number[] }> {
@@ -188,13 +175,6 @@ async function checkSpreadAndCoFiring(
   }
 }
 
-async function collect(page: Page): Promise<void> {
-  await page.getByTestId('stage-collect').click();
-  await page.getByTestId('collect-steps').fill(STEPS);
-  await page.getByTestId('collect-S').fill(S);
-  await page.getByTestId('start-collect').click();
-}
-
 test('drop a prompt file, collect, fit and train an SAE: the page shows what the CLI computes from its exports', async ({ page }) => {
   test.setTimeout(600_000);
   const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
@@ -237,11 +217,7 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await page.getByTestId('stage-sae').click();
   await page.getByTestId('sae-latents').fill('0');
   await expect(page.getByTestId('sae-config-error')).toContainText('latents');
-  await page.getByTestId('sae-latents').fill('32');
-  await page.getByTestId('sae-k').fill('4');
-  await page.getByTestId('sae-steps').fill('40');
-  await page.getByTestId('sae-batchSize').fill('64');
-  await page.getByTestId('train').click();
+  await trainSmallSae(page);
   await expect(page.getByTestId('training-state')).toHaveText('done', { timeout: 300_000 });
   await expect(page.getByTestId('evaluation-panel')).toBeVisible();
   await expect(page.getByTestId('curve-loss').locator('circle')).toHaveCount(4);

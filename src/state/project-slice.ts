@@ -29,23 +29,33 @@ export function currentProject(s: Pick<LabState, 'projects' | 'projectId'>): Pro
 
 export const createProjectSlice: StateCreator<LabState, [], [], ProjectSlice> = (set, get) => {
   const persist = (p: ProjectRecord) => saveProject(p).catch((e: unknown) => get().reportError('Project storage', e));
+  let loadingProjects: Promise<void> | null = null;
+  const readProjects = async () => {
+    let projects = (await listProjects()).map(afterReload);
+    if (projects.length === 0) {
+      const first = newProject('My first project');
+      await saveProject(first);
+      projects = [first];
+    }
+    const wanted = localStorage.getItem(OPEN_KEY);
+    const projectId = projects.some((p) => p.id === wanted) ? wanted : projects[projects.length - 1].id;
+    set({ projects, projectId, projectsReady: true });
+    await Promise.all(projects.map((p) => persist(p)));
+    for (const p of projects) void get().measureProject(p.id);
+  };
   return {
     projects: [],
     projectId: null,
     projectBytes: {},
     projectsReady: false,
-    loadProjects: async () => {
-      let projects = (await listProjects()).map(afterReload);
-      if (projects.length === 0) {
-        const first = newProject('My first project');
-        await saveProject(first);
-        projects = [first];
-      }
-      const wanted = localStorage.getItem(OPEN_KEY);
-      const projectId = projects.some((p) => p.id === wanted) ? wanted : projects[projects.length - 1].id;
-      set({ projects, projectId, projectsReady: true });
-      await Promise.all(projects.map((p) => persist(p)));
-      for (const p of projects) void get().measureProject(p.id);
+    loadProjects: () => {
+      // Once per page: a second call (StrictMode runs the page's effects twice in development) shares the first
+      // instead of also finding no project and saving a second "My first project". A failed load may be retried.
+      loadingProjects ??= readProjects().catch((e: unknown) => {
+        loadingProjects = null;
+        throw e;
+      });
+      return loadingProjects;
     },
     createProject: async (name) => {
       const project = newProject(name ?? `Project ${get().projects.length + 1}`);
