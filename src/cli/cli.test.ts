@@ -91,7 +91,7 @@ describe('synth → fit → train → eval → features on one file', () => {
     expect(features.code, features.stderr).toBe(0);
     const v = await SafetensorsFile.open(readFileSync(file('v.safetensors')));
     expect(v.info('trajectories').shape).toEqual([latents, S, d]);
-    // v_k from the decoder row through the linear inverse, in float64 (DESIGN §1.4).
+    // v_k from the decoder row through the linear inverse, in float64.
     const trajectories = await v.readF32('trajectories');
     for (const k of [0, latents - 1]) {
       let previous = new Float64Array(d);

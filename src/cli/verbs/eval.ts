@@ -1,19 +1,18 @@
-import { TrajectoryReader } from '../../data/trajectory-file';
-import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { INVERSE_MODES } from '../../dynamics/reconstruction-metrics';
 import { evaluateSae } from '../../flows/evaluate-sae';
 import { latentReport } from '../../analysis/latent-report';
 import { serializeLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
-import { openFile, saveBlob } from '../files';
+import { saveBlob } from '../files';
 import { commandGpu } from '../gpu';
 import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
+import { openTrajectoryOption, readDynamicsOption, SAE_DYNAMICS_HELP, TRAJ_HELP } from '../input-files';
 import { progressReporter } from '../progress';
 import { loadSae } from '../sae-files';
 
 export const evalOptions: OptionSpec = {
-  traj: { type: 'string', help: 'trajectory file (.safetensors)' },
-  dynamics: { type: 'string', help: 'dynamics file the SAE was trained with' },
+  traj: { type: 'string', help: TRAJ_HELP },
+  dynamics: { type: 'string', help: SAE_DYNAMICS_HELP },
   sae: { type: 'string', help: 'SAE file (ours, SAELens or sparsify; cfg.json beside it when the file has none)' },
   batch: { type: 'string', help: 'tokens per batch (default 1024)' },
   inverse: { type: 'string', help: `x-space reconstruction: ${INVERSE_MODES.join(' | ')} (default teacher-forced)` },
@@ -22,11 +21,11 @@ export const evalOptions: OptionSpec = {
   neighbours: { type: 'string', help: 'decoder-cosine neighbours per latent in --stats (default 8)' },
 };
 
-/** `eval`: FVU in z- and x-space (overall and per step), L0, dead and dense latents (DESIGN §1.7). */
+/** `eval`: FVU in z- and x-space (overall and per step), L0, dead and dense latents. */
 export async function evaluate(argv: string[]): Promise<void> {
   const v = parseOptions('eval', argv, evalOptions);
-  const reader = await TrajectoryReader.open(await openFile(requiredString('eval', v, 'traj'), 'trajectory'));
-  const dynamics = await readDynamicsFile(await openFile(requiredString('eval', v, 'dynamics'), 'dynamics'));
+  const reader = await openTrajectoryOption('eval', v);
+  const dynamics = await readDynamicsOption('eval', v);
   const file = await loadSae(requiredString('eval', v, 'sae'));
   // An SAE one step wide (the ablation's per-step arms) reads each step of a token as its own row.
   const perStep = file.cfg.d_in !== reader.S * reader.d;

@@ -1,24 +1,24 @@
 import { serializeSafetensors } from '../../data/safetensors';
-import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { saeFeatureTrajectories } from '../../analysis/sae-feature-trajectories';
-import { openFile, saveBlob } from '../files';
+import { saveBlob } from '../files';
 import { commandGpu } from '../gpu';
+import { readDynamicsOption, SAE_DYNAMICS_HELP } from '../input-files';
 import { parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { loadSae } from '../sae-files';
 
 export const featuresOptions: OptionSpec = {
   sae: { type: 'string', help: 'SAE file' },
-  dynamics: { type: 'string', help: 'dynamics file the SAE was trained with' },
+  dynamics: { type: 'string', help: SAE_DYNAMICS_HELP },
   out: { type: 'string', help: 'file to write: trajectories [m, S, d] and temporal_profile [m, S] (.safetensors)' },
 };
 
-/** `features`: every latent's decoder direction as a trajectory in activation space (DESIGN §1.4). */
+/** `features`: every latent's decoder direction as a trajectory in activation space. */
 export async function features(argv: string[]): Promise<void> {
   const v = parseOptions('features', argv, featuresOptions);
   const out = requiredString('features', v, 'out');
   const sae = await loadSae(requiredString('features', v, 'sae'));
-  const dynamics = await readDynamicsFile(await openFile(requiredString('features', v, 'dynamics'), 'dynamics'));
+  const dynamics = await readDynamicsOption('features', v);
   const { d_sae: m } = sae.cfg;
   note(`features: ${m} latents, S = ${dynamics.S}, d = ${dynamics.d}`);
   const ctx = await commandGpu();

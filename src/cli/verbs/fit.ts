@@ -15,7 +15,7 @@ export const fitOptions: OptionSpec = {
   out: { type: 'string', help: 'dynamics file to write (.safetensors)' },
 };
 
-/** `fit`: the linear timestep dynamics x_s ≈ A_s x_{s−1} + b_s (DESIGN §1.1). */
+/** `fit`: the linear timestep dynamics x_s ≈ A_s x_{s−1} + b_s. */
 export async function fit(argv: string[]): Promise<void> {
   const v = parseOptions('fit', argv, fitOptions);
   const trajPath = requiredString('fit', v, 'traj');

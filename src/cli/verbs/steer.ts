@@ -1,10 +1,10 @@
 import { encodePng } from '../../data/png';
-import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { SteeringSession } from '../../flows/steer-image';
 import { readLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
 import { openFile, saveBlob } from '../files';
 import { commandModel, MODEL_HELP } from '../model';
+import { readDynamicsOption, SAE_DYNAMICS_HELP } from '../input-files';
 import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { loadSae } from '../sae-files';
@@ -17,7 +17,7 @@ export const steerOptions: OptionSpec = {
   negative: { type: 'string', help: 'negative prompt (default none)' },
   seed: { type: 'string', help: 'seed (default 0)' },
   sae: { type: 'string', help: 'SAE file (trained on a collected trajectory file: its cfg names the hook and recorded steps)' },
-  dynamics: { type: 'string', help: 'dynamics file the SAE was trained with' },
+  dynamics: { type: 'string', help: SAE_DYNAMICS_HELP },
   stats: { type: 'string', help: "latent statistics (eval --stats) for m_k; default: m_k measured on the unsteered image" },
   latent: { type: 'string', help: 'latent index, or a comma list to steer several at once' },
   alpha: { type: 'string', help: 'strength in units of the mean activation m_k (negative allowed); one value, or one per latent' },
@@ -65,7 +65,7 @@ export async function steer(argv: string[]): Promise<void> {
   if (alphas.length !== 1 && alphas.length !== latents.length) throw new UsageError(`steer: ${latents.length} latents but ${alphas.length} alphas; give one alpha or one per latent`);
 
   const file = await loadSae(requiredString('steer', v, 'sae'));
-  const dynamics = await readDynamicsFile(await openFile(requiredString('steer', v, 'dynamics'), 'dynamics'));
+  const dynamics = await readDynamicsOption('steer', v);
   const statsPath = optionalString(v, 'stats');
   const meanActivations = statsPath ? (await readLatentStatistics(await openFile(statsPath, 'latent statistics'))).statistics.meanActivation : undefined;
   if (!file.cfg.hook_name) throw new UsageError('steer: the SAE file names no hook (cfg.hook_name); train it from a collected trajectory file');

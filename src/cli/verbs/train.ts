@@ -1,19 +1,17 @@
 import { existsSync } from 'node:fs';
-import { TrajectoryReader } from '../../data/trajectory-file';
-import { readDynamicsFile } from '../../dynamics/dynamics-file';
 import { trainSae } from '../../flows/train-sae';
 import type { SaeTrainingMetrics } from '../../sae/train/metrics';
 import { resolveSaeConfig } from '../../sae/sae-config';
 import { toSaeFile } from '../../sae/sae-interchange';
-import { openFile } from '../files';
 import { commandGpu } from '../gpu';
+import { openTrajectoryOption, readDynamicsOption, TRAJ_HELP } from '../input-files';
 import { numberOption, parseOptions, requiredString, type OptionSpec } from '../options';
 import { parseSaeSettings, saeSettingOptions } from '../sae-options';
 import { note } from '../progress';
 import { loadCheckpoint, saveCheckpoint, saveSae } from '../sae-files';
 
 export const trainOptions: OptionSpec = {
-  traj: { type: 'string', help: 'trajectory file (.safetensors)' },
+  traj: { type: 'string', help: TRAJ_HELP },
   dynamics: { type: 'string', help: 'dynamics file from `fit`' },
   ...saeSettingOptions,
   'checkpoint-every': { type: 'string', help: 'steps between checkpoints in OUT.checkpoint.safetensors (default 500; 0: none)' },
@@ -21,12 +19,12 @@ export const trainOptions: OptionSpec = {
   out: { type: 'string', help: 'SAE file to write (.safetensors, plus cfg.json beside it)' },
 };
 
-/** `train`: the residualized temporal SAE on a trajectory file (DESIGN §1.2–1.3). */
+/** `train`: the residualized temporal SAE on a trajectory file. */
 export async function train(argv: string[]): Promise<void> {
   const v = parseOptions('train', argv, trainOptions);
   const out = requiredString('train', v, 'out');
-  const reader = await TrajectoryReader.open(await openFile(requiredString('train', v, 'traj'), 'trajectory'));
-  const dynamics = await readDynamicsFile(await openFile(requiredString('train', v, 'dynamics'), 'dynamics'));
+  const reader = await openTrajectoryOption('train', v);
+  const dynamics = await readDynamicsOption('train', v);
   const { steps, sae } = parseSaeSettings('train', v);
   const config = resolveSaeConfig({ ...sae, dIn: reader.S * reader.d });
   const checkpointPath = `${out.replace(/\.safetensors$/, '')}.checkpoint.safetensors`;
