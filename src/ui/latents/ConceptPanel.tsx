@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { conceptScores, topPercent } from '../../sae/concept-scores';
+import { conceptScores, topPercent } from '../../analysis/concept-scores';
 import { imageActivations } from '../../state/latents-slice';
 import { useLab } from '../../state/store';
 import type { LatentTable } from '../../sae/latent-table';

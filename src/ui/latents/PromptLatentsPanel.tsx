@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { topPercent } from '../../sae/concept-scores';
+import { topPercent } from '../../analysis/concept-scores';
 import { useLab } from '../../state/store';
 
 const SHOWN = 10;

@@ -8,7 +8,7 @@
  * means favours latents that fire strongly everywhere, while the AUROC asks
  * whether the latent fires on A's images and not on B's, whatever its scale.
  */
-import { aurocPerLatent } from '../analysis/attribute-auroc';
+import { aurocPerLatent } from './attribute-auroc';
 
 export interface ConceptScores {
   /** [m] mean of the per-image mean activation over A's images, and over B's. */
