@@ -36,6 +36,8 @@ export interface CollectSlice {
 
 /** Cancels the running collection (kept out of the store). */
 let collectCancel: AbortController | null = null;
+/** Counts loadThumbnails calls, so a superseded one frees its images instead of showing them. */
+let thumbnailLoads = 0;
 
 export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = (set, get) => ({
   collectJob: null,
@@ -91,6 +93,7 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
   cancelCollect: () => collectCancel?.abort(),
   loadThumbnails: async () => {
     const project = currentProject(get());
+    const load = ++thumbnailLoads;
     for (const t of get().thumbnails) images.delete(t.imageId);
     set({ thumbnails: [] });
     if (!project?.collect) return;
@@ -100,7 +103,9 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
       const image = await loadProjectImage(project.id, n);
       if (image) found.unshift({ index: n, imageId: images.add({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba) }) });
     }
-    if (currentProject(get())?.id === project.id) set({ thumbnails: found });
+    // A newer load started meanwhile (StrictMode runs the Collect page's effect twice; another project opened): it shows its own.
+    if (load === thumbnailLoads && currentProject(get())?.id === project.id) set({ thumbnails: found });
+    else for (const t of found) images.delete(t.imageId);
   },
 });
 
