@@ -20,8 +20,10 @@ export function asOneImage(images: Float32Array, n: number, S: number, P: number
   return out;
 }
 
-/** Positions encoded per chunk. */
+/** Positions encoded per chunk, at most: few enough that the chunk's dense [m, R, n·P] f32 activations stay within CHUNK_BYTES. */
 const CHUNK_TOKENS = 4096;
+/** 64 MiB: at m = 16384, 4 images of 256 positions (4096 positions would be 268 MB). */
+const CHUNK_BYTES = 64 * 2 ** 20;
 
 export async function imageActivationSummaries(
   ctx: GpuContext,
@@ -35,7 +37,8 @@ export async function imageActivationSummaries(
   const all = Array.from({ length: m }, (_, k) => k);
   const mean = new Float32Array(N * m);
   const max = new Float32Array(N * m);
-  const chunk = Math.max(1, Math.floor(CHUNK_TOKENS / P));
+  const R = sae.config.dIn === S * d ? 1 : S;
+  const chunk = Math.max(1, Math.floor(Math.min(CHUNK_TOKENS, CHUNK_BYTES / (m * R * 4)) / P));
   for (let n0 = 0; n0 < N; n0 += chunk) {
     options.signal?.throwIfAborted();
     const n = Math.min(chunk, N - n0);

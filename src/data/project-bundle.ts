@@ -6,7 +6,7 @@
  * folder travels, so the images' per-step preview strips and the latent
  * statistics (PROJECT_FILES) come with the trajectories and SAE.
  */
-import { SafetensorsError, SafetensorsFile, serializeSafetensors, type ByteSource, type TensorEntry } from './safetensors';
+import { planSafetensors, SafetensorsError, SafetensorsFile, type ByteSource } from './safetensors';
 
 const KIND = 'project';
 const PREFIX = 'file:';
@@ -17,10 +17,19 @@ export interface ProjectBundle {
   files: { name: string; bytes: Uint8Array }[];
 }
 
-export function serializeProjectBundle(bundle: ProjectBundle): Blob {
-  const tensors: Record<string, TensorEntry> = {};
-  for (const f of bundle.files) tensors[`${PREFIX}${f.name}`] = { dtype: 'U8', shape: [f.bytes.length], data: f.bytes };
-  return serializeSafetensors(tensors, { kind: KIND, record: JSON.stringify(bundle.record) });
+/**
+ * The project file as a Blob. A file may be given as a Blob (an OPFS File)
+ * instead of bytes: it is then a part of the result, never read into memory,
+ * so a multi-gigabyte trajectory file exports with bounded memory.
+ */
+export function serializeProjectBundle(bundle: { record: unknown; files: { name: string; bytes: Uint8Array | Blob }[] }): Blob {
+  const byName = new Map(bundle.files.map((f) => [`${PREFIX}${f.name}`, f.bytes]));
+  const sizeOf = (bytes: Uint8Array | Blob) => (bytes instanceof Blob ? bytes.size : bytes.byteLength);
+  const specs = Object.fromEntries([...byName].map(([name, bytes]) => [name, { dtype: 'U8' as const, shape: [sizeOf(bytes)] }]));
+  const layout = planSafetensors(specs, { kind: KIND, record: JSON.stringify(bundle.record) });
+  // Blob parts cannot view a SharedArrayBuffer (used under cross-origin isolation): copy those.
+  const part = (bytes: Uint8Array | Blob): Blob | Uint8Array<ArrayBuffer> => (bytes instanceof Blob ? bytes : bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : bytes.slice());
+  return new Blob([layout.header, ...layout.order.map((name) => part(byName.get(name)!))]);
 }
 
 /** A project file's record and where each of its files lies in it: bytes begin..end (copy them with source.slice). */

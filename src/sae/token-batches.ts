@@ -9,9 +9,19 @@ export interface TokenBatchOptions {
   seed: number;
   /** Images to draw from (default: all). */
   images?: readonly number[];
-  /** Tokens kept in the shuffle pool (default 16 batches): more mixes images better, costs memory. */
+  /**
+   * Tokens kept in the shuffle pool (default 16 batches, at most POOL_BYTES of
+   * rows): more mixes images better, costs memory.
+   */
   poolTokens?: number;
 }
+
+/**
+ * Cap on the default pool: 16 batches of 4096 SD 1.5 tokens (S·d = 6400 f32)
+ * would be 1.7 GB; 256 MiB holds ~10k such tokens (41 images of 256), and
+ * every toy-sized pool (S·d ≤ 1000 at 4096 tokens) stays at 16 batches.
+ */
+export const POOL_BYTES = 256 * 2 ** 20;
 
 /**
  * Shuffled token trajectories, batch after batch, forever (one epoch after
@@ -27,7 +37,8 @@ export class TokenBatches {
   private readonly rowLength: number;
   private readonly poolTokens: number;
   private order: number[] = [];
-  private pool = new Float32Array(0);
+  /** Allocated once: the pool tops up to poolTokens with whole images, so it never holds more than poolTokens + P − 1 rows. */
+  private readonly pool: Float32Array;
   private poolRows = 0;
 
   constructor(
@@ -40,7 +51,9 @@ export class TokenBatches {
     if (this.images.length === 0) throw new RangeError('TokenBatches: no images to draw tokens from');
     this.random = seededRandom(options.seed);
     this.rowLength = source.S * source.d;
-    this.poolTokens = Math.max(options.poolTokens ?? 16 * batchSize, batchSize + source.P);
+    const capped = Math.min(16 * batchSize, Math.floor(POOL_BYTES / (this.rowLength * 4)));
+    this.poolTokens = Math.max(options.poolTokens ?? capped, batchSize + source.P);
+    this.pool = new Float32Array((this.poolTokens + source.P - 1) * this.rowLength);
   }
 
   async next(): Promise<Float32Array> {
@@ -53,24 +66,17 @@ export class TokenBatches {
     return batch;
   }
 
-  /** Tops the pool up with whole images and shuffles it (Fisher–Yates on rows). */
+  /** Tops the pool up with whole images after the rows it still holds, and shuffles it (Fisher–Yates on rows). */
   private async refill(): Promise<void> {
     const { S, P, d } = this.source;
     const row = this.rowLength;
-    const incoming: Float32Array[] = [];
+    const pool = this.pool;
     let rows = this.poolRows;
     while (rows < this.poolTokens) {
       if (this.order.length === 0) this.order = this.shuffled([...this.images]);
       const n = this.order.pop()!;
-      incoming.push(imagesToTokens(await this.source.readImages(n, n + 1), 1, S, P, d));
+      pool.set(imagesToTokens(await this.source.readImages(n, n + 1), 1, S, P, d), rows * row);
       rows += P;
-    }
-    const pool = new Float32Array(rows * row);
-    pool.set(this.pool.subarray(0, this.poolRows * row));
-    let offset = this.poolRows * row;
-    for (const tokens of incoming) {
-      pool.set(tokens, offset);
-      offset += tokens.length;
     }
     const scratch = new Float32Array(row);
     for (let i = rows - 1; i > 0; i--) {
@@ -80,7 +86,6 @@ export class TokenBatches {
       pool.copyWithin(i * row, j * row, (j + 1) * row);
       pool.set(scratch, j * row);
     }
-    this.pool = pool;
     this.poolRows = rows;
   }
 

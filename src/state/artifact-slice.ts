@@ -66,7 +66,8 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
     const project = currentProject(get());
     if (!project) return null;
     const folder = await ProjectFolder.open(project.id);
-    const files = await Promise.all((await folder.files()).map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    // The folder's Files go into the bundle as Blobs: a trajectory file is never read into memory whole.
+    const files = (await folder.files()).map((f) => ({ name: f.name, bytes: f }));
     return { blob: serializeProjectBundle({ record: project, files }), name: `${project.name.replace(/[^\w.-]+/g, '_')}.project.safetensors` };
   },
   exportArtifact: async (kind) => {
