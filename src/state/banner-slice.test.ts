@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { JobError } from '../worker/job-error';
 import { useLab } from './store';
 
 describe('the error banner', () => {
@@ -23,5 +24,18 @@ describe('the error banner', () => {
     const [first] = useLab.getState().banner;
     useLab.getState().dismissError(first.id);
     expect(useLab.getState().banner.map((e) => e.message)).toEqual(['second']);
+  });
+
+  it("shows a job error's hint, by its kind or its own, and never a cancelled job", () => {
+    const { reportJobError } = useLab.getState();
+    reportJobError('Train', new JobError('gpu-limit', 'W_enc needs 2.1 GB; this GPU binds at most 1 GB'));
+    reportJobError('Fit', new JobError('bad-input', 'no trajectories', 'Collect first (the Collect page).'));
+    reportJobError('Collect', new JobError('cancelled', 'stopped'));
+    reportJobError('Page', new Error('plain'));
+    expect(useLab.getState().banner.map((e) => [e.source, e.hint])).toEqual([
+      ['Train', 'Use smaller sizes (fewer latents, a smaller batch or fewer images), or a GPU with higher limits.'],
+      ['Fit', 'Collect first (the Collect page).'],
+      ['Page', null],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { isCancelled } from '../worker/job-error';
+import { isCancelled, JobError } from '../worker/job-error';
 import type { LabState } from './store';
 
 /** One problem shown in the error banner. Repeats of the same message are counted, not stacked. */
@@ -8,6 +8,8 @@ export interface BannerEntry {
   /** What was running: "GPU device", "Self-test", "Page"… */
   source: string;
   message: string;
+  /** What to do about it (a job's error carries one by kind), or null. */
+  hint: string | null;
   count: number;
 }
 
@@ -29,11 +31,12 @@ export const createBannerSlice: StateCreator<LabState, [], [], BannerSlice> = (s
   },
   reportError: (source, error) => {
     const message = error instanceof Error ? error.message : String(error);
+    const hint = error instanceof JobError ? error.hint : null;
     // A failure that repeats (a self-test rerun, an error every frame) is one entry with a count.
     set(({ banner }) => {
       const same = banner.find((e) => e.source === source && e.message === message);
       if (same) return { banner: banner.map((e) => (e === same ? { ...e, count: e.count + 1 } : e)) };
-      return { banner: [...banner, { id: nextId++, source, message, count: 1 }] };
+      return { banner: [...banner, { id: nextId++, source, message, hint, count: 1 }] };
     });
   },
   dismissError: (id) => set(({ banner }) => ({ banner: banner.filter((e) => e.id !== id) })),

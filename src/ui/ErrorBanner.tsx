@@ -10,7 +10,10 @@ export function ErrorBanner() {
       {banner.map((entry) => (
         <div className="banner-entry" key={entry.id}>
           <strong>{entry.source}</strong>
-          <span className="banner-message">{entry.message}</span>
+          <span className="banner-message">
+            {entry.message}
+            {entry.hint && <span className="banner-hint"> {entry.hint}</span>}
+          </span>
           {entry.count > 1 && <span className="tag">×{entry.count}</span>}
           <button type="button" className="link" onClick={() => dismiss(entry.id)} aria-label="Dismiss">
             Dismiss
