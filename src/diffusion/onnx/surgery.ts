@@ -18,7 +18,7 @@ import { create } from '@bufbuild/protobuf';
 import { NodeProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema, type ValueInfoProto } from './gen/onnx_pb';
 import { ElemTypeError, inferElemType } from './elem-type';
 import { initializerTypes, joinModel, splitModel, type SplitModel } from './graph-bytes';
-import { listUnetHooks } from './hooks';
+import { findUnetHooks, whyNoHooks } from './hooks';
 
 export interface HookedUnet {
   /** The new model's bytes, in order (mostly views into the input): write or concatenate them. */
@@ -33,6 +33,11 @@ export interface HookedUnet {
 
 export class HookNotFoundError extends Error {
   override name = 'HookNotFoundError';
+}
+
+/** The graph has no hookable block at all; the message says why. It can still be loaded unhooked, for generation. */
+export class UnhookableGraphError extends HookNotFoundError {
+  override name = 'UnhookableGraphError';
 }
 
 /** The name of the steering input for a hook path. */
@@ -72,11 +77,10 @@ function hookElemType(model: SplitModel, hookPath: string, output: string, what:
 export function hookUnet(bytes: Uint8Array, hookPath: string, what = 'UNet'): HookedUnet {
   const model = splitModel(bytes, what);
   const { graph } = model;
-  const hooks = listUnetHooks(graph);
+  const hooks = findUnetHooks(model);
   const hook = hooks.find((h) => h.path === hookPath);
-  if (!hook) {
-    throw new HookNotFoundError(`${what} has no block "${hookPath}". Should be one of: ${hooks.map((h) => h.path).join(', ') || '(none: its node names carry no module paths)'}`);
-  }
+  if (hooks.length === 0) throw new UnhookableGraphError(`${what}: no UNet block can be found in it, so neither "${hookPath}" nor any other can be hooked: ${whyNoHooks(model)}`);
+  if (!hook) throw new HookNotFoundError(`${what} has no block "${hookPath}". Should be one of: ${hooks.map((h) => h.path).join(', ')}`);
   const rawOutput = `${hook.output}_raw`;
   const steerInput = steerInputName(hookPath);
   if (graph.input.some((i) => i.name === steerInput)) throw new Error(`${what} is already hooked at "${hookPath}" (it has an input ${steerInput})`);
