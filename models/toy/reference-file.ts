@@ -20,10 +20,10 @@ export interface ReferenceTensor {
   dims: number[];
 }
 
-/** Opens reference/<indexFile>; `read(name)` returns a stored tensor, or throws naming the ones there are. */
-export function openReference<T extends ReferenceIndex>(indexFile: string): { index: T; read: (name: string) => ReferenceTensor } {
-  const index = JSON.parse(readFileSync(join(REFERENCE_DIR, indexFile), 'utf8')) as T;
-  const bytes = readFileSync(join(REFERENCE_DIR, index.file));
+/** Opens <dir>/<indexFile> (the toy's reference/ by default); `read(name)` returns a stored tensor, or throws naming the ones there are. */
+export function openReference<T extends ReferenceIndex>(indexFile: string, dir = REFERENCE_DIR): { index: T; read: (name: string) => ReferenceTensor } {
+  const index = JSON.parse(readFileSync(join(dir, indexFile), 'utf8')) as T;
+  const bytes = readFileSync(join(dir, index.file));
   const read = (name: string): ReferenceTensor => {
     const e = index.tensors[name];
     if (!e) throw new Error(`${indexFile} has no tensor "${name}"; it has: ${Object.keys(index.tensors).join(', ')}`);
