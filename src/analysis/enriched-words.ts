@@ -21,12 +21,24 @@ function wordsOf(prompt: string): Set<string> {
   return new Set((prompt.toLowerCase().match(/[a-z]+/g) ?? []).filter((w) => !STOP_WORDS.has(w)));
 }
 
-export function enrichedWords(allPrompts: readonly string[], topImages: readonly number[], limit = 5): EnrichedWord[] {
+/** Every prompt's words and, per word, how many prompts hold it: made once when many latents are labelled over the same prompts. */
+export interface PromptWords {
+  words: Set<string>[];
+  counts: Map<string, number>;
+}
+
+export function promptWords(allPrompts: readonly string[]): PromptWords {
+  const words = allPrompts.map(wordsOf);
+  const counts = new Map<string, number>();
+  for (const set of words) for (const w of set) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return { words, counts };
+}
+
+export function enrichedWords(allPrompts: readonly string[], topImages: readonly number[], limit = 5, index: PromptWords = promptWords(allPrompts)): EnrichedWord[] {
   if (topImages.length === 0 || allPrompts.length === 0) return [];
-  const all = new Map<string, number>();
-  for (const p of allPrompts) for (const w of wordsOf(p)) all.set(w, (all.get(w) ?? 0) + 1);
+  const all = index.counts;
   const top = new Map<string, number>();
-  for (const n of new Set(topImages)) for (const w of wordsOf(allPrompts[n] ?? '')) top.set(w, (top.get(w) ?? 0) + 1);
+  for (const n of new Set(topImages)) for (const w of index.words[n] ?? []) top.set(w, (top.get(w) ?? 0) + 1);
   const nTop = new Set(topImages).size;
   const N = allPrompts.length;
   return [...top.entries()]

@@ -18,6 +18,8 @@ export const PROJECT_FILES = {
   checkpoint: 'sae.checkpoint.safetensors',
   /** Per-latent statistics of the finished SAE (firing, m_k, histogram, top tokens, neighbours, ‖v_k[s]‖). */
   latentStats: 'latents.safetensors',
+  /** Each latent's automatic label and top-image map for the Latents list, made once from the statistics (analysis/latent-labels-file.ts). */
+  latentLabels: 'latent-labels.safetensors',
   image: (n: number) => `image-${String(n).padStart(6, '0')}.png`,
   /**
    * Image n's per-step previews: one PNG strip of S frames side by side, frame s

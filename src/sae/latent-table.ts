@@ -79,3 +79,13 @@ export function latentTable(trajectories: MeasuredTrajectories, stats: LatentSta
     spatial: s.spatial && { spread: s.spatial.spread, fireImages: s.spatial.fireImages, sampleSize: s.spatial.sample.size, sample: s.spatial.sample.image },
   };
 }
+
+/** Distinct images among a latent's top tokens, best first. */
+export function topImages(table: LatentTable, k: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < table.topCount[k]; i++) {
+    const n = Math.floor(table.topToken[k * table.topN + i] / (table.P * table.rowsPerPosition));
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
+}

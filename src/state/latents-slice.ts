@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import type { LatentLabels } from '../analysis/latent-labels';
 import { drawImages, sampledImages } from '../sae/image-sample';
 import type { LatentTable } from '../sae/latent-table';
 import type { LatentCoFiring } from '../worker/jobs/latent-cofiring-job';
@@ -49,6 +50,16 @@ export type LatentTableStatus =
   | { state: 'ready'; projectId: string; tableId: string; saeAt: number }
   | { state: 'failed'; projectId: string; reason: string };
 
+/** Every latent's label and top-image map (analysis/latent-labels.ts), by the id the store holds. */
+export const latentLabels = new Registry<LatentLabels>('latent-labels');
+
+/** The list's labels: read from the project, or made once (one encoder pass) when the statistics are new. */
+export type LatentLabelsStatus =
+  | { state: 'idle' }
+  | { state: 'running'; projectId: string; saeAt: number; done: number; total: number | null }
+  | { state: 'ready'; projectId: string; saeAt: number; id: string }
+  | { state: 'failed'; projectId: string; saeAt: number; reason: string };
+
 /** Per-image activation summaries of the open project's SAE, by the id the store holds. */
 export const imageActivations = new Registry<{ N: number; m: number; mean: Float32Array; max: Float32Array }>('image-activations');
 
@@ -68,6 +79,9 @@ export interface LatentsSlice {
   /** Encodes every image once (mean and max activation per latent), for concepts and attribute AUROCs. */
   loadImageActivations: () => void;
   latentTable: LatentTableStatus;
+  latentLabels: LatentLabelsStatus;
+  /** The project's labels for the list, after its table: read, or made once and saved by the worker. */
+  loadLatentLabels: (projectId: string, saeAt: number, attributes: readonly Record<string, string>[] | null) => void;
   /** The open latent (also in the URL: #latents/<k>). */
   selectedLatent: number | null;
   latentMaps: LatentMaps | null;
@@ -82,6 +96,30 @@ export interface LatentsSlice {
 
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
   latentTable: { state: 'idle' },
+  latentLabels: { state: 'idle' },
+  loadLatentLabels: (projectId, saeAt, attributes) => {
+    const current = get().latentLabels;
+    // Already read or being read for this SAE (the table is read again after a spatial measurement).
+    if ((current.state === 'running' || current.state === 'ready') && current.projectId === projectId && current.saeAt === saeAt) return;
+    if (current.state === 'ready') latentLabels.delete(current.id);
+    const mine = () => {
+      const now = get().latentLabels;
+      return now.state === 'running' && now.projectId === projectId && now.saeAt === saeAt;
+    };
+    set({ latentLabels: { state: 'running', projectId, saeAt, done: 0, total: null } });
+    const onProgress = (m: JobProgress) => {
+      if (mine()) set({ latentLabels: { state: 'running', projectId, saeAt, done: m.loaded, total: m.total } });
+    };
+    runtimeClient.runJob('latent-labels', { projectId, attributes }, onProgress).then(
+      (labels) => {
+        if (mine()) set({ latentLabels: { state: 'ready', projectId, saeAt, id: latentLabels.add(labels) } });
+      },
+      (error: unknown) => {
+        if (mine()) set({ latentLabels: { state: 'failed', projectId, saeAt, reason: (error as Error).message } });
+        get().reportJobError('Latent labels', error);
+      },
+    );
+  },
   promptLatents: null,
   rankPromptLatents: async (prompt, seed) => {
     const project = currentProject(get());
@@ -185,6 +223,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     runtimeClient.runJob('latent-table', { projectId }).then(
       (table) => {
         set({ latentTable: { state: 'ready', projectId, tableId: latentTables.add(table), saeAt } });
+        get().loadLatentLabels(projectId, saeAt, project.prompts?.attributes ?? null);
         const k = get().selectedLatent;
         if (k !== null) get().selectLatent(k < table.m ? k : null);
       },

@@ -18,6 +18,7 @@ import type { ImageActivationsRequest, ImageActivationsResult } from './jobs/ima
 import type { ImportedArtifact, ImportRequest } from './jobs/import-job';
 import type { JobProgress, StopMode } from './jobs/job-context';
 import type { LatentCoFiringRequest, LatentCoFiringResult } from './jobs/latent-cofiring-job';
+import type { LatentLabelsRequest } from './jobs/latent-labels-job';
 import type { LatentMapsRequest, LatentMapsResult } from './jobs/latent-maps-job';
 import type { LatentTableRequest } from './jobs/latent-table-job';
 import type { LoadRequest, LoadResult } from './jobs/load-job';
@@ -27,6 +28,7 @@ import type { SteerRequest, SteerResult } from './jobs/steer-job';
 import type { MetricsEvent, TrainRequest, TrainResult } from './jobs/train-job';
 import type { JobErrorData } from './job-error';
 import type { LatentTable } from '../sae/latent-table';
+import type { LatentLabels } from '../analysis/latent-labels';
 
 /** Every job: what the page sends, what it hears while the job runs, and what it ends with. */
 export interface Jobs {
@@ -40,6 +42,7 @@ export interface Jobs {
   import: { request: ImportRequest; events: never; result: ImportedArtifact };
   prewarm: { request: PrewarmRequest; events: never; result: PrewarmResult };
   'latent-table': { request: LatentTableRequest; events: never; result: LatentTable };
+  'latent-labels': { request: LatentLabelsRequest; events: JobProgress; result: LatentLabels };
   'latent-maps': { request: LatentMapsRequest; events: never; result: LatentMapsResult };
   'latent-cofiring': { request: LatentCoFiringRequest; events: JobProgress; result: LatentCoFiringResult };
   'image-activations': { request: ImageActivationsRequest; events: JobProgress; result: ImageActivationsResult };

@@ -15,6 +15,7 @@ import { imageActivationsJob } from './jobs/image-activations-job';
 import { importJob } from './jobs/import-job';
 import { Transferred, type JobHandler, type StopMode } from './jobs/job-context';
 import { latentCoFiringJob } from './jobs/latent-cofiring-job';
+import { latentLabelsJob } from './jobs/latent-labels-job';
 import { latentMapsJob } from './jobs/latent-maps-job';
 import { latentTableJob } from './jobs/latent-table-job';
 import { loadJob } from './jobs/load-job';
@@ -37,6 +38,7 @@ const HANDLERS: { [K in JobKind]: JobHandler<Jobs[K]['request'], Jobs[K]['events
   import: importJob,
   prewarm: prewarmJob,
   'latent-table': latentTableJob,
+  'latent-labels': latentLabelsJob,
   'latent-maps': latentMapsJob,
   'latent-cofiring': latentCoFiringJob,
   'image-activations': imageActivationsJob,

@@ -1,16 +1,12 @@
 import { useMemo } from 'react';
-import { enrichedWords } from '../../analysis/enriched-words';
+import { latentWords } from '../../analysis/latent-labels';
 import type { LatentTable } from '../../sae/latent-table';
 import { exportLatentFigures } from './export-latent-figures';
 import { FeatureIcon } from './FeatureIcon';
-import { topImages } from './latent-columns';
-
-/** Top images whose prompts give the latent's label. */
-const LABEL_IMAGES = 20;
 
 /** The latent page's title: its id, a label from the prompt words enriched in its top images, its figures, its feature icon and the way to steer with it. */
 export function LatentHeader({ table, latent, prompts, onSteer }: { table: LatentTable; latent: number; prompts: readonly string[]; onSteer: (k: number) => void }) {
-  const label = useMemo(() => enrichedWords(prompts, topImages(table, latent).slice(0, LABEL_IMAGES)), [prompts, table, latent]);
+  const label = useMemo(() => latentWords(prompts, table, latent), [prompts, table, latent]);
   return (
     <header className="panel-header">
       <h2>Latent #{latent}</h2>

@@ -1,20 +1,34 @@
 import { useMemo, useState } from 'react';
-import type { LatentTable } from '../../sae/latent-table';
+import { NO_VALUE, type LatentLabels } from '../../analysis/latent-labels';
+import { topImages, type LatentTable } from '../../sae/latent-table';
+import type { LatentLabelsStatus } from '../../state/latents-slice';
 import { D3Chart } from '../charts/D3Chart';
 import { renderSparkline } from '../charts/sparkline';
-import { SORTS, spatialSpread, temporalCentre, topImages, type SortKey } from './latent-columns';
+import { SORTS, spatialSpread, temporalCentre, type SortKey } from './latent-columns';
+import { LatentThumbnail } from './LatentThumbnail';
 
-const ROW = 34;
-const VISIBLE = 14;
+const ROW = 40;
+const VISIBLE = 12;
 
 /**
  * Every latent in one virtualised list (only the rows in view are in the DOM,
- * so tens of thousands scroll smoothly): id, firing rate, mean activation,
- * temporal centre, spatial spread and a sparkline of ‖v_k[s]‖; sorted,
- * filtered by firing rate and spatial spread, searched by id or by a word of
- * its top images' prompts.
+ * their thumbnails included, so tens of thousands scroll smoothly), read like
+ * a dictionary: id, its top image with its heatmap, its label (enriched
+ * prompt words and, where the images' attributes are known, the best value
+ * by AUROC), firing rate, mean activation, temporal centre, spatial spread
+ * and a sparkline of ‖v_k[s]‖; sorted, filtered by firing rate and spatial
+ * spread, searched by id, a label word or a word of its top images' prompts.
  */
-export function LatentList({ table, prompts, selected, onSelect }: { table: LatentTable; prompts: readonly string[]; selected: number | null; onSelect: (k: number) => void }) {
+export function LatentList({ projectId, table, labels, labelStatus, prompts, selected, onSelect }: {
+  projectId: string;
+  table: LatentTable;
+  /** Made once per statistics (analysis/latent-labels.ts); null until read. */
+  labels: LatentLabels | null;
+  labelStatus: LatentLabelsStatus;
+  prompts: readonly string[];
+  selected: number | null;
+  onSelect: (k: number) => void;
+}) {
   const [sort, setSort] = useState<SortKey>('firing');
   const [minRate, setMinRate] = useState(0);
   const [spreadRange, setSpreadRange] = useState<[number, number]>([0, 1]);
@@ -30,11 +44,11 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
     // A latent that never fires has no spread: a spread filter leaves it out.
     if (spreadFilter) ids = ids.filter((k) => table.spatial!.fireImages[k] > 0 && table.spatial!.spread[k] >= minSpread && table.spatial!.spread[k] <= maxSpread);
     if (byId !== null) ids = ids.filter((k) => k === byId);
-    else if (q) ids = ids.filter((k) => topImages(table, k).some((n) => prompts[n]?.toLowerCase().includes(q)));
+    else if (q) ids = ids.filter((k) => labels?.words[k].some((w) => w.includes(q)) || topImages(table, k).some((n) => prompts[n]?.toLowerCase().includes(q)));
     const keys = new Float64Array(table.m);
     for (const k of ids) keys[k] = key(table, k);
     return ids.sort((a, b) => (descending ? keys[b] - keys[a] : keys[a] - keys[b]) || a - b);
-  }, [table, prompts, sort, minRate, spreadRange, query]);
+  }, [table, labels, prompts, sort, minRate, spreadRange, query]);
   const first = Math.max(0, Math.floor(scroll / ROW) - 2);
   const rows = order.slice(first, first + VISIBLE + 4);
 
@@ -73,6 +87,8 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
       </div>
       <div className="latent-row latent-header muted small" aria-hidden>
         <span>latent</span>
+        <span>top</span>
+        <span>label</span>
         <span className="num">firing</span>
         <span className="num">m_k</span>
         <span className="num">t centre</span>
@@ -95,6 +111,8 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
               onKeyDown={(e) => e.key === 'Enter' && onSelect(k)}
             >
               <span className="latent-id">#{k}</span>
+              <ThumbnailCell projectId={projectId} table={table} labels={labels} k={k} prompts={prompts} />
+              <LabelCell labels={labels} status={labelStatus} k={k} />
               <span className="num">{(100 * table.firingRate[k]).toFixed(2)}%</span>
               <span className="num">{table.meanActivation[k].toPrecision(3)}</span>
               <span className="num" title="temporal centre of mass (recorded step, 1-based)">
@@ -108,7 +126,8 @@ export function LatentList({ table, prompts, selected, onSelect }: { table: Late
         </div>
       </div>
       <p className="muted small">
-        columns: latent · firing rate · mean activation m_k · temporal centre t (recorded step, 1-based) · spatial spread (on the images where it fires, the mean fraction of their {table.P} positions where it fires: {(1 / table.P).toFixed(2)} one spot, 1 everywhere)
+        columns: latent · its top image with f_k(n, p)·max ‖v_k[s]‖ over it · label: the prompt words enriched in its top images
+        {labels?.attributes && ' and the attribute value its per-image maximum best separates, with that AUROC'} · firing rate · mean activation m_k · temporal centre t (recorded step, 1-based) · spatial spread (on the images where it fires, the mean fraction of their {table.P} positions where it fires: {(1 / table.P).toFixed(2)} one spot, 1 everywhere)
         · ‖v_k[s]‖ over the steps · top image’s prompt
         {!table.spatial && ' — these statistics predate the spatial spread: it is measured over every token when a latent is first opened, then saved'}
       </p>
@@ -123,6 +142,35 @@ function SpreadCell({ table, k }: { table: LatentTable; k: number }) {
   return (
     <span className="num" data-spread={spread} title={`fires on ${(spread * table.P).toFixed(1)} of ${table.P} positions of the ${table.spatial!.fireImages[k]} images where it fires, on average`}>
       {spread.toFixed(2)}
+    </span>
+  );
+}
+
+function ThumbnailCell({ projectId, table, labels, k, prompts }: { projectId: string; table: LatentTable; labels: LatentLabels | null; k: number; prompts: readonly string[] }) {
+  const n = labels?.topImage[k];
+  if (n === undefined || n >= table.N) return <span className="latent-thumb" aria-hidden />;
+  const map = labels!.topMap.subarray(k * labels!.P, (k + 1) * labels!.P);
+  const norm = Math.max(...table.profile.subarray(k * table.S, (k + 1) * table.S));
+  return <LatentThumbnail projectId={projectId} image={n} map={map} norm={norm} height={table.height} width={table.width} title={`top image #${n}: ${prompts[n] ?? ''}`} />;
+}
+
+function LabelCell({ labels, status, k }: { labels: LatentLabels | null; status: LatentLabelsStatus; k: number }) {
+  if (!labels) {
+    const text = status.state === 'failed' ? 'no label' : status.state === 'running' && status.total ? `labelling… ${status.done}/${status.total}` : 'labelling…';
+    return <span className="latent-label muted" title={status.state === 'failed' ? status.reason : 'measured once for this SAE, then saved'}>{text}</span>;
+  }
+  const words = labels.words[k];
+  const best = labels.attributes?.best[k] ?? NO_VALUE;
+  const value = best === NO_VALUE ? null : labels.attributes!.values[best];
+  const auroc = labels.attributes?.auroc[k] ?? NaN;
+  return (
+    <span className="latent-label" data-testid="latent-row-label" data-words={words.join(',')} {...(value && { 'data-attribute': value, 'data-auroc': auroc })}>
+      <span className={`latent-words ${words.length ? '' : 'muted'}`}>{words.length ? words.join(', ') : 'no enriched words'}</span>
+      {value && (
+        <span className="latent-auroc" title={`${value.replace('=', ' = ')}: the AUROC of its per-image maximum activation for images with that value against the rest`}>
+          {value.split('=')[1]} · AUROC {auroc.toFixed(2)}
+        </span>
+      )}
     </span>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { latentTables } from '../../state/latents-slice';
+import { latentLabels, latentTables } from '../../state/latents-slice';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { downloadBlob } from '../download';
@@ -13,6 +13,7 @@ import { LatentList } from './LatentList';
 export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number | null; onSteer: () => void }) {
   const project = useLab(currentProject);
   const status = useLab((s) => s.latentTable);
+  const labelStatus = useLab((s) => s.latentLabels);
   const selected = useLab((s) => s.selectedLatent);
   const maps = useLab((s) => s.latentMaps);
   const loading = useLab((s) => s.latentMapsLoading);
@@ -30,6 +31,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
   if (!ready) return <section className="panel"><p className="muted">Reading the SAE’s latent statistics…</p></section>;
   const table = latentTables.get(status.tableId);
   const prompts = project.prompts?.entries.map((e) => e.prompt) ?? [];
+  const labels = labelStatus.state === 'ready' && labelStatus.projectId === project.id && labelStatus.saeAt === status.saeAt ? latentLabels.get(labelStatus.id) : null;
   return (
     <>
       <section className="panel" data-testid="latents-panel">
@@ -42,7 +44,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
             Export CSV
           </button>
         </header>
-        <LatentList table={table} prompts={prompts} selected={selected} onSelect={selectLatent} />
+        <LatentList projectId={project.id} table={table} labels={labels} labelStatus={labelStatus} prompts={prompts} selected={selected} onSelect={selectLatent} />
       </section>
       {selected !== null && (
         <LatentDetail

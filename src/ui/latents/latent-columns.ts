@@ -21,16 +21,6 @@ export function spatialSpread(table: LatentTable, k: number): number | null {
   return table.spatial ? table.spatial.spread[k] : null;
 }
 
-/** Distinct images among a latent's top tokens, best first. */
-export function topImages(table: LatentTable, k: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < table.topCount[k]; i++) {
-    const n = Math.floor(table.topToken[k * table.topN + i] / (table.P * table.rowsPerPosition));
-    if (!out.includes(n)) out.push(n);
-  }
-  return out;
-}
-
 export const SORTS = {
   id: { label: 'latent id', key: (_t: LatentTable, k: number) => k, descending: false },
   firing: { label: 'firing rate', key: (t: LatentTable, k: number) => t.firingRate[k], descending: true },

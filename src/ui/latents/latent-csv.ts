@@ -1,5 +1,5 @@
-import type { LatentTable } from '../../sae/latent-table';
-import { spatialSpread, temporalCentre, topImages } from './latent-columns';
+import { topImages, type LatentTable } from '../../sae/latent-table';
+import { spatialSpread, temporalCentre } from './latent-columns';
 
 /** One CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
 function field(value: string | number): string {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LatentTable } from '../../sae/latent-table';
-import { topImages } from './latent-columns';
+import { topImages, type LatentTable } from './latent-table';
 
 describe('topImages', () => {
   const table = (rowsPerPosition: number, rows: number[]) => ({ P: 4, topN: 5, rowsPerPosition, topToken: Uint32Array.from(rows), topCount: Uint32Array.of(rows.length) }) as unknown as LatentTable;
