@@ -6,9 +6,10 @@
  * shrinks, so the largest allocation goes where the heap is still empty.
  */
 import type { GpuContext } from '../gpu/context';
-import type { ModelManifest } from './manifest';
+import { externalDataOf, type ModelManifest } from './manifest';
 import { concatBytes } from '../data/concat-bytes';
 import { decoderPreview, latentPreview } from './latent-preview';
+import { referenceInitializers } from './onnx/initializer-refs';
 import { hookUnet } from './onnx/surgery';
 import { ModelContractError, ModelSession, type Feed, type ProviderName } from './ort-runtime';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers';
@@ -69,6 +70,29 @@ export interface DiffusionModel {
 
 const UNET_INPUTS = ['sample', 'timestep', 'encoder_hidden_states'];
 
+/** The external-data name a single-file UNet's own bytes are passed under (no export uses it). */
+const INLINE_WEIGHTS = 'single-file-unet-weights';
+
+/**
+ * The UNet's graph and its weights as onnxruntime takes them, each byte held
+ * once: an external-data layout's graph and its data files (each file's
+ * `location` as the manifest names it); a single file's graph with its
+ * initializers referencing the file's own bytes (onnx/initializer-refs.ts),
+ * so that neither hooking nor ORT's parse copies the weights.
+ */
+async function readUnet(files: ModelFiles): Promise<{ graph: Uint8Array; externalData?: { path: string; data: Uint8Array }[] }> {
+  const { manifest } = files;
+  const bytes = await files.read(manifest.unet.file);
+  const data = externalDataOf(manifest.unet);
+  if (data.length > 0) {
+    const externalData = [];
+    for (const e of data) externalData.push({ path: e.location, data: await files.read(e.file) });
+    return { graph: bytes, externalData };
+  }
+  const referenced = referenceInitializers(bytes, `${manifest.name} UNet`, INLINE_WEIGHTS);
+  return { graph: referenced.graph, externalData: [{ path: referenced.location, data: bytes }] };
+}
+
 export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions): Promise<DiffusionModel> {
   const { manifest } = files;
   const { provider } = options;
@@ -76,12 +100,12 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
 
   // 1. UNet first (largest), hooked at the chosen block.
   stage('unet');
-  const unetGraph = await files.read(manifest.unet.file);
-  const external = manifest.unet.externalData;
-  let graph = unetGraph;
+  const unetFiles = await readUnet(files);
+  let graph = unetFiles.graph;
   let hook: HookedBlock | null = null;
   if (options.hook) {
-    const hooked = hookUnet(unetGraph, options.hook, `${manifest.name} UNet`);
+    const hooked = hookUnet(unetFiles.graph, options.hook, `${manifest.name} UNet`);
+    // Small either way: an external-data graph, or a single file's graph whose weights are referenced (readUnet).
     graph = concatBytes(hooked.parts);
     const entry = manifest.hooks?.find((h) => h.path === options.hook);
     const shape = entry ? [entry.channels, entry.height, entry.width] : hooked.shape;
@@ -91,8 +115,7 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
     const [channels, height, width] = shape as number[];
     hook = { path: options.hook, rawOutput: hooked.rawOutput, steerInput: hooked.steerInput, channels, height, width };
   }
-  const externalData = external ? [{ path: external.location, data: await files.read(external.file) }] : undefined;
-  const unet = await ModelSession.create('UNet', graph, { provider, externalData, gpuOutputs: hook ? [hook.rawOutput] : [] });
+  const unet = await ModelSession.create('UNet', graph, { provider, externalData: unetFiles.externalData, gpuOutputs: hook ? [hook.rawOutput] : [] });
   unet.requireIo(hook ? [...UNET_INPUTS, hook.steerInput] : UNET_INPUTS, hook ? ['out_sample', hook.rawOutput] : ['out_sample']);
   const gpu = await options.gpu();
 

@@ -18,7 +18,11 @@ export interface FileEntry {
   readonly url?: string;
 }
 
-/** The UNet's weights stored outside its graph (ONNX external data, e.g. `unet/weights.pb`). */
+/**
+ * A file of the UNet's weights stored outside its graph (ONNX external data):
+ * fp16 exports keep them all in one (`unet/weights.pb`), fp32 SD 1.5 exports
+ * (over protobuf's 2 GB) one file per tensor.
+ */
 export interface ExternalDataEntry extends FileEntry {
   /** The `location` string the graph's initializers name; onnxruntime matches the data by it, so it must be equal. */
   readonly location: string;
@@ -95,7 +99,10 @@ export interface ModelManifest {
     /** What the export was seen to use; informative only — the runtime reads the dtype from the session. */
     readonly timestepDtype?: (typeof TIMESTEP_DTYPES)[number];
     readonly timestepShape?: readonly (string | number)[];
+    /** The weights' one external-data file (fp16 exports). */
     readonly externalData?: ExternalDataEntry;
+    /** The weights' external-data files when there are several (fp32 exports, one file per tensor); never with `externalData`. */
+    readonly externalDataFiles?: readonly ExternalDataEntry[];
   };
   /** The toy's second UNet export with its weights in a side file, kept for the external-data tests. */
   readonly unetExternalData?: { readonly file: string; readonly data: string };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultHook, graphFiles, modelFilePaths, parseManifest } from './manifest';
+import { defaultHook, externalDataOf, graphFiles, modelFilePaths, parseManifest } from './manifest';
 import { parseModelIndex } from './sources/model-index';
 
 const publicModels = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'models');
@@ -84,6 +84,32 @@ describe('parseManifest', () => {
     ['the old taesd field', (m) => (m.taesd = { decoder: { file: 'taesd_decoder/model.onnx' } }), 'manifest.json: taesd is no longer read; list the decoder as "previewDecoder": {"file", "input", "output", "latentScaling"}'],
     ['one file described twice differently', (m) => (m.vaeEncoder = { file: 'vae_decoder/model.onnx', bytes: 5 }), 'manifest.json: file "vae_decoder/model.onnx" is listed twice with different bytes, sha256 or url'],
   ])('names the field for %s', (_, edit, message) => {
+    expect(parseEdited(edit)).toThrow(message);
+  });
+
+  it('takes a UNet whose weights are many external-data files (fp32 exports: one file per tensor), each with size and optional sha256', () => {
+    const data = [
+      { file: 'unet/up_blocks.0.resnets.0.conv1.weight', location: 'up_blocks.0.resnets.0.conv1.weight', bytes: 117964800, sha256: 'a'.repeat(64) },
+      { file: 'unet/onnx__MatMul_9001', location: 'onnx__MatMul_9001', bytes: 6553600 },
+    ];
+    const m = parseEdited((j) => (j.unet.externalDataFiles = data))();
+    expect(m.unet.externalDataFiles).toEqual(data);
+    expect(externalDataOf(m.unet)).toEqual(data);
+    expect(m.files['unet/onnx__MatMul_9001']).toEqual({ file: 'unet/onnx__MatMul_9001', bytes: 6553600 });
+    expect(modelFilePaths(m).slice(0, 3)).toEqual(['unet/model.onnx', ...data.map((d) => d.file)]);
+    expect(graphFiles(m).has(data[0].file)).toBe(false);
+    const one = parseManifest(load('sd15-nmkd-fp16'), 'nmkd');
+    expect(externalDataOf(one.unet)).toEqual([one.unet.externalData]);
+    expect(externalDataOf(parseManifest(load('toy'), 'toy').unet)).toEqual([]);
+  });
+
+  it.each<[string, (m: Record<string, any>) => void, string]>([
+    ['a data file without location', (m) => (m.unet.externalDataFiles = [{ file: 'unet/a' }]), 'manifest.json: unet.externalDataFiles[0].location is missing'],
+    ['a data file with a bad size', (m) => (m.unet.externalDataFiles = [{ file: 'unet/a', location: 'a', bytes: -1 }]), 'manifest.json: unet.externalDataFiles[0].bytes must be positive, got -1'],
+    ['an empty list', (m) => (m.unet.externalDataFiles = []), 'manifest.json: unet.externalDataFiles is an empty list; leave it out for a single-file UNet'],
+    ['a location twice', (m) => (m.unet.externalDataFiles = [{ file: 'unet/a', location: 'a' }, { file: 'unet/b', location: 'a' }]), 'manifest.json: unet.externalDataFiles name location "a" twice'],
+    ['both forms', (m) => ((m.unet.externalData = { file: 'unet/w.pb', location: 'w.pb' }), (m.unet.externalDataFiles = [{ file: 'unet/a', location: 'a' }])), 'manifest.json: unet.externalDataFiles is given with unet.externalData'],
+  ])('names the field for %s in a list of external-data files', (_, edit, message) => {
     expect(parseEdited(edit)).toThrow(message);
   });
 

@@ -6,7 +6,7 @@
  * (public/models/toy/) is written by models/toy/export.py and parses unchanged.
  */
 import { JsonFields } from '../data/json-fields';
-import { PRECISIONS, PREVIEW_LATENT_SCALINGS, PREVIEW_OUTPUT_RANGES, TIMESTEP_DTYPES, type FileEntry, type HookEntry, type ModelManifest } from './manifest-types';
+import { PRECISIONS, PREVIEW_LATENT_SCALINGS, PREVIEW_OUTPUT_RANGES, TIMESTEP_DTYPES, type ExternalDataEntry, type FileEntry, type HookEntry, type ModelManifest } from './manifest-types';
 import { SCHEDULER_NAMES } from './schedulers';
 
 export {
@@ -88,9 +88,21 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   };
 
   const u = r.object(m.unet, 'unet');
-  const externalData = r.optional(u.externalData, (v) => {
-    const o = r.object(v, 'unet.externalData');
-    return { ...r.fileEntry(o, 'unet.externalData'), location: r.string(o.location, 'unet.externalData.location') };
+  const externalDataEntry = (v: unknown, field: string) => {
+    const o = r.object(v, field);
+    return { ...r.fileEntry(o, field), location: r.string(o.location, `${field}.location`) };
+  };
+  const externalData = r.optional(u.externalData, (v) => externalDataEntry(v, 'unet.externalData'));
+  const externalDataList = r.optional(u.externalDataFiles, (v) => {
+    if (externalData) r.fail('unet.externalDataFiles', 'is given with unet.externalData; list one file in externalData or all in externalDataFiles');
+    const list = r.array(v, 'unet.externalDataFiles').map((e, i) => externalDataEntry(e, `unet.externalDataFiles[${i}]`));
+    if (list.length === 0) r.fail('unet.externalDataFiles', 'is an empty list; leave it out for a single-file UNet');
+    const seen = new Set<string>();
+    for (const e of list) {
+      if (seen.has(e.location)) r.fail('unet.externalDataFiles', `name location "${e.location}" twice; each file's location must be the one its tensors name`);
+      seen.add(e.location);
+    }
+    return list;
   });
   const unet = {
     ...r.fileEntry(u, 'unet'),
@@ -102,6 +114,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
       }),
     }),
     ...(externalData && { externalData }),
+    ...(externalDataList && { externalDataFiles: externalDataList }),
   };
 
   const unetExternalData = r.optional(m.unetExternalData, (v) => {
@@ -173,7 +186,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   });
 
   const entries: FileEntry[] = [textEncoder, unet, vaeDecoder, tokenizer, scheduler];
-  if (externalData) entries.push(externalData);
+  entries.push(...externalDataOf(unet));
   if (unetExternalData) entries.push({ file: unetExternalData.file }, { file: unetExternalData.data });
   if (vaeEncoder) entries.push(vaeEncoder);
   if (previewDecoder) entries.push(previewDecoder);
@@ -232,13 +245,18 @@ export function modelFilePaths(manifest: ModelManifest): string[] {
   const { unet } = manifest;
   return [
     unet.file,
-    ...(unet.externalData ? [unet.externalData.file] : []),
+    ...externalDataOf(unet).map((e) => e.file),
     manifest.textEncoder.file,
     manifest.vaeDecoder.file,
     ...(manifest.previewDecoder ? [manifest.previewDecoder.file] : []),
     manifest.tokenizer,
     manifest.scheduler,
   ];
+}
+
+/** The UNet's external-data files (empty for a single-file UNet), from `externalData` or `externalDataFiles`. */
+export function externalDataOf(unet: ModelManifest['unet']): readonly ExternalDataEntry[] {
+  return unet.externalDataFiles ?? (unet.externalData ? [unet.externalData] : []);
 }
 
 /** The manifest's default hook path, if it marks one. */

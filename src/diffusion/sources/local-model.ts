@@ -7,7 +7,7 @@
  * fetches a file the folder lacks but the manifest gives a remote URL for
  * (CLIP's tokenizer.json for SD exports) into the download cache.
  */
-import { parseManifest, type ModelManifest } from '../manifest';
+import { externalDataOf, parseManifest, type ModelManifest } from '../manifest';
 import { cacheKey, type ByteStore } from './byte-store';
 import { downloadToStore } from './download';
 import { remoteUrl } from './file-url';
@@ -57,7 +57,9 @@ export async function openLocalModel(
     throw new ModelSourceError('manifest', (error as Error).message);
   }
 
-  const sizes = [manifest.unet.file, manifest.unet.externalData?.file, manifest.textEncoder.file].map((p) => (p ? (local.get(p)?.size ?? 0) : 0));
+  const sizeOf = (p: string) => local.get(p)?.size ?? 0;
+  const dataBytes = externalDataOf(manifest.unet).reduce((n, e) => n + sizeOf(e.file), 0);
+  const sizes = [sizeOf(manifest.unet.file), dataBytes, sizeOf(manifest.textEncoder.file)];
   return {
     id: `local:${where.split('/').filter(Boolean).pop() ?? where}/${root}:${sizes.join(',')}`,
     manifest,
