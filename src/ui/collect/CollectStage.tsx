@@ -1,13 +1,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ActivationDtype } from '../../data/trajectory-file';
 import { createScheduler, SCHEDULER_NAMES, type SchedulerName } from '../../diffusion/schedulers';
-import { collectionBytes, evenlySpreadCalls } from '../../flows/collect-trajectories';
+import { evenlySpreadCalls } from '../../flows/collect-trajectories';
+import { collectFootprint } from '../../flows/job-footprint';
 import type { CollectSettings } from '../../state/project-record';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { formatBytes, formatSeconds } from '../../data/format';
 import { ImageCanvas } from '../ImageCanvas';
 import { ExportButton } from '../projects/ArtifactButtons';
+import { useStorageLeft } from '../useStorageLeft';
 
 /** Collect: the recording settings, then every prompt generated with the block's activations saved at S steps. */
 export function CollectStage({ onNext }: { onNext: () => void }) {
@@ -40,7 +42,9 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
   }
   const hook = info?.hooks.find((h) => h.path === info.hook);
   const N = project?.prompts?.entries.length ?? 0;
-  const bytesNeeded = hook ? collectionBytes(N, S, hook.height * hook.width, hook.channels, dtype) : 0;
+  // "Collect again" replaces this project's file, so its bytes count as free.
+  const footprint = hook ? collectFootprint({ N, S, P: hook.height * hook.width, d: hook.channels, dtype }, { left: space?.left ?? null, replacedBytes: record?.bytes ?? 0 }) : null;
+  const bytesNeeded = footprint?.storageBytes ?? 0;
 
   const missing = !info ? 'Load a model on the Model page first.' : !info.hook ? 'The model is loaded without a hook: pick a block on the Model page.' : N === 0 ? 'Choose a prompt set on the Prompts page first.' : null;
   const resumable = record && (record.state === 'interrupted' || record.state === 'running') && !job;
@@ -121,7 +125,11 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
                 {space && <span className="muted"> · {formatBytes(space.left)} of browser storage left</span>}
               </dd>
             </dl>
-            {space && bytesNeeded > space.left && <p className="error-text">Not enough browser storage for this collection: free space (delete projects) or record fewer steps or images.</p>}
+            {footprint?.problems.map((problem) => (
+              <p className="error-text" key={problem} data-testid="collect-too-big">
+                {problem}
+              </p>
+            ))}
             <div className="form-row">
               {job ? (
                 <button type="button" className="secondary" onClick={() => useLab.getState().cancelCollect()} data-testid="cancel-collect">
@@ -137,7 +145,7 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
                   <button
                     type="button"
                     className={resumable ? 'secondary' : 'primary'}
-                    disabled={!!settingsError}
+                    disabled={!!settingsError || !!footprint?.problems.length}
                     onClick={() => {
                       if (!record || confirm('Replace this project’s trajectories (and the dynamics and SAE fitted on them)?')) useLab.getState().startCollect(settings(), false);
                     }}
@@ -157,7 +165,11 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
               )}
             </div>
             {resumeMismatch && <p className="error-text">{resumeMismatch}</p>}
-            {record?.state === 'failed' && <p className="error-text">{record.reason}</p>}
+            {record?.reason && (record.state === 'failed' || record.state === 'interrupted') && (
+              <p className="error-text" data-testid="collect-reason">
+                {record.reason}
+              </p>
+            )}
           </>
         )}
         {job && <CollectProgressLine />}
@@ -208,13 +220,4 @@ function CollectProgressLine() {
       </span>
     </div>
   );
-}
-
-/** Browser storage left for this origin, re-measured as a collection grows. */
-function useStorageLeft(tick: unknown): { left: number; usage: number } | null {
-  const [space, setSpace] = useState<{ left: number; usage: number } | null>(null);
-  useEffect(() => {
-    void navigator.storage?.estimate().then(({ quota, usage }) => quota !== undefined && setSpace({ left: quota - (usage ?? 0), usage: usage ?? 0 }));
-  }, [tick]);
-  return space;
 }

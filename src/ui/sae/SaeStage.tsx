@@ -6,10 +6,12 @@ import type { SaeEvaluation } from '../../sae/sae-evaluation';
 import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
-import { formatSeconds } from '../../data/format';
+import { formatBytes, formatSeconds } from '../../data/format';
+import { trainFootprint } from '../../flows/job-footprint';
 import { ExportButton } from '../projects/ArtifactButtons';
 import { AblationPanel } from './AblationPanel';
 import { PrewarmLine } from '../PrewarmLine';
+import { useStorageLeft } from '../useStorageLeft';
 
 interface SaeForm {
   activation: SaeActivation;
@@ -65,6 +67,10 @@ export function SaeStage() {
   // Compile the training step's pipelines for this config while the page is open, not after the click.
   const config = 'config' in resolved ? resolved.config : null;
   const configKey = config ? JSON.stringify(config) : null;
+  // What the run needs of this GPU and of browser storage, said before it starts.
+  const limits = useLab((s) => (s.gpu.state === 'ready' ? s.gpu.summary.limits : null));
+  const space = useStorageLeft(job);
+  const footprint = config && collect && limits ? trainFootprint(config, { S: collect.settings.recordCalls.length, d: collect.settings.channels }, limits, { left: space?.left ?? null }) : null;
   useEffect(() => {
     if (ready && !job && config) useLab.getState().prewarmFlow({ flow: 'train', config });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -102,6 +108,16 @@ export function SaeStage() {
               ))}
             </div>
             <PrewarmLine flow="train" />
+            {footprint && (
+              <p className="muted small" data-testid="sae-footprint">
+                Needs about {formatBytes(footprint.gpuBytes)} of GPU memory and {formatBytes(footprint.storageBytes)} of browser storage.
+              </p>
+            )}
+            {footprint?.problems.map((problem) => (
+              <p className="error-text" key={problem} data-testid="sae-too-big">
+                {problem}
+              </p>
+            ))}
             {'error' in resolved && (
               <p className="error-text" data-testid="sae-config-error">
                 {resolved.error}
@@ -125,14 +141,18 @@ export function SaeStage() {
                       Resume from step {record.step}
                     </button>
                   )}
-                  <button type="button" className={canResume ? 'secondary' : 'primary'} disabled={'error' in resolved} onClick={() => start(false)} data-testid="train">
+                  <button type="button" className={canResume ? 'secondary' : 'primary'} disabled={'error' in resolved || !!footprint?.problems.length} onClick={() => start(false)} data-testid="train">
                     {record ? 'Train a new SAE' : 'Train'}
                   </button>
                   {record?.state === 'done' && <ExportButton kind="sae" />}
                 </>
               )}
             </div>
-            {record?.state === 'failed' && <p className="error-text">{record.reason}</p>}
+            {record?.reason && (record.state === 'failed' || record.state === 'paused') && (
+              <p className="error-text" data-testid="training-reason">
+                {record.reason}
+              </p>
+            )}
           </>
         )}
       </section>
