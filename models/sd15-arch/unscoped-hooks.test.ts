@@ -15,7 +15,11 @@ import { initializerTypes, splitModel } from '../../src/diffusion/onnx/graph-byt
 import { withoutModulePaths } from '../../src/diffusion/onnx/graph-builders';
 import { findUnetHooks, listUnetHooks } from '../../src/diffusion/onnx/hooks';
 import { hookUnet, UnhookableGraphError } from '../../src/diffusion/onnx/surgery';
-import { configureWasm, ModelSession } from '../../src/diffusion/ort-runtime';
+import { loadDiffusionModel } from '../../src/diffusion/diffusion-model';
+import { configureWasm } from '../../src/diffusion/ort-runtime';
+import type { ModelFiles } from '../../src/diffusion/sources/model-files';
+import { openModelSource } from '../../src/diffusion/sources/node';
+import { testGpu } from '../../src/gpu/test-gpu';
 import { errors, openReference, type ReferenceIndex } from '../toy/reference-file';
 
 const NARROW = join(__dirname, 'narrow');
@@ -60,17 +64,21 @@ describe('the stand-in with its parameters anonymous too (neither scoped names n
     );
   });
 
-  it('still generates unhooked: out_sample equals PyTorch at the fp16 bound', async () => {
+  it('loads unhooked through the app\'s loader, saying why, and still generates: out_sample equals PyTorch at the fp16 bound', async () => {
     const reference = openReference<ReferenceIndex>('reference.json', join(NARROW, 'reference'));
-    const unet = await ModelSession.create('UNet', bare, { provider: 'wasm', externalData: [{ path: 'weights.pb', data: read('nmkd-unscoped/unet/weights.pb') }] });
+    const files = await openModelSource(join(NARROW, 'nmkd-unscoped'));
+    const bareFiles: ModelFiles = { ...files, read: async (path, options) => (path === files.manifest.unet.file ? bare : files.read(path, options)) };
+    const model = await loadDiffusionModel(bareFiles, { provider: 'wasm', hook: 'up_blocks.1.attentions.1', gpu: testGpu });
     try {
+      expect(model.hook).toBeNull();
+      expect(model.hookRefusal).toMatch(/^sd15-standin-narrow-nmkd-unscoped UNet: no UNet block can be found in it, so neither "up_blocks.1.attentions.1" nor any other can be hooked: /);
       const feed = (name: string) => ({ data: Float32Array.from(reference.read(name).data), dims: reference.read(name).dims });
-      const out = await unet.run({ sample: feed('sample'), timestep: feed('timestep'), encoder_hidden_states: feed('encoder_hidden_states') }, ['out_sample']);
+      const out = await model.unet.run({ sample: feed('sample'), timestep: feed('timestep'), encoder_hidden_states: feed('encoder_hidden_states') }, ['out_sample']);
       // 1e-2 as in unscoped-capture.test.ts (fp16 graph against fp32 PyTorch; measured 1.7e-3).
       expect(errors(out.out_sample.data!, reference.read('out_sample').data).rel).toBeLessThan(1e-2);
       out.out_sample.dispose();
     } finally {
-      await unet.release();
+      await model.release();
     }
   });
 });

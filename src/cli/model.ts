@@ -29,7 +29,13 @@ export async function commandModel(verb: string, spec: string, hook: string | 'd
   }
   note(`${verb}: loading ${files.manifest.name}${hook ? ` hooked at ${hook}` : ''} (onnxruntime-web ${provider})`);
   // With the WebGPU provider our kernels must run on ORT's device, so buffers pass between them.
-  return loadDiffusionModel(files, { provider, hook, gpu: provider === 'webgpu' ? commandOrtGpu : commandGpu });
+  const model = await loadDiffusionModel(files, { provider, hook, gpu: provider === 'webgpu' ? commandOrtGpu : commandGpu });
+  // A graph with no hookable block loads unhooked; a verb that asked for a hook cannot use it.
+  if (model.hookRefusal) {
+    await model.release();
+    throw new UsageError(`${verb}: ${model.hookRefusal}`);
+  }
+  return model;
 }
 
 /** `--provider`'s help line, for the verbs that load a model. */

@@ -10,7 +10,7 @@ import { externalDataOf, type ModelManifest } from './manifest';
 import { concatBytes } from '../data/concat-bytes';
 import { decoderPreview, latentPreview } from './latent-preview';
 import { referenceInitializers } from './onnx/initializer-refs';
-import { hookUnet } from './onnx/surgery';
+import { hookUnetOrRefusal, UnhookableGraphError } from './onnx/surgery';
 import { ModelContractError, ModelSession, type Feed, type ProviderName } from './ort-runtime';
 import { parseSchedulerConfig, type SchedulerConfig } from './schedulers';
 import type { ModelFiles } from './sources/model-files';
@@ -54,6 +54,8 @@ export interface DiffusionModel {
   readonly previewDecoder: ModelSession | null;
   readonly schedulerConfig: SchedulerConfig;
   readonly hook: HookedBlock | null;
+  /** Why the hook asked for was refused (the graph has no block that can be found); the model is loaded unhooked, for generation. */
+  readonly hookRefusal: string | null;
   /** last_hidden_state of a prompt, [contextLength, hidden] f32. */
   encodeText(prompt: string): Promise<Float32Array>;
   /**
@@ -103,8 +105,9 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
   const unetFiles = await readUnet(files);
   let graph = unetFiles.graph;
   let hook: HookedBlock | null = null;
-  if (options.hook) {
-    const hooked = hookUnet(unetFiles.graph, options.hook, `${manifest.name} UNet`);
+  const hooked = options.hook ? hookUnetOrRefusal(unetFiles.graph, options.hook, `${manifest.name} UNet`) : null;
+  const hookRefusal = hooked instanceof UnhookableGraphError ? hooked.message : null;
+  if (options.hook && hooked && !(hooked instanceof UnhookableGraphError)) {
     // Small either way: an external-data graph, or a single file's graph whose weights are referenced (readUnet).
     graph = concatBytes(hooked.parts);
     const entry = manifest.hooks?.find((h) => h.path === options.hook);
@@ -153,6 +156,7 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
     previewDecoder,
     schedulerConfig,
     hook,
+    hookRefusal,
     async encodeText(prompt) {
       const ids = tokenizer.encode(prompt);
       const out = await textEncoder.run({ input_ids: { data: Array.from(ids), dims: [1, ids.length] } }, ['last_hidden_state']);

@@ -97,3 +97,13 @@ export function hookUnet(bytes: Uint8Array, hookPath: string, what = 'UNet'): Ho
   graph.output.push(tensorValue(rawOutput, elemType, dims));
   return { parts: joinModel(model), rawOutput, steerInput, shape: hook.shape };
 }
+
+/** hookUnet, but a graph with no hookable block gives its refusal instead of throwing: such a model still loads unhooked, for generation. */
+export function hookUnetOrRefusal(bytes: Uint8Array, hookPath: string, what = 'UNet'): HookedUnet | UnhookableGraphError {
+  try {
+    return hookUnet(bytes, hookPath, what);
+  } catch (error) {
+    if (error instanceof UnhookableGraphError) return error;
+    throw error;
+  }
+}
