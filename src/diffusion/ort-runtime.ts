@@ -93,9 +93,23 @@ export class ModelSession {
     if (!PROVIDERS.includes(options.provider)) {
       throw new RangeError(`execution provider "${options.provider}" is unknown. Should be one of: ${PROVIDERS.join(', ')}`);
     }
+    if (options.provider === 'webgpu') {
+      // ORT requests its own adapter when the first WebGPU session starts; ask for the one our kernels and the
+      // load's checks ask for (gpu/browser-gpu.ts, load-job.ts), so features and limits are the ones checked.
+      ort.env.webgpu.powerPreference = 'high-performance';
+    }
     const sessionOptions: ortDefault.InferenceSession.SessionOptions = {
       executionProviders: [options.provider],
       graphOptimizationLevel: 'all',
+      // Set, not left to ORT 1.30's defaults (both off in onnxruntime-web), because SD 1.5 fails without them:
+      // a memory pattern plans one block for every activation of a run, per input shape, and keeps it; with
+      // the arena, freed blocks stay reserved. In a 4 GiB wasm heap shared by all sessions, neither can be afforded.
+      enableMemPattern: false,
+      enableCpuMemArena: false,
+      // Each initializer its own allocation from the provider's allocator, not a chunk of an arena rounded up.
+      // Weights passed as external data (diffusion-model.ts passes every UNet's that way) go from that
+      // JavaScript buffer straight to a GPU buffer with the WebGPU provider, never through the wasm heap.
+      extra: { session: { use_device_allocator_for_initializers: '1' } },
       ...(options.externalData ? { externalData: options.externalData.map((e) => ({ path: e.path, data: e.data })) } : {}),
     };
     if (options.gpuOutputs?.length && options.provider === 'webgpu') {

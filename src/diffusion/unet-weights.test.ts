@@ -34,7 +34,7 @@ async function toyWithManyDataFiles(): Promise<{ dir: string; count: number }> {
   cpSync(toyDir, dir, { recursive: true });
   const single = new Uint8Array(readFileSync(join(toyDir, 'unet', 'model.onnx')));
   const model = fromBinary(ModelProtoSchema, referenceInitializers(single, 'toy UNet', 'all').graph);
-  const files = [];
+  const files: { file: string; location: string; bytes: number }[] = [];
   mkdirSync(join(dir, 'unet_many'));
   for (const t of model.graph!.initializer) {
     if (t.dataLocation !== TensorProto_DataLocation.EXTERNAL) continue;

@@ -3,20 +3,27 @@
  * keeps the bytes so far and the next one resumes them), replacing the one
  * loaded. Provider "auto": onnxruntime-web's WebGPU provider on a real GPU,
  * its wasm provider on a CPU-fallback adapter (SwiftShader computes at well
- * under 1 GFLOP/s, slower than wasm SIMD).
+ * under 1 GFLOP/s, slower than wasm SIMD). Before the large files are
+ * fetched, the model is checked against the provider, the adapter and the
+ * storage (model-preflight.ts).
  */
 import { loadDiffusionModel } from '../../diffusion/diffusion-model';
 import { defaultHook } from '../../diffusion/manifest';
 import { configureWasm, ortGpuDevice, type ProviderName } from '../../diffusion/ort-runtime';
 import type { SchedulerConfig, SchedulerName } from '../../diffusion/schedulers';
+import { ModelFitError } from '../../diffusion/model-fit';
+import { preflightModel } from '../../diffusion/model-preflight';
+import type { ByteStore } from '../../diffusion/sources/byte-store';
+import type { ModelFiles } from '../../diffusion/sources/model-files';
 import { opfsByteStore } from '../../diffusion/sources/opfs-store';
-import { openUrlModel } from '../../diffusion/sources/url-model';
+import { cacheStatus, openUrlModel } from '../../diffusion/sources/url-model';
 import { wasmThreadCount, type WasmThreadsSetting } from '../../diffusion/wasm-threads';
 // The standalone Emscripten glue and binary, served as files (Vite's ?url): ORT's pthreads load the glue by its own URL.
 import ortWasmGlueUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import { browserGpu } from '../../gpu/browser-gpu';
 import { GpuContext } from '../../gpu/context';
+import { JobError } from '../job-error';
 import { releaseModel, setModel } from '../loaded-model';
 import type { JobContext, JobProgress } from './job-context';
 
@@ -71,17 +78,33 @@ function startWasm(setting: WasmThreadsSetting): { threads: number; reason: stri
   return { threads: startedThreads.threads, reason: `${startedThreads.reason}; the setting of ${wanted.threads} applies when the page reloads` };
 }
 
-async function chooseProvider(choice: ProviderChoice): Promise<{ provider: ProviderName; reason: string }> {
-  if (choice !== 'auto') return { provider: choice, reason: 'chosen' };
-  const adapter = await navigator.gpu?.requestAdapter();
-  if (!adapter) return { provider: 'wasm', reason: 'no WebGPU adapter' };
+/**
+ * The provider and, for the checks before download, the adapter WebGPU would
+ * use: requested as our kernels and ORT request it (high-performance), so
+ * its features and limits are the ones that run.
+ */
+async function chooseProvider(choice: ProviderChoice): Promise<{ provider: ProviderName; reason: string; adapter: GPUAdapter | null }> {
+  const adapter = (await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' })) ?? null;
+  if (choice !== 'auto') return { provider: choice, reason: 'chosen', adapter };
+  if (!adapter) return { provider: 'wasm', reason: 'no WebGPU adapter', adapter };
   const fallback = adapter.info.isFallbackAdapter ?? false;
-  return fallback ? { provider: 'wasm', reason: 'CPU-fallback GPU adapter: wasm is faster' } : { provider: 'webgpu', reason: 'GPU adapter' };
+  return fallback ? { provider: 'wasm', reason: 'CPU-fallback GPU adapter: wasm is faster', adapter } : { provider: 'webgpu', reason: 'GPU adapter', adapter };
+}
+
+/** The checks before download (model-preflight.ts); a model that cannot run here is an 'unsupported' JobError whose hint is the fix. */
+async function preflight(files: ModelFiles, manifestUrl: string, store: ByteStore, provider: ProviderName, adapter: GPUAdapter | null): Promise<void> {
+  const { total, cached } = await cacheStatus(files.manifest, manifestUrl, store);
+  try {
+    await preflightModel(files, { provider, adapter, storage: { toDownload: total - cached, available: await store.available(), label: store.label } });
+  } catch (error) {
+    if (error instanceof ModelFitError) throw new JobError('unsupported', error.message, error.fix);
+    throw error;
+  }
 }
 
 export async function loadJob(request: LoadRequest, job: JobContext<JobProgress>): Promise<LoadResult> {
   const started = performance.now();
-  const { provider, reason } = await chooseProvider(request.provider);
+  const { provider, reason, adapter } = await chooseProvider(request.provider);
   const threads = startWasm(request.wasmThreads);
   const store = await opfsByteStore('models');
   const files = await openUrlModel(request.manifestUrl, {
@@ -89,6 +112,7 @@ export async function loadJob(request: LoadRequest, job: JobContext<JobProgress>
     signal: job.signal,
     onProgress: (p) => job.emit({ type: 'progress', stage: p.path, loaded: p.loaded, total: p.total, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds }),
   });
+  await preflight(files, request.manifestUrl, store, provider, adapter);
   await releaseModel();
   const model = await loadDiffusionModel(files, {
     provider,
