@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { expect, type Download, type Page } from '@playwright/test';
 
-/** Opens the lab at a stage and waits for the default model to load. */
-export async function openLab(page: Page, stage: string): Promise<void> {
-  await page.goto(`/#${stage}`);
+/** Opens the lab at a stage (`search`: a query such as "?test-hooks") and waits for the default model to load. */
+export async function openLab(page: Page, stage: string, search = ''): Promise<void> {
+  await page.goto(`/${search}#${stage}`);
   await expect(page.getByTestId('stage-model')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
 }
 

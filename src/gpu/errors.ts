@@ -15,8 +15,14 @@ export class GpuLimitError extends Error {
 
 /** The device is gone (driver reset, tab in background too long, destroy()). Nothing queued after this runs. */
 export class GpuDeviceLostError extends Error {
+  /** What happened, without the advice: "The GPU device was lost (reason): the device's message". */
+  readonly what: string;
+
   constructor(readonly reason: string, message: string) {
-    super(`The GPU device was lost (${reason || 'unknown reason'}): ${message || 'no message'}. Reload the page or restart the command to get a new device.`);
+    // Dawn's messages end with a full stop ("Device was destroyed."); callers add their own sentences after `what`.
+    const what = `The GPU device was lost (${reason || 'unknown reason'}): ${message.replace(/\.$/, '') || 'no message'}`;
+    super(`${what}. Reload the page or restart the command to get a new device.`);
+    this.what = what;
     this.name = 'GpuDeviceLostError';
   }
 }

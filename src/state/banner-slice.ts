@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import { isCancelled, JobError } from '../worker/job-error';
+import { isCancelled, isDeviceLost, JobError } from '../worker/job-error';
 import type { LabState } from './store';
 
 /** One problem shown in the error banner. Repeats of the same message are counted, not stacked. */
@@ -17,7 +17,10 @@ export interface BannerSlice {
   banner: BannerEntry[];
   /** Puts `error` in the banner: the single place GPU errors, device loss and failed actions reach the user. */
   reportError: (source: string, error: unknown) => void;
-  /** A job's failure in the banner; a cancelled job is no failure and is not reported. */
+  /**
+   * A job's failure in the banner. A cancelled job is no failure and is not reported; nor is one
+   * stopped by a lost GPU device: the banner says that once (gpu-slice) and the job's stage says what it kept.
+   */
   reportJobError: (source: string, error: unknown) => void;
   dismissError: (id: number) => void;
 }
@@ -27,7 +30,7 @@ let nextId = 1;
 export const createBannerSlice: StateCreator<LabState, [], [], BannerSlice> = (set, get) => ({
   banner: [],
   reportJobError: (source, error) => {
-    if (!isCancelled(error)) get().reportError(source, error);
+    if (!isCancelled(error) && !isDeviceLost(error)) get().reportError(source, error);
   },
   reportError: (source, error) => {
     const message = error instanceof Error ? error.message : String(error);

@@ -4,7 +4,7 @@ import { loadProjectImage } from './project-images';
 import { currentProject } from './project-slice';
 import type { CollectSettings } from './project-record';
 import { runtimeClient } from './runtime-client';
-import { isCancelled } from '../worker/job-error';
+import { isCancelled, isDeviceLost } from '../worker/job-error';
 import type { CollectEvent } from '../worker/jobs/collect-job';
 import type { LabState } from './store';
 
@@ -85,7 +85,9 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
     runtimeClient.runJob('collect', request, onEvent, { signal: cancel.signal }).then(
       (m) => finish(m.complete ? 'done' : 'interrupted', { bytes: m.bytes }),
       (error: unknown) => {
-        finish(isCancelled(error) ? 'interrupted' : 'failed', isCancelled(error) ? {} : { reason: (error as Error).message });
+        // A lost device pauses the collection: the finished images are in the file, and Resume continues after them.
+        if (isDeviceLost(error)) finish('interrupted', { reason: `Paused by a lost GPU device after ${get().collectJob?.done ?? 0} of ${total} images — Resume continues from there.` });
+        else finish(isCancelled(error) ? 'interrupted' : 'failed', isCancelled(error) ? {} : { reason: (error as Error).message });
         get().reportJobError('Collect', error);
       },
     );

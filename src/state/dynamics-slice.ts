@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import { DYNAMICS_VARIANTS, type DynamicsVariant } from '../dynamics/dynamics-file';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
+import { isDeviceLost } from '../worker/job-error';
 import type { LabState } from './store';
 
 export interface FitJob {
@@ -21,6 +22,8 @@ export interface FitRequest {
 
 export interface DynamicsSlice {
   fitJob: FitJob | null;
+  /** The project whose fit a lost GPU device interrupted (nothing of it is kept: it runs again), until the next fit starts. */
+  fitInterrupted: string | null;
   startFit: (request: FitRequest) => void;
   cancelFit: () => void;
 }
@@ -30,6 +33,7 @@ let fitCancel: AbortController | null = null;
 
 export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> = (set, get) => ({
   fitJob: null,
+  fitInterrupted: null,
   startFit: ({ variant, lambda, heldoutFraction, compare }) => {
     const project = currentProject(get());
     if (!project?.collect || project.collect.state !== 'done') return;
@@ -37,7 +41,7 @@ export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> 
     const collectAt = project.collect.at;
     const variants = compare ? [variant, ...DYNAMICS_VARIANTS.filter((v) => v !== variant)] : [variant];
     const cancel = (fitCancel = new AbortController());
-    set({ fitJob: { projectId, stage: 'starting', fraction: 0 } });
+    set({ fitJob: { projectId, stage: 'starting', fraction: 0 }, fitInterrupted: null });
     runtimeClient
       .runJob(
         'fit',
@@ -55,7 +59,7 @@ export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> 
           void get().measureProject(projectId);
         },
         (error: unknown) => {
-          set({ fitJob: null });
+          set({ fitJob: null, fitInterrupted: isDeviceLost(error) ? projectId : null });
           get().reportJobError('Dynamics', error);
         },
       );

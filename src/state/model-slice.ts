@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { SchedulerName } from '../diffusion/schedulers';
-import { isCancelled } from '../worker/job-error';
+import { isCancelled, isDeviceLost } from '../worker/job-error';
 import type { LoadedModelInfo, ProviderChoice } from '../worker/jobs/load-job';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
@@ -48,6 +48,12 @@ export interface ModelSlice {
   generation: GenerationStatus;
   /** hook: a block path, 'default' for the manifest's default hook, or null for none. */
   loadModel: (manifestUrl: string, provider: ProviderChoice, hook: string | 'default' | null) => void;
+  /**
+   * After the GPU device was lost: shows the model as loading at once, then,
+   * once the runtime worker is `replaced`, loads the same manifest with the
+   * same provider and hook again (its files are in OPFS: nothing is downloaded).
+   */
+  reloadModel: (replaced: Promise<void>) => Promise<void>;
   cancelLoad: () => void;
   /**
    * Resolves once the loaded model is hooked at `hook` — re-hooking it (same
@@ -79,6 +85,8 @@ export async function hookForProject(state: Pick<ModelSlice, 'ensureModelHook'>,
 
 /** The provider the page last asked for ('auto' stays 'auto' when a re-hook reloads the model). */
 let providerChoice: ProviderChoice = 'auto';
+/** The hook the page last asked for ('default' stays 'default' until a load ends at a block). */
+let hookChoice: string | 'default' | null = 'default';
 /** Cancel the load and the generation in flight (kept out of the store). */
 let loadCancel: AbortController | null = null;
 let generationCancel: AbortController | null = null;
@@ -95,6 +103,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
   },
   loadModel: (url, provider, hook) => {
     providerChoice = provider;
+    hookChoice = hook;
     // Absolute against the page: the worker's own base is its script's folder.
     const manifestUrl = new URL(url, location.href).href;
     const cancel = (loadCancel = new AbortController());
@@ -106,10 +115,22 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
         set({ model: { state: 'ready', manifestUrl, info: m.info } });
       },
       (error: unknown) => {
+        // A lost device: reloadModel loads it again on the new one.
+        if (isDeviceLost(error)) return;
         set({ model: { state: 'failed', manifestUrl, reason: isCancelled(error) ? 'Loading was cancelled; the bytes downloaded so far are kept, and Load resumes from them.' : (error as Error).message } });
         get().reportJobError('Model', error);
       },
     );
+  },
+  reloadModel: async (replaced) => {
+    const m = get().model;
+    if (m.state === 'idle') return;
+    // A ready model may have been re-hooked for a project since the load the page asked for: keep its hook.
+    const hook = m.state === 'ready' ? m.info.hook : hookChoice;
+    const waiting: TransferProgress = { stage: 'the GPU device was lost: stopping the running jobs, then loading the model on a new device', loaded: 0, total: null, bytesPerSecond: 0, etaSeconds: null };
+    set({ model: { state: 'loading', manifestUrl: m.manifestUrl, progress: waiting } });
+    await replaced;
+    get().loadModel(m.manifestUrl, providerChoice, hook);
   },
   cancelLoad: () => {
     if (get().model.state === 'loading') loadCancel?.abort();

@@ -4,7 +4,7 @@ import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import type { SaeRecord } from './project-record';
 import { currentProject } from './project-slice';
 import { JobStopper, runtimeClient } from './runtime-client';
-import { isCancelled } from '../worker/job-error';
+import { isCancelled, isDeviceLost } from '../worker/job-error';
 import type { LabState } from './store';
 
 export interface TrainJob {
@@ -62,7 +62,11 @@ export const createSaeSlice: StateCreator<LabState, [], [], SaeSlice> = (set, ge
       },
       (error: unknown) => {
         set({ trainJob: null });
-        update(() => ({ state: 'failed', seconds: elapsed(), reason: isCancelled(error) ? 'Training was cancelled.' : (error as Error).message }));
+        if (isDeviceLost(error) && error.resumeFrom !== undefined) {
+          // Paused at the last checkpoint: the windows after it are trained again on Resume.
+          const step = error.resumeFrom;
+          update((s) => ({ state: 'paused', step, history: s.history.filter((h) => h.step <= step), seconds: elapsed(), reason: `Paused by a lost GPU device — Resume continues from the checkpoint at step ${step}.` }));
+        } else update(() => ({ state: 'failed', seconds: elapsed(), reason: isCancelled(error) ? 'Training was cancelled.' : (error as Error).message }));
         get().reportJobError('SAE training', error);
       },
     );

@@ -20,9 +20,12 @@ export interface StageStatus {
 
 export type StageId = 'model' | 'prompts' | 'collect' | 'dynamics' | 'sae' | 'latents' | 'steer' | 'device';
 
-type Inputs = Pick<LabState, 'model' | 'gpu' | 'promptsStatus' | 'collectJob' | 'fitJob' | 'trainJob' | 'ablationJob' | 'steerRunning' | 'steerResult'>;
+type Inputs = Pick<LabState, 'model' | 'gpu' | 'promptsStatus' | 'collectJob' | 'fitJob' | 'fitInterrupted' | 'trainJob' | 'ablationJob' | 'steerRunning' | 'steerResult'>;
 
 const mean = (a: readonly number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+
+/** A fit a lost device stopped keeps nothing: it is run again. */
+export const FIT_INTERRUPTED = 'Fitting was interrupted by a lost GPU device; nothing of it was kept: Run again.';
 
 export function stageStatuses(s: Inputs, project: ProjectRecord | null): Record<StageId, StageStatus> {
   return {
@@ -61,7 +64,7 @@ function collectStatus(s: Inputs, project: ProjectRecord | null): StageStatus {
   const c = project?.collect;
   if (!c) return { state: 'empty', detail: 'no trajectories' };
   if (c.state === 'failed') return { state: 'failed', detail: c.reason ?? 'failed' };
-  if (c.state !== 'done') return { state: 'paused', detail: `${c.done} of ${c.total} images; resumable` };
+  if (c.state !== 'done') return { state: 'paused', detail: c.reason ?? `${c.done} of ${c.total} images; resumable` };
   if (project.prompts && c.promptsAt !== project.prompts.at) return { state: 'stale', detail: 'the prompt set changed since' };
   return { state: 'done', detail: `${c.total} images · ${formatBytes(c.bytes)}` };
 }
@@ -69,6 +72,7 @@ function collectStatus(s: Inputs, project: ProjectRecord | null): StageStatus {
 function dynamicsStatus(s: Inputs, project: ProjectRecord | null): StageStatus {
   const job = s.fitJob;
   if (job && job.projectId === project?.id) return { state: 'running', detail: job.stage, progress: job.fraction };
+  if (project && s.fitInterrupted === project.id) return { state: 'paused', detail: FIT_INTERRUPTED };
   const d = project?.dynamics;
   if (!d) return { state: 'empty', detail: 'not fitted' };
   if (!project.collect || project.collect.state !== 'done' || d.collectAt !== project.collect.at) return { state: 'stale', detail: 'the trajectories changed since' };
@@ -85,7 +89,7 @@ function saeStatus(s: Inputs, project: ProjectRecord | null): StageStatus {
   if (!sae) return { state: 'empty', detail: 'not trained' };
   if (sae.state === 'failed') return { state: 'failed', detail: sae.reason ?? 'failed' };
   if (!project.dynamics || sae.dynamicsAt !== project.dynamics.at) return { state: 'stale', detail: 'the dynamics changed since' };
-  if (sae.state === 'paused' || sae.state === 'running') return { state: 'paused', detail: `paused at step ${sae.step} of ${sae.steps}` };
+  if (sae.state === 'paused' || sae.state === 'running') return { state: 'paused', detail: sae.reason ?? `paused at step ${sae.step} of ${sae.steps}` };
   const last = sae.history.at(-1);
   return { state: 'done', detail: `m ${sae.config.latents} · k ${sae.config.k}${last ? ` · FVU ${last.fvu.toFixed(3)} · L0 ${last.l0.toFixed(1)}` : ''}` };
 }

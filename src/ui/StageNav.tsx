@@ -60,13 +60,14 @@ function useStageStatuses() {
   const promptsStatus = useLab((s) => s.promptsStatus);
   const collectJob = useLab((s) => s.collectJob);
   const fitJob = useLab((s) => s.fitJob);
+  const fitInterrupted = useLab((s) => s.fitInterrupted);
   const trainJob = useLab((s) => s.trainJob);
   const ablationJob = useLab((s) => s.ablationJob);
   const steerRunning = useLab((s) => s.steerRunning);
   const steerResult = useLab((s) => s.steerResult);
   const project = useLab(currentProject);
   return useMemo(
-    () => stageStatuses({ model, gpu, promptsStatus, collectJob, fitJob, trainJob, ablationJob, steerRunning, steerResult }, project),
-    [model, gpu, promptsStatus, collectJob, fitJob, trainJob, ablationJob, steerRunning, steerResult, project],
+    () => stageStatuses({ model, gpu, promptsStatus, collectJob, fitJob, fitInterrupted, trainJob, ablationJob, steerRunning, steerResult }, project),
+    [model, gpu, promptsStatus, collectJob, fitJob, fitInterrupted, trainJob, ablationJob, steerRunning, steerResult, project],
   );
 }

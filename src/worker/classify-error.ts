@@ -11,10 +11,13 @@ const BAD_INPUT = [SafetensorsError, SaeConfigError, ModelContractError, HookNot
 
 /**
  * Any error a job threw, as the JobError the page receives. A job whose
- * signal was aborted counts as cancelled whatever it threw on the way out.
+ * signal was aborted counts as cancelled whatever it threw on the way out,
+ * unless a lost device aborted it (the signal's reason says which).
  */
 export function classifyError(error: unknown, signal: AbortSignal): JobError {
   if (error instanceof JobError) return error;
+  // The page makes a new device by itself: the message says what happened, the hint what to do.
+  if (signal.reason instanceof GpuDeviceLostError) return new JobError('device-lost', signal.reason.what);
   const message = error instanceof Error ? error.message : String(error);
   if (signal.aborted || error instanceof GenerationCancelled || (error instanceof DOMException && error.name === 'AbortError')) return new JobError('cancelled', message);
   if (error instanceof GpuLimitError) return new JobError('gpu-limit', message);

@@ -7,6 +7,7 @@ import type { DiffusionModel } from '../diffusion/diffusion-model';
 import { ModelSession } from '../diffusion/ort-runtime';
 import { browserGpu } from '../gpu/browser-gpu';
 import type { GpuContext } from '../gpu/context';
+import { deviceWatch } from './device-loss';
 import { JobError } from './job-error';
 
 let model: DiffusionModel | null = null;
@@ -25,6 +26,7 @@ export async function releaseModel(): Promise<void> {
 }
 
 export function setModel(loaded: DiffusionModel, read: (path: string) => Promise<Uint8Array>): void {
+  deviceWatch.watch(loaded.gpu);
   model = loaded;
   readModelFile = read;
 }
@@ -42,7 +44,7 @@ export function hookedModel(missing: string): DiffusionModel {
 /** Our kernels' device: the model's (shared with ORT's WebGPU provider) when one is loaded, else the worker's own. */
 export function engineGpu(): Promise<GpuContext> {
   if (model) return Promise.resolve(model.gpu);
-  ownGpu ??= browserGpu();
+  ownGpu ??= browserGpu().then((ctx) => deviceWatch.watch(ctx));
   return ownGpu;
 }
 

@@ -25,6 +25,7 @@ import type { LoadRequest, LoadResult } from './jobs/load-job';
 import type { PrewarmRequest, PrewarmResult } from './jobs/prewarm-job';
 import type { PromptLatentsRequest, PromptLatentsResult } from './jobs/prompt-latents-job';
 import type { SteerRequest, SteerResult } from './jobs/steer-job';
+import type { SteerSweepEvent, SteerSweepRequest, SteerSweepResult } from './jobs/steer-sweep-job';
 import type { MetricsEvent, TrainRequest, TrainResult } from './jobs/train-job';
 import type { JobErrorData } from './job-error';
 import type { LatentTable } from '../sae/latent-table';
@@ -47,7 +48,8 @@ export interface Jobs {
   'latent-cofiring': { request: LatentCoFiringRequest; events: JobProgress; result: LatentCoFiringResult };
   'image-activations': { request: ImageActivationsRequest; events: JobProgress; result: ImageActivationsResult };
   'prompt-latents': { request: PromptLatentsRequest; events: never; result: PromptLatentsResult };
-  steer: { request: SteerRequest; events: never; result: SteerResult };
+  steer: { request: SteerRequest; events: JobProgress; result: SteerResult };
+  'steer-sweep': { request: SteerSweepRequest; events: SteerSweepEvent; result: SteerSweepResult };
 }
 
 export type JobKind = keyof Jobs;
@@ -55,14 +57,23 @@ export type JobRequest<K extends JobKind> = Jobs[K]['request'];
 export type JobEvent<K extends JobKind> = Jobs[K]['events'];
 export type JobResult<K extends JobKind> = Jobs[K]['result'];
 
-/** Page → worker: start job `id`; cancel it; or end it early after its current step (training's pause / finish). */
+/**
+ * Page → worker: start job `id`; cancel it; or end it early after its current step (training's pause / finish).
+ * 'destroy-device' is a test hook (test-hooks.ts): the worker ignores it unless started with the hooks on.
+ */
 export type ToWorker =
   | { [K in JobKind]: { type: 'run'; id: number; kind: K; request: JobRequest<K> } }[JobKind]
   | { type: 'cancel'; id: number }
-  | { type: 'stop'; id: number; mode: StopMode };
+  | { type: 'stop'; id: number; mode: StopMode }
+  | { type: 'destroy-device' };
 
-/** Worker → page, about job `id`: an event while it runs, then either its result or its error. */
+/**
+ * Worker → page, about job `id`: an event while it runs, then either its result or its error.
+ * 'device-lost': the worker's GPU device is gone (`message` says how); its running jobs end as
+ * 'device-lost' errors, and the page replaces the worker.
+ */
 export type FromWorker =
   | { type: 'event'; id: number; event: unknown }
   | { type: 'result'; id: number; result: unknown }
-  | { type: 'error'; id: number; error: JobErrorData };
+  | { type: 'error'; id: number; error: JobErrorData }
+  | { type: 'device-lost'; message: string };

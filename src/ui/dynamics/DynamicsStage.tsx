@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { DYNAMICS_VARIANTS, type DynamicsVariant } from '../../dynamics/dynamics-file';
 import { currentProject } from '../../state/project-slice';
 import type { DynamicsRecord } from '../../state/project-record';
+import { FIT_INTERRUPTED } from '../../state/stage-status';
 import { useLab } from '../../state/store';
 import { D3Chart } from '../charts/D3Chart';
 import { renderLineChart, type LineChartData } from '../charts/line-chart';
@@ -20,6 +21,7 @@ const VARIANT_HELP: Record<DynamicsVariant, string> = {
 export function DynamicsStage({ onNext }: { onNext: () => void }) {
   const project = useLab(currentProject);
   const job = useLab((s) => s.fitJob);
+  const interrupted = useLab((s) => !!project && s.fitInterrupted === project.id);
   const record = project?.dynamics ?? null;
   const [variant, setVariant] = useState<DynamicsVariant>(record?.variant ?? 'full');
   const [lambdaText, setLambdaText] = useState(record?.lambda === null || record === null ? 'auto' : String(record.lambda));
@@ -79,6 +81,11 @@ export function DynamicsStage({ onNext }: { onNext: () => void }) {
             )}
           </div>
           {(lambdaError || heldoutError) && <p className="error-text">{lambdaError ?? heldoutError}</p>}
+          {interrupted && !job && (
+            <p className="error-text" data-testid="fit-interrupted">
+              {FIT_INTERRUPTED}
+            </p>
+          )}
           <PrewarmLine flow="fit" />
           {job && (
             <div className="progress-line" data-testid="fit-progress">

@@ -16,6 +16,8 @@ import type { SaeConfig } from '../../sae/sae-config';
 import type { SaeEvaluation } from '../../sae/sae-evaluation';
 import type { SaeTrainingMetrics } from '../../sae/train/metrics';
 import { SaeTrainingDiverged } from '../../sae/train/trainer';
+import type { SaeCheckpoint } from '../../sae/train/training-state';
+import { GpuDeviceLostError } from '../../gpu/errors';
 import { JobError } from '../job-error';
 import { engineGpu } from '../loaded-model';
 import type { JobContext } from './job-context';
@@ -59,7 +61,13 @@ export async function trainJob(request: TrainRequest, job: JobContext<MetricsEve
   const checkpointFile = request.resume ? await folder.file(PROJECT_FILES.checkpoint) : null;
   if (request.resume && !checkpointFile) throw new JobError('bad-input', 'there is no checkpoint to resume from; start a new training run');
   if (!request.resume) await folder.remove(PROJECT_FILES.checkpoint);
-  const saveCheckpoint = async (c: Parameters<typeof serializeCheckpoint>[0]) => folder.writeWhole(PROJECT_FILES.checkpoint, serializeCheckpoint(c));
+  const resume = checkpointFile ? await readCheckpoint(checkpointFile) : undefined;
+  // The step of the checkpoint in the folder: where a run stopped by a lost device resumes.
+  let savedStep = resume ? checkpointStep(resume) : null;
+  const saveCheckpoint = async (c: SaeCheckpoint) => {
+    await folder.writeWhole(PROJECT_FILES.checkpoint, serializeCheckpoint(c));
+    savedStep = checkpointStep(c);
+  };
 
   let result;
   try {
@@ -68,7 +76,7 @@ export async function trainJob(request: TrainRequest, job: JobContext<MetricsEve
       steps: request.steps,
       checkpointEvery: request.checkpointEvery,
       saveCheckpoint,
-      resume: checkpointFile ? await readCheckpoint(checkpointFile) : undefined,
+      resume,
       onMetrics: (metrics) => job.emit({ type: 'metrics', metrics, steps: request.steps }),
       signal: job.signal,
       stop: job.stopSignal,
@@ -77,6 +85,8 @@ export async function trainJob(request: TrainRequest, job: JobContext<MetricsEve
     if (error instanceof SaeTrainingDiverged) {
       throw new Error(`${error.message} The last checkpoint in the project is kept.`);
     }
+    // The weights on a lost device cannot be read back: the last periodic checkpoint is the resume point.
+    if (job.signal.reason instanceof GpuDeviceLostError) throw deviceLostPause(job.signal.reason, savedStep);
     throw error;
   }
   const last = result.history.at(-1);
@@ -91,4 +101,15 @@ export async function trainJob(request: TrainRequest, job: JobContext<MetricsEve
   await folder.remove(PROJECT_FILES.checkpoint);
   const evaluation = await measureSae(ctx, folder, reader, dynamics, sae, job.signal);
   return { state: 'finished', step, seconds: (performance.now() - started) / 1000, evaluation };
+}
+
+/** A checkpoint's step: the first of its counters (training-state.ts writes [stepCount, tokens…]). */
+function checkpointStep(checkpoint: SaeCheckpoint): number {
+  return checkpoint.counters?.[0] ?? 0;
+}
+
+/** Training stopped by a lost device, as the page hears it: resumable from `savedStep`'s checkpoint, or to be started again. */
+function deviceLostPause(lost: GpuDeviceLostError, savedStep: number | null): JobError {
+  if (savedStep === null) return new JobError('device-lost', `${lost.what}. Training stopped before its first checkpoint, so there is nothing to resume: train again.`);
+  return new JobError('device-lost', `${lost.what}. Training is paused at its last checkpoint, step ${savedStep}: Resume continues from there.`, undefined, savedStep);
 }
