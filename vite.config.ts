@@ -1,17 +1,16 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-
-// onnxruntime-web's multi-threaded wasm needs SharedArrayBuffer, which needs
-// cross-origin isolation (COOP + COEP) on both the dev server and preview.
-const crossOriginIsolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+import { hostingPlugin } from './hosting/hosting-plugin';
+import { CROSS_ORIGIN_ISOLATION, HOSTING_HEADERS } from './hosting/security-headers';
 
 export default defineConfig({
-  plugins: [react()],
-  server: { headers: crossOriginIsolation },
-  preview: { headers: crossOriginIsolation },
+  // Relative URLs throughout the build, so it runs from any folder of any static host (GitHub Pages serves /<repo>/).
+  base: './',
+  plugins: [react(), hostingPlugin()],
+  // onnxruntime-web's multi-threaded wasm needs cross-origin isolation. The dev server cannot carry the
+  // Content-Security-Policy (its inline refresh preamble); preview serves the build as a host should.
+  server: { headers: { ...CROSS_ORIGIN_ISOLATION } },
+  preview: { headers: { ...HOSTING_HEADERS } },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022' },
 });

@@ -18,6 +18,7 @@ import { readProjectBundle } from '../src/data/project-bundle';
 import { drawImages } from '../src/sae/image-sample';
 import { heatmapOverlayPixels } from '../src/ui/charts/heatmap-overlay';
 import { cli, cliJson } from './cli';
+import { recordCspViolations } from './csp-violations';
 import { dropFile } from './drop-file';
 import { COLLECT_S as S, COLLECT_STEPS as STEPS, SHAPE_PROMPTS as PROMPTS, exported, openLab, startCollect as collect, trainSmallSae } from './lab-page';
 
@@ -178,6 +179,8 @@ async function checkSpreadAndCoFiring(
 test('drop a prompt file, collect, fit and train an SAE: the page shows what the CLI computes from its exports', async ({ page }) => {
   test.setTimeout(600_000);
   const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
+  // The whole flow runs under the build's Content-Security-Policy (vite preview sends it, as a host should).
+  const cspViolations = await recordCspViolations(page);
   await openLab(page, 'prompts');
   await dropFile(page, 'shapes.txt', PROMPTS.join('\n'));
   await expect(page.getByTestId('prompts-count')).toHaveText('8 prompts');
@@ -438,6 +441,7 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   const [bundleAgain] = await exported(page, 'export-project', dir);
   const again2 = new Map((await readProjectBundle(readFileSync(bundleAgain))).files.map((f) => [f.name, f.bytes]));
   for (const f of bundleFiles.filter((f) => /^preview-/.test(f.name))) expect(Buffer.from(again2.get(f.name) ?? []).equals(Buffer.from(f.bytes))).toBe(true);
+  expect(cspViolations).toEqual([]);
 });
 
 test('a reload in the middle of a collection resumes it and ends with the same file as an uninterrupted run', async ({ page }) => {
