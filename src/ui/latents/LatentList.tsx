@@ -148,10 +148,8 @@ function SpreadCell({ table, k }: { table: LatentTable; k: number }) {
 
 function ThumbnailCell({ projectId, table, labels, k, prompts }: { projectId: string; table: LatentTable; labels: LatentLabels | null; k: number; prompts: readonly string[] }) {
   const n = labels?.topImage[k];
-  if (n === undefined || n >= table.N) return <span className="latent-thumb" aria-hidden />;
-  const map = labels!.topMap.subarray(k * labels!.P, (k + 1) * labels!.P);
-  const norm = Math.max(...table.profile.subarray(k * table.S, (k + 1) * table.S));
-  return <LatentThumbnail projectId={projectId} image={n} map={map} norm={norm} height={table.height} width={table.width} title={`top image #${n}: ${prompts[n] ?? ''}`} />;
+  if (!labels || n === undefined || n >= table.N) return <span className="latent-thumb" aria-hidden />;
+  return <LatentThumbnail projectId={projectId} table={table} labels={labels} k={k} image={n} title={`top image #${n}: ${prompts[n] ?? ''}`} />;
 }
 
 function LabelCell({ labels, status, k }: { labels: LatentLabels | null; status: LatentLabelsStatus; k: number }) {

@@ -1,4 +1,6 @@
 import { useMemo } from 'react';
+import type { LatentLabels } from '../../analysis/latent-labels';
+import type { LatentTable } from '../../sae/latent-table';
 import { renderHeatmapOverlay } from '../charts/heatmap-overlay';
 import { RenderedCanvas } from '../charts/RenderedCanvas';
 import { useThumbnailImage } from './use-thumbnail-image';
@@ -7,27 +9,19 @@ import { useThumbnailImage } from './use-thumbnail-image';
 const PIXELS = 64;
 
 /**
- * A latent's top image with its heatmap over it, drawn as the latent page
+ * Latent k's top image with its heatmap over it, drawn as the latent page
  * draws its heatmaps: H = f_k(n, p)·‖v_k[s]‖ at the step where ‖v_k[s]‖ is
- * largest, on the page's colour scale up to its own maximum.
+ * largest, on the page's colour scale up to its own maximum. Drawn again
+ * only when the image, the labels or the latent change (not as the list scrolls).
  */
-export function LatentThumbnail({ projectId, image, map, norm, height, width, title }: {
-  projectId: string;
-  image: number;
-  /** [P] f_k(n, p) on the image. */
-  map: Float32Array;
-  /** max_s ‖v_k[s]‖. */
-  norm: number;
-  height: number;
-  width: number;
-  title: string;
-}) {
+export function LatentThumbnail({ projectId, table, labels, k, image, title }: { projectId: string; table: LatentTable; labels: LatentLabels; k: number; image: number; title: string }) {
   const decoded = useThumbnailImage(projectId, image, PIXELS);
   const data = useMemo(() => {
     if (!decoded) return null;
-    const values = Array.from(map, (v) => v * norm);
-    return { image: decoded, values, height, width, max: Math.max(0, ...values) };
-  }, [decoded, map, norm, height, width]);
+    const norm = Math.max(...table.profile.subarray(k * table.S, (k + 1) * table.S));
+    const values = Array.from(labels.topMap.subarray(k * labels.P, (k + 1) * labels.P), (v) => v * norm);
+    return { image: decoded, values, height: table.height, width: table.width, max: Math.max(0, ...values) };
+  }, [decoded, labels, table, k]);
   if (!data) return <span className="latent-thumb" aria-hidden />;
   return <RenderedCanvas render={renderHeatmapOverlay} data={data} className="latent-thumb" testId="latent-thumb" title={title} attributes={{ image }} />;
 }
