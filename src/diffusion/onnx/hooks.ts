@@ -1,5 +1,5 @@
 /**
- * The hookable blocks of a UNet graph (DESIGN §3): diffusers module paths
+ * The hookable blocks of a UNet graph: diffusers module paths
  * such as `up_blocks.1.attentions.0` or `mid_block.resnets.1`, read from
  *  - the TorchScript exporter's node names, `/up_blocks.1/attentions.0/...`;
  *  - the dynamo exporter's `pkg.torch.onnx.name_scopes` node metadata, the

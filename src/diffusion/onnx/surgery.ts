@@ -1,5 +1,5 @@
 /**
- * Hooks a UNet at one block (DESIGN §3): the block output's producer writes
+ * Hooks a UNet at one block: the block output's producer writes
  * to a new name `<output>_raw`, which becomes a graph output (the raw
  * activation, captured), and a new node `Add(<output>_raw, steer_<hook>)`
  * produces the original name, so no consumer is edited and a zero steering
