@@ -3,8 +3,9 @@
  * when the page is cross-origin isolated (vite preview sends COOP/COEP) and
  * the Model page's thread setting asks for it, and its image equals the
  * single-threaded one. Without isolation (the same built app with the
- * COOP/COEP headers stripped from the document) the worker falls back to
- * 1 thread whatever the setting, and says why.
+ * COOP/COEP headers stripped from the document, and no service worker to
+ * put them back) the worker falls back to 1 thread whatever the setting, and
+ * says why.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 
@@ -19,7 +20,8 @@ interface Run {
 }
 
 async function generateToy(browser: Browser, isolated: boolean, setting: 1 | 2): Promise<Run> {
-  const context = await browser.newContext();
+  // Without the service worker that would put the headers back (the fallback for hosts without them; e2e/hosting.spec.ts).
+  const context = await browser.newContext({ serviceWorkers: 'block' });
   await context.addInitScript((value) => localStorage.setItem('trajectory-lab.wasm-threads', value), String(setting));
   if (!isolated) {
     await context.route('**/*', async (route) => {
