@@ -106,8 +106,8 @@ function columnRanks(scores: ArrayLike<number>, N: number, m: number, k: number)
   return averageRanks(Float64Array.from({ length: N }, (_, n) => scores[n * m + k]));
 }
 
-/** U / (positives·negatives) from the positives' rank sum. */
-function aurocFromRanks(ranks: Float64Array, labels: ArrayLike<boolean>): number {
+/** U / (positives·negatives) from the positives' rank sum (ranks: averageRanks of the scores); NaN when either class is empty. */
+export function aurocFromRanks(ranks: Float64Array, labels: ArrayLike<boolean>): number {
   let positives = 0;
   let rankSum = 0;
   for (let i = 0; i < ranks.length; i++) {
