@@ -1,0 +1,94 @@
+/**
+ * The full-size SD 1.5 stand-in (models/sd15-arch, random weights, SD 1.5's
+ * parameter count: 1.72 GB of fp16 UNet weights) in Node, on demand
+ * (`npm run test:scale`):
+ *  - the guard refuses it on the wasm provider at 512 px before any load;
+ *  - it loads in both layouts, nmkd's external data and a single file (the
+ *    same graph with its weights inline, as webnn's export ships), lists its
+ *    hooks and runs one guided UNet call at 64 px on wasm; each layout in a
+ *    process of its own (sd15-standin.scale-probe.ts), which prints load
+ *    time, seconds per call and peak resident memory;
+ *  - the single file never costs a second copy of the UNet: its peak RSS is
+ *    within a fraction of the file's size of the external layout's.
+ *
+ * SD15_STANDIN_DIR: a folder written by `npm run model:sd15-standin -- --size
+ * full --out DIR --layouts nmkd` (its nmkd/ is used); without it the test
+ * writes one to the OS temp dir (needs /usr/bin/python3 with torch 1.13 and
+ * onnx, ~35 minutes and ~9 GB of memory on 2 cores).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { parseManifest, type ModelManifest } from './manifest';
+import { modelFitProblems, wasmHeapEstimate } from './model-fit';
+
+const root = join(__dirname, '..', '..');
+const out = process.env.SD15_STANDIN_DIR ?? join(tmpdir(), 'sd15-standin-full');
+const external = join(out, 'nmkd');
+const single = join(out, 'nmkd-single-file');
+const HOOK = 'up_blocks.1.attentions.1';
+const SMALLEST = 64;
+const GiB = 2 ** 30;
+const report = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
+
+/** The nmkd layout with the UNet's weights inline in unet/model.onnx; the other files hard-linked. */
+function writeSingleFile(): void {
+  if (existsSync(join(single, 'manifest.json'))) return;
+  rmSync(single, { recursive: true, force: true });
+  for (const d of ['unet', 'text_encoder', 'vae_decoder', 'tokenizer', 'scheduler']) mkdirSync(join(single, d), { recursive: true });
+  for (const f of ['text_encoder/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/tokenizer.json', 'scheduler/scheduler_config.json']) linkSync(join(external, f), join(single, f));
+  execFileSync('/usr/bin/python3', ['-c', 'import onnx, sys; onnx.save_model(onnx.load(sys.argv[1]), sys.argv[2])', join(external, 'unet/model.onnx'), join(single, 'unet/model.onnx')], { stdio: 'inherit' });
+  const manifest = JSON.parse(readFileSync(join(external, 'manifest.json'), 'utf8'));
+  manifest.name += '-single-file';
+  manifest.unet = { file: 'unet/model.onnx', bytes: statSync(join(single, 'unet/model.onnx')).size, timestepDtype: manifest.unet.timestepDtype, timestepShape: manifest.unet.timestepShape };
+  writeFileSync(join(single, 'manifest.json'), JSON.stringify(manifest, null, 2));
+}
+
+/** Runs the probe on `dir` in a child process; its JSON line. */
+function probe(dir: string): Record<string, any> {
+  const run = spawnSync(join(root, 'node_modules/.bin/vite-node'), [join(__dirname, 'sd15-standin.scale-probe.ts'), '--', dir, HOOK, String(SMALLEST)], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const line = run.stdout.split('\n').find((l) => l.startsWith('PROBE '));
+  if (!line) throw new Error(`the probe on ${dir} printed no result (exit ${run.status}, signal ${run.signal}):\n${run.stderr.slice(-2000)}`);
+  return JSON.parse(line.slice('PROBE '.length));
+}
+
+let manifest: ModelManifest;
+const sizes = (m: ModelManifest) => (path: string) => m.files[path]?.bytes ?? null;
+
+beforeAll(() => {
+  if (!existsSync(join(external, 'manifest.json'))) {
+    execFileSync('npm', ['run', 'model:sd15-standin', '--', '--size', 'full', '--out', out, '--layouts', 'nmkd'], { cwd: root, stdio: 'inherit' });
+  }
+  manifest = parseManifest(JSON.parse(readFileSync(join(external, 'manifest.json'), 'utf8')), external);
+  writeSingleFile();
+}, 4 * 3600_000);
+
+describe('the full-size SD 1.5 stand-in on wasm', () => {
+  test('the guard refuses it on the wasm provider at 512 px, before any load, and says what to do', () => {
+    const problems = modelFitProblems({ manifest, provider: 'wasm', adapter: null, fileBytes: sizes(manifest), imageSize: 512 });
+    expect(problems.map((p) => p.check)).toEqual(['wasm-memory']);
+    report({ case: 'guard', imageSize: 512, message: problems[0].message, fix: problems[0].fix, estimate: wasmHeapEstimate(manifest, sizes(manifest), 512) });
+    report({ case: 'guard', imageSize: SMALLEST, estimate: wasmHeapEstimate(manifest, sizes(manifest), SMALLEST) });
+  });
+
+  test('loads in both layouts, lists hooks, runs one guided UNet call at 64 px; the single file never holds two copies', () => {
+    const unetBytes = statSync(join(single, 'unet/model.onnx')).size;
+    const results = { external: probe(external), single: probe(single) };
+    for (const [layout, r] of Object.entries(results)) {
+      report({ case: 'probe', layout, ...r, hooks: r.hooks?.length, peakRssGiB: r.peakRssBytes / GiB });
+    }
+    for (const r of Object.values(results)) {
+      expect(r.hooks).toContain(HOOK);
+      expect(r.hooks).toHaveLength(manifest.hooks!.length);
+    }
+    // Whatever ORT managed, the single file's peak stays within half a UNet of the external layout's: one copy of the weights, not two.
+    expect(results.single.peakRssBytes).toBeLessThan(results.external.peakRssBytes + 0.5 * unetBytes);
+    for (const r of Object.values(results)) {
+      if (r.error) continue;
+      expect(r.outSampleFinite).toBe(true);
+      expect(r.hookDims).toEqual([2, 1280, 2, 2]);
+    }
+  });
+});
