@@ -6,10 +6,14 @@
 // and blocks are visited in order, so each output element is one sequential
 // f32 sum in latent order whatever the block split.
 //
-// One thread per output element (x: d_in, y: rows); a thread walks its row's
-// list. Entries past `capacity` were dropped by the selection and are skipped.
+// One thread per row and COLS consecutive columns (x: ⌈d_in / COLS⌉, y: rows):
+// a thread walks its row's list once for COLS outputs, so the list's index
+// loads are shared (SwiftShader runs every load of a lane on its own). Entries
+// past `capacity` were dropped by the selection and are skipped.
 
 override WG: u32 = 64u;
+// Columns per thread (the vec4 accumulator).
+const COLS: u32 = 4u;
 
 struct Params {
   rows: u32,
@@ -30,27 +34,50 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;   // [rows, d_in]
 @group(0) @binding(6) var<uniform> params: Params;
 
+// The starting value of out[o]: the bias (or 0) on the first block, else what earlier blocks summed.
+fn start_value(o: u32, d: u32) -> f32 {
+  if (params.first != 0u) {
+    return select(0.0, bias[d], params.use_bias != 0u);
+  }
+  return out[o];
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let d = gid.x;
+  let n = params.d_in;
+  let d = gid.x * COLS;
   let r = gid.y;
-  if (d >= params.d_in || r >= params.rows) {
+  if (d >= n || r >= params.rows) {
     return;
   }
-  let o = r * params.d_in + d;
-  var acc: f32;
-  if (params.first != 0u) {
-    acc = select(0.0, bias[d], params.use_bias != 0u);
-  } else {
-    acc = out[o];
-  }
+  let o = r * n + d;
   let end = min(row_start[r + 1u], params.capacity);
-  for (var p = min(row_start[r], end); p < end; p++) {
-    let jl = latent[p] - params.block_start;
-    // Unsigned: latents before the block wrap around to large values.
-    if (jl < params.block_count) {
-      acc += value[p] * decoder[jl * params.d_in + d];
+  let begin = min(row_start[r], end);
+  if (d + COLS <= n) {
+    var acc = vec4<f32>(start_value(o, d), start_value(o + 1u, d + 1u), start_value(o + 2u, d + 2u), start_value(o + 3u, d + 3u));
+    for (var p = begin; p < end; p++) {
+      let jl = latent[p] - params.block_start;
+      // Unsigned: latents before the block wrap around to large values.
+      if (jl < params.block_count) {
+        let w = jl * n + d;
+        acc += value[p] * vec4<f32>(decoder[w], decoder[w + 1u], decoder[w + 2u], decoder[w + 3u]);
+      }
     }
+    out[o] = acc.x;
+    out[o + 1u] = acc.y;
+    out[o + 2u] = acc.z;
+    out[o + 3u] = acc.w;
+    return;
   }
-  out[o] = acc;
+  // The last, partial group of columns.
+  for (var c = 0u; d + c < n; c++) {
+    var acc = start_value(o + c, d + c);
+    for (var p = begin; p < end; p++) {
+      let jl = latent[p] - params.block_start;
+      if (jl < params.block_count) {
+        acc += value[p] * decoder[jl * n + d + c];
+      }
+    }
+    out[o + c] = acc;
+  }
 }

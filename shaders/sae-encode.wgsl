@@ -3,9 +3,12 @@
 // time (pre_block [rows, count] = x̃ · W_encᵀ_block, layout 'nt').
 //   center:   x̃ = z − b_dec           z, x̃: [rows, d_in]; b_dec: [d_in]
 //   add_bias: pre_block += b_enc[start ..]   pre_block: [rows, count]
-// One thread per element, 2-D grid (x: columns in WG-wide groups, y: rows).
+// One thread per COLS consecutive elements of a row, 2-D grid (x: columns in
+// COLS·WG-wide groups, y: rows): fewer workgroups, which emulated adapters
+// (SwiftShader) pay for one by one.
 
 override WG: u32 = 64u;
+const COLS: u32 = 4u;
 
 struct Params {
   rows: u32,
@@ -22,10 +25,13 @@ struct Params {
 
 @compute @workgroup_size(WG)
 fn center(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let d = gid.x;
   let r = gid.y;
-  if (d < center_params.cols && r < center_params.rows) {
-    centered[r * center_params.cols + d] = z[r * center_params.cols + d] - b_dec[d];
+  if (r >= center_params.rows) {
+    return;
+  }
+  let n = center_params.cols;
+  for (var d = gid.x * COLS; d < min(gid.x * COLS + COLS, n); d++) {
+    centered[r * n + d] = z[r * n + d] - b_dec[d];
   }
 }
 
@@ -36,9 +42,12 @@ fn center(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 @compute @workgroup_size(WG)
 fn add_bias(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let jl = gid.x;
   let r = gid.y;
-  if (jl < bias_params.cols && r < bias_params.rows) {
-    pre_block[r * bias_params.cols + jl] += b_enc[bias_params.offset + jl];
+  if (r >= bias_params.rows) {
+    return;
+  }
+  let n = bias_params.cols;
+  for (var jl = gid.x * COLS; jl < min(gid.x * COLS + COLS, n); jl++) {
+    pre_block[r * n + jl] += b_enc[bias_params.offset + jl];
   }
 }

@@ -4,20 +4,29 @@
 //
 //   row_sums:   out[j − start, :] (+)= Σ_{p in list(j)} weight[p] · vecs[row[p], :]
 //               grad W_dec[j] = Σ f_rj (∂L/∂ẑ_r),  grad W_encᵀ[j] = Σ (∂L/∂pre_rj) z_c,r
-//               One workgroup per latent of the block; threads stride over d_in.
+//               One thread per latent and COLS consecutive columns: the list's
+//               index loads (entry, weight, row) are paid once per COLS
+//               products, not once per product — on SwiftShader, which runs
+//               every load of a lane on its own, that made this pass ~3× faster.
+//               Workgroups are flattened (wid.y · groups_x + wid.x) over
+//               block_count × col_groups: latent = flat / col_groups.
 //   weight_sums: out[j] (+)= Σ_{p in list(j)} weight[p]      (grad b_enc)
 //               One thread per latent.
 // `accumulate` adds to out (the AuxK entries after the main ones).
 
 override WG: u32 = 64u;
+// Columns per row_sums thread (the vec4 accumulator).
+const COLS: u32 = 4u;
 
 struct Params {
   d_in: u32,
   block_start: u32,
   block_count: u32,
   accumulate: u32,
-  // Workgroups per grid row (latent = wid.y · groups_x + wid.x), threads per grid row for weight_sums.
+  // Workgroups per grid row (flat workgroup = wid.y · groups_x + wid.x), threads per grid row for weight_sums.
   groups_x: u32,
+  // row_sums: workgroups per latent, ⌈d_in / (COLS · WG)⌉.
+  col_groups: u32,
 }
 
 // ---- row_sums: csc_entry, latent_start [latents + 1], weight [capacity], row [capacity], vecs [rows, d_in] → out [block_count, d_in]
@@ -31,20 +40,41 @@ struct Params {
 
 @compute @workgroup_size(WG)
 fn row_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let jl = wid.y * params.groups_x + wid.x;
-  if (jl >= params.block_count) {
+  let flat = wid.y * params.groups_x + wid.x;
+  let jl = flat / params.col_groups;
+  let n = params.d_in;
+  let d = ((flat % params.col_groups) * WG + lid) * COLS;
+  if (jl >= params.block_count || d >= n) {
     return;
   }
   let j = params.block_start + jl;
   let first = latent_start[j];
   let last = latent_start[j + 1u];
-  for (var d = lid; d < params.d_in; d += WG) {
-    var acc = select(0.0, out[jl * params.d_in + d], params.accumulate != 0u);
+  let o = jl * n + d;
+  if (d + COLS <= n) {
+    var acc = vec4<f32>(0.0);
+    if (params.accumulate != 0u) {
+      acc = vec4<f32>(out[o], out[o + 1u], out[o + 2u], out[o + 3u]);
+    }
     for (var q = first; q < last; q++) {
       let p = csc_entry[q];
-      acc += weight[p] * vecs[row[p] * params.d_in + d];
+      let v = row[p] * n + d;
+      acc += weight[p] * vec4<f32>(vecs[v], vecs[v + 1u], vecs[v + 2u], vecs[v + 3u]);
     }
-    out[jl * params.d_in + d] = acc;
+    out[o] = acc.x;
+    out[o + 1u] = acc.y;
+    out[o + 2u] = acc.z;
+    out[o + 3u] = acc.w;
+    return;
+  }
+  // The last, partial group of columns.
+  for (var c = 0u; d + c < n; c++) {
+    var acc = select(0.0, out[o + c], params.accumulate != 0u);
+    for (var q = first; q < last; q++) {
+      let p = csc_entry[q];
+      acc += weight[p] * vecs[row[p] * n + d + c];
+    }
+    out[o + c] = acc;
   }
 }
 

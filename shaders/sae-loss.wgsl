@@ -173,16 +173,21 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
 @group(0) @binding(3) var<storage, read_write> seed_aux: array<f32>;
 @group(0) @binding(4) var<uniform> seed_params: Params;
 
+// One thread per SEED_COLS consecutive elements of a row (x: columns in 4·64-wide groups, y: rows).
+const SEED_COLS: u32 = 4u;
+
 @compute @workgroup_size(64)
 fn seeds(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let d = gid.x;
   let r = gid.y;
-  if (d >= seed_params.d_in || r >= seed_params.rows) {
+  if (r >= seed_params.rows) {
     return;
   }
-  let i = r * seed_params.d_in + d;
+  let n = seed_params.d_in;
   let scale = 2.0 / seed_scalars[0];
-  let e = seed_recon[i] - z[i];
-  seed_recon[i] = scale * e;
-  seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
+  for (var d = gid.x * SEED_COLS; d < min(gid.x * SEED_COLS + SEED_COLS, n); d++) {
+    let i = r * n + d;
+    let e = seed_recon[i] - z[i];
+    seed_recon[i] = scale * e;
+    seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
+  }
 }

@@ -5,12 +5,14 @@ import type { SaeModel } from './sae-model';
 import type { ActiveSet } from './topk';
 
 const WG = 64;
+/** Columns per thread of shaders/sae-encode.wgsl and sae-decode.wgsl: each workgroup covers COLS · WG columns of a row. */
+const COLS = 4;
 
 /** z_c = z − b_dec (shaders/sae-encode.wgsl `center`). z, centered: [rows, dIn] f32; bDec: [dIn]. */
 export function centerInput(ctx: GpuContext, z: GPUBuffer, bDec: GPUBuffer, centered: GPUBuffer, rows: number, dIn: number): void {
   requireFloats('centerInput z', z, rows * dIn);
   requireFloats('centerInput centered', centered, rows * dIn);
-  ctx.dispatch({ shader: 'sae-encode', entryPoint: 'center', bindings: [z, bDec, centered], params: [rows, dIn, 0], workgroups: [Math.ceil(dIn / WG), rows] });
+  ctx.dispatch({ shader: 'sae-encode', entryPoint: 'center', bindings: [z, bDec, centered], params: [rows, dIn, 0], workgroups: [Math.ceil(dIn / (COLS * WG)), rows] });
 }
 
 /**
@@ -22,7 +24,7 @@ export function encoderPreActivations(ctx: GpuContext, model: SaeModel, centered
   const { dIn } = model.config;
   model.blocks.blocks.forEach((b, i) => {
     matmul(ctx, { a: centered, b: model.encoder[i], c: pre[i], m: rows, n: b.count, k: dIn, layout: 'nt' });
-    ctx.dispatch({ shader: 'sae-encode', entryPoint: 'add_bias', bindings: [model.bEnc, pre[i]], params: [rows, b.count, b.start], workgroups: [Math.ceil(b.count / WG), rows] });
+    ctx.dispatch({ shader: 'sae-encode', entryPoint: 'add_bias', bindings: [model.bEnc, pre[i]], params: [rows, b.count, b.start], workgroups: [Math.ceil(b.count / (COLS * WG)), rows] });
   });
 }
 
@@ -43,7 +45,7 @@ export function sparseDecode(
       // Without a bias the kernel never reads binding 1; any f32 buffer fills it.
       bindings: [decoder[i], bias ?? decoder[i], active.rowStart, active.latent, active.value, out],
       params: [active.rows, dIn, b.start, b.count, i === 0 ? 1 : 0, bias ? 1 : 0, active.capacity],
-      workgroups: [Math.ceil(dIn / WG), active.rows],
+      workgroups: [Math.ceil(dIn / (COLS * WG)), active.rows],
     });
   });
 }

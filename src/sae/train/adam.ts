@@ -4,6 +4,8 @@ import { f32 } from '../../gpu/params';
 import type { SaeConfig } from '../sae-config';
 
 const WG = 256;
+/** Elements per thread (shaders/sae-adam.wgsl ITEMS). */
+const ITEMS = 4;
 
 /** The scalars of Adam step t (1-based), in float64: warm-up and bias corrections folded into two numbers. */
 export interface AdamCoefficients {
@@ -27,7 +29,7 @@ export function adamStep(
   args: { param: GPUBuffer; grad: GPUBuffer; moment1: GPUBuffer; moment2: GPUBuffer; n: number; trainState: GPUBuffer; coefficients: AdamCoefficients; config: Pick<SaeConfig, 'adamBeta1' | 'adamBeta2' | 'adamEps'> },
 ): void {
   const { param, grad, moment1, moment2, n, trainState, coefficients: c, config } = args;
-  const [x, y] = workgroupGrid(ctx, Math.ceil(n / WG));
+  const [x, y] = workgroupGrid(ctx, Math.ceil(n / (ITEMS * WG)));
   ctx.dispatch({
     shader: 'sae-adam',
     bindings: [grad, trainState, param, moment1, moment2],

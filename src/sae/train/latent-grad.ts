@@ -4,6 +4,8 @@ import type { LatentBlocks } from '../latent-blocks';
 import type { LatentLists } from './csc';
 
 const WG = 64;
+/** Columns per row_sums thread (shaders/sae-latent-grad.wgsl COLS). */
+const COLS = 4;
 
 /**
  * out[i] [count, dIn] (+)= Σ_{p in list(j)} weight[p] · vecs[row[p], :] for each latent j of block i
@@ -15,13 +17,14 @@ export function latentRowSums(
   args: { lists: LatentLists; blocks: LatentBlocks; dIn: number; weight: GPUBuffer; vecs: GPUBuffer; out: readonly GPUBuffer[]; accumulate: boolean },
 ): void {
   const { lists, blocks, dIn, weight, vecs, out, accumulate } = args;
+  const colGroups = Math.ceil(dIn / (COLS * WG));
   blocks.blocks.forEach((b, i) => {
-    const [x, y] = workgroupGrid(ctx, b.count);
+    const [x, y] = workgroupGrid(ctx, b.count * colGroups);
     ctx.dispatch({
       shader: 'sae-latent-grad',
       entryPoint: 'row_sums',
       bindings: [lists.entry, lists.latentStart, weight, lists.active.row, vecs, out[i]],
-      params: [dIn, b.start, b.count, accumulate ? 1 : 0, x],
+      params: [dIn, b.start, b.count, accumulate ? 1 : 0, x, colGroups],
       workgroups: [x, y],
     });
   });
@@ -36,7 +39,7 @@ export function latentWeightSums(ctx: GpuContext, args: { lists: LatentLists; we
     shader: 'sae-latent-grad',
     entryPoint: 'weight_sums',
     bindings: [lists.entry, lists.latentStart, weight, sums],
-    params: [0, 0, m, accumulate ? 1 : 0, x],
+    params: [0, 0, m, accumulate ? 1 : 0, x, 0],
     workgroups: [x, y],
   });
 }

@@ -64,5 +64,6 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
     params,
     workgroups: [1],
   });
-  ctx.dispatch({ shader: 'sae-loss', entryPoint: 'seeds', bindings: [a.z, buffers.scalars, a.recon, a.auxRecon], params, workgroups: [Math.ceil(a.dIn / 64), a.rows] });
+  // seeds: 4 columns a thread, 64 threads a workgroup.
+  ctx.dispatch({ shader: 'sae-loss', entryPoint: 'seeds', bindings: [a.z, buffers.scalars, a.recon, a.auxRecon], params, workgroups: [Math.ceil(a.dIn / 256), a.rows] });
 }
