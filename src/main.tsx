@@ -2,11 +2,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useLab } from './state/store';
 import { App } from './ui/App';
+import { applyStoredTheme } from './ui/theme/theme-choice';
 import './ui/app.css';
 
-// Anything that escapes an action still reaches the banner, not only the console (STYLE §6).
+// Anything that escapes an action still reaches the banner, not only the console.
 window.addEventListener('error', (event) => useLab.getState().reportError('Page', event.error ?? event.message));
 window.addEventListener('unhandledrejection', (event) => useLab.getState().reportError('Page', event.reason));
+
+applyStoredTheme();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -15,8 +15,10 @@ import { LatentsStage } from './latents/LatentsStage';
 import { SaeStage } from './sae/SaeStage';
 import { SteerStage } from './steer/SteerStage';
 import { SelfTestPanel } from './self-test/SelfTestPanel';
+import { ShortcutKeys } from './shortcuts/ShortcutKeys';
 import { StageNav } from './StageNav';
 import { isStageId, STAGES } from './stages';
+import { ThemeToggle } from './theme/ThemeToggle';
 
 /** The stage in the URL hash, and a latent for #latents/<k> (a deep link to a latent's page). */
 const stageFromHash = (): StageId => {
@@ -66,6 +68,10 @@ export function App() {
             {gpu.summary.isFallbackAdapter && ' · fallback'}
           </span>
         )}
+        <div className="header-controls">
+          <ThemeToggle />
+          <ShortcutKeys />
+        </div>
       </header>
       <ErrorBanner />
       <PromptDropZone onDropped={() => open('prompts')} />

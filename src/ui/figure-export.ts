@@ -10,10 +10,7 @@ export function svgFile(svg: SVGSVGElement): Blob {
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.setAttribute('font-family', getComputedStyle(svg).fontFamily);
   copy.setAttribute('font-size', getComputedStyle(svg).fontSize);
-  // CSS variables mean nothing in a file: resolve the accent colour the sparkline and axes use.
-  const accent = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() || '#2c5cc5';
-  copy.querySelectorAll('[stroke="var(--accent)"]').forEach((e) => e.setAttribute('stroke', accent));
-  copy.querySelectorAll('[fill="var(--accent)"]').forEach((e) => e.setAttribute('fill', accent));
+  resolveThemeColours(copy);
   return new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' });
 }
 
@@ -31,4 +28,26 @@ export async function canvasGridPng(rows: HTMLCanvasElement[][], gap = 2): Promi
   rows.forEach((row, r) => row.forEach((c, i) => g.drawImage(c, i * (cellW + gap), r * (cellH + gap))));
   const pixels = g.getImageData(0, 0, width, height);
   return new Blob([(await encodePng({ width, height, data: pixels.data })) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+}
+
+const COLOUR_ATTRIBUTES = ['fill', 'stroke', 'stop-color'];
+
+/**
+ * The charts colour themselves with the theme's CSS variables (`var(--accent)`),
+ * which mean nothing in a file: each becomes its value in the light theme, the
+ * one a figure on paper needs, whatever theme the page shows.
+ */
+function resolveThemeColours(svg: SVGSVGElement): void {
+  const light = document.createElement('div');
+  light.dataset.theme = 'light';
+  document.body.append(light);
+  const style = getComputedStyle(light);
+  for (const element of svg.querySelectorAll('*')) {
+    for (const name of COLOUR_ATTRIBUTES) {
+      const value = element.getAttribute(name);
+      const variable = value && /^var\((--[\w-]+)\)$/.exec(value);
+      if (variable) element.setAttribute(name, style.getPropertyValue(variable[1]).trim());
+    }
+  }
+  light.remove();
 }

@@ -17,6 +17,7 @@ export interface HeatmapOverlayData {
   max: number;
 }
 
+/** Inferno: perceptually uniform and monotone in lightness, so it reads the same on the image in either theme and in greyscale. */
 export const heatmapColor = d3.interpolateInferno;
 
 /** The overlay's pixels (RGBA, the image's size): what `renderHeatmapOverlay` draws, without a canvas (tests compute it in Node). */
@@ -56,7 +57,8 @@ export function renderHeatmapLegend(svgElement: SVGSVGElement, data: { max: numb
   const id = `legend-${Math.random().toString(36).slice(2)}`;
   const gradient = svg.append('defs').append('linearGradient').attr('id', id);
   for (let i = 0; i <= 10; i++) gradient.append('stop').attr('offset', `${i * 10}%`).attr('stop-color', heatmapColor(i / 10));
-  svg.append('rect').attr('x', 8).attr('y', 4).attr('width', width - 16).attr('height', 10).attr('fill', `url(#${id})`);
+  // Framed: the scale starts near black, which would melt into a dark theme's background.
+  svg.append('rect').attr('x', 8).attr('y', 4).attr('width', width - 16).attr('height', 10).attr('fill', `url(#${id})`).attr('stroke', 'var(--muted)').attr('stroke-width', 0.5);
   const x = d3.scaleLinear().domain([0, data.max]).range([8, width - 8]);
   svg.append('g').attr('class', 'axis').attr('transform', 'translate(0,14)').call(d3.axisBottom(x).ticks(4).tickSize(3));
   svg.append('text').attr('class', 'axis-label').attr('x', width / 2).attr('y', 42).attr('text-anchor', 'middle').text(data.label);

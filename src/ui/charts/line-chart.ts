@@ -78,7 +78,8 @@ export function renderLineChart(svgElement: SVGSVGElement, data: LineChartData):
       .attr('cx', (p) => x(p[0]))
       .attr('cy', (p) => y(p[1]))
       .attr('r', dots ? 3.5 : 0)
-      .attr('fill', s.dashed ? 'white' : c)
+      // A held-out series' dots are hollow: filled with the chart's background.
+      .attr('fill', s.dashed ? 'var(--surface)' : c)
       .attr('stroke', c)
       .attr('data-x', (p) => p[0])
       .attr('data-y', (p) => p[1])

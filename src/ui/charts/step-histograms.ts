@@ -75,8 +75,8 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
       .attr('y', inner.top)
       .attr('width', panelWidth - inner.left - inner.right)
       .attr('height', panelHeight - inner.top - inner.bottom)
-      .attr('fill', s === data.highlight ? 'rgba(44, 92, 197, 0.07)' : 'none')
-      .attr('stroke', s === data.highlight ? 'var(--accent)' : '#dfe3ea');
+      .attr('fill', s === data.highlight ? 'var(--chart-highlight)' : 'none')
+      .attr('stroke', s === data.highlight ? 'var(--accent)' : 'var(--border)');
     panel
       .append('text')
       .attr('class', 'panel-title')
@@ -104,7 +104,7 @@ export function renderStepHistograms(svgElement: SVGSVGElement, data: StepHistog
         .attr('width', Math.max(0.5, x1 - x0 - 1))
         .attr('y', y(count))
         .attr('height', y(0) - y(count))
-        .attr('fill', '#4e79a7')
+        .attr('fill', 'var(--chart-bar)')
         .attr('data-count', count)
         .append('title')
         .text(`${data.titles[s] ?? `step ${s + 1}`}: ${count} in [${fmt(edges[b])}, ${fmt(edges[b + 1])})`);

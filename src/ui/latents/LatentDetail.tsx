@@ -7,6 +7,7 @@ import { LatentHeader } from './LatentHeader';
 import { LatentHeatmaps } from './LatentHeatmaps';
 import { StepHistogramsPanel } from './StepHistogramsPanel';
 import { useStepScrubber } from './use-step-scrubber';
+import { useShortcut } from '../shortcuts/use-shortcut';
 
 /**
  * One latent's page: its label and numbers (LatentFacts), where and when it
@@ -30,6 +31,7 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
   const { S } = table;
   const profile = useMemo(() => table.profile.subarray(latent * S, (latent + 1) * S), [table, latent, S]);
   const scrubber = useStepScrubber(S);
+  useShortcut('play-scrubber', () => scrubber.setPlaying((p) => !p));
   return (
     <section className="panel" data-testid="latent-detail" data-latent={latent}>
       <LatentHeader table={table} latent={latent} prompts={prompts} onSteer={onSteer} />

@@ -6,6 +6,7 @@ import { D3Chart } from '../charts/D3Chart';
 import { renderSparkline } from '../charts/sparkline';
 import { SORTS, spatialSpread, temporalCentre, type SortKey } from './latent-columns';
 import { LatentThumbnail } from './LatentThumbnail';
+import { useLatentStepping } from '../shortcuts/use-latent-stepping';
 
 const ROW = 40;
 const VISIBLE = 12;
@@ -49,6 +50,7 @@ export function LatentList({ projectId, table, labels, labelStatus, prompts, sel
     for (const k of ids) keys[k] = key(table, k);
     return ids.sort((a, b) => (descending ? keys[b] - keys[a] : keys[a] - keys[b]) || a - b);
   }, [table, labels, prompts, sort, minRate, spreadRange, query]);
+  const rowsRef = useLatentStepping(order, selected, onSelect, ROW);
   const first = Math.max(0, Math.floor(scroll / ROW) - 2);
   const rows = order.slice(first, first + VISIBLE + 4);
 
@@ -96,7 +98,7 @@ export function LatentList({ projectId, table, labels, labelStatus, prompts, sel
         <span>‖v_k[s]‖</span>
         <span>top image’s prompt</span>
       </div>
-      <div className="latent-rows" style={{ height: ROW * VISIBLE }} onScroll={(e) => setScroll(e.currentTarget.scrollTop)}>
+      <div className="latent-rows" ref={rowsRef} style={{ height: ROW * VISIBLE }} onScroll={(e) => setScroll(e.currentTarget.scrollTop)}>
         <div style={{ height: order.length * ROW, position: 'relative' }}>
           {rows.map((k, i) => (
             <div
