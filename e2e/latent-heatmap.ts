@@ -1,6 +1,6 @@
 /**
  * The reference for the Latents page, computed by the engine in Node from
- * the files the page exported (DESIGN §1.5), for one latent k and image n:
+ * the files the page exported, for one latent k and image n:
  *   H       H_k[s, p] = f_k(n, p) · ‖v_k[s]‖ on image n, [S·P]
  *   steps   k's per-step histograms of H_k[s, p] over every token of every
  *           image where k fires: f_k from each image encoded on its own; step

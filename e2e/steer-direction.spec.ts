@@ -1,6 +1,5 @@
 /**
- * Steering you can watch, scored by the toy's attribute probe (issue 10's
- * "done means"): a project imported from files the CLI made on the attribute
+ * Steering you can watch, scored by the toy's attribute probe: a project imported from files the CLI made on the attribute
  * grid, recorded at up_blocks.2.attentions.1 (8 × 8, where the study found
  * colour steerable); the latents that track "red", picked on the Concept
  * panel by AUROC, painted onto a blue circle turn it red; steered with a

@@ -1,6 +1,6 @@
 // Copies one CFG branch of a hooked UNet block's output, [B, C, P] (P = H·W,
 // NCHW as the graph produces it), into slot `slot` of a trajectory buffer of
-// token rows [S, P, C] (DESIGN §1: token p's activation x_s ∈ R^C):
+// token rows [S, P, C] (spatial position p is a token, its activation x_s ∈ R^C):
 //   dst[(slot·P + p)·C + c] = src[(branch·C + c)·P + p]
 // The source is bound as raw 32-bit words so one kernel serves f32 graphs and
 // fp16 graphs (two halves per word, unpacked with the core unpack2x16float,

@@ -1,5 +1,5 @@
 // Writes the steering input that a hooked UNet adds to a block's output
-// (DESIGN §1.6), [B, C, P] in the graph's NCHW layout:
+// (α·m_k·v_k[s] inside a mask and window, or ablation's −f_k·v_k[s]), [B, C, P] in the graph's NCHW layout:
 //   delta[b, c, p] = on(b) · Σ_j coef[j, p] · dir[j, c]
 // dir [J, C]: each steered latent's feature trajectory v_j at this step
 // (interpolated between recorded steps on the CPU, J·C values);

@@ -1,5 +1,5 @@
 // Running per-column sums for FVU = Σ‖x − x̂‖² / Σ‖x − x̄‖² over a stream of
-// batches (DESIGN §1.7: a ratio of sums, never a mean of per-batch ratios).
+// batches (a ratio of sums, never a mean of per-batch ratios).
 //
 // x, x_hat: [rows, cols] row-major. For each column c the running totals are
 //   sums[0·cols + c] += Σ_r (x − k_c)        sums[1·cols + c] += Σ_r (x − k_c)²

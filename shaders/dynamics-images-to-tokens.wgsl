@@ -1,4 +1,4 @@
-// Reorders a chunk of a trajectory file, images [n, S, P, d] (DESIGN §4), into
+// Reorders a chunk of a trajectory file, images [n, S, P, d], into
 // token rows [n·P, S, d] (token t = image·P + position, its trajectory
 // [x_1; …; x_S] contiguous), the layout the dynamics kernels and the SAE read:
 //   dst[((i·P + p)·S + s)·d + j] = src[((i·S + s)·P + p)·d + j]

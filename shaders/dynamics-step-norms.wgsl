@@ -1,6 +1,6 @@
 // Euclidean norm of each d-long row: norms[r] = ‖v[r·d .. r·d + d)‖.
 // Used for the temporal profile ‖v_k[s]‖ of feature trajectories v: [m, S, d]
-// (rows r = k·S + s, DESIGN §1.5). One thread per row, summing its d values in
+// (rows r = k·S + s). One thread per row, summing its d values in
 // order; rows are short (d ≤ a few thousand), so no workgroup reduction.
 
 override WG: u32 = 256u;

@@ -1,4 +1,4 @@
-// Residualization and its inverse (DESIGN §1.2), the elementwise half, one
+// Residualization r_s = x_s − (A_s x_{s-1} + b_s) and its inverse, the elementwise half, one
 // recorded step s per dispatch (0-based; bias row s-1 belongs to step s).
 //
 // Trajectories are token-major: src, dst: [tokens, S, d] row-major, block s of
@@ -10,8 +10,8 @@
 //   reconstruct:  dst[t,s] = (s > 0 ? pred[t] + b_s : 0) + src[t,s]·scale_s
 //                 (src = z, dst = x: the exact inverse)
 //
-// b_s is dropped when `affine` is 0 (the linear part of the inverse, DESIGN
-// §1.4). One thread per (t, j); the grid is capped at the adapter's 65535
+// b_s is dropped when `affine` is 0 (the linear part of the inverse, which
+// maps decoder directions to feature trajectories). One thread per (t, j); the grid is capped at the adapter's 65535
 // workgroups, so threads stride through the elements.
 
 override WG: u32 = 256u;

@@ -1,4 +1,4 @@
-// Gradient of the SAE's b_dec, which enters twice (DESIGN §1.3):
+// Gradient of the SAE's b_dec, which enters twice:
 // ẑ = W_dec f + b_dec, and the encoder input z_c = z − b_dec.
 //   column_sums: out[d] = Σ_r vecs[r, d]                (decoder side: Σ_r ∂L/∂ẑ_r)
 //   encoder_side: out[d] −= Σ_{j in block} g_enc[j] · W_encᵀ[j, d]

@@ -1,5 +1,5 @@
 // Sparse SAE decoder: out_r = bias + Σ_{p in row r} value[p] · W_dec[latent[p], :]
-// (DESIGN §1.3, ẑ = W_dec f + b_dec), touching only the active latents of
+// (ẑ = W_dec f + b_dec), touching only the active latents of
 // each row — no dense m-wide product. W_dec arrives one latent block at a
 // time: the first block starts from the bias (or zero: AuxK's reconstruction
 // has none), later blocks add to `out`. Rows list latents in ascending order

@@ -1,5 +1,5 @@
 // The elementwise parts of the SAE encoder f = σ(W_enc (z − b_dec) + b_enc)
-// (DESIGN §1.3); the product itself is linalg's matmul, one latent block at a
+// (BatchTopK/TopK/ReLU for σ); the product itself is linalg's matmul, one latent block at a
 // time (pre_block [rows, count] = x̃ · W_encᵀ_block, layout 'nt').
 //   center:   x̃ = z − b_dec           z, x̃: [rows, d_in]; b_dec: [d_in]
 //   add_bias: pre_block += b_enc[start ..]   pre_block: [rows, count]

@@ -1,5 +1,5 @@
 // The SAE training loss for one batch, its health check, and the gradient
-// seeds (DESIGN §1.3, §1.7; losses normalised as in sparsify):
+// seeds (losses normalised as in EleutherAI's sparsify):
 //   V      = Σ_r ‖z_r − z̄‖²                          (z̄: the batch mean)
 //   L_rec  = Σ_r ‖ẑ_r − z_r‖² / V                     (the batch FVU)
 //   L_aux  = auxK_weight · Σ_r ‖ê_r − (z_r − ẑ_r)‖² / V (ê: the dead latents'

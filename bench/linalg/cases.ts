@@ -14,7 +14,7 @@ export interface MatmulCase {
   gram?: boolean;
 }
 
-/** SAE training batch (tokens per step) and sizes from DESIGN §1: S·d = 5 × 1280 = 6400 inputs, 4096 latents. */
+/** SAE training batch (tokens per step) and sizes of the paper's SD 1.5 setting: S·d = 5 × 1280 = 6400 inputs, 4096 latents. */
 const BATCH = 4096;
 const SAE_INPUT = 6400;
 const SAE_LATENTS = 4096;

@@ -6,7 +6,7 @@ import type { PreparedProduct } from './product';
 /** onnxruntime-web's WebGPU execution provider running a one-node MatMul / Gemm model. The only bench module that imports onnxruntime. */
 export interface OrtMatmul {
   name: string;
-  /** The GPUDevice ORT made for its WebGPU EP; the other contestants run on it too (DESIGN §2). */
+  /** The GPUDevice ORT made for its WebGPU EP; the other contestants run on it too, as the lab's kernels do. */
   device: GPUDevice;
   prepare(c: MatmulCase, a: GPUBuffer, b: GPUBuffer): PreparedProduct;
   release(): Promise<void>;
@@ -19,7 +19,7 @@ export async function createOrtMatmul(): Promise<OrtMatmul> {
     nn: await ort.InferenceSession.create(onnxMatmulModel('nn'), options),
     tn: await ort.InferenceSession.create(onnxMatmulModel('tn'), options),
   };
-  // Set once the first WebGPU session exists; setting our own device into ORT is not honoured (DESIGN §2).
+  // Set once the first WebGPU session exists; ORT ignores a device set into env.webgpu.device before its first session.
   const device = await ort.env.webgpu.device;
   return {
     name: `onnxruntime-web ${ort.env.versions.web} webgpu`,

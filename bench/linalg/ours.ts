@@ -12,7 +12,7 @@ export interface OurContestant {
 
 /**
  * Our contestants for a case on `ctx`'s device: `matmul` always; for a Gram
- * case also `CovarianceAccumulator.add`, the lab's own path to XᵀX (DESIGN §1.1).
+ * case also `CovarianceAccumulator.add`, the lab's own path to XᵀX for the dynamics' ridge fit.
  */
 export function ourContestants(ctx: GpuContext, c: MatmulCase, a: GPUBuffer, b: GPUBuffer): OurContestant[] {
   const contestants = [{ ours: 'matmul', product: ourMatmul(ctx, c, a, b) }];

@@ -1,6 +1,6 @@
 /**
  * The in-page half of bench/linalg: every contestant on one GPUDevice
- * (onnxruntime-web's, wrapped for our kernels as the app does, DESIGN §2),
+ * (onnxruntime-web's, wrapped for our kernels as the app does),
  * the same input buffers, timed the same way (measure.ts), results checked
  * against each other before a line is printed.
  */

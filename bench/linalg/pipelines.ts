@@ -37,7 +37,7 @@ if (!FLOWS.includes(flow) || !MODES.includes(mode)) {
   process.exit(1);
 }
 
-// The toy model's default hook (DESIGN §3): S = 5 recorded steps of d = 48 channels on 8 × 8 positions; its SAE dIn = 240.
+// The toy model's default hook (models/toy/manifest.json): S = 5 recorded steps of d = 48 channels on 8 × 8 positions; its SAE dIn = 240.
 const [N, S, P, d] = [16, 5, 64, 48];
 const SAE = { dIn: S * d, latents: 256, batchSize: 256, k: 8, auxK: 16, activation: 'batchtopk' as const, metricsEvery: 50 };
 

@@ -24,7 +24,7 @@ describe('SAE bench cases', () => {
     expect(saeBenchCase(true)).toEqual({ name: 'sd15', batch: 4096, dIn: 6400, latents: 16384, k: 32 });
   });
 
-  it("runs issue 12's small shapes beside the SD 1.5 case, full or scaled", () => {
+  it('runs the small shapes beside the SD 1.5 case, full or scaled', () => {
     const shapes = SMALL_SAE_CASES.map((c) => [c.dIn, c.latents, c.k, c.batch]);
     expect(shapes).toEqual([
       [200, 40, 3, 256],

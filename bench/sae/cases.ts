@@ -16,7 +16,7 @@ export interface SaeCase {
   k: number;
 }
 
-/** SD 1.5 at one UNet hook: S·d = 5 × 1280 = 6400 inputs, 16384 latents, k = 32, 4096 tokens a step (DESIGN §1.3). */
+/** SD 1.5 at one UNet hook: S·d = 5 × 1280 = 6400 inputs, 16384 latents, k = 32, 4096 tokens a step (the paper's setting). */
 export const FULL_SAE_CASE: SaeCase = { name: 'sd15', batch: 4096, dIn: 6400, latents: 16384, k: 32 };
 
 /** The encoder product z_c [batch, dIn] · W_enc [dIn, latents]: the one dense product of our step. */
@@ -48,7 +48,7 @@ export const saeBenchCase = (full: boolean): SaeCase => (full ? FULL_SAE_CASE : 
 
 /**
  * The small shapes the lab trains most, run beside the SD 1.5 case at every
- * size (issue 12's table): the planted-feature test's and the toy study's
+ * size: the planted-feature test's and the toy study's
  * 40-latent SAE (dIn 200, k 3) at batches 256 and 1024, and the toy model's
  * default hook (dIn 240) with 256 and 1024 latents. Here the step's cost is
  * selection and dispatch overhead rather than the encoder product.

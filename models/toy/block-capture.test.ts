@@ -1,5 +1,5 @@
 /**
- * Issue 8: the activations the lab captures at a hooked UNet block equal the
+ * The activations the lab captures at a hooked UNet block equal the
  * block output PyTorch computes for the same inputs.
  *
  * The reference (models/toy/reference/block-reference.{json,bin}) holds

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Score the toy model: DDIM 25 steps, CFG 5, prompts -> images -> attribute probe (issue 3).
+"""Score the toy model: DDIM 25 steps, CFG 5, prompts -> images -> attribute probe.
 
     /usr/bin/python3 models/toy/evaluate.py          # same as train.py --stages eval,plots
 

@@ -1,4 +1,4 @@
-"""Export the trained toy model to public/models/toy/ (issue 3).
+"""Export the trained toy model to public/models/toy/.
 
 Writes, with SD 1.5's ONNX IO names (TorchScript exporter, opset 17, dynamic batch):
     text_encoder/model.onnx   input_ids int64 [B,77]                  -> last_hidden_state [B,77,D]
@@ -11,7 +11,7 @@ Writes, with SD 1.5's ONNX IO names (TorchScript exporter, opset 17, dynamic bat
     tokenizer.json, scheduler_config.json, manifest.json
 and the reference inputs/outputs that models/toy/toy-model.test.ts checks onnxruntime-web against
 (models/toy/reference/), and the UNet's block outputs on those inputs that
-models/toy/block-capture.test.ts checks the lab's hooked-UNet capture against (issue 8).
+models/toy/block-capture.test.ts checks the lab's hooked-UNet capture against.
 
     /usr/bin/python3 models/toy/train.py --stages export        # everything, from the training checkpoints
     /usr/bin/python3 models/toy/export.py --block-reference-only
@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REF_DIR = os.path.join(HERE, "reference")
 DEFAULT_HOOK = "up_blocks.1.attentions.1"
 REF_PROMPT = "a small red circle at the top left on a blue background"
-# Blocks whose outputs the block reference stores (issue 8): the default hook, the other attention of
+# Blocks whose outputs the block reference stores: the default hook, the other attention of
 # its up block (same shape: a swapped block must fail the check), a resnet down and one up (both with a
 # conv_shortcut), a down-block attention, and the mid block's attention and last resnet (whose output
 # is the mid block's output). Small feature maps keep the files small (~180 kB).

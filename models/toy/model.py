@@ -1,4 +1,4 @@
-"""The toy SD model: VAE, text encoder, UNet, attribute probe (issue 3).
+"""The toy SD model: VAE, text encoder, UNet, attribute probe.
 
 Module names mirror diffusers' SD 1.5 (`AutoencoderKL`, `CLIPTextModel`,
 `UNet2DConditionModel`) so that torch.onnx node names carry the same paths

@@ -1,4 +1,4 @@
-"""Procedural captioned scenes for the toy SD model (issue 3).
+"""Procedural captioned scenes for the toy SD model.
 
 Every image is one flat shape on a plain background, 64x64 RGB, drawn from
 signed distance functions with a one-pixel anti-aliased edge, and keeps its

@@ -1,5 +1,5 @@
 /**
- * The toy's preview decoder (issue 8), public/models/toy/taesd_decoder/model.onnx,
+ * The toy's preview decoder, public/models/toy/taesd_decoder/model.onnx,
  * through onnxruntime-web's wasm backend against the PyTorch outputs that
  * models/toy/train_taesd.py stored for three held-out latents
  * (reference/taesd-reference.{json,bin}: raw little-endian float32).

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Rebuild the toy PyTorch UNet from the shipped ONNX graph's weights (issue 8).
+"""Rebuild the toy PyTorch UNet from the shipped ONNX graph's weights.
 
 The training checkpoint is not in the repository; public/models/toy/unet/model.onnx is. Its
 initializers are the UNet's parameters, under two kinds of names:

@@ -1,5 +1,5 @@
 /**
- * The embedded toy model (issue 3), loaded the way the app loads it: every ONNX
+ * The embedded toy model, loaded the way the app loads it: every ONNX
  * graph in public/models/toy/ through onnxruntime-web's wasm backend, checked
  * against the PyTorch outputs that models/toy/export.py stored on fixed inputs
  * (models/toy/reference/).

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Train the embedded toy SD model end to end, then export it (issue 3).
+"""Train the embedded toy SD model end to end, then export it.
 
     /usr/bin/python3 models/toy/train.py                 # everything, fixed seeds
     /usr/bin/python3 models/toy/train.py --stages export,eval   # reuse checkpoints

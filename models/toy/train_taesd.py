@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A tiny TAESD-style preview decoder for the toy model, distilled from its VAE decoder (issue 8).
+"""A tiny TAESD-style preview decoder for the toy model, distilled from its VAE decoder.
 
     /usr/bin/python3 models/toy/train_taesd.py              # train, evaluate, export, reference, manifest
     /usr/bin/python3 models/toy/train_taesd.py --steps 200  # a quick run (writes nothing unless --write)

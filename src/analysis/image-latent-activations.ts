@@ -5,8 +5,8 @@ import type { SaeWeights } from '../sae/sae-model';
 import { encodedRows } from './encoded-rows';
 
 /**
- * f_k(n, p) of chosen latents over the tokens of one image (DESIGN §1.5's
- * spatial map; §1.6's ablation): the image's trajectory [S, P, d] →
+ * f_k(n, p) of chosen latents over the tokens of one image (the spatial map,
+ * and what ablation subtracts): the image's trajectory [S, P, d] →
  * residualized z per token → SAE encoding → the chosen latents' activations.
  * Returns [J, P] f32, row j = latents[j] (0 where it does not fire).
  * A per-step SAE (dIn = d, the ablation's no-concat arms) encodes each step

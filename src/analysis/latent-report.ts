@@ -9,7 +9,7 @@ import { SaeModel, type SaeWeights } from '../sae/sae-model';
 import { saeFeatureTrajectories } from './sae-feature-trajectories';
 
 /**
- * Everything the Explore view shows per latent (issue 4 §5): the token
+ * Everything the Explore view shows per latent: the token
  * statistics measured by evaluateSae, plus what the decoder alone gives —
  * nearest latents by decoder cosine and the temporal profile ‖v_k[s]‖.
  */

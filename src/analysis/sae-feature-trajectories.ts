@@ -10,9 +10,9 @@ export interface FeatureTrajectories {
   latents: number;
   S: number;
   d: number;
-  /** v_k[s]: [latents, S, d] row-major (DESIGN §1.4). */
+  /** v_k[s]: [latents, S, d] row-major (decoder directions through the linear part of the inverse). */
   trajectories: Float32Array;
-  /** ‖v_k[s]‖: [latents, S], the temporal profile (DESIGN §1.5). */
+  /** ‖v_k[s]‖: [latents, S], the temporal profile. */
   profile: Float32Array;
 }
 

@@ -2,7 +2,7 @@
  * The toy model's attribute grid as a prompt set (models/toy/README.md):
  * one flat shape on a plain background, every prompt carrying the values it
  * asks for, so generated and steered images can be scored against ground
- * truth. The study (issue 11) collects it; the lab offers it as its built-in
+ * truth. The `study` verb collects it; the lab offers it as its built-in
  * example set.
  *
  * Balanced: prompts are drawn from the 1656 valid combinations (shape ×

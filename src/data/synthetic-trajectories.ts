@@ -1,6 +1,6 @@
 import { gaussianArray, seededRandom } from '../gpu/random';
 
-/** What to plant in a synthetic trajectory set (DESIGN §5: tests and CLI demos need known ground truth). */
+/** What to plant in a synthetic trajectory set (tests and CLI demos need known ground truth). */
 export interface SyntheticSpec {
   /** Number of images N. */
   images: number;
@@ -37,7 +37,7 @@ export interface SyntheticTrajectories {
   b: Float32Array;
   /** Planted innovation directions u_k [features, S, d]: unit norm, non-zero at one step ≥ 2 only. */
   innovations: Float32Array;
-  /** Their activation-space trajectories v_k [features, S, d] (v_1 = u_1, v_s = A_s v_{s−1} + u_s; DESIGN §1.4). */
+  /** Their activation-space trajectories v_k [features, S, d] (v_1 = u_1, v_s = A_s v_{s−1} + u_s). */
   trajectories: Float32Array;
 }
 

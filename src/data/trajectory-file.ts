@@ -1,5 +1,5 @@
 /**
- * Trajectory files (DESIGN §4): one safetensors tensor
+ * Trajectory files: one safetensors tensor
  *
  *   activations: [N, S, P, d]  F16 or F32
  *

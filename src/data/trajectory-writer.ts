@@ -1,5 +1,5 @@
 /**
- * Writes a trajectory file (DESIGN §4) image by image, in any order, so a
+ * Writes a trajectory file (trajectory-file.ts) image by image, in any order, so a
  * collection can stop and resume without redoing finished images: the file
  * is laid out once (header, then N fixed-size image blocks), each image's
  * block is written at its offset, and the set of finished images is kept

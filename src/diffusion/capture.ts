@@ -7,7 +7,7 @@ const WG = 256;
 /**
  * One image's trajectory at the hook, kept on the GPU while the image is
  * generated: `tokens` [S, P, C] f32, slot s = the s-th recorded step
- * (DESIGN §1: each position p is a token with activation x_s ∈ R^C).
+ * (each spatial position p is one token, its activation x_s ∈ R^C).
  * The hooked activation arrives either as a GPU buffer (WebGPU provider: no
  * CPU round trip) or as f32 data (wasm provider: one upload per step).
  */

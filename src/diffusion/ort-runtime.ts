@@ -11,7 +11,7 @@
  * `onnxruntime-web/webgpu`. The JSEP build carries both the wasm and the
  * WebGPU execution providers in one wasm binary, and it is the build whose
  * `env.webgpu.device` and `Tensor.fromGpuBuffer` we checked in headless
- * Chromium (DESIGN §2): ORT creates the GPUDevice and our kernels run on it,
+ * Chromium: ORT creates the GPUDevice and our kernels run on it,
  * so hooked activations and steering inputs stay on the GPU. The
  * `/webgpu` entry is the newer native-EP build (asyncify wasm), which
  * exposes no device we could share. In Node the package resolves to its
@@ -229,7 +229,7 @@ function isNumberArrayLike(raw: unknown): raw is ArrayLike<number> {
   return Number.isSafeInteger(length) && (length === 0 || typeof (raw as ArrayLike<unknown>)[0] === 'number');
 }
 
-/** The GPUDevice ORT created for its WebGPU provider, once a WebGPU session exists (setting our own is not honoured; DESIGN §2). */
+/** The GPUDevice ORT created for its WebGPU provider, once a WebGPU session exists (ORT ignores a device we set into env.webgpu.device before it: it creates its own). */
 export async function ortGpuDevice(): Promise<GPUDevice> {
   return (await ort.env.webgpu.device) as GPUDevice;
 }

@@ -46,7 +46,7 @@ describe('dynamics files', () => {
     expect(Array.from(back.r2Heldout ?? [])).toEqual([Math.fround(0.9), NaN, -0.25]);
   });
 
-  it('uses the DESIGN §4 tensor names, shapes and metadata', async () => {
+  it('uses the interchange tensor names, shapes and metadata (A, b, scales, r2; variant, λ)', async () => {
     const file = await SafetensorsFile.open(serializeDynamicsFile(model('full', 2)));
     const shapes = Object.fromEntries([...file.tensors.values()].map((t) => [t.name, [t.dtype, ...t.shape]]));
     expect(shapes).toEqual({ A: ['F32', 3, 3, 3], b: ['F32', 3, 3], scales: ['F32', 4], r2: ['F32', 3] });

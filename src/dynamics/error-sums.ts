@@ -14,7 +14,7 @@ export interface ColumnErrorTotals {
 }
 
 /**
- * GPU-side running sums for FVU over a stream of batches (DESIGN §1.7): per
+ * GPU-side running sums for FVU over a stream of batches (a ratio of sums over all tokens): per
  * column, Σ(x − k), Σ(x − k)² with a shift k taken from the first batch, and
  * Σ(x − x̂)², as Kahan sums (shaders/dynamics-error-sums.wgsl). Nothing is read
  * back until `read`.

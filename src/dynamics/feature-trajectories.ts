@@ -17,12 +17,12 @@ export interface FeatureTrajectoryArgs {
 }
 
 /**
- * Feature trajectories (DESIGN §1.4): each decoder row mapped to activation
+ * Feature trajectories: each decoder row mapped to activation
  * space through the linear part of the inverse, v_1 = u_1·scale_1,
  * v_s = A_s v_{s-1} + u_s·scale_s — the inverse with b dropped, run on all
  * latents at once as one batch of `latents` tokens (one matmul per step).
  * Because the inverse is affine, inverse(Σ_k f_k u_k + b_dec) − inverse(b_dec)
- * = Σ_k f_k v_k. Then the temporal profile ‖v_k[s]‖ (DESIGN §1.5).
+ * = Σ_k f_k v_k. Then the temporal profile ‖v_k[s]‖, the latent's size at each step.
  */
 export function featureTrajectories(ctx: GpuContext, dyn: GpuDynamics, args: FeatureTrajectoryArgs): void {
   const { wDec, latents, trajectories, profile } = args;

@@ -19,7 +19,7 @@ export interface TrajectoryImages {
 /**
  * λ candidates when none is given, as multiples of the mean activation
  * variance (mean over steps and channels of the training tokens), so λ is in
- * units of activation variance (DESIGN §1.1) and the grid fits any scale.
+ * units of activation variance (the fit uses covariances) and the grid fits any scale.
  */
 export const LAMBDA_GRID: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1];
 
@@ -46,8 +46,8 @@ const DEFAULT_HELDOUT_FRACTION = 0.1;
 const CHUNK_BYTES = 64 * 2 ** 20;
 
 /**
- * Fits the linear timestep dynamics x_s ≈ A_s x_{s-1} + b_s (DESIGN §1.1) and
- * the block scales of z (§1.2) in one streamed pass over the trajectories.
+ * Fits the linear timestep dynamics x_s ≈ A_s x_{s-1} + b_s by ridge regression and
+ * the block scales of z (each block's RMS, so none dominates the SAE's input) in one streamed pass over the trajectories.
  *
  * 1. Split by image (tokens of one image are correlated, so a token split
  *    would leak): about `heldoutFraction` of the images, spread evenly.

@@ -5,7 +5,7 @@ import { gridStrideGroups } from '../gpu/dispatch-grid';
 const WG = 256;
 
 export interface ImagesToTokensArgs {
-  /** [images, S, P, d] row-major f32: a chunk of a trajectory file (DESIGN §4). */
+  /** [images, S, P, d] row-major f32: a chunk of a trajectory file's `activations` tensor. */
   images: GPUBuffer;
   /** [images·P, S, d]: written; token i·P + p is position p of image i. */
   tokens: GPUBuffer;

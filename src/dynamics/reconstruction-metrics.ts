@@ -6,7 +6,7 @@ import { Residualizer } from './residualize';
 /**
  * How ẑ is mapped back to x-space:
  * - 'teacher-forced': x̂_s = A_s x_{s-1} + b_s + ẑ_s·scale_s with the *recorded*
- *   x_{s-1}, as residualization itself uses it (DESIGN §1.2); step errors do
+ *   x_{s-1}, as residualization itself uses it; step errors do
  *   not compound, so x-space FVU measures each step's reconstruction alone.
  * - 'free-running': the exact inverse of ẑ, x̂_s = A_s x̂_{s-1} + b_s + ẑ_s·scale_s;
  *   errors propagate through the dynamics, as they would when generating from codes.
@@ -33,7 +33,7 @@ export interface ReconstructionBatch {
 }
 
 /**
- * FVU = Σ‖x − x̂‖² / Σ‖x − x̄‖² over every token added (DESIGN §1.7). x̄ is the
+ * FVU = Σ‖x − x̂‖² / Σ‖x − x̄‖² over every token added: a ratio of sums, never a mean of per-batch ratios. x̄ is the
  * mean over all tokens of each (step, channel) coordinate, so the overall FVU
  * is that of the S·d-dim concatenation and step s's FVU uses x̄_s.
  */

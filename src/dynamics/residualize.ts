@@ -22,7 +22,7 @@ export interface InvertArgs {
   /** [tokens, S, d]: written. */
   x: GPUBuffer;
   tokens: number;
-  /** false drops the b_s terms: the linear part of the inverse (feature trajectories, DESIGN §1.4). Default true. */
+  /** false drops the b_s terms: the linear part of the inverse, which maps decoder directions to feature trajectories v_k. Default true. */
   affine?: boolean;
 }
 
@@ -39,7 +39,7 @@ export interface TeacherForcedArgs {
 
 /**
  * Residualization z = [x_1; r_2; …; r_S] / scales with r_s = x_s − (A_s x_{s-1} + b_s)
- * and its exact inverse (DESIGN §1.2), on token-major batches [tokens, S, d].
+ * and its exact inverse x_1 = z_1, x_s = A_s x_{s-1} + b_s + r_s, on token-major batches [tokens, S, d].
  *
  * Each step is one strided matmul pred = x_{s-1}·A_sᵀ (the step s-1 block of
  * every row, row stride S·d) into a [maxTokens, d] scratch buffer, then one

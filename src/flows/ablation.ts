@@ -39,7 +39,7 @@ export interface AblationRow extends Omit<EvaluationReport, 'statistics'> {
 }
 
 /**
- * The ablation of DESIGN §1.7 in one call: residualized concat (the method),
+ * The paper's ablation in one call: residualized concat (the method),
  * non-residualized concat, residualized per-step and per-step SAEs at equal
  * latents and equal L0 per trajectory, trained on the same images and
  * measured on the same held-out images. FVU_x is comparable across arms;

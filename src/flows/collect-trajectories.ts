@@ -1,7 +1,7 @@
 /**
  * Collect: generate one image per prompt with the UNet hooked at one block,
  * record the block's output (conditional branch) at S chosen UNet calls, and
- * write every image's trajectory into one trajectory file (DESIGN §4).
+ * write every image's trajectory into one trajectory file (data/trajectory-file.ts).
  * Finished images survive a stop: a resumed collection skips them and ends
  * with the same file as an uninterrupted one.
  */
@@ -54,7 +54,7 @@ export interface CollectResult {
   generated: number;
 }
 
-/** S call indices evenly spread over a run of `calls` UNet calls, first and last included (DESIGN §1: default S = 5). */
+/** S call indices evenly spread over a run of `calls` UNet calls, first and last included (the lab's default S = 5 is the paper's). */
 export function evenlySpreadCalls(calls: number, S: number): number[] {
   if (!Number.isInteger(S) || S < 1 || S > calls) throw new RangeError(`recorded steps S = ${S} must be an integer in [1, ${calls}] (the run's UNet calls)`);
   if (S === 1) return [calls - 1];

@@ -14,7 +14,7 @@ import { rowLayout } from './train-sae';
 
 export interface EvaluationReport {
   tokens: number;
-  /** FVU of z (the SAE's input space) and of x (activations, through the inverse), DESIGN §1.7. */
+  /** FVU of z (the SAE's input space) and of x (activations, through the inverse). */
   fvuZ: number;
   fvuX: number;
   fvuZPerStep: number[];

@@ -7,7 +7,7 @@ import { saeFeatureTrajectories } from '../analysis/sae-feature-trajectories';
 import { trainSae } from './train-sae';
 
 /**
- * Issue 4's planted-feature test: trajectories from known linear dynamics (a
+ * The planted-feature test: trajectories from known linear dynamics (a
  * large dense state the dynamics carry forward) plus sparse features that
  * enter at one step and that no linear predictor can anticipate. A planted
  * feature's trajectory v_k appears in an SAE's input as v_k mapped by that

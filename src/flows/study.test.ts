@@ -1,6 +1,6 @@
 /**
  * The `--quick` study end to end through the CLI, checking what must hold
- * whatever the seed (issue 11, Tests): the files exist and parse, every
+ * whatever the seed: the files exist and parse, every
  * number is finite, FVU per arm and per step agree with `eval --json` on the
  * written files, each best latent's AUROC equals a float64 CPU computation
  * from the saved activations (and those from a float64 CPU encoding of the
@@ -50,7 +50,7 @@ function numbers(value: unknown, path = ''): [string, unknown][] {
 }
 
 /**
- * Image maxima of every latent in float64 (DESIGN §1.2–1.3): z by the float64
+ * Image maxima of every latent in float64: z by the float64
  * residualization reference, pre = W_encᵀ(z − b_dec) + b_enc, TopK, positive only;
  * a per-step SAE encodes each step's block on its own. x: one image [S, P, d].
  */

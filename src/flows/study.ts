@@ -7,7 +7,7 @@
  *     and held-out (both balanced).
  *  2. For each hook: collect S-step trajectories (collect), fit the full,
  *     diagonal and identity dynamics and report R² per transition on train
- *     and held-out images (fit), train the four SAEs of DESIGN §1.7 at equal
+ *     and held-out images (fit), train the paper's four SAEs (sae/ablation-arms.ts) at equal
  *     L0 and measure them on the held-out images (ablation), and save every
  *     arm's SAE, dynamics and latent statistics as files `steer` and `eval`
  *     load.

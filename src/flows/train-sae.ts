@@ -45,7 +45,7 @@ export interface TrainSaeResult {
 }
 
 /**
- * Trains the residualized temporal SAE (DESIGN §1.2–1.3) on a trajectory set:
+ * Trains the residualized temporal SAE (arXiv 2605.27813) on a trajectory set:
  * shuffled token batches → GPU → residualize with the fitted dynamics → one
  * SAE step, with metrics every `metricsEvery` steps and periodic checkpoints.
  * The data stay on the GPU from residualization to the SAE.

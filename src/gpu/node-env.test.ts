@@ -53,7 +53,7 @@ it('the test GPU runs on the chosen driver', async () => {
   const expected = { lavapipe: /llvmpipe/, swiftshader: /SwiftShader/ } as Record<string, RegExp>;
   const pattern = nodeDriver && expected[nodeDriver.driver];
   if (pattern) expect(ctx.summary.description).toMatch(pattern);
-  // lavapipe offers shader-f16, SwiftShader does not (DESIGN §5): the f16 tests follow the adapter.
+  // lavapipe offers shader-f16, SwiftShader does not: the f16 tests follow the adapter.
   if (nodeDriver?.driver === 'lavapipe') expect(ctx.hasF16).toBe(true);
   if (nodeDriver?.driver === 'swiftshader') expect(ctx.hasF16).toBe(false);
 });

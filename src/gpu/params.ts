@@ -1,5 +1,5 @@
 /**
- * The one `Params` uniform struct each kernel takes (STYLE §2): a flat list of
+ * The one `Params` uniform struct each kernel takes (run-time sizes in one struct, bindings stay few): a flat list of
  * 4-byte scalars in declaration order. Plain numbers are u32; wrap floats
  * with `f32()` and signed integers with `i32()`.
  */

@@ -1,7 +1,7 @@
 import { GpuOperationError, ShaderCompileError } from './errors';
 import { shaderSource } from './shaders';
 
-/** Compile-time knobs of a kernel: WGSL `override` constants (STYLE §2). */
+/** Compile-time knobs of a kernel: WGSL `override` constants, so the source stays static. */
 export type OverrideConstants = Record<string, number>;
 
 /** What one compute pipeline is: a shader (file name in `shaders/`, or `<name>@f16`), an entry point and its override constants. */

@@ -13,7 +13,7 @@ const byName = new Map<string, string>(
 );
 
 /**
- * The one template rule (STYLE §2): `<name>@f16` is `shaders/<name>.wgsl` with
+ * The one template rule (WGSL stays static and readable, no string building): `<name>@f16` is `shaders/<name>.wgsl` with
  * its `alias Stored = f32;` line (the element type of its storage inputs)
  * switched to f16, on the same line so compile errors keep their line numbers.
  */

@@ -52,7 +52,7 @@ interface Product {
 /**
  * Streams rows (x_r ∈ R^dx, y_r ∈ R^dy) and produces means and covariances
  * Σ_xx = (1/N) Σ (x−x̄)(x−x̄)ᵀ  [dx,dx],  Σ_yx = (1/N) Σ (y−ȳ)(x−x̄)ᵀ  [dy,dx]
- * (DESIGN §1.1: the ridge regressions x_s ≈ A x_{s−1} + b).
+ * (for the dynamics' ridge regressions x_s ≈ A x_{s−1} + b).
  *
  * Each chunk's rows are split across workgroups (split-K) so a small d × d
  * output still fills the GPU; the splits are added in a fixed order, and the

@@ -41,7 +41,7 @@ const EPS32 = 2 ** -23;
 const ELEMENTWISE_WG = 256;
 
 /**
- * A = Σ_yx (Σ_xx + λI)⁻¹ on the GPU (DESIGN §1.1: the ridge fit of x_s ≈ A x_{s−1} + b).
+ * A = Σ_yx (Σ_xx + λI)⁻¹ on the GPU (the ridge fit of the dynamics x_s ≈ A x_{s−1} + b).
  *
  * Right-looking blocked Cholesky Σ + λI = L Lᵀ in blocks of 64: each diagonal
  * block is factored and inverted in one workgroup (cholesky-block.wgsl), the

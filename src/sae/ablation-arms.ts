@@ -1,5 +1,5 @@
 /**
- * The paper's four SAEs (DESIGN §1.7), all with the same latents and the same
+ * The paper's four SAEs (arXiv 2605.27813, compared at equal sparsity), all with the same latents and the same
  * active latents per trajectory. Their names are the one vocabulary for the
  * arms: the ablation flow, its page, the CLI and the study's files and
  * study.json all use them.

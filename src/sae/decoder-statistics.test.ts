@@ -95,7 +95,7 @@ describe('decoder statistics', () => {
     const got = await temporalProfiles(ctx, dyn, model);
     expect(got.length).toBe(m * S);
     for (let k = 0; k < m; k++) {
-      // v_1 = u_1·scale_1, v_s = A_s v_{s−1} + u_s·scale_s (DESIGN §1.4).
+      // v_1 = u_1·scale_1, v_s = A_s v_{s−1} + u_s·scale_s: the linear part of the inverse.
       let prev = new Float64Array(d);
       for (let s = 0; s < S; s++) {
         const v = new Float64Array(d);

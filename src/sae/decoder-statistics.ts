@@ -5,7 +5,7 @@ import { matmul } from '../linalg/matmul';
 import type { SaeModel } from './sae-model';
 
 /**
- * Per-latent facts read off a trained SAE's decoder (DESIGN §1.4–1.5): its
+ * Per-latent facts read off a trained SAE's decoder: its
  * nearest latents by decoder cosine similarity, and its temporal profile
  * ‖v_k[s]‖ through the fitted dynamics.
  */
@@ -73,7 +73,7 @@ export async function decoderNeighbours(ctx: GpuContext, model: SaeModel, n: num
 }
 
 /**
- * The temporal profile ‖v_k[s]‖ of every latent (DESIGN §1.5): [m, S] f32,
+ * The temporal profile ‖v_k[s]‖ of every latent: [m, S] f32,
  * from featureTrajectories run on each decoder block.
  */
 export async function temporalProfiles(ctx: GpuContext, dyn: GpuDynamics, model: SaeModel): Promise<Float32Array> {

@@ -1,5 +1,5 @@
 /**
- * Latent statistics files (DESIGN §1.5–1.6, §4): what the CLI measures about
+ * Latent statistics files (safetensors, like every file the lab writes): what the CLI measures about
  * a trained SAE's latents, for the browser's Explore view and for steering,
  * as safetensors (row-major, little-endian):
  *

@@ -4,7 +4,7 @@ import type { ActiveSet } from './topk';
 
 /**
  * Per-latent activation statistics of a trained SAE over a token stream
- * (DESIGN §1.5–1.6): how often each latent fires, its mean non-zero
+ * (for the Latents page and steering): how often each latent fires, its mean non-zero
  * activation (the steering unit m_k), a histogram of its non-zero
  * activations, and its top-activating tokens; given the positions per image,
  * also its spatial spread and a random sample of the images it fires on.
@@ -34,7 +34,7 @@ export interface LatentStatisticsOptions {
   histogramBins?: number;
   /**
    * Range [min, max] of the log-spaced bin edges (default [1e-3, 1e2]). The
-   * SAE's input is block-normalised to unit RMS (DESIGN §1.2), so activations
+   * SAE's input is block-normalised to unit RMS, so activations
    * are O(1) and five decades around 1 hold them; pass a range for inputs
    * scaled otherwise. The end bins are open: bin 0 also counts values below
    * min, the last bin values ≥ max, so every firing is counted.

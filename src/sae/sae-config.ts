@@ -1,5 +1,5 @@
 /**
- * Configuration of the residualized temporal SAE (DESIGN §1.3): one typed
+ * Configuration of the residualized temporal SAE (arXiv 2605.27813): one typed
  * object, defaults from the SAE codebases we follow (OpenAI's
  * sparse_autoencoder, sparsify, the BatchTopK paper), one validation.
  */

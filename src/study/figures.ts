@@ -129,7 +129,7 @@ export interface HeatmapExample {
 
 /**
  * One row per example: the image, then one panel per recorded step with
- * H_k[s, p] (DESIGN §1.5) over the dimmed image, a shared colour scale per
+ * H_k[s, p] = f_k(n, p)·‖v_k[s]‖ over the dimmed image, a shared colour scale per
  * row (its maximum written at the end).
  */
 export function heatmapStrips(examples: readonly HeatmapExample[], scale = 2): Raster {

@@ -5,7 +5,7 @@ import type { HeatmapExample } from './figures';
 /**
  * Heatmap strips of the method's best latents (the best colour latent and
  * the two best position latents): on the held-out image with the value
- * where the latent fires most, H_k[s, p] = f_k(n, p)·‖v_k[s]‖ (DESIGN §1.5).
+ * where the latent fires most, H_k[s, p] = f_k(n, p)·‖v_k[s]‖.
  */
 export function heatmapExamples(
   { best, f, R, profile }: ArmLatents,

@@ -1,6 +1,6 @@
 /**
  * Scoring one steered (or ablated) image against its unsteered run with the
- * toy's attribute probe (issue 11 §6): did the probe read the target value,
+ * toy's attribute probe: did the probe read the target value,
  * what else did it read differently, how much did the image change, and how
  * much of that change fell outside the shape.
  */

@@ -12,7 +12,7 @@ export interface StudyOptions {
   /** Share of images held out: every reported number is measured on them. */
   heldoutFraction: number;
   sampler: SamplerSettings;
-  /** Recorded steps S (DESIGN §1: 5). */
+  /** Recorded steps S (the paper's 5). */
   recordSteps: number;
   /** SAE settings shared by the four arms (TopK, so L0 is equal exactly). */
   sae: { latents: number; k: number; batchSize: number; steps: number; lr: number };

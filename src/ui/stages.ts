@@ -1,6 +1,6 @@
 import type { StageId } from '../state/stage-status';
 
-/** The lab's workflow, in order (DESIGN §1), then the device diagnostics. */
+/** The lab's workflow, in the method's order (record, fit the dynamics, train, explore, steer), then the device diagnostics. */
 export interface Stage {
   id: StageId;
   title: string;

@@ -30,7 +30,7 @@ export const studyOptions: OptionSpec = {
   ...samplerOptions,
 };
 
-/** `study`: the method's claims as numbers on a model with ground truth (issue 11). */
+/** `study`: the method's claims as numbers on a model with ground truth (the toy's attribute grid). */
 export async function study(argv: string[]): Promise<void> {
   const v = parseOptions('study', argv, studyOptions);
   const modelSpec = requiredString('study', v, 'model');

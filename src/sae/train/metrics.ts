@@ -1,5 +1,5 @@
 /**
- * SAE training metrics in z-space (DESIGN §1.7), from sums the trainer keeps
+ * SAE training metrics in z-space (FVU as a ratio of sums, L0, dead and dense latents), from sums the trainer keeps
  * on the GPU and reads back every `metricsEvery` steps:
  *   FVU   = Σ‖z − ẑ‖² / Σ‖z − z̄‖² over every token of the window (a ratio of
  *           sums, z̄ the window's mean; never a mean of per-batch ratios);

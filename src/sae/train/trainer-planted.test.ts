@@ -7,8 +7,8 @@ import { SaeTrainer } from './trainer';
 
 /**
  * Smoke test of the whole method on data with known answers: tokens are sparse
- * sums of planted unit directions plus small noise (DESIGN §5: the toy model's
- * latents have known ground truth; this is the SAE-only version).
+ * sums of planted unit directions plus small noise (the toy model's latents
+ * have known ground truth; this is the SAE-only version).
  */
 describe('SaeTrainer on planted features', () => {
   it('recovers planted features: decoder rows match the planted directions and FVU is low', async () => {

@@ -30,7 +30,7 @@ export class SaeTrainingDiverged extends Error {
 }
 
 /**
- * Trains the residualized temporal SAE on batches of z (DESIGN §1.3). A step
+ * Trains the residualized temporal SAE on batches of z (arXiv 2605.27813). A step
  * reads like the method: centre, encode, select (TopK / BatchTopK / ReLU),
  * decode sparsely, AuxK on dead latents, loss, sparse backward, remove the
  * decoder-parallel gradient, Adam, renormalise the decoder, bookkeeping — all
@@ -84,7 +84,7 @@ export class SaeTrainer {
     this.selector = new ActiveSelector(ctx, rows, blocks, capacity, 'sae.train.active');
     this.lists = new LatentLists(ctx, this.selector.out, 'sae.train.lists');
     this.gradAct = ctx.createBuffer(capacity * 4, 'sae.train.gradAct');
-    // AuxK (OpenAI sparse_autoencoder §A.2) belongs to the TopK family; ReLU SAEs use the L1 penalty alone.
+    // AuxK (Gao et al. 2024, arXiv 2406.04093, §A.2) belongs to the TopK family; ReLU SAEs use the L1 penalty alone.
     const useAux = activation !== 'relu' && config.auxKWeight > 0;
     this.auxSelector = useAux ? new ActiveSelector(ctx, rows, blocks, rows * auxK, 'sae.train.aux') : null;
     this.auxLists = this.auxSelector ? new LatentLists(ctx, this.auxSelector.out, 'sae.train.auxLists') : null;

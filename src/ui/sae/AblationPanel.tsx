@@ -36,7 +36,7 @@ export function AblationPanel({ sae, steps, disabled }: { sae: AblationSae | nul
       </header>
       <p className="muted">
         Four TopK SAEs with the form’s latents, k and learning rate, and the same active latents per trajectory — residualized or not, one SAE over the concatenated steps or one row per step — trained on the same images and measured on the
-        same held-out ones (DESIGN §1.7). FVU of x is comparable across arms.
+        same held-out ones, as the paper compares them at equal sparsity. FVU of x is comparable across arms.
       </p>
       <div className="form-row">
         {job ? (
