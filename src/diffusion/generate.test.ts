@@ -87,7 +87,7 @@ describe('generation on the toy model', () => {
     for (let s = 0; s < 5; s++) for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) direction[s * C + c] += (red.trajectory![(s * P + p) * C + c] - base.trajectory![(s * P + p) * C + c]) / P;
     const left = Float32Array.from({ length: P }, (_, p) => (p % W < W / 2 ? 1 : 0));
     const plan = (alpha: number, window: readonly [number, number] = [0, 25]) => ({
-      latents: [{ latent: 0, trajectory: direction, alpha, meanActivation: 1 }],
+      latents: [{ latent: 0, trajectory: direction, alpha, scale: 1 }],
       recordedCalls,
       window,
       mask: left,

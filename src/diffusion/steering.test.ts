@@ -25,7 +25,7 @@ function referenceDelta(plan: SteeringPlan, B: number, C: number, P: number, cal
       for (let c = 0; c < C; c++) {
         for (let p = 0; p < P; p++) {
           const m = plan.mask ? plan.mask[p] : 1;
-          const w = l.ablate ? -l.ablate[p] : l.alpha * l.meanActivation;
+          const w = l.ablate ? -l.ablate[p] : l.alpha * l.scale;
           out[(b * C + c) * P + p] += w * m * v[c];
         }
       }
@@ -50,9 +50,9 @@ describe('steering delta kernel', () => {
   const mask = Float32Array.from({ length: P }, () => (random() < 0.4 ? 0 : random()));
   const plan = (conditionalOnly: boolean): SteeringPlan => ({
     latents: [
-      { latent: 3, trajectory: gaussianArray(S * C, random), alpha: 1.7, meanActivation: 0.8 },
-      { latent: 9, trajectory: gaussianArray(S * C, random), alpha: -2.5, meanActivation: 1.3 },
-      { latent: 11, trajectory: gaussianArray(S * C, random), alpha: 0, meanActivation: 0, ablate: gaussianArray(P, random) },
+      { latent: 3, trajectory: gaussianArray(S * C, random), alpha: 1.7, scale: 0.8 },
+      { latent: 9, trajectory: gaussianArray(S * C, random), alpha: -2.5, scale: 1.3 },
+      { latent: 11, trajectory: gaussianArray(S * C, random), alpha: 0, scale: 0, ablate: gaussianArray(P, random) },
     ],
     recordedCalls: [0, 5, 11, 24],
     window: [2, 20],

@@ -4,17 +4,18 @@ import { gridStrideGroups } from '../gpu/dispatch-grid';
 /** Threads per workgroup of shaders/diffusion-steer-delta.wgsl. */
 const WG = 256;
 
-/** One latent to add or remove during a generation (DESIGN §1.6). */
+/** One latent to add or remove during a generation. */
 export interface SteeredLatent {
   latent: number;
   /** v_k[s] at each recorded step, de-normalised into activation space: [S, C]. */
   trajectory: Float32Array;
   /**
-   * Addition: α (in units of m_k, the latent's mean non-zero activation) and m_k;
-   * the delta is α·m_k·v_k[s] at every masked position.
+   * Addition: α and c_k, the latent's activation-space scale of one unit of α
+   * (m_k, or 1/ρ_k in units of the mean activation norm: steering-units.ts);
+   * the delta is α·c_k·v_k[s] at every masked position.
    */
   alpha: number;
-  meanActivation: number;
+  scale: number;
   /** Ablation instead: f_k(n, p) as the SAE encodes the unsteered run, [P]; the delta is −f_k(n, p)·v_k[s]. */
   ablate?: Float32Array;
 }
@@ -50,7 +51,7 @@ export function validateSteeringPlan(plan: SteeringPlan, C: number, P: number, c
   for (const l of plan.latents) {
     if (l.trajectory.length !== S * C) throw new RangeError(`latent ${l.latent}: trajectory has ${l.trajectory.length} values; [S, C] = [${S}, ${C}] needs ${S * C}`);
     if (l.ablate && l.ablate.length !== P) throw new RangeError(`latent ${l.latent}: ablation activations have ${l.ablate.length} values; the hook has ${P} positions`);
-    if (!l.ablate && !(Number.isFinite(l.alpha) && Number.isFinite(l.meanActivation))) throw new RangeError(`latent ${l.latent}: alpha ${l.alpha} and mean activation ${l.meanActivation} must be finite`);
+    if (!l.ablate && !(Number.isFinite(l.alpha) && Number.isFinite(l.scale))) throw new RangeError(`latent ${l.latent}: alpha ${l.alpha} and scale ${l.scale} must be finite`);
   }
 }
 
@@ -121,7 +122,7 @@ export class SteeringWriter {
     plan.latents.forEach((l, j) => {
       for (let p = 0; p < P; p++) {
         const m = plan.mask ? plan.mask[p] : 1;
-        coef[j * P + p] = (l.ablate ? -l.ablate[p] : l.alpha * l.meanActivation) * m;
+        coef[j * P + p] = (l.ablate ? -l.ablate[p] : l.alpha * l.scale) * m;
       }
     });
     this.coef = ctx.upload(coef, 'steer.weights [J, P]');

@@ -1,18 +1,21 @@
 /**
  * Steer: generate a prompt once unsteered (keeping a checkpoint before every
  * UNet call and the hooked block's trajectory), then re-run it with SAE
- * latents added (α·m_k·v_k[s]) or ablated (−f_k(n, p)·v_k[s]) inside a step
- * window and a spatial mask (DESIGN §1.6). A re-run starts from the cached
- * unsteered latent at the window's first call, so moving a slider pays only
- * for the steered calls.
+ * latents added (α·c_k·v_k[s], c_k the latent's scale in the chosen unit:
+ * diffusion/steering-units.ts) or ablated (−f_k(n, p)·v_k[s]) inside a step
+ * window and a spatial mask. A re-run starts from the cached unsteered latent
+ * at the window's first call, so moving a slider pays only for the steered
+ * calls.
  */
 import type { DynamicsModel } from '../dynamics/dynamics-file';
 import { generate, type GenerateResult, type SamplerSettings } from '../diffusion/denoise';
 import type { DiffusionModel } from '../diffusion/diffusion-model';
 import type { SteeredLatent, SteeringPlan } from '../diffusion/steering';
+import { strengthScale, type StrengthUnit } from '../diffusion/steering-units';
 import type { SaeFileConfig } from '../sae/sae-file';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
+import { runActivationNorms } from '../analysis/activation-norms';
 import { imageLatentActivations } from '../analysis/image-latent-activations';
 import { saeFeatureTrajectories } from '../analysis/sae-feature-trajectories';
 
@@ -23,10 +26,18 @@ export interface SteerSource {
   cfg: SaeFileConfig;
   /** m_k of every latent (latent statistics file); when absent, m_k is measured on the unsteered image. */
   meanActivations?: ArrayLike<number>;
+  /**
+   * n_s, the mean token norm ‖x_s‖ at each recorded step over the collection
+   * (analysis/activation-norms.ts), asked for once when a request first uses
+   * the norm unit; when absent, measured on each unsteered image.
+   */
+  activationNorms?: () => Promise<ArrayLike<number>>;
 }
 
 export interface SteerRequest {
   latents: { latent: number; alpha: number }[];
+  /** What one unit of α is (steering-units.ts); default m_k, the study's unit. */
+  unit?: StrengthUnit;
   /** UNet calls start ≤ i < end; default the whole run. */
   window?: readonly [number, number];
   /** Weight per hook position [P]; null or absent = everywhere. */
@@ -42,8 +53,12 @@ export interface SteerRequest {
 export interface SteerResult {
   steered: GenerateResult;
   unsteered: GenerateResult;
-  /** The m_k used for each latent of the request. */
-  meanActivations: number[];
+  /** m_k of each latent of the request (measured on the unsteered image when the source has none; null there when not needed). */
+  meanActivations: (number | null)[];
+  /** c_k, each latent's activation-space scale of one unit of α (m_k, or 1/ρ_k in norm units). */
+  scales: number[];
+  /** n_s used by the norm unit (null in m_k units). */
+  activationNorms: number[] | null;
 }
 
 interface Baseline {
@@ -55,6 +70,7 @@ export class SteeringSession {
   private baseline: Baseline | null = null;
   private readonly trajectories = new Map<number, Float32Array>();
   private readonly recordedCalls: readonly number[];
+  private norms: Promise<number[]> | null = null;
 
   constructor(
     private readonly model: DiffusionModel,
@@ -83,22 +99,25 @@ export class SteeringSession {
     const unsteered = await this.unsteered(prompt, seed, sampler, negativePrompt, request.signal);
     const calls = unsteered.timesteps.length;
     const window = request.window ?? [0, calls];
+    const unit = request.unit ?? 'mk';
     const ids = request.latents.map((l) => l.latent);
-    // f_k(n, p) on the unsteered run: the ablation's weights, and m_k when no statistics were given.
-    const needActivations = request.ablate || !this.source.meanActivations;
-    const f = needActivations ? await imageLatentActivations(this.model.gpu, this.source.dynamics, this.source.sae, unsteered.trajectory!, ids) : null;
+    const C = this.source.dynamics.d;
     const P = this.model.hook!.height * this.model.hook!.width;
+    // f_k(n, p) on the unsteered run: the ablation's weights, and m_k in m_k units when no statistics were given.
+    const needActivations = request.ablate || (unit === 'mk' && !this.source.meanActivations);
+    const f = needActivations ? await imageLatentActivations(this.model.gpu, this.source.dynamics, this.source.sae, unsteered.trajectory!, ids) : null;
     // f is [J, R, P]: R = 1, or S for a per-step SAE (f_k(n, p) at each step).
     const R = f ? f.length / (ids.length * P) : 1;
-    const meanActivations = ids.map((k, j) => this.meanActivation(k, f?.subarray(j * R * P, (j + 1) * R * P)));
+    const meanActivations = ids.map((k, j) => (this.source.meanActivations || f ? this.meanActivation(k, f?.subarray(j * R * P, (j + 1) * R * P)) : null));
+    const norms = unit === 'norm' ? await this.activationNorms(unsteered, P, C) : null;
     await this.mapTrajectories(ids);
+    const scales = ids.map((k, j) => (request.ablate ? 1 : strengthScale(unit, k, this.trajectories.get(k)!, C, { norms: norms ?? undefined, meanActivation: meanActivations[j] ?? undefined })));
     const latents: SteeredLatent[] = request.latents.flatMap(({ latent, alpha }, j) => {
-      const steered = { latent, trajectory: this.trajectories.get(latent)!, alpha, meanActivation: meanActivations[j] };
+      const steered = { latent, trajectory: this.trajectories.get(latent)!, alpha, scale: scales[j] };
       if (!request.ablate) return [steered];
       if (R === 1) return [{ ...steered, ablate: f!.slice(j * P, (j + 1) * P) }];
       // Per step: one term per step s with v_k[s] alone; interpolation's weights sum to one
       // between recorded steps, so the terms add up to f_k(n, p, s)·v_k[s] interpolated.
-      const C = this.source.dynamics.d;
       return Array.from({ length: R }, (_, s) => {
         const trajectory = new Float32Array(R * C);
         trajectory.set(steered.trajectory.subarray(s * C, (s + 1) * C), s * C);
@@ -116,7 +135,15 @@ export class SteeringSession {
       onCall: request.onCall,
       signal: request.signal,
     });
-    return { steered, unsteered, meanActivations };
+    return { steered, unsteered, meanActivations, scales, activationNorms: norms };
+  }
+
+  /** n_s from the source (asked once), else the unsteered run's own tokens. */
+  private async activationNorms(unsteered: GenerateResult, P: number, C: number): Promise<number[]> {
+    if (!this.source.activationNorms) return runActivationNorms(unsteered.trajectory!, this.recordedCalls.length, P, C).meanNorm;
+    this.norms ??= this.source.activationNorms().then((n) => Array.from(n));
+    this.norms.catch(() => (this.norms = null));
+    return this.norms;
   }
 
   /** m_k from the statistics, else the latent's mean non-zero activation on this image. */

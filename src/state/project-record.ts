@@ -5,6 +5,7 @@
  * project's OPFS folder (data/opfs-project.ts).
  */
 import type { ActivationDtype } from '../data/trajectory-file';
+import type { StrengthUnit } from '../diffusion/steering-units';
 import type { SamplerSettings } from '../diffusion/denoise';
 import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { PromptEntry } from '../flows/collect-trajectories';
@@ -97,7 +98,11 @@ export interface SteerPreset {
   prompt: string;
   seed: number;
   latents: number[];
+  /** The shared strength; each latent's own α in `alphas` (absent in presets saved before: every latent at `alpha`). */
   alpha: number;
+  alphas?: number[];
+  /** What α counts (absent in presets saved before units could be chosen: m_k). */
+  unit?: StrengthUnit;
   window: [number, number];
   mask: number[];
   ablate: boolean;

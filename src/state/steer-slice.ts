@@ -3,12 +3,29 @@ import type { AttributeReading } from '../diffusion/attribute-probe';
 import { isCancelled } from '../worker/job-error';
 import type { PixelsMessage } from '../worker/jobs/pixels';
 import type { SteerRequest } from '../worker/jobs/steer-job';
+import type { SteerSweepRequest, SweepCellMessage } from '../worker/jobs/steer-sweep-job';
 import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
 import type { LabState } from './store';
 
 export type SteerParams = Omit<SteerRequest, 'projectId'>;
+export type SweepParams = Omit<SteerSweepRequest, 'projectId'>;
+
+/** A latent handed to the Steer page: +1 to add it, −1 to push away from it (a concept's latent that predicts its absence). */
+export interface SignedLatent {
+  latent: number;
+  sign: 1 | -1;
+}
+
+/** One image of a sweep: its image id and what made it. */
+export type SweepCellView = Omit<SweepCellMessage, 'image'> & { imageId: string };
+
+/** A sweep as the page shows it: running (what it is doing, the images so far), done, or failed. */
+export type SweepView =
+  | { state: 'running'; params: SweepParams; doing: string; done: number; total: number | null; cells: SweepCellView[] }
+  | { state: 'done'; params: SweepParams; cells: SweepCellView[]; unsteeredId: string; unsteeredReading: Record<string, AttributeReading> | null; callsRun: number; fullCalls: number; seconds: number }
+  | { state: 'error'; params: SweepParams; message: string; cells: SweepCellView[] };
 
 export interface SteerResultView {
   params: SteerParams;
@@ -17,7 +34,9 @@ export interface SteerResultView {
   /** Per-call previews of both runs (image ids), when the model has a preview map. */
   previews: { unsteered: string[]; steered: string[] } | null;
   readings: { unsteered: Record<string, AttributeReading>; steered: Record<string, AttributeReading> } | null;
-  meanActivations: number[];
+  meanActivations: (number | null)[];
+  /** Each latent's activation per unit of α in the request's unit. */
+  scales: number[];
   callsRun: number;
   /** Seconds from the request to the images (what a slider move costs). */
   seconds: number;
@@ -27,26 +46,32 @@ export interface SteerSlice {
   steerRunning: number | null;
   steerResult: SteerResultView | null;
   steerError: string | null;
-  /** The latents the Steer page starts with (set from a latent's page). */
-  steerLatents: number[];
-  setSteerLatents: (latents: number[]) => void;
+  /** The latents the Steer page starts with (set from a latent's page, or a concept's with their signs). */
+  steerLatents: SignedLatent[];
+  setSteerLatents: (latents: readonly (number | SignedLatent)[]) => void;
   /** Runs a steering request; a newer one cancels the one in flight (sliders send many). */
   runSteer: (params: SteerParams) => Promise<void>;
   /** Forgets the shown result and its error (the Steer page's "Reset"): its images leave the registry. */
   clearSteerResult: () => void;
+  steerSweep: SweepView | null;
+  /** Renders a sweep (strengths × windows); a new one replaces the shown one. */
+  runSweep: (params: SweepParams) => Promise<void>;
+  cancelSweep: () => void;
 }
 
 /** Counts runSteer calls, so one that waited for a re-hook knows whether a newer one superseded it. */
 let steerRequests = 0;
 /** Cancels the steering request in flight (kept out of the store). */
 let steerCancel: AbortController | null = null;
+/** Cancels the sweep in flight. */
+let sweepCancel: AbortController | null = null;
 
 export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set, get) => ({
   steerRunning: null,
   steerResult: null,
   steerError: null,
   steerLatents: [],
-  setSteerLatents: (latents) => set({ steerLatents: latents }),
+  setSteerLatents: (latents) => set({ steerLatents: latents.map((l) => (typeof l === 'number' ? { latent: l, sign: 1 } : l)) }),
   runSteer: async (params) => {
     const project = currentProject(get());
     if (!project) return;
@@ -68,7 +93,7 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
         const add = (p: PixelsMessage) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
         const previews = m.previews ? { unsteered: m.previews.unsteered.map(add), steered: m.previews.steered.map(add) } : null;
         set({
-          steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), previews, readings: m.readings, meanActivations: m.meanActivations, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
+          steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), previews, readings: m.readings, meanActivations: m.meanActivations, scales: m.scales, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
           steerError: null,
           ...(get().steerRunning === asked ? { steerRunning: null } : {}),
         });
@@ -81,9 +106,56 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
   },
   clearSteerResult: () => {
     deleteResultImages(get().steerResult);
-    set({ steerResult: null, steerError: null });
+    deleteSweepImages(get().steerSweep);
+    set({ steerResult: null, steerError: null, steerSweep: null });
   },
+  steerSweep: null,
+  runSweep: async (params) => {
+    const project = currentProject(get());
+    if (!project) return;
+    sweepCancel?.abort();
+    deleteSweepImages(get().steerSweep);
+    const cancel = (sweepCancel = new AbortController());
+    const cells: SweepCellView[] = [];
+    const mine = () => sweepCancel === cancel;
+    set({ steerSweep: { state: 'running', params, doing: 'starting', done: 0, total: null, cells } });
+    const fail = (message: string) => set({ steerSweep: { state: 'error', params, message, cells } });
+    const hookError = await hookForProject(get(), project);
+    if (hookError) return fail(hookError);
+    if (!mine()) return;
+    const running = (update: Partial<Extract<SweepView, { state: 'running' }>>) => {
+      const now = get().steerSweep;
+      if (mine() && now?.state === 'running') set({ steerSweep: { ...now, ...update } });
+    };
+    try {
+      const m = await runtimeClient.runJob(
+        'steer-sweep',
+        { projectId: project.id, ...params },
+        (event) => {
+          if (event.type === 'progress') return running({ doing: event.stage, done: event.loaded, total: event.total });
+          const { image, ...cell } = event.cell;
+          cells.push({ ...cell, imageId: images.add({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba) }) });
+          running({ cells: [...cells], done: event.index + 1, total: event.total });
+        },
+        { signal: cancel.signal },
+      );
+      if (!mine()) return;
+      const unsteeredId = images.add({ width: m.unsteered.width, height: m.unsteered.height, rgba: new Uint8ClampedArray(m.unsteered.rgba) });
+      set({ steerSweep: { state: 'done', params, cells: [...cells], unsteeredId, unsteeredReading: m.unsteeredReading, callsRun: m.callsRun, fullCalls: m.fullCalls, seconds: m.seconds } });
+    } catch (error) {
+      if (!mine()) return;
+      fail(isCancelled(error) ? `cancelled after ${cells.length} images` : (error as Error).message);
+    } finally {
+      if (mine()) sweepCancel = null;
+    }
+  },
+  cancelSweep: () => sweepCancel?.abort(),
 });
+
+function deleteSweepImages(sweep: SweepView | null): void {
+  for (const cell of sweep?.cells ?? []) images.delete(cell.imageId);
+  if (sweep?.state === 'done') images.delete(sweep.unsteeredId);
+}
 
 function deleteResultImages(result: SteerResultView | null): void {
   if (result) for (const id of [result.unsteeredId, result.steeredId, ...(result.previews ? [...result.previews.unsteered, ...result.previews.steered] : [])]) images.delete(id);

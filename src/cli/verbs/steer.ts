@@ -1,11 +1,19 @@
+import { activationNorms } from '../../analysis/activation-norms';
+import { pixelChange } from '../../analysis/pixel-change';
 import { encodePng } from '../../data/png';
+import { TrajectoryReader } from '../../data/trajectory-file';
+import { readAttributes } from '../../diffusion/attribute-probe';
+import { configureWasm, ModelSession } from '../../diffusion/ort-runtime';
+import { STRENGTH_RANGES, STRENGTH_UNITS, UNIT_LABELS } from '../../diffusion/steering-units';
 import { SteeringSession } from '../../flows/steer-image';
+import { steerSweep } from '../../flows/steer-sweep';
 import { readLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
-import { openFile, saveBlob } from '../files';
-import { commandModel, MODEL_HELP } from '../model';
+import { openFile, saveBlob, saveText } from '../files';
+import { imageGrid } from '../image-grid';
+import { commandModel, commandModelFiles, MODEL_HELP } from '../model';
 import { readDynamicsOption, SAE_DYNAMICS_HELP } from '../input-files';
-import { numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
+import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
 import { note } from '../progress';
 import { loadSae } from '../sae-files';
 import { parseSampler, samplerOptions } from '../sampler-options';
@@ -20,14 +28,17 @@ export const steerOptions: OptionSpec = {
   dynamics: { type: 'string', help: SAE_DYNAMICS_HELP },
   stats: { type: 'string', help: "latent statistics (eval --stats) for m_k; default: m_k measured on the unsteered image" },
   latent: { type: 'string', help: 'latent index, or a comma list to steer several at once' },
-  alpha: { type: 'string', help: 'strength in units of the mean activation m_k (negative allowed); one value, or one per latent' },
+  alpha: { type: 'string', help: 'strength α in --unit (negative allowed); one value, or one per latent; with --sweep, the largest strength and the latents\' mix (default: the unit\'s usual largest)' },
+  unit: { type: 'string', help: `what α counts: norm (multiples of the hook's mean activation norm ‖x‖, the default; the same push on every model and hook) or mk (multiples of the latent's mean activation m_k)` },
+  traj: { type: 'string', help: 'trajectory file the SAE was trained on: the mean activation norm for --unit norm (default: measured on the unsteered image)' },
+  sweep: { type: 'string', help: 'N: a strip of N strengths from −α to +α × the early, middle and late thirds of the UNet calls (--out is the strip; a JSON of every image\'s pixel change and probe reading goes beside it)' },
   window: { type: 'string', help: 'UNet calls START:END to steer (default: all)' },
   mask: { type: 'string', help: 'x0,y0,x1,y1: steer only inside this box, in fractions of the image (default: everywhere)' },
   'cond-only': { type: 'boolean', help: 'steer the conditional CFG branch only' },
   ablate: { type: 'boolean', help: "remove the latents (−f_k·v_k as measured on the unsteered run) instead of adding them" },
   unsteered: { type: 'string', help: 'also write the unsteered image here' },
   ...samplerOptions,
-  out: { type: 'string', help: 'steered image (.png)' },
+  out: { type: 'string', help: 'steered image, or with --sweep the strip (.png)' },
 };
 
 function numberList(verb: string, name: string, text: string): number[] {
@@ -53,51 +64,84 @@ export function boxMask(text: string, W: number, H: number): Float32Array {
   return mask;
 }
 
-/** `steer`: one image with SAE latents added (or ablated) inside a step window and mask. */
+/** `steer`: one image with SAE latents added (or ablated) inside a step window and mask; or, with --sweep, a strip over strength × window. */
 export async function steer(argv: string[]): Promise<void> {
   const v = parseOptions('steer', argv, steerOptions);
   const prompt = requiredString('steer', v, 'prompt');
   const out = requiredString('steer', v, 'out');
   const seed = numberOption('steer', v, 'seed', { default: 0, min: 0, integer: true });
   const latents = numberList('steer', 'latent', requiredString('steer', v, 'latent'));
+  const unit = choiceOption('steer', v, 'unit', STRENGTH_UNITS, 'norm');
   const ablate = v.ablate === true;
-  const alphas = ablate ? latents.map(() => 1) : numberList('steer', 'alpha', requiredString('steer', v, 'alpha'));
+  const sweepText = optionalString(v, 'sweep');
+  const count = sweepText === undefined ? null : numberOption('steer', v, 'sweep', { min: 2, integer: true });
+  if (count !== null && ablate) throw new UsageError('steer: --sweep scales added latents; it cannot be combined with --ablate');
+  const alphaText = optionalString(v, 'alpha') ?? (count !== null || ablate ? String(STRENGTH_RANGES[unit].max) : requiredString('steer', v, 'alpha'));
+  const alphas = ablate ? latents.map(() => 1) : numberList('steer', 'alpha', alphaText);
   if (alphas.length !== 1 && alphas.length !== latents.length) throw new UsageError(`steer: ${latents.length} latents but ${alphas.length} alphas; give one alpha or one per latent`);
+  const mix = latents.map((latent, j) => ({ latent, alpha: alphas.length === 1 ? alphas[0] : alphas[j] }));
 
   const file = await loadSae(requiredString('steer', v, 'sae'));
   const dynamics = await readDynamicsOption('steer', v);
   const statsPath = optionalString(v, 'stats');
   const meanActivations = statsPath ? (await readLatentStatistics(await openFile(statsPath, 'latent statistics'))).statistics.meanActivation : undefined;
+  const trajPath = optionalString(v, 'traj');
+  const norms = trajPath ? (await activationNorms(await TrajectoryReader.open(await openFile(trajPath, 'trajectory')))).meanNorm : undefined;
   if (!file.cfg.hook_name) throw new UsageError('steer: the SAE file names no hook (cfg.hook_name); train it from a collected trajectory file');
-  const model = await commandModel('steer', requiredString('steer', v, 'model'), file.cfg.hook_name);
+  const modelSpec = requiredString('steer', v, 'model');
+  const model = await commandModel('steer', modelSpec, file.cfg.hook_name);
   const sampler = parseSampler('steer', v, model);
-  const session = new SteeringSession(model, { dynamics, sae: fromSaeFile(file, Math.min(1024, model.hook!.height * model.hook!.width)), cfg: file.cfg, meanActivations });
+  const session = new SteeringSession(model, { dynamics, sae: fromSaeFile(file, Math.min(1024, model.hook!.height * model.hook!.width)), cfg: file.cfg, meanActivations, activationNorms: norms && (async () => norms) });
+  if (unit === 'norm' && !norms) note('steer: no --traj, so the mean activation norm is measured on the unsteered image');
 
   const windowText = optionalString(v, 'window');
   let window: [number, number] | undefined;
   if (windowText) {
+    if (count !== null) throw new UsageError('steer: --sweep steers its own three windows; leave out --window');
     const m = /^(\d+):(\d+)$/.exec(windowText);
     if (!m) throw new UsageError(`steer: --window must be START:END (UNet call indices), got "${windowText}"`);
     window = [Number(m[1]), Number(m[2])];
   }
   const maskText = optionalString(v, 'mask');
   const hook = model.hook!;
+  const steering = { unit, mask: maskText ? boxMask(maskText, hook.width, hook.height) : null, conditionalOnly: v['cond-only'] === true };
+  const negative = optionalString(v, 'negative');
   const started = performance.now();
-  const result = await session.steer(prompt, seed, sampler, {
-    latents: latents.map((latent, j) => ({ latent, alpha: alphas.length === 1 ? alphas[0] : alphas[j] })),
-    window,
-    mask: maskText ? boxMask(maskText, hook.width, hook.height) : null,
-    conditionalOnly: v['cond-only'] === true,
-    ablate,
-  }, optionalString(v, 'negative'));
+  if (count !== null) {
+    const manifest = model.manifest;
+    const probe = manifest.probe ? await probeSession(modelSpec, manifest.probe.file) : null;
+    const max = Math.max(...mix.map((l) => Math.abs(l.alpha)));
+    const sweep = await steerSweep(session, prompt, seed, sampler, { ...steering, latents: mix, count, max }, {
+      negativePrompt: negative,
+      read: probe ? (image) => readAttributes(probe, manifest, image) : undefined,
+      onProgress: (doing) => note(`steer: ${doing}`),
+    });
+    await saveBlob(out, new Blob([(await encodePng(imageGrid(sweep.cells.map((c) => c.image), count))) as Uint8Array<ArrayBuffer>]));
+    const json = out.replace(/\.png$/i, '') + '.json';
+    const callsRun = sweep.cells.reduce((sum, c) => sum + c.callsRun, 0);
+    const seconds = (performance.now() - started) / 1000;
+    const images = sweep.cells.map(({ window, calls, strength, latents, callsRun, pixelChange, reading }) => ({ window, calls, strength, latents, calls_rerun: callsRun, mean_abs_pixel_change: pixelChange, reading }));
+    await saveText(json, `${JSON.stringify({ prompt, seed, unit, unit_label: UNIT_LABELS[unit], count, max, unsteered_reading: sweep.unsteeredReading, images }, null, 1)}\n`);
+    note(`steer: sweep of ${sweep.cells.length} images in ${seconds.toFixed(2)} s; ${callsRun} UNet calls re-run, ${sweep.calls * sweep.cells.length} for as many full regenerations`);
+    process.stdout.write(`${JSON.stringify({ out, json, images: sweep.cells.length, unit, max, calls_rerun: callsRun, calls_full: sweep.calls * sweep.cells.length, seconds })}\n`);
+    await model.release();
+    return;
+  }
+  const result = await session.steer(prompt, seed, sampler, { ...steering, latents: mix, window, ablate }, negative);
   await saveBlob(out, new Blob([(await encodePng(result.steered.image)) as Uint8Array<ArrayBuffer>]));
   const unsteeredPath = optionalString(v, 'unsteered');
   if (unsteeredPath) await saveBlob(unsteeredPath, new Blob([(await encodePng(result.unsteered.image)) as Uint8Array<ArrayBuffer>]));
-  let changed = 0;
-  const a = result.steered.image.data;
-  const b = result.unsteered.image.data;
-  for (let i = 0; i < a.length; i++) changed += Math.abs(a[i] - b[i]);
+  const { width, height, data } = result.unsteered.image;
   note(`steer: ${((performance.now() - started) / 1000).toFixed(2)} s; re-ran ${result.steered.callsRun} of ${result.unsteered.timesteps.length} UNet calls`);
-  process.stdout.write(`${JSON.stringify({ out, latents, alphas, mean_activations: result.meanActivations, ablate, calls_rerun: result.steered.callsRun, mean_abs_pixel_change: changed / a.length })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ out, latents, alphas, unit, scales: result.scales, mean_activations: result.meanActivations, activation_norms: result.activationNorms, ablate, calls_rerun: result.steered.callsRun, mean_abs_pixel_change: pixelChange(data, result.steered.image.data, width, height, null, 1, 1).all })}\n`,
+  );
   await model.release();
+}
+
+/** The model's attribute probe (the toy ships one), on onnxruntime-web's wasm provider. */
+async function probeSession(modelSpec: string, file: string): Promise<ModelSession> {
+  const files = await commandModelFiles('steer', modelSpec);
+  configureWasm(1);
+  return ModelSession.create('attribute probe', await files.read(file), { provider: 'wasm' });
 }

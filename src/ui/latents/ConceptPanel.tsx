@@ -3,21 +3,25 @@ import { conceptScores, topPercent } from '../../analysis/concept-scores';
 import { imageActivations } from '../../state/latents-slice';
 import { useLab } from '../../state/store';
 import type { LatentTable } from '../../sae/latent-table';
+import type { SignedLatent } from '../../state/steer-slice';
 
 /**
  * Concept → latents: the images whose prompt has a word (or, where the
  * prompts' attributes are known, an attribute value) against the rest;
  * latents ranked by how well they separate the two (AUROC) or by their
  * contrastive score at a recorded step (SAeUron); the top percentile one
- * click from steering.
+ * click from steering. Ranked "either way", latents that fire on the images
+ * without the concept count too; each goes to steering with its sign: + for
+ * a latent that marks the concept, − for one that marks its absence (AUROC
+ * below 0.5, or a negative score), so one strength pushes towards it.
  */
-type RankBy = 'auroc' | 'contrast';
+type RankBy = 'auroc' | 'auroc-either' | 'contrast';
 export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: {
   table: LatentTable;
   prompts: readonly string[];
   attributes: readonly Record<string, string>[] | undefined;
   onSelect: (k: number) => void;
-  onSteer: (latents: number[]) => void;
+  onSteer: (latents: SignedLatent[]) => void;
 }) {
   const status = useLab((s) => s.imageActivationsStatus);
   const [concept, setConcept] = useState('');
@@ -45,7 +49,8 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
     try {
       const scores = conceptScores(acts.mean, acts.max, acts.N, acts.m, inA, table.profile, table.S);
       const atStep = Array.from({ length: table.m }, (_, k) => (step < table.S ? scores.perStep[k * table.S + step] : Array.from({ length: table.S }, (_, s) => scores.perStep[k * table.S + s]).reduce((x, y) => x + y, 0)));
-      return { latents: topPercent(rankBy === 'auroc' ? scores.auroc : atStep, percent), scores, atStep };
+      const ranking = rankBy === 'auroc' ? scores.auroc : rankBy === 'auroc-either' ? Array.from(scores.auroc, (a) => Math.abs(a - 0.5)) : atStep;
+      return { latents: topPercent(ranking, percent), scores, atStep };
     } catch (e) {
       return { error: (e as Error).message };
     }
@@ -79,6 +84,7 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
               Rank by
               <select value={rankBy} onChange={(e) => setRankBy(e.target.value as RankBy)} data-testid="concept-rank-by">
                 <option value="auroc">AUROC: fires on them, not on the rest</option>
+                <option value="auroc-either">AUROC either way: on them, or only on the rest</option>
                 <option value="contrast">contrast at a step (SAeUron)</option>
               </select>
             </label>
@@ -112,24 +118,27 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
                     <th className="num">mean, without</th>
                     <th className="num">AUROC</th>
                     <th className="num">score</th>
+                    <th title="+ marks the concept, − its absence: the sign the latent is steered with">sign</th>
                   </tr>
                 </thead>
                 <tbody>
                   {ranked.latents.map((k) => {
                     const { scores, atStep } = ranked as { scores: ReturnType<typeof conceptScores>; atStep: number[] };
+                    const sign = signOf(rankBy, k, scores, atStep);
                     return (
-                      <tr key={k} data-latent={k} onClick={() => onSelect(k)} className="clickable">
+                      <tr key={k} data-latent={k} data-sign={sign} onClick={() => onSelect(k)} className="clickable">
                         <td>#{k}</td>
                         <td className="num">{scores.meanA[k].toPrecision(3)}</td>
                         <td className="num">{scores.meanB[k].toPrecision(3)}</td>
                         <td className="num">{scores.auroc[k].toFixed(3)}</td>
                         <td className="num">{atStep[k].toPrecision(3)}</td>
+                        <td>{sign > 0 ? '+' : '−'}</td>
                       </tr>
                     );
                   })}
                 </tbody>
               </table>
-              <button type="button" className="primary" onClick={() => onSteer(ranked.latents)} data-testid="steer-with-concept">
+              <button type="button" className="primary" onClick={() => onSteer(ranked.latents.map((k) => ({ latent: k, sign: signOf(rankBy, k, ranked.scores, ranked.atStep) })))} data-testid="steer-with-concept">
                 Steer with these {ranked.latents.length}
               </button>
             </>
@@ -138,4 +147,9 @@ export function ConceptPanel({ table, prompts, attributes, onSelect, onSteer }: 
       )}
     </section>
   );
+}
+
+/** + for a latent that marks the concept, − for one that marks its absence, by the ranking's own measure. */
+function signOf(rankBy: RankBy, k: number, scores: ReturnType<typeof conceptScores>, atStep: number[]): 1 | -1 {
+  return (rankBy === 'contrast' ? atStep[k] : scores.auroc[k] - 0.5) < 0 ? -1 : 1;
 }

@@ -11,10 +11,12 @@ import { readAttributes, type AttributeReading } from '../../diffusion/attribute
 import type { DiffusionModel } from '../../diffusion/diffusion-model';
 import type { GenerateResult } from '../../diffusion/denoise';
 import type { ModelSession } from '../../diffusion/ort-runtime';
+import type { StrengthUnit } from '../../diffusion/steering-units';
 import type { RgbaImage } from '../../diffusion/vae-image';
 import { hookedModel, modelProbe } from '../loaded-model';
-import { Transferred, type JobContext } from './job-context';
+import { progress, Transferred, type JobContext, type JobProgress } from './job-context';
 import { pixelsOf, type PixelsMessage } from './pixels';
+import { projectActivationNorms } from './project-activation-norms';
 import { sessionFor } from './steering-session';
 
 /** A prompt generated unsteered (cached) and steered with the project's SAE latents. */
@@ -24,6 +26,8 @@ export interface SteerRequest {
   negativePrompt: string;
   seed: number;
   latents: { latent: number; alpha: number }[];
+  /** What one unit of α is (diffusion/steering-units.ts); absent: m_k, as the feature icons use it. */
+  unit?: StrengthUnit;
   window: [number, number] | null;
   mask: Float32Array | null;
   ablate: boolean;
@@ -39,16 +43,22 @@ export interface SteerResult {
   steered: PixelsMessage;
   previews: { unsteered: PixelsMessage[]; steered: PixelsMessage[] } | null;
   readings: { unsteered: Record<string, AttributeReading>; steered: Record<string, AttributeReading> } | null;
-  meanActivations: number[];
+  /** m_k of each latent (null where unknown and not needed). */
+  meanActivations: (number | null)[];
+  /** c_k: each latent's activation per unit of α in the request's unit. */
+  scales: number[];
+  /** n_s, the hook's mean activation norm per recorded step (norm unit only). */
+  activationNorms: number[] | null;
   callsRun: number;
   seconds: number;
 }
 
-export async function steerJob(request: SteerRequest, job: JobContext<never>): Promise<Transferred<SteerResult>> {
+export async function steerJob(request: SteerRequest, job: JobContext<JobProgress>): Promise<Transferred<SteerResult>> {
   const started = performance.now();
   const model = hookedModel('steering needs the model loaded with the SAE’s hook: load it on the Model page');
   const probe = await modelProbe(model);
   const { session: steering, sampler } = await sessionFor(model, request.projectId);
+  if (request.unit === 'norm') await measureNorms(request.projectId, job);
   const steeredAfter = new Map<number, Float32Array>();
   const result = await steering.steer(
     request.prompt,
@@ -56,6 +66,7 @@ export async function steerJob(request: SteerRequest, job: JobContext<never>): P
     sampler,
     {
       latents: request.latents,
+      unit: request.unit,
       window: request.window ?? undefined,
       mask: request.mask,
       ablate: request.ablate,
@@ -79,9 +90,15 @@ export async function steerJob(request: SteerRequest, job: JobContext<never>): P
   const unsteered = pixelsOf(result.unsteered.image);
   const steered = pixelsOf(result.steered.image);
   return new Transferred(
-    { unsteered, steered, previews, readings, meanActivations: result.meanActivations, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
+    { unsteered, steered, previews, readings, meanActivations: result.meanActivations, scales: result.scales, activationNorms: result.activationNorms, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
     [unsteered.rgba, steered.rgba, ...(previews ? [...previews.unsteered, ...previews.steered].map((p) => p.rgba) : [])],
   );
+}
+
+/** The project's activation norms for the norm unit: measured by one pass over the collection on first use, saying so. */
+export async function measureNorms(projectId: string, job: JobContext<JobProgress>): Promise<void> {
+  const stage = 'measuring the hook’s mean activation norm (once per collection)';
+  await projectActivationNorms(projectId, (done, total) => job.emit(progress(stage, done, total)), job.signal);
 }
 
 /**
