@@ -38,12 +38,14 @@ describe('shortcutFor', () => {
   });
 
   it('never takes Space from a button or link it would press, but takes the other keys there', () => {
-    for (const html of ['<button>b</button>', '<a href="#x">a</a>', '<div role="button" tabindex="0">row</div>']) {
+    for (const html of ['<button>b</button>', '<a href="#x">a</a>', '<summary>s</summary>']) {
       const target = element(html);
       expect(shortcutFor(press(' ', target))).toBeNull();
       expect(shortcutFor(press('p', target))).toBe('play-scrubber');
       expect(shortcutFor(press('j', target))).toBe('next-latent');
     }
+    // A latent row (role="button", opened by Enter) keeps Space for the scrubber.
+    expect(shortcutFor(press(' ', element('<div role="button" tabindex="0">row</div>')))).toBe('play-scrubber');
   });
 
   it('ignores presses with Ctrl, ⌘ or Alt, toggles held down, and inside a dialog everything but the list toggle', () => {

@@ -17,8 +17,12 @@ export interface KeyPress {
 
 /** Elements whose keys belong to them: a text field, a slider or list, editable text. */
 const TYPING = 'input, textarea, select, [contenteditable]:not([contenteditable="false"])';
-/** Elements that Space or Enter activate: a shortcut on those keys would steal the click. */
-const ACTIVATED = 'button, a[href], summary, [role="button"], [role="link"], [role="checkbox"], [role="tab"], [role="menuitem"]';
+/**
+ * Elements the browser presses on Space or Enter: a shortcut on those keys
+ * would steal the click. The lab's clickable rows (role="button") open on
+ * Enter only, so Space on a just-clicked latent row still plays its scrubber.
+ */
+const ACTIVATED = 'button, a[href], summary';
 
 const BY_KEY = new Map(SHORTCUTS.flatMap((s) => s.keys.map((k) => [k, s] as const)));
 
