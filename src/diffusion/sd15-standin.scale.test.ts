@@ -31,6 +31,7 @@ const single = join(out, 'nmkd-single-file');
 const HOOK = 'up_blocks.1.attentions.1';
 const SMALLEST = 64;
 const GiB = 2 ** 30;
+const RSS_NOISE = 64 * 2 ** 20;
 const report = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 
 /** The nmkd layout with the UNet's weights inline in unet/model.onnx; the other files hard-linked. */
@@ -80,15 +81,19 @@ describe('the full-size SD 1.5 stand-in on wasm', () => {
       report({ case: 'probe', layout, ...r, hooks: r.hooks?.length, peakRssGiB: r.peakRssBytes / GiB });
     }
     for (const r of Object.values(results)) {
-      expect(r.hooks).toContain(HOOK);
-      expect(r.hooks).toHaveLength(manifest.hooks!.length);
+      // Every block of the catalogue (resnets and attentions); the graph also offers the down- and upsamplers.
+      expect(r.hooks).toEqual(expect.arrayContaining(manifest.hooks!.map((h) => h.path)));
     }
-    // Whatever ORT managed, the single file's peak stays within half a UNet of the external layout's: one copy of the weights, not two.
-    expect(results.single.peakRssBytes).toBeLessThan(results.external.peakRssBytes + 0.5 * unetBytes);
+    // Whatever ORT managed, the single file's peak stays within half a UNet of the external layout's: one copy of the
+    // weights, not two. Two runs of the same process differ by tens of MB, hence the floor for small stand-ins.
+    expect(results.single.peakRssBytes).toBeLessThan(results.external.peakRssBytes + Math.max(0.5 * unetBytes, RSS_NOISE));
+    // The hook's activation at 64 px: the catalogue's channels, its side scaled from imageSize (SD 1.5: 1280 × 2 × 2).
+    const entry = manifest.hooks!.find((h) => h.path === HOOK)!;
+    const side = (entry.height * SMALLEST) / manifest.imageSize;
     for (const r of Object.values(results)) {
       if (r.error) continue;
       expect(r.outSampleFinite).toBe(true);
-      expect(r.hookDims).toEqual([2, 1280, 2, 2]);
+      expect(r.hookDims).toEqual([2, entry.channels, side, side]);
     }
   });
 });
