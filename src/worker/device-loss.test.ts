@@ -105,3 +105,17 @@ describe('the test hooks', () => {
     expect((await import('./test-hooks')).testHooksAsked('?test-hooks')).toBe(true);
   });
 });
+
+describe('DeviceWatch.settle', () => {
+  it('waits for a loss that is reported a moment after a job saw its GPU call fail, and not long when there is none', async () => {
+    const ctx = await nodeGpu();
+    const watch = new DeviceWatch();
+    watch.watch(ctx);
+    const started = performance.now();
+    expect(await watch.settle(50)).toBeNull();
+    expect(performance.now() - started).toBeLessThan(1000);
+    ctx.device.destroy();
+    const loss = await watch.settle(10_000);
+    expect(loss?.reason).toBe('destroyed');
+  });
+});

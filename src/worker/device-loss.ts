@@ -10,8 +10,11 @@ import type { GpuDeviceLostError } from '../gpu/errors';
 
 type LossListener = (error: GpuDeviceLostError) => void;
 
+/** How long a failed job waits for a loss to be reported before its error is taken as it is. */
+const LOSS_REPORT_MS = 1000;
+
 export class DeviceWatch {
-  private readonly watched = new WeakSet<GpuContext>();
+  private readonly watched = new Set<GpuContext>();
   private readonly listeners = new Set<LossListener>();
   private first: GpuDeviceLostError | null = null;
 
@@ -31,6 +34,27 @@ export class DeviceWatch {
   onLost(listener: LossListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The loss, once a watched device's lost promise had up to `ms` to settle: a job's GPU call
+   * can fail (mapAsync rejects with an AbortError) before the device reports its loss, and the
+   * report may wait for the next exchange with the GPU process, so each device is asked for one
+   * (an error scope's round trip).
+   */
+  async settle(ms = LOSS_REPORT_MS): Promise<GpuDeviceLostError | null> {
+    if (this.first || this.watched.size === 0) return this.first;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    const devices = [...this.watched].map((ctx) => ctx.device);
+    for (const device of devices) {
+      device.pushErrorScope('internal');
+      void device.popErrorScope().catch(() => null);
+    }
+    // GpuContext's own handler on `lost` was attached first, so it has run (and set `first`) when this wakes.
+    await Promise.race([timeout, ...devices.map((device) => device.lost)]);
+    clearTimeout(timer);
+    return this.first;
   }
 
   /** The loss that ended this worker's device, or null while it lives. */

@@ -90,6 +90,8 @@ async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     if (output instanceof Transferred) post({ type: 'result', id, result: output.result }, output.transfer);
     else post({ type: 'result', id, result: output });
   } catch (error) {
+    // A failure that is the device's loss arriving first is classified as the loss.
+    if (!controls.cancel.signal.aborted) await deviceWatch.settle();
     post({ type: 'error', id, error: classifyError(error, controls.cancel.signal).toData() });
   } finally {
     running.delete(id);

@@ -18,6 +18,7 @@ import type { SaeTrainingMetrics } from '../../sae/train/metrics';
 import { SaeTrainingDiverged } from '../../sae/train/trainer';
 import type { SaeCheckpoint } from '../../sae/train/training-state';
 import { GpuDeviceLostError } from '../../gpu/errors';
+import { deviceWatch } from '../device-loss';
 import { JobError } from '../job-error';
 import { engineGpu } from '../loaded-model';
 import type { JobContext } from './job-context';
@@ -86,6 +87,7 @@ export async function trainJob(request: TrainRequest, job: JobContext<MetricsEve
       throw new Error(`${error.message} The last checkpoint in the project is kept.`);
     }
     // The weights on a lost device cannot be read back: the last periodic checkpoint is the resume point.
+    if (!job.signal.aborted) await deviceWatch.settle();
     if (job.signal.reason instanceof GpuDeviceLostError) throw deviceLostPause(job.signal.reason, savedStep);
     throw error;
   }
