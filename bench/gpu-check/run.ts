@@ -9,8 +9,9 @@
  *   model-load, unet-call, capture, steer-rerun   the SD 1.5 stand-in on ORT's WebGPU provider
  *   peers        bench:linalg --full and bench:sae --full in Chromium: ratios against onnxruntime-web and TF.js
  *   projection   the paper's study on this GPU from the parts measured above
- * `--small` runs reduced shapes and the toy model on whatever adapter there is
- * (lavapipe in CI), skipping the browser peers, so the command keeps working.
+ * `--small` runs reduced shapes on whatever adapter there is (lavapipe in CI)
+ * and the toy model on ORT's wasm provider, skipping the browser peers, so the
+ * command keeps working in about a minute (gpu-check.test.ts runs it).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -65,8 +66,11 @@ for (const c of saeCases) {
   report({ measure: 'sae-train', case: c.name, batch: c.batch, d_in: c.dIn, latents: c.latents, k: c.k, ...result });
 }
 
-// The stand-in: given, else exported (needs /usr/bin/python3 with torch); the toy at --small.
-const model = await measureModel(small ? join(root, 'public', 'models', 'toy') : standinFolder(), small ? { steps: 4, runs: 1, warmup: 0 } : { steps: 25, runs: 3, warmup: 1 }, report);
+// The stand-in in fp16 on ORT's WebGPU provider: given, else exported (needs /usr/bin/python3 with torch).
+// At --small the toy on wasm, 5 calls (the capture records 5): the lines and their arithmetic, not a GPU's numbers.
+const model = small
+  ? await measureModel(join(root, 'public', 'models', 'toy'), { provider: 'wasm', steps: 5, runs: 1, warmup: 1 }, report)
+  : await measureModel(standinFolder(), { provider: 'webgpu', steps: 25, runs: 3, warmup: 1 }, report);
 
 if (noBrowser) {
   report({ measure: 'peers', skipped: small ? '--small' : '--no-browser', missing: 'ratios against onnxruntime-web and TF.js (npm run bench:linalg -- --full; npm run bench:sae -- --full, in Chromium with the GPU)' });
