@@ -69,9 +69,13 @@ test('the dev server runs the whole flow to a steered image with no page error',
   const change = page.getByTestId('pixel-change');
   await expect(change).toContainText('mean change');
   const before = await change.getAttribute('data-inside');
+  // α in multiples of the hook's mean activation norm: 12, the slider's end, changes the image visibly (≥ 5 of 255).
   await page.getByTestId('steer-alpha').fill('12');
+  await expect(page.getByTestId('steer-alpha-label')).toContainText('α = 12.00 × mean ‖x‖');
   await expect(change).not.toHaveAttribute('data-inside', before ?? '', { timeout: 180_000 });
   await expect(page.getByTestId('steer-panel')).toHaveAttribute('data-running', 'false', { timeout: 180_000 });
+  console.log(`dev server, most frequent latent: mean change ${before} of 255 at the default α, ${await change.getAttribute('data-inside')} at α = 12 × mean ‖x‖`);
+  expect(Number(await change.getAttribute('data-inside'))).toBeGreaterThanOrEqual(5);
   await page.screenshot({ path: test.info().outputPath('dev-steer.png'), fullPage: true });
   await expectNoErrors(page, errors, 'steer');
 });

@@ -1,19 +1,22 @@
 /**
- * Steering you can watch, scored by the toy's attribute probe: a project imported from files the CLI made on the attribute
- * grid, recorded at up_blocks.2.attentions.1 (8 × 8, where the study found
- * colour steerable); the latents that track "red", picked on the Concept
- * panel by AUROC, painted onto a blue circle turn it red; steered with a
- * negative strength a red circle moves away from red; an ablation changes
- * the image and its probe reading is shown. The page's probe readings equal
- * the probe's reading in Node of the images the page exports.
+ * Steering you can watch, scored by the toy's attribute probe: a project
+ * imported from files the CLI made on the attribute grid, recorded at
+ * up_blocks.2.attentions.1 (8 × 8, where the study found colour steerable).
+ * In units of m_k: the latents that track "red", picked on the Concept panel
+ * by AUROC, painted onto a blue circle turn it red; steered with a negative
+ * strength a red circle moves away from red; an ablation changes the image
+ * and its probe reading is shown. The page's probe readings equal the
+ * probe's reading in Node of the images the page exports. In units of the
+ * mean activation norm: a concept's latents arrive with their signs, two of
+ * them steer at once, and a sweep renders 21 images with their readings.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { attributeGridPrompts } from '../src/data/attribute-grid';
-import { cli } from './cli';
+import { cli as cliOnce } from './cli';
 import { exported, openLab } from './lab-page';
 
 const HOOK = 'up_blocks.2.attentions.1';
@@ -22,8 +25,12 @@ const RED_CIRCLE = 'a large red circle in the centre on a white background';
 
 type Probabilities = Record<string, number>;
 
-/** The CLI's project: 96 grid prompts, 10 DDIM steps with 5 recorded, the full dynamics, a 128-latent BatchTopK SAE (k 10). */
+/**
+ * The CLI's project: 96 grid prompts, 10 DDIM steps with 5 recorded, the full dynamics, a 128-latent BatchTopK SAE (k 10).
+ * A file already in `dir` is kept (E2E_STEER_PROJECT names a folder to build the project in once and reuse).
+ */
 function cliProject(dir: string): string[] {
+  const cli = (...args: string[]) => existsSync(args[args.length - 1]) || cliOnce(...args);
   const prompts = join(dir, 'grid.jsonl');
   writeFileSync(prompts, attributeGridPrompts({ count: 96, seed: 0 }).map((p) => JSON.stringify({ prompt: p.prompt, seed: p.seed })).join('\n'));
   const traj = join(dir, 'trajectories.safetensors');
@@ -49,15 +56,26 @@ async function steered(page: Page, prompt: string, ablate: boolean, masked: bool
   return { before: JSON.parse((await row.getAttribute('data-probabilities-before'))!), after: JSON.parse((await row.getAttribute('data-probabilities-after'))!), row };
 }
 
-test('the latents that track "red" turn a blue circle red where the mask is painted, and push a red circle away from red', async ({ page }) => {
-  test.setTimeout(900_000);
-  const dir = mkdtempSync(join(tmpdir(), 'steer-e2e-'));
-  const files = cliProject(dir);
+/** The CLI project, made once for both tests. */
+let dir = '';
+let files: string[] = [];
+test.describe.configure({ mode: 'serial', timeout: 900_000 });
+test.beforeAll(async () => {
+  dir = process.env.E2E_STEER_PROJECT ?? mkdtempSync(join(tmpdir(), 'steer-e2e-'));
+  mkdirSync(dir, { recursive: true });
+  files = cliProject(dir);
+});
 
+/** A new project in the page with the CLI's files imported, its SAE ready. */
+async function importProject(page: Page): Promise<void> {
   await openLab(page, 'collect');
   await page.getByTestId('new-project').click();
   await page.getByTestId('import-input').setInputFiles(files);
   await expect(page.getByTestId('stage-sae')).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
+}
+
+test('the latents that track "red" turn a blue circle red where the mask is painted, and push a red circle away from red', async ({ page }) => {
+  await importProject(page);
 
   // Concept → latents: images whose prompt says "red" against the rest, ranked by AUROC; the top 2 % (3 of 128).
   await page.getByTestId('stage-latents').click();
@@ -72,7 +90,9 @@ test('the latents that track "red" turn a blue circle red where the mask is pain
   await page.getByTestId('concept-panel').screenshot({ path: 'test-results/steer-red-concept.png' });
   await page.getByTestId('steer-with-concept').click();
 
-  // Paint them onto a blue circle: a 5 × 5 brush at the centre of the 8 × 8 hook grid.
+  // Paint them onto a blue circle: a 5 × 5 brush at the centre of the 8 × 8 hook grid, α in units of m_k.
+  await page.getByTestId('steer-unit').selectOption('mk');
+  await expect(page.getByTestId('steer-alpha-label')).toContainText('× m_k');
   await page.getByTestId('steer-prompt').fill(BLUE_CIRCLE);
   await page.getByTestId('steer-seed').fill('0');
   await page.getByTestId('steer-alpha').fill('12');
@@ -110,4 +130,71 @@ test('the latents that track "red" turn a blue circle red where the mask is pain
   expect(Number(await change.getAttribute('data-inside'))).toBeGreaterThan(0);
   console.log(`ablation of the red latents on "${RED_CIRCLE}": P(red) ${ablated.before.red.toFixed(6)} → ${ablated.after.red.toFixed(6)}`);
   await page.screenshot({ path: 'test-results/steer-red-ablation.png', fullPage: true });
+});
+
+test('a concept’s latents arrive with their signs, two steer at once in units of the mean activation norm, and a sweep shows 21 images with their readings', async ({ page }) => {
+  await importProject(page);
+  // Ranked either way, a latent that fires on the images without "red" arrives with a negative sign.
+  await page.getByTestId('stage-latents').click();
+  await page.getByTestId('load-image-activations').click();
+  await page.getByTestId('concept-input').fill('red');
+  await page.getByTestId('concept-rank-by').selectOption('auroc-either');
+  await page.getByTestId('concept-percent').fill('5');
+  const rows = page.getByTestId('concept-table').locator('tr[data-latent]');
+  await expect(rows).toHaveCount(7, { timeout: 120_000 });
+  const concept = await rows.evaluateAll((trs) => trs.map((tr) => ({ latent: Number(tr.getAttribute('data-latent')), sign: Number(tr.getAttribute('data-sign')), auroc: Number(tr.querySelectorAll('td')[3].textContent) })));
+  for (const c of concept) expect(c.sign, `latent ${c.latent}, AUROC ${c.auroc}`).toBe(c.auroc < 0.5 ? -1 : 1);
+  console.log(`"red", either way: ${concept.map((c) => `#${c.latent} ${c.sign > 0 ? '+' : '−'} (AUROC ${c.auroc})`).join(', ')}`);
+  await page.getByTestId('steer-with-concept').click();
+
+  // On the Steer page: every latent at the shared strength with its sign, α shown with its unit.
+  const table = page.getByTestId('steer-latent-table').locator('tr[data-latent]');
+  await expect(table).toHaveCount(7);
+  await expect(page.getByTestId('steer-alpha-label')).toContainText('× mean ‖x‖');
+  const strength = Number(await page.getByTestId('steer-alpha').inputValue());
+  const arrived = await table.evaluateAll((trs) => trs.map((tr) => ({ latent: Number(tr.getAttribute('data-latent')), alpha: Number(tr.getAttribute('data-alpha')) })));
+  expect(arrived).toEqual(concept.map((c) => ({ latent: c.latent, alpha: c.sign * strength })));
+  await expect(page.getByTestId('steer-guide')).toContainText('mean ‖x‖');
+
+  // Two latents at once, each with its own α: the two that mark red most, the second at half strength.
+  const red = concept.filter((c) => c.sign > 0).slice(0, 2);
+  for (const c of concept.filter((x) => !red.includes(x))) await table.filter({ has: page.locator(`td:text-is("#${c.latent}")`) }).getByTestId('steer-latent-remove').click();
+  await expect(table).toHaveCount(2);
+  await page.getByTestId('steer-alpha').fill('8');
+  await expect(page.getByTestId('steer-alpha-label')).toContainText('α = 8.00 × mean ‖x‖');
+  await table.nth(1).getByTestId('steer-latent-alpha').fill('4');
+  await page.getByTestId('steer-prompt').fill(BLUE_CIRCLE);
+  const want = [{ latent: red[0].latent, alpha: 8 }, { latent: red[1].latent, alpha: 4 }];
+  await expect.poll(async () => JSON.parse((await page.getByTestId('probe-table').getAttribute('data-request').catch(() => null)) ?? '{}'), { timeout: 180_000 }).toMatchObject({ prompt: BLUE_CIRCLE, latents: want, unit: 'norm' });
+  const change = Number(await page.getByTestId('pixel-change').getAttribute('data-inside'));
+  console.log(`two red latents at α 8 and 4 × mean ‖x‖ on "${BLUE_CIRCLE}": mean change ${change.toFixed(1)} of 255`);
+  expect(change).toBeGreaterThan(0);
+
+  // The sweep: it says what it is doing before its first image, then fills a strip of 7 strengths × 3 windows.
+  await page.getByTestId('sweep-run').click();
+  await expect(page.getByTestId('sweep-progress')).toBeVisible();
+  await expect(page.getByTestId('sweep-progress')).toContainText(/unsteered|preparing|measuring|image \d+ of 21/);
+  const strip = page.getByTestId('sweep-strip');
+  await expect(page.getByTestId('sweep-panel')).toHaveAttribute('data-state', 'done', { timeout: 600_000 });
+  await expect(strip).toHaveAttribute('data-images', '21');
+  const cells = await strip.getByTestId('sweep-cell').evaluateAll((figs) => figs.map((f) => ({ window: f.getAttribute('data-window'), strength: Number(f.getAttribute('data-strength')), change: Number(f.getAttribute('data-pixel-change')), reading: f.getAttribute('data-reading') })));
+  expect(cells).toHaveLength(21);
+  expect(new Set(cells.map((c) => c.window))).toEqual(new Set(['early', 'middle', 'late']));
+  expect([...new Set(cells.map((c) => c.strength))].sort((a, b) => a - b)).toEqual([-12, -8, -4, 0, 4, 8, 12]);
+  for (const c of cells) expect(c.reading, `${c.window} ${c.strength}`).toBeTruthy();
+  for (const c of cells.filter((x) => x.strength === 0)) expect(c.change).toBe(0);
+  await expect(page.getByTestId('sweep-unsteered-reading').locator('tr[data-attribute="color"]')).toHaveAttribute('data-value', 'blue');
+  const cost = page.getByTestId('sweep-cost');
+  console.log(`sweep: ${await cost.textContent()}`);
+  console.log(`sweep cells: ${cells.map((c) => `${c.window} ${c.strength}: Δ ${c.change.toFixed(1)} ${c.reading}`).join('; ')}`);
+  expect(Number(await cost.getAttribute('data-calls-run'))).toBeLessThan(Number(await cost.getAttribute('data-calls-full')));
+  await expect(page.getByTestId('steer-guide')).toContainText(/visible change|changed no image visibly/);
+  await page.screenshot({ path: test.info().outputPath('steer-sweep.png'), fullPage: true });
+  await page.getByTestId('sweep-panel').screenshot({ path: test.info().outputPath('steer-sweep-panel.png') });
+
+  // A sweep can be cancelled; it says so and keeps the images it made.
+  await page.getByTestId('sweep-count').fill('3');
+  await page.getByTestId('sweep-run').click();
+  await page.getByTestId('sweep-cancel').click();
+  await expect(page.getByTestId('sweep-error')).toContainText('cancelled');
 });

@@ -21,7 +21,7 @@ import { TrajectoryReader } from '../../src/data/trajectory-file';
 import { readAttributes } from '../../src/diffusion/attribute-probe';
 import { generate } from '../../src/diffusion/denoise';
 import { configureWasm, ModelSession } from '../../src/diffusion/ort-runtime';
-import type { StrengthUnit } from '../../src/diffusion/steering-units';
+import { STRENGTH_RANGES, type StrengthUnit } from '../../src/diffusion/steering-units';
 import { readDynamicsFile } from '../../src/dynamics/dynamics-file';
 import { SteeringSession } from '../../src/flows/steer-image';
 import { steerSweep } from '../../src/flows/steer-sweep';
@@ -37,7 +37,7 @@ const PROMPTS = [
   { prompt: 'a small green square at the top left on a white background', seed: 1 },
   { prompt: 'a large yellow triangle at the bottom on a gray background', seed: 2 },
 ];
-const ALPHAS: Record<StrengthUnit, number[]> = { norm: [0.25, 0.5, 1, 1.5, 2, 3, 4], mk: [4, 16, 48] };
+const ALPHAS: Record<StrengthUnit, number[]> = { norm: [1, 2, 4, 6, 8, 12, 16], mk: [4, 16, 48] };
 /** Mean |Δ| (0–255) from which a change counts as visible. */
 const VISIBLE = 5;
 const SAMPLER = { scheduler: 'ddim' as const, steps: 25, guidance: 5 };
@@ -81,6 +81,7 @@ for (const hook of hooks) {
           if (Object.keys(before).some((a) => before[a].value !== after[a].value)) flips++;
           if (after.color.value === 'red') red++;
         }
+        console.error(`${hook} ${name} ${unit} α ${alpha}: mean |Δ| ${change.toFixed(2)}, ${flips} probe flips, ${red} read red`);
         points.push({ alpha, mean_abs_pixel_change: Number(change.toFixed(2)), prompts_with_a_probe_flip: flips, read_red: red });
       }
       const visible = points.find((p) => p.mean_abs_pixel_change >= VISIBLE || p.prompts_with_a_probe_flip > 0);
@@ -94,7 +95,7 @@ for (const hook of hooks) {
   const fullSeconds = (performance.now() - fullStart) / 3;
   await session.unsteered(PROMPTS[1].prompt, PROMPTS[1].seed, SAMPLER);
   const sweepStart = performance.now();
-  const sweep = await steerSweep(session, PROMPTS[1].prompt, PROMPTS[1].seed, SAMPLER, { latents: [{ latent: redLatent, alpha: 1 }], unit: 'norm', count: 7, max: 4 });
+  const sweep = await steerSweep(session, PROMPTS[1].prompt, PROMPTS[1].seed, SAMPLER, { latents: [{ latent: redLatent, alpha: 1 }], unit: 'norm', count: 7, max: STRENGTH_RANGES.norm.max });
   const sweepSeconds = (performance.now() - sweepStart) / 1000;
   const callsRun = sweep.cells.reduce((s, c) => s + c.callsRun, 0);
   const result = {

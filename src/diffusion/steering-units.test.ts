@@ -11,7 +11,7 @@ function referenceRho(v: ArrayLike<number>, norms: readonly number[], C: number)
 describe('steering strength units', () => {
   const random = seededRandom(19);
   const [S, C] = [5, 48];
-  // Activations shrink over the run, as the toy's do (its n_s fall from ~15 to ~3).
+  // Typical activation lengths that differ from step to step.
   const norms = [15.2, 9.7, 4.4, 3.1, 2.9];
   const v = gaussianArray(S * C, random);
   for (let s = 0; s < S; s++) for (let c = 0; c < C; c++) v[s * C + c] *= 0.02 * (s + 1);

@@ -76,6 +76,6 @@ export function strengthScale(
  * default largest strength (max).
  */
 export const STRENGTH_RANGES: Record<StrengthUnit, { max: number; step: number; initial: number }> = {
-  norm: { max: 4, step: 0.05, initial: 1 },
+  norm: { max: 12, step: 0.1, initial: 6 },
   mk: { max: 64, step: 0.5, initial: 16 },
 };

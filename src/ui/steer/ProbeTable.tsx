@@ -4,7 +4,7 @@ import type { SteerParams } from '../../state/steer-slice';
 /** The probe's reading of every attribute before and after steering, and the value whose probability moved most. */
 export function ProbeTable({ readings, params }: { readings: { unsteered: Record<string, AttributeReading>; steered: Record<string, AttributeReading> }; params: SteerParams }) {
   // What the readings are of, for scripts reading the page (the request that produced them).
-  const of = { prompt: params.prompt, seed: params.seed, latents: params.latents, ablate: params.ablate, masked: params.mask !== null };
+  const of = { prompt: params.prompt, seed: params.seed, latents: params.latents, unit: params.unit ?? 'mk', ablate: params.ablate, masked: params.mask !== null };
   return (
     <table className="results" data-testid="probe-table" data-request={JSON.stringify(of)}>
       <thead>
