@@ -11,7 +11,7 @@ const FIELDS: Record<string, string[]> = {
   adapter: ['description', 'fp32_peak_tflops', 'peak_source'],
   matmul: ['case', 'ours', 'ms', 'gflops', 'share_of_fp32_peak'],
   'sae-train': ['case', 'batch', 'd_in', 'latents', 'k', 'step_ms', 'encoder_ms', 'step_over_encoder', 'tokens_per_s', 'peak_gpu_bytes'],
-  'model-load': ['model', 'load_ms', 'first_call_ms'],
+  'model-load': ['model', 'provider', 'load_ms', 'first_call_ms'],
   'unet-call': ['ms_per_guided_call'],
   capture: ['hook', 'ours_ms', 'plain_ms', 'ratio', 'goal'],
   'steer-rerun': ['ours_ms', 'full_ms', 'ratio', 'expected'],
@@ -20,6 +20,7 @@ const FIELDS: Record<string, string[]> = {
 };
 
 describe('gpu:check --small', () => {
+  // About a minute on lavapipe: the toy runs on ORT's wasm provider at --small.
   test('prints one JSON line per measure, each with its fields, the projection last', () => {
     const out = execFileSync('npx', ['vite-node', 'bench/gpu-check/run.ts', '--', '--small'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
     const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
