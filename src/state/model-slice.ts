@@ -142,6 +142,8 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
         const check = (m: ModelStatus): boolean => {
           if (m.state === 'loading') return false;
           if (m.state === 'ready' && m.info.hook === hook) resolve();
+          // A graph that refused every hook refuses this one on any load: trying again would not help.
+          else if (m.state === 'ready' && m.info.hookRefusal) reject(new Error(`this project was recorded at ${hook}, but the loaded model cannot be hooked: ${m.info.hookRefusal}`));
           else if (m.state === 'ready') reject(new Error(`the model was loaded hooked at ${m.info.hook ?? 'no block'}, but this project was recorded at ${hook}: try again to re-hook it`));
           else if (m.state === 'failed') reject(new Error(`the model could not be hooked at ${hook}: ${m.reason}`));
           else reject(new Error('no model is loaded: load one on the Model page'));
@@ -153,7 +155,7 @@ export const createModelSlice: StateCreator<LabState, [], [], ModelSlice> = (set
         });
       });
     const m = get().model;
-    if (m.state === 'ready' && m.info.hook !== hook) get().loadModel(m.manifestUrl, providerChoice, hook);
+    if (m.state === 'ready' && m.info.hook !== hook && !m.info.hookRefusal) get().loadModel(m.manifestUrl, providerChoice, hook);
     return settled();
   },
   generateImage: (request) => {

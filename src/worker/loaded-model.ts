@@ -35,9 +35,13 @@ export function loadedModel(): DiffusionModel | null {
   return model;
 }
 
-/** The loaded model when it records a hook; else a bad-input error with `missing` (what needs it and what to do). */
+/**
+ * The loaded model when it records a hook; else a bad-input error with
+ * `missing` (what needs it and what to do) and, when the graph refused every
+ * hook, why (loading it again would not help).
+ */
 export function hookedModel(missing: string): DiffusionModel {
-  if (!model?.hook) throw new JobError('bad-input', missing);
+  if (!model?.hook) throw new JobError('bad-input', model?.hookRefusal ? `${missing}. This model cannot be hooked: ${model.hookRefusal}` : missing);
   return model;
 }
 

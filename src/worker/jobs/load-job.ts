@@ -47,6 +47,8 @@ export interface LoadedModelInfo {
   /** Whether per-step previews go through the manifest's preview decoder (else its latent → RGB map). */
   previewDecoder: boolean;
   hook: string | null;
+  /** Why no block could be hooked (the graph has neither module-scoped node names nor named parameters); the model still generates. */
+  hookRefusal: string | null;
   hooks: { path: string; channels: number; height: number; width: number; default: boolean }[];
   sampler: { scheduler: SchedulerName; steps: number; guidance: number };
   /** The scheduler's config (plain data), so the page can list a run's timesteps. */
@@ -130,6 +132,7 @@ export async function loadJob(request: LoadRequest, job: JobContext<JobProgress>
     wasmThreads: threads,
     previewDecoder: model.previewDecoder !== null,
     hook: model.hook?.path ?? null,
+    hookRefusal: model.hookRefusal,
     hooks: (m.hooks ?? []).map((h) => ({ path: h.path, channels: h.channels, height: h.height, width: h.width, default: h.default === true })),
     sampler: { scheduler: m.sampler.name, steps: m.sampler.steps, guidance: m.sampler.guidanceScale },
     schedulerConfig: model.schedulerConfig,
