@@ -49,6 +49,12 @@ export interface LatentLabels {
   topMap: Float32Array;
 }
 
+/** Latent k's best attribute AUROC (0 without one: attributes unknown, or it never fired), to rank latents by. */
+export function bestAuroc(labels: LatentLabels | null, k: number): number {
+  const auroc = labels?.attributes?.auroc[k];
+  return auroc !== undefined && Number.isFinite(auroc) ? auroc : 0;
+}
+
 /** Latent k's enriched prompt words; `index` (promptWords of `prompts`) saves re-reading the prompts per latent. */
 export function latentWords(prompts: readonly string[], table: LatentTable, k: number, limit = 5, index?: PromptWords): EnrichedWord[] {
   return enrichedWords(prompts, topImages(table, k).slice(0, LABEL_IMAGES), limit, index);

@@ -41,7 +41,8 @@ export const createDynamicsSlice: StateCreator<LabState, [], [], DynamicsSlice> 
     const collectAt = project.collect.at;
     const variants = compare ? [variant, ...DYNAMICS_VARIANTS.filter((v) => v !== variant)] : [variant];
     const cancel = (fitCancel = new AbortController());
-    set({ fitJob: { projectId, stage: 'starting', fraction: 0 }, fitInterrupted: null });
+    // Said at once: the worker's first tick comes after the first chunk of trajectories is read.
+    set({ fitJob: { projectId, stage: 'reading trajectories…', fraction: 0 }, fitInterrupted: null });
     runtimeClient
       .runJob(
         'fit',

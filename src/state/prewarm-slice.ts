@@ -1,30 +1,64 @@
 import type { StateCreator } from 'zustand';
 import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { SaeConfig } from '../sae/sae-config';
+import type { PrewarmProgress, PrewarmRequest } from '../worker/jobs/prewarm-job';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
+import { SAE_FORM_DEFAULTS, saeFormConfig } from './sae-form';
 import type { LabState } from './store';
 
-export type PrewarmStatus = { state: 'compiling'; key: string } | { state: 'ready'; key: string; pipelines: number; seconds: number } | { state: 'failed'; key: string };
+/** `compiled` counts the pipelines this prewarm compiled itself (0: all were ready before it). */
+export type PrewarmStatus =
+  | { state: 'compiling'; key: string; compiled: number; total: number | null }
+  | { state: 'ready'; key: string; pipelines: number; compiled: number; seconds: number }
+  | { state: 'failed'; key: string };
+
+/** Recorded steps of the Collect page's first collection (the kernels do not depend on it, the stand-in sizes do). */
+const START_RECORDED_STEPS = 5;
 
 export interface PrewarmSlice {
-  /** The pipelines compiled ahead for a flow, by flow. */
+  /** The kernels compiled once per page load, after the model is ready (idle until then). */
+  kernels: PrewarmStatus | { state: 'idle' };
+  /** The pipelines compiled for a page's flow at the open project's sizes, by flow. */
   prewarm: Partial<Record<'fit' | 'train', PrewarmStatus>>;
+  /**
+   * Compiles, once per page load, the fit's and the SAE page's default
+   * training pipelines at the loaded model's default block, so that by the
+   * time a researcher reaches those pages nothing is left to compile.
+   */
+  prewarmKernels: () => void;
   /** Starts compiling a flow's pipelines for the open project (once per project and sizes). */
   prewarmFlow: (flow: { flow: 'fit'; variant: DynamicsVariant } | { flow: 'train'; config: SaeConfig }) => void;
 }
 
-export const createPrewarmSlice: StateCreator<LabState, [], [], PrewarmSlice> = (set, get) => ({
-  prewarm: {},
-  prewarmFlow: (flow) => {
-    const project = currentProject(get());
-    if (!project) return;
-    const key = `${project.id} ${project.collect?.at} ${project.dynamics?.at} ${JSON.stringify(flow)}`;
-    if (get().prewarm[flow.flow]?.key === key) return;
-    set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'compiling', key } } }));
-    runtimeClient.runJob('prewarm', { projectId: project.id, ...flow }).then(
-      (m) => set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'ready', key, pipelines: m.pipelines, seconds: m.seconds } } })),
-      () => set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: { state: 'failed', key } } })),
+export const createPrewarmSlice: StateCreator<LabState, [], [], PrewarmSlice> = (set, get) => {
+  /** Runs a prewarm job, reporting its status through `report`. */
+  const run = (key: string, request: PrewarmRequest, report: (status: PrewarmStatus) => void) => {
+    report({ state: 'compiling', key, compiled: 0, total: null });
+    const onProgress = (m: PrewarmProgress) => report({ state: 'compiling', key, compiled: m.compiled, total: m.total });
+    runtimeClient.runJob('prewarm', request, onProgress).then(
+      (m) => report({ state: 'ready', key, pipelines: m.pipelines, compiled: m.compiled, seconds: m.seconds }),
+      () => report({ state: 'failed', key }),
     );
-  },
-});
+  };
+  return {
+    kernels: { state: 'idle' },
+    prewarm: {},
+    prewarmKernels: () => {
+      const model = get().model;
+      if (get().kernels.state !== 'idle' || model.state !== 'ready') return;
+      const hook = model.info.hooks.find((h) => h.default) ?? model.info.hooks.find((h) => h.path === model.info.hook);
+      if (!hook) return;
+      const sizes = { S: START_RECORDED_STEPS, P: hook.height * hook.width, d: hook.channels };
+      const config = saeFormConfig(SAE_FORM_DEFAULTS, sizes.S * sizes.d);
+      run('start', { flow: 'start', sizes, variant: 'full', config }, (status) => set({ kernels: status }));
+    },
+    prewarmFlow: (flow) => {
+      const project = currentProject(get());
+      if (!project) return;
+      const key = `${project.id} ${project.collect?.at} ${project.dynamics?.at} ${JSON.stringify(flow)}`;
+      if (get().prewarm[flow.flow]?.key === key) return;
+      run(key, { projectId: project.id, ...flow }, (status) => set((s) => ({ prewarm: { ...s.prewarm, [flow.flow]: status } })));
+    },
+  };
+};

@@ -11,6 +11,8 @@ export interface TrainJob {
   projectId: string;
   /** A pause or stop was asked for and the run is finishing its step. */
   stopping: boolean;
+  /** What the run does while no step is reported: starting (kernels, uploads), or measuring the trained SAE; null while stepping. */
+  activity: string | null;
 }
 
 export interface TrainRequest {
@@ -48,11 +50,13 @@ export const createSaeSlice: StateCreator<LabState, [], [], SaeSlice> = (set, ge
     const update = (change: (s: SaeRecord) => Partial<SaeRecord>) =>
       get().updateProject(projectId, (p) => (p.sae ? { ...p, sae: { ...p.sae, ...change(p.sae) } } : p));
     const stopper = (trainStopper = new JobStopper());
-    set({ trainJob: { projectId, stopping: false } });
+    set({ trainJob: { projectId, stopping: false, activity: 'compiling kernels and uploading the trajectories…' } });
     const onMetrics = ({ metrics }: { metrics: SaeTrainingMetrics }) => {
       const { stepLosses: _losses, ...window } = metrics;
       // A resumed run repeats the windows after its checkpoint: keep each step once.
       update((s) => ({ step: window.step, seconds: elapsed(), history: [...s.history.filter((h) => h.step < window.step), window] }));
+      const job = get().trainJob;
+      if (job) set({ trainJob: { ...job, activity: window.step >= steps ? 'measuring the trained SAE on every token…' : null } });
     };
     runtimeClient.runJob('train', { projectId, config, steps, checkpointEvery, resume }, onMetrics, { stopper }).then(
       (m) => {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { TOY_MANIFEST } from '../state/example-slice';
 import type { StageId } from '../state/stage-status';
 import { useLab } from '../state/store';
 import { AdapterPanel } from './AdapterPanel';
@@ -19,6 +20,7 @@ import { ShortcutKeys } from './shortcuts/ShortcutKeys';
 import { StageNav } from './StageNav';
 import { isStageId, STAGES } from './stages';
 import { ThemeToggle } from './theme/ThemeToggle';
+import { Welcome } from './welcome/Welcome';
 
 /** The stage in the URL hash, and a latent for #latents/<k> (a deep link to a latent's page). */
 const stageFromHash = (): StageId => {
@@ -51,8 +53,20 @@ export function App() {
   const ready = gpu.state === 'ready' || gpu.state === 'lost';
   // Every start: once WebGPU is there, the embedded model loads by itself, hooked at its default block.
   useEffect(() => {
-    if (gpu.state === 'ready' && useLab.getState().model.state === 'idle') useLab.getState().loadModel('models/toy/manifest.json', 'auto', 'default');
+    if (gpu.state === 'ready' && useLab.getState().model.state === 'idle') useLab.getState().loadModel(TOY_MANIFEST, 'auto', 'default');
   }, [gpu.state]);
+  // Once the model is ready, the fit's and training's kernels compile when the page is idle (once per page load).
+  const modelReady = useLab((s) => s.model.state === 'ready');
+  useEffect(() => {
+    if (!modelReady) return;
+    const idle = requestIdleCallback(() => useLab.getState().prewarmKernels(), { timeout: 2000 });
+    return () => cancelIdleCallback(idle);
+  }, [modelReady]);
+  // The example lands on its best latent's page (the example opened it).
+  const landed = useLab((s) => (s.example.state === 'done' ? s.example : null));
+  useEffect(() => {
+    if (landed) setStage('latents');
+  }, [landed]);
 
   return (
     <div className="app">
@@ -83,7 +97,12 @@ export function App() {
           {ready && projectsReady && stage !== 'device' && (
             // One boundary per page, new for each page opened: a page that fails leaves the navigation and the other pages working.
             <ErrorBoundary key={stage} label={`${stageTitle(stage)} page`} onReset={stage === 'steer' ? () => useLab.getState().clearSteerResult() : undefined}>
-              {stage === 'model' && <ModelStage />}
+              {stage === 'model' && (
+                <>
+                  <Welcome onOpen={open} />
+                  <ModelStage />
+                </>
+              )}
               {stage === 'prompts' && <PromptsStage onNext={() => open('collect')} />}
               {stage === 'collect' && <CollectStage onNext={() => open('dynamics')} />}
               {stage === 'dynamics' && <DynamicsStage onNext={() => open('sae')} />}

@@ -2,6 +2,7 @@ import type React from 'react';
 import { useMemo } from 'react';
 import { currentProject } from '../state/project-slice';
 import { stageStatuses, type StageId } from '../state/stage-status';
+import { KernelStatus } from './PrewarmLine';
 import { useLab } from '../state/store';
 import { STAGES } from './stages';
 
@@ -49,6 +50,7 @@ export function StageNav({ active, onSelect }: { active: StageId; onSelect: (id:
           );
         })}
       </ol>
+      <KernelStatus />
     </nav>
   );
 }

@@ -22,7 +22,7 @@ import type { LatentLabelsRequest } from './jobs/latent-labels-job';
 import type { LatentMapsRequest, LatentMapsResult } from './jobs/latent-maps-job';
 import type { LatentTableRequest } from './jobs/latent-table-job';
 import type { LoadRequest, LoadResult } from './jobs/load-job';
-import type { PrewarmRequest, PrewarmResult } from './jobs/prewarm-job';
+import type { PrewarmProgress, PrewarmRequest, PrewarmResult } from './jobs/prewarm-job';
 import type { PromptLatentsRequest, PromptLatentsResult } from './jobs/prompt-latents-job';
 import type { SteerRequest, SteerResult } from './jobs/steer-job';
 import type { SteerSweepEvent, SteerSweepRequest, SteerSweepResult } from './jobs/steer-sweep-job';
@@ -41,7 +41,7 @@ export interface Jobs {
   train: { request: TrainRequest; events: MetricsEvent; result: TrainResult };
   ablation: { request: AblationRequest; events: AblationArmEvent; result: AblationResult };
   import: { request: ImportRequest; events: never; result: ImportedArtifact };
-  prewarm: { request: PrewarmRequest; events: never; result: PrewarmResult };
+  prewarm: { request: PrewarmRequest; events: PrewarmProgress; result: PrewarmResult };
   'latent-table': { request: LatentTableRequest; events: never; result: LatentTable };
   'latent-labels': { request: LatentLabelsRequest; events: JobProgress; result: LatentLabels };
   'latent-maps': { request: LatentMapsRequest; events: never; result: LatentMapsResult };

@@ -3,13 +3,16 @@ import type { ActivationDtype } from '../../data/trajectory-file';
 import { createScheduler, SCHEDULER_NAMES, type SchedulerName } from '../../diffusion/schedulers';
 import { evenlySpreadCalls } from '../../flows/collect-trajectories';
 import { collectFootprint } from '../../flows/job-footprint';
-import type { CollectSettings } from '../../state/project-record';
+import { collectSettings } from '../../state/collect-settings';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { formatBytes, formatSeconds } from '../../data/format';
 import { ImageCanvas } from '../ImageCanvas';
+import { NeedsModel } from '../model/ModelLoadProgress';
 import { ExportButton } from '../projects/ArtifactButtons';
 import { useStorageLeft } from '../useStorageLeft';
+
+const NO_MODEL = 'Load a model on the Model page first.';
 
 /** Collect: the recording settings, then every prompt generated with the block's activations saved at S steps. */
 export function CollectStage({ onNext }: { onNext: () => void }) {
@@ -46,21 +49,10 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
   const footprint = hook ? collectFootprint({ N, S, P: hook.height * hook.width, d: hook.channels, dtype }, { left: space?.left ?? null, replacedBytes: record?.bytes ?? 0 }) : null;
   const bytesNeeded = footprint?.storageBytes ?? 0;
 
-  const missing = !info ? 'Load a model on the Model page first.' : !info.hook ? 'The model is loaded without a hook: pick a block on the Model page.' : N === 0 ? 'Choose a prompt set on the Prompts page first.' : null;
+  const missing = !info ? NO_MODEL : !info.hook ? 'The model is loaded without a hook: pick a block on the Model page.' : N === 0 ? 'Choose a prompt set on the Prompts page first.' : null;
   const resumable = record && (record.state === 'interrupted' || record.state === 'running') && !job;
   const resumeMismatch = resumable && model.state === 'ready' && info && (record.settings.manifestUrl !== model.manifestUrl || record.settings.hook !== info.hook) ? `This collection was recorded with ${record.settings.model} hooked at ${record.settings.hook}; load that to resume it.` : null;
-  const settings = (): CollectSettings => ({
-    manifestUrl: model.state === 'ready' ? model.manifestUrl : '',
-    model: info!.name,
-    hook: info!.hook!,
-    channels: hook!.channels,
-    height: hook!.height,
-    width: hook!.width,
-    sampler: { scheduler, steps, guidance },
-    recordCalls,
-    dtype,
-    fixedSeed,
-  });
+  const settings = () => collectSettings(model as Extract<typeof model, { state: 'ready' }>, { sampler: { scheduler, steps, guidance }, recordCalls, dtype, fixedSeed });
 
   return (
     <>
@@ -69,7 +61,9 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
           <h2>Collect trajectories</h2>
           {record && <span className={`status ${record.state === 'done' ? 'good' : record.state === 'failed' ? 'bad' : 'busy'}`} data-testid="collect-status">{job ? 'running' : record.state}</span>}
         </header>
-        {missing ? (
+        {missing === NO_MODEL ? (
+          <NeedsModel instruction={NO_MODEL} />
+        ) : missing ? (
           <p className="muted">{missing}</p>
         ) : (
           <>
@@ -209,12 +203,15 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
 
 function CollectProgressLine() {
   const job = useLab((s) => s.collectJob);
+  const modelLoading = useLab((s) => s.model.state === 'loading');
   if (!job) return null;
+  // Before an image's first UNet call reports, the line still says what is happening.
+  const current = job.image === null ? (modelLoading ? 'loading the model…' : `starting image ${job.done + 1} of ${job.total}…`) : `generating image ${job.image + 1} of ${job.total}, UNet call ${job.call} of ${job.calls}`;
   return (
     <div className="progress-line" data-testid="collect-progress">
       <progress value={job.done} max={job.total} />
       <span>
-        {job.done} of {job.total} images
+        <span data-testid="collect-activity">{current}</span> · {job.done} of {job.total} images done
         {job.imagesPerSecond > 0 && ` · ${job.imagesPerSecond.toFixed(2)} images/s`}
         {job.etaSeconds !== null && job.done < job.total && ` · ${formatSeconds(job.etaSeconds)} left`}
       </span>

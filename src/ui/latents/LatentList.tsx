@@ -20,7 +20,7 @@ const VISIBLE = 12;
  * and a sparkline of ‖v_k[s]‖; sorted, filtered by firing rate and spatial
  * spread, searched by id, a label word or a word of its top images' prompts.
  */
-export function LatentList({ projectId, table, labels, labelStatus, prompts, selected, onSelect }: {
+export function LatentList({ projectId, table, labels, labelStatus, prompts, selected, onSelect, initialSort = 'firing' }: {
   projectId: string;
   table: LatentTable;
   /** Made once per statistics (analysis/latent-labels.ts); null until read. */
@@ -29,8 +29,10 @@ export function LatentList({ projectId, table, labels, labelStatus, prompts, sel
   prompts: readonly string[];
   selected: number | null;
   onSelect: (k: number) => void;
+  /** The order the list opens in (firing rate unless the page asks otherwise). */
+  initialSort?: SortKey;
 }) {
-  const [sort, setSort] = useState<SortKey>('firing');
+  const [sort, setSort] = useState<SortKey>(initialSort);
   const [minRate, setMinRate] = useState(0);
   const [spreadRange, setSpreadRange] = useState<[number, number]>([0, 1]);
   const [query, setQuery] = useState('');
@@ -47,7 +49,7 @@ export function LatentList({ projectId, table, labels, labelStatus, prompts, sel
     if (byId !== null) ids = ids.filter((k) => k === byId);
     else if (q) ids = ids.filter((k) => labels?.words[k].some((w) => w.includes(q)) || topImages(table, k).some((n) => prompts[n]?.toLowerCase().includes(q)));
     const keys = new Float64Array(table.m);
-    for (const k of ids) keys[k] = key(table, k);
+    for (const k of ids) keys[k] = key(table, k, labels);
     return ids.sort((a, b) => (descending ? keys[b] - keys[a] : keys[a] - keys[b]) || a - b);
   }, [table, labels, prompts, sort, minRate, spreadRange, query]);
   const rowsRef = useLatentStepping(order, selected, onSelect, ROW);

@@ -17,6 +17,8 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
   const selected = useLab((s) => s.selectedLatent);
   const maps = useLab((s) => s.latentMaps);
   const loading = useLab((s) => s.latentMapsLoading);
+  // The example's SAE opens with the latents that best pick out an attribute value first.
+  const fromExample = useLab((s) => s.example.state === 'done' && s.example.projectId === project?.id);
   const { loadLatentTable, selectLatent, setSteerLatents } = useLab.getState();
   useEffect(() => {
     loadLatentTable();
@@ -44,7 +46,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
             Export CSV
           </button>
         </header>
-        <LatentList projectId={project.id} table={table} labels={labels} labelStatus={labelStatus} prompts={prompts} selected={selected} onSelect={selectLatent} />
+        <LatentList projectId={project.id} table={table} labels={labels} labelStatus={labelStatus} prompts={prompts} selected={selected} onSelect={selectLatent} initialSort={fromExample ? 'attribute' : 'firing'} />
       </section>
       {selected !== null && (
         <LatentDetail

@@ -1,3 +1,4 @@
+import { bestAuroc, type LatentLabels } from '../../analysis/latent-labels';
 import type { LatentTable } from '../../sae/latent-table';
 
 /** Temporal centre of mass of ‖v_k[s]‖ over the recorded steps, 1-based (1: fires early, S: late). */
@@ -23,6 +24,8 @@ export function spatialSpread(table: LatentTable, k: number): number | null {
 
 export const SORTS = {
   id: { label: 'latent id', key: (_t: LatentTable, k: number) => k, descending: false },
+  // The latents that best pick out one attribute value first (the toy's grid); the labels arrive after the table.
+  attribute: { label: 'best attribute AUROC', key: (_t: LatentTable, k: number, labels: LatentLabels | null) => bestAuroc(labels, k), descending: true },
   firing: { label: 'firing rate', key: (t: LatentTable, k: number) => t.firingRate[k], descending: true },
   mean: { label: 'mean activation', key: (t: LatentTable, k: number) => t.meanActivation[k], descending: true },
   early: { label: 'early first (temporal centre)', key: (t: LatentTable, k: number) => temporalCentre(t, k) || Infinity, descending: false },

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { TransferProgress } from '../../state/model-slice';
 import { useLab } from '../../state/store';
 import { readWasmThreadsSetting, saveWasmThreadsSetting, WASM_THREAD_CHOICES, type WasmThreadsSetting } from '../../state/wasm-threads-setting';
 import type { LoadedModelInfo, ProviderChoice } from '../../worker/jobs/load-job';
 import { formatBytes } from '../../data/format';
 import { ImageCanvas } from '../ImageCanvas';
+import { ModelLoadProgress } from './ModelLoadProgress';
 
 /** Models the lab knows, from public/models/index.json (the bundled toy model first); manifests relative to models/. */
 interface KnownModel {
@@ -82,7 +82,7 @@ export function ModelStage() {
         </div>
         {selected.description && <p className="muted">{selected.description}</p>}
         <CacheLine url={manifestUrl(selected)} loading={busy} />
-        {status.state === 'loading' && <Progress progress={status.progress} />}
+        {status.state === 'loading' && <ModelLoadProgress progress={status.progress} />}
         {status.state === 'failed' && <p className="error-text" data-testid="model-error">{status.reason}</p>}
         {status.state === 'ready' && (
           <dl className="facts" data-testid="model-facts">
@@ -102,7 +102,11 @@ export function ModelStage() {
             </dd>
             <dt>Hooked block</dt>
             <dd>
-              <HookPicker info={status.info} onPick={(hook) => loadModel(status.manifestUrl, provider, hook)} />
+              {status.info.hookRefusal ? (
+                <HookRefusal reason={status.info.hookRefusal} />
+              ) : (
+                <HookPicker info={status.info} onPick={(hook) => loadModel(status.manifestUrl, provider, hook)} />
+              )}
             </dd>
             <dt>Sampler</dt>
             <dd>
@@ -130,6 +134,18 @@ function HookPicker({ info, onPick }: { info: LoadedModelInfo; onPick: (hook: st
         </option>
       ))}
     </select>
+  );
+}
+
+/** A model whose graph refused every hook: loaded unhooked, so it generates, and why nothing can be collected or steered from it. */
+function HookRefusal({ reason }: { reason: string }) {
+  return (
+    <span data-testid="hook-refusal">
+      <code>none</code>{' '}
+      <span className="error-text">
+        — no block can be hooked, so this model generates images but cannot collect or steer. {reason}
+      </span>
+    </span>
   );
 }
 
@@ -162,22 +178,6 @@ function ModelVerdict() {
     <span className={cls} data-testid="model-status">
       {text}
     </span>
-  );
-}
-
-function Progress({ progress }: { progress: TransferProgress | null }) {
-  if (!progress) return <p className="muted">Starting…</p>;
-  const fraction = progress.total ? progress.loaded / progress.total : null;
-  return (
-    <div className="progress-line" data-testid="model-progress">
-      <progress value={fraction ?? undefined} max={1} />
-      <span>
-        {progress.stage}
-        {progress.loaded > 0 && ` — ${formatBytes(progress.loaded)}${progress.total ? ` of ${formatBytes(progress.total)}` : ''}`}
-        {progress.bytesPerSecond > 0 && `, ${formatBytes(progress.bytesPerSecond)}/s`}
-        {progress.etaSeconds !== null && progress.etaSeconds > 0 && `, ${Math.ceil(progress.etaSeconds)} s left`}
-      </span>
-    </div>
   );
 }
 

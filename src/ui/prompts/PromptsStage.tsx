@@ -5,6 +5,7 @@ import type { PromptPreview } from '../../data/prompt-preview';
 import { currentProject } from '../../state/project-slice';
 import type { PromptSetRecord } from '../../state/project-record';
 import { useLab } from '../../state/store';
+import { NeedsModel } from '../model/ModelLoadProgress';
 
 const SHOWN = 200;
 
@@ -149,7 +150,7 @@ function PreviewPanel({ set, preview, previewError, warnings }: { set: PromptSet
           </dd>
         </dl>
       ) : (
-        <p className="muted">{previewError ?? 'Load a model to count tokens against its tokenizer.'}</p>
+        previewError ? <p className="muted">{previewError}</p> : <NeedsModel instruction="Load a model to count tokens against its tokenizer." waiting="Loading the model… its tokenizer counts the tokens once it is ready." />
       )}
       {warnings.length > 0 && (
         <ul className="warnings" data-testid="prompt-warnings">

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { resolveSaeConfig, runScaledDefaults, SAE_ACTIVATIONS, type SaeActivation, type SaeConfig } from '../../sae/sae-config';
+import { SAE_ACTIVATIONS, type SaeConfig } from '../../sae/sae-config';
+import { SAE_FORM_DEFAULTS, saeFormConfig, saeFormRequest, type SaeForm } from '../../state/sae-form';
 import { currentProject } from '../../state/project-slice';
 import type { SaeRecord } from '../../state/project-record';
 import type { SaeEvaluation } from '../../sae/sae-evaluation';
@@ -12,18 +13,6 @@ import { ExportButton } from '../projects/ArtifactButtons';
 import { AblationPanel } from './AblationPanel';
 import { PrewarmLine } from '../PrewarmLine';
 import { useStorageLeft } from '../useStorageLeft';
-
-interface SaeForm {
-  activation: SaeActivation;
-  latents: number;
-  k: number;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  l1Coefficient: number;
-  seed: number;
-  metricsEvery: number;
-}
 
 /** Every field the form edits, its label and what it takes. */
 const FIELDS: { key: Exclude<keyof SaeForm, 'activation'>; label: string; step?: number }[] = [
@@ -41,8 +30,7 @@ const FIELDS: { key: Exclude<keyof SaeForm, 'activation'>; label: string; step?:
 function configOf(form: SaeForm, dIn: number): { config: SaeConfig } | { error: string } {
   if (!(Number.isInteger(form.steps) && form.steps >= 1)) return { error: `steps = ${form.steps}, but it must be an integer ≥ 1` };
   try {
-    const { steps: _steps, ...fields } = form;
-    return { config: resolveSaeConfig({ ...runScaledDefaults(form.steps, form.batchSize), ...fields, dIn }) };
+    return { config: saeFormConfig(form, dIn) };
   } catch (e) {
     return { error: (e as Error).message };
   }
@@ -61,7 +49,7 @@ export function SaeStage() {
   const set = (key: keyof SaeForm, value: number | string) => setForm((f) => ({ ...f, [key]: value }));
   const start = (resume: boolean) => {
     if (resume && record) useLab.getState().startTraining({ config: record.config, steps: record.steps, checkpointEvery: record.checkpointEvery }, true);
-    else if ('config' in resolved) useLab.getState().startTraining({ config: resolved.config, steps: form.steps, checkpointEvery: Math.max(form.metricsEvery, Math.round(form.steps / 10)) }, false);
+    else if ('config' in resolved) useLab.getState().startTraining(saeFormRequest(form, dIn), false);
   };
   const canResume = !job && record && record.state === 'paused';
   // Compile the training step's pipelines for this config while the page is open, not after the click.
@@ -174,7 +162,7 @@ function initialForm(record: SaeRecord | null): SaeForm {
     const c = record.config;
     return { activation: c.activation, latents: c.latents, k: c.k, steps: record.steps, batchSize: c.batchSize, lr: c.lr, l1Coefficient: c.l1Coefficient, seed: c.seed, metricsEvery: c.metricsEvery };
   }
-  return { activation: 'batchtopk', latents: 128, k: 8, steps: 300, batchSize: 256, lr: 1e-3, l1Coefficient: 1e-3, seed: 0, metricsEvery: 10 };
+  return SAE_FORM_DEFAULTS;
 }
 
 /** The live curves: loss, FVU (z), L0, dead %, AuxK loss against the step. */
@@ -196,6 +184,7 @@ function TrainingCurves({ record }: { record: SaeRecord }) {
     ];
   }, [record.history]);
   const last = record.history.at(-1);
+  const activity = useLab((s) => s.trainJob?.activity ?? null);
   return (
     <section className="panel" data-testid="training-panel">
       <header className="panel-header">
@@ -211,6 +200,11 @@ function TrainingCurves({ record }: { record: SaeRecord }) {
           {last && ` · loss ${last.loss.toPrecision(4)} · FVU ${last.fvu.toPrecision(4)} · L0 ${last.l0.toFixed(2)} · dead ${(100 * last.deadFraction).toFixed(1)}%`}
         </span>
       </div>
+      {activity && (
+        <p className="muted small" data-testid="training-activity">
+          {activity}
+        </p>
+      )}
       <div className="chart-grid">
         {charts.map((c) => (
           <D3Chart key={c.id} render={renderLineChart} data={c.data} testId={`curve-${c.id}`} label={c.id} />
