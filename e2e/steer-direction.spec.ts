@@ -42,6 +42,18 @@ function cliProject(dir: string): string[] {
   return [traj, dynamics, sae, join(dir, 'cfg.json')];
 }
 
+/** On the Latents page's Concept panel: the top `percent` % of latents for "red" by `rankBy`, `count` of them, as the table shows them. */
+async function redLatents(page: Page, rankBy: string, percent: number, count: number): Promise<{ latent: number; sign: number; auroc: number }[]> {
+  await page.getByTestId('stage-latents').click();
+  await page.getByTestId('load-image-activations').click();
+  await page.getByTestId('concept-input').fill('red');
+  await page.getByTestId('concept-rank-by').selectOption(rankBy);
+  await page.getByTestId('concept-percent').fill(String(percent));
+  const rows = page.getByTestId('concept-table').locator('tr[data-latent]');
+  await expect(rows).toHaveCount(count, { timeout: 120_000 });
+  return rows.evaluateAll((trs) => trs.map((tr) => ({ latent: Number(tr.getAttribute('data-latent')), sign: Number(tr.getAttribute('data-sign')), auroc: Number(tr.querySelectorAll('td')[3].textContent) })));
+}
+
 /** Steers with the page's current controls and returns the probe's colour reading of both images once the result is for this request. */
 async function steered(page: Page, prompt: string, ablate: boolean, masked: boolean): Promise<{ before: Probabilities; after: Probabilities; row: ReturnType<Page['locator']> }> {
   const table = page.getByTestId('probe-table');
@@ -78,13 +90,7 @@ test('the latents that track "red" turn a blue circle red where the mask is pain
   await importProject(page);
 
   // Concept → latents: images whose prompt says "red" against the rest, ranked by AUROC; the top 2 % (3 of 128).
-  await page.getByTestId('stage-latents').click();
-  await page.getByTestId('load-image-activations').click();
-  await page.getByTestId('concept-input').fill('red');
-  await page.getByTestId('concept-percent').fill('2');
-  const rows = page.getByTestId('concept-table').locator('tr[data-latent]');
-  await expect(rows).toHaveCount(3, { timeout: 120_000 });
-  const aurocs = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelectorAll('td')[3].textContent)));
+  const aurocs = (await redLatents(page, 'auroc', 2, 3)).map((c) => c.auroc);
   expect(aurocs[0]).toBeGreaterThan(0.8);
   expect([...aurocs].sort((a, b) => b - a)).toEqual(aurocs);
   await page.getByTestId('concept-panel').screenshot({ path: 'test-results/steer-red-concept.png' });
@@ -135,14 +141,7 @@ test('the latents that track "red" turn a blue circle red where the mask is pain
 test('a concept’s latents arrive with their signs, two steer at once in units of the mean activation norm, and a sweep shows 21 images with their readings', async ({ page }) => {
   await importProject(page);
   // Ranked either way, a latent that fires on the images without "red" arrives with a negative sign.
-  await page.getByTestId('stage-latents').click();
-  await page.getByTestId('load-image-activations').click();
-  await page.getByTestId('concept-input').fill('red');
-  await page.getByTestId('concept-rank-by').selectOption('auroc-either');
-  await page.getByTestId('concept-percent').fill('5');
-  const rows = page.getByTestId('concept-table').locator('tr[data-latent]');
-  await expect(rows).toHaveCount(7, { timeout: 120_000 });
-  const concept = await rows.evaluateAll((trs) => trs.map((tr) => ({ latent: Number(tr.getAttribute('data-latent')), sign: Number(tr.getAttribute('data-sign')), auroc: Number(tr.querySelectorAll('td')[3].textContent) })));
+  const concept = await redLatents(page, 'auroc-either', 5, 7);
   for (const c of concept) expect(c.sign, `latent ${c.latent}, AUROC ${c.auroc}`).toBe(c.auroc < 0.5 ? -1 : 1);
   console.log(`"red", either way: ${concept.map((c) => `#${c.latent} ${c.sign > 0 ? '+' : '−'} (AUROC ${c.auroc})`).join(', ')}`);
   await page.getByTestId('steer-with-concept').click();

@@ -85,6 +85,7 @@ export async function steerSweep(
   } = {},
 ): Promise<{ unsteered: RgbaImage; unsteeredReading: Record<string, AttributeReading> | null; cells: SweepCell[]; calls: number }> {
   const strengths = sweepStrengths(request.count, request.max);
+  // A mix with no non-zero α fails here, before any run.
   sweepMix(request.latents, 1);
   const total = strengths.length * SWEEP_WINDOWS.length;
   options.onProgress?.('the unsteered image (made once; every image of the sweep starts from it)', 0, total);

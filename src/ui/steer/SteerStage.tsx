@@ -124,6 +124,8 @@ export function SteerStage() {
         </div>
         <div className="form-row">
           <SteerLatentTable rows={rows} unit={unit} latents={m} disabled={ablate} onChange={setRows} />
+        </div>
+        <div className="form-row">
           <label className="grow">
             Window: UNet calls {window[0]}–{window[1] - 1} of 0–{calls - 1}
             <span className="inline">
@@ -173,7 +175,7 @@ export function SteerStage() {
                   <ImageCanvas imageId={result.unsteeredId} testId="unsteered-image" className="steer-image" />
                 </figure>
                 <figure data-showing={showSteered ? 'steered' : 'unsteered'}>
-                  <figcaption>{showSteered ? 'Steered' : 'Unsteered here (s: steered)'}</figcaption>
+                  <figcaption>{showSteered ? 'Steered' : 'Unsteered (s: back to steered)'}</figcaption>
                   <ImageCanvas imageId={showSteered ? result.steeredId : result.unsteeredId} testId="steered-image" className="steer-image" />
                 </figure>
                 <DifferencePanel unsteeredId={result.unsteeredId} steeredId={result.steeredId} mask={result.params.mask} gridH={gridH} gridW={gridW} />

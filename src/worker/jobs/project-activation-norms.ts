@@ -12,6 +12,7 @@ import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
 import { TrajectoryReader } from '../../data/trajectory-file';
 import { JobError } from '../job-error';
 import { LatestByKey } from '../latest-by-key';
+import { progress, type JobContext, type JobProgress } from './job-context';
 
 export const ACTIVATION_NORMS_FILE = 'activation-norms.json';
 
@@ -51,4 +52,10 @@ async function readStored(folder: ProjectFolder): Promise<StoredNorms | null> {
   } catch {
     return null;
   }
+}
+
+/** The norms for a job about to use the norm unit: measured on first use, the job saying so as it goes. */
+export async function measureNorms(projectId: string, job: JobContext<JobProgress>): Promise<void> {
+  const stage = 'measuring the hook’s mean activation norm (once per collection)';
+  await projectActivationNorms(projectId, (done, total) => job.emit(progress(stage, done, total)), job.signal);
 }

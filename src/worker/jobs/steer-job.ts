@@ -14,9 +14,9 @@ import type { ModelSession } from '../../diffusion/ort-runtime';
 import type { StrengthUnit } from '../../diffusion/steering-units';
 import type { RgbaImage } from '../../diffusion/vae-image';
 import { hookedModel, modelProbe } from '../loaded-model';
-import { progress, Transferred, type JobContext, type JobProgress } from './job-context';
+import { Transferred, type JobContext, type JobProgress } from './job-context';
 import { pixelsOf, type PixelsMessage } from './pixels';
-import { projectActivationNorms } from './project-activation-norms';
+import { measureNorms } from './project-activation-norms';
 import { sessionFor } from './steering-session';
 
 /** A prompt generated unsteered (cached) and steered with the project's SAE latents. */
@@ -93,12 +93,6 @@ export async function steerJob(request: SteerRequest, job: JobContext<JobProgres
     { unsteered, steered, previews, readings, meanActivations: result.meanActivations, scales: result.scales, activationNorms: result.activationNorms, callsRun: result.steered.callsRun, seconds: (performance.now() - started) / 1000 },
     [unsteered.rgba, steered.rgba, ...(previews ? [...previews.unsteered, ...previews.steered].map((p) => p.rgba) : [])],
   );
-}
-
-/** The project's activation norms for the norm unit: measured by one pass over the collection on first use, saying so. */
-export async function measureNorms(projectId: string, job: JobContext<JobProgress>): Promise<void> {
-  const stage = 'measuring the hook’s mean activation norm (once per collection)';
-  await projectActivationNorms(projectId, (done, total) => job.emit(progress(stage, done, total)), job.signal);
 }
 
 /**

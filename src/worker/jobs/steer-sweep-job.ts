@@ -13,7 +13,7 @@ import { steerSweep, type SweepCell } from '../../flows/steer-sweep';
 import { hookedModel, modelProbe } from '../loaded-model';
 import { progress, type JobContext, type JobProgress } from './job-context';
 import { pixelsOf, type PixelsMessage } from './pixels';
-import { measureNorms } from './steer-job';
+import { measureNorms } from './project-activation-norms';
 import { sessionFor } from './steering-session';
 
 export interface SteerSweepRequest {
