@@ -18,7 +18,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
+  ...gpuArgs(),
   '--no-sandbox',
   // Containers often give /dev/shm only 64 MiB, too little for Chromium's shared memory; use /tmp.
   '--disable-dev-shm-usage',
@@ -27,6 +27,16 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * The adapter's flags: SwiftShader by default; with TRAJ_CHROMIUM_GPU=1 (a machine with a GPU, as
+ * `gpu:check` runs the peer benchmarks) Dawn's Vulkan backend on the GPU's own driver, which headless
+ * Chromium on Linux only offers with the Vulkan feature on and the GPU blocklist ignored.
+ */
+function gpuArgs(): string[] {
+  if (process.env.TRAJ_CHROMIUM_GPU === '1') return ['--enable-features=Vulkan', '--ignore-gpu-blocklist'];
+  return ['--use-webgpu-adapter=swiftshader'];
+}
 
 /** Launch options for Playwright (`use.launchOptions` in playwright.config.ts, or `chromium.launch`). */
 export function chromiumLaunchOptions(): LaunchOptions {

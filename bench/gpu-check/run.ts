@@ -76,7 +76,8 @@ if (noBrowser) {
   report({ measure: 'peers', skipped: small ? '--small' : '--no-browser', missing: 'ratios against onnxruntime-web and TF.js (npm run bench:linalg -- --full; npm run bench:sae -- --full, in Chromium with the GPU)' });
 } else {
   for (const script of ['bench:linalg', 'bench:sae']) {
-    const run = spawnSync('npm', ['run', '--silent', script, '--', '--full'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    // The peers run in Chromium on this machine's GPU, not the SwiftShader the tests pin (e2e/chromium.ts).
+    const run = spawnSync('npm', ['run', '--silent', script, '--', '--full'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TRAJ_CHROMIUM_GPU: '1' } });
     for (const text of run.stdout.split('\n').filter((l) => l.startsWith('{'))) report({ measure: 'peers', bench: script, ...JSON.parse(text) });
     if (run.status !== 0) report({ measure: 'peers', bench: script, failed: `exit ${run.status}`, missing: `${script}'s ratios` });
   }
