@@ -104,6 +104,7 @@ test('the latents that track "red" turn a blue circle red where the mask is pain
   await page.getByTestId('steer-alpha').fill('12');
   await page.getByTestId('mask-brush').selectOption('3');
   const mask = page.getByTestId('mask-canvas');
+  await mask.scrollIntoViewIfNeeded();
   const box = (await mask.boundingBox())!;
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   await expect(page.getByTestId('mask-count')).toContainText('25 of 64 positions');

@@ -73,7 +73,12 @@ export function strengthScale(
 
 /**
  * The slider's range and starting value in each unit, and the sweep's
- * default largest strength (max).
+ * default largest strength (max). Measured on the toy model
+ * (bench/steer/visible-range.ts, the study's SAEs, 3 prompts, whole run): a
+ * mean RGB change of 5/255 needs α ≈ 2 in norm units at up_blocks.2.attentions.1
+ * (8 × 8) and α ≈ 5–7 at up_blocks.1.attentions.1 (4 × 4); α = 12 changes
+ * the image by 13–114/255 there. In m_k units the same latents need α ≈ 16 at
+ * 8 × 8 and α ≈ 48 at 4 × 4, hence m_k's wider range.
  */
 export const STRENGTH_RANGES: Record<StrengthUnit, { max: number; step: number; initial: number }> = {
   norm: { max: 12, step: 0.1, initial: 6 },
