@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import { ProjectFolder } from '../data/opfs-project';
 import { deleteProject, listProjects, saveProject } from './project-db';
+import { runtimeClient } from './runtime-client';
 import { afterReload, newProject, type ProjectRecord } from './project-record';
 import type { LabState } from './store';
 
@@ -66,7 +67,10 @@ export const createProjectSlice: StateCreator<LabState, [], [], ProjectSlice> = 
     },
     openProject: (id) => {
       localStorage.setItem(OPEN_KEY, id);
+      const previous = get().projectId;
       set({ projectId: id });
+      // The worker lets go of the project it kept (its SAE and dynamics on the GPU) when another opens.
+      if (previous !== null && previous !== id) runtimeClient.runJob('open-project', { projectId: id }).catch((e: unknown) => get().reportJobError('Projects', e));
     },
     renameProject: (id, name) => get().updateProject(id, (p) => ({ ...p, name: name.trim() || p.name })),
     removeProject: async (id) => {

@@ -52,4 +52,18 @@ describe('LatestByKey', () => {
     await Promise.resolve();
     expect(released).toEqual(['second']);
   });
+
+  it('dropUnless keeps a value whose key passes and releases one that does not (another project opened)', async () => {
+    const c = cache();
+    await c.get('p1 100');
+    c.latest.dropUnless((key) => key.startsWith('p1 '));
+    expect(c.released).toEqual([]);
+    await c.get('p1 100');
+    expect(c.loads).toEqual(['p1 100']);
+    c.latest.dropUnless((key) => key.startsWith('p2 '));
+    await Promise.resolve();
+    expect(c.released).toEqual(['p1 100']);
+    await c.get('p1 100');
+    expect(c.loads).toEqual(['p1 100', 'p1 100']);
+  });
 });

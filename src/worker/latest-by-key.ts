@@ -21,6 +21,11 @@ export class LatestByKey<V> {
     return value;
   }
 
+  /** Releases the value held unless its key passes `keep`. */
+  dropUnless(keep: (key: string) => boolean): void {
+    if (this.held && !keep(this.held.key)) this.drop();
+  }
+
   /** Releases the value held, if any. */
   drop(): void {
     const old = this.held;

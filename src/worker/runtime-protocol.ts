@@ -22,6 +22,7 @@ import type { LatentLabelsRequest } from './jobs/latent-labels-job';
 import type { LatentMapsRequest, LatentMapsResult } from './jobs/latent-maps-job';
 import type { LatentTableRequest } from './jobs/latent-table-job';
 import type { LoadRequest, LoadResult } from './jobs/load-job';
+import type { OpenProjectRequest } from './jobs/open-project-job';
 import type { PrewarmProgress, PrewarmRequest, PrewarmResult } from './jobs/prewarm-job';
 import type { PromptLatentsRequest, PromptLatentsResult } from './jobs/prompt-latents-job';
 import type { SteerRequest, SteerResult } from './jobs/steer-job';
@@ -50,6 +51,7 @@ export interface Jobs {
   'prompt-latents': { request: PromptLatentsRequest; events: never; result: PromptLatentsResult };
   steer: { request: SteerRequest; events: JobProgress; result: SteerResult };
   'steer-sweep': { request: SteerSweepRequest; events: SteerSweepEvent; result: SteerSweepResult };
+  'open-project': { request: OpenProjectRequest; events: never; result: null };
 }
 
 export type JobKind = keyof Jobs;

@@ -23,6 +23,7 @@ import { latentLabelsJob } from './jobs/latent-labels-job';
 import { latentMapsJob } from './jobs/latent-maps-job';
 import { latentTableJob } from './jobs/latent-table-job';
 import { loadJob } from './jobs/load-job';
+import { openProjectJob } from './jobs/open-project-job';
 import { engineGpu } from './loaded-model';
 import { prewarmJob } from './jobs/prewarm-job';
 import { promptLatentsJob } from './jobs/prompt-latents-job';
@@ -52,6 +53,7 @@ const HANDLERS: { [K in JobKind]: JobHandler<Jobs[K]['request'], Jobs[K]['events
   'prompt-latents': promptLatentsJob,
   steer: steerJob,
   'steer-sweep': steerSweepJob,
+  'open-project': openProjectJob,
 };
 
 /** Running jobs' signals, by request id. */

@@ -51,3 +51,8 @@ export async function projectSae(projectId: string, gpu?: GpuContext): Promise<P
 export function forgetProjectSae(): void {
   cache.drop();
 }
+
+/** Releases the cached SAE (its GPU copies included) when it belongs to another project than `projectId`. */
+export function releaseUnlessProject(projectId: string): void {
+  cache.dropUnless((key) => key.startsWith(`${projectId} `));
+}
