@@ -17,6 +17,8 @@
 // are prefix-summed in latent order and the lane holding the remaining-th tie
 // finds its index. The cost is ~10 reads of the row, independent of the data,
 // and the row's kept count comes out with it (no separate count pass).
+// `row_select_list` gives the same result in one read of the row where one
+// thread holds a row and k is small (the lab's SAEs); see its comment.
 //
 // `row_count` and `row_write` compact any settled selection (BatchTopK's and
 // the threshold modes' state[0], or row_select's per-row state): row_count
@@ -59,7 +61,7 @@ struct Params {
 @group(0) @binding(0) var<storage, read> pre: array<f32>;
 @group(0) @binding(1) var<storage, read> idle: array<u32>;
 
-// ---- row_select: pre [rows, width] f32, idle [width] u32 → state [rows], row_count [rows].
+// ---- row_select, row_select_list: pre [rows, width] f32, idle [width] u32 → state [rows], row_count [rows].
 @group(0) @binding(2) var<storage, read_write> select_state: array<SelectState>;
 @group(0) @binding(3) var<storage, read_write> select_count: array<u32>;
 @group(0) @binding(4) var<uniform> select_params: Params;
@@ -246,6 +248,70 @@ fn row_select(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
       select_count[at.row] = k;
     }
   }
+}
+
+// The most latents row_select_list keeps in a thread's list.
+const MAX_LIST: u32 = 64u;
+
+// `row_select_list` (LANES = 1 and k ≤ MAX_LIST): row_select in one read of the
+// row. The thread keeps its row's k best keys so far, sorted by key and then
+// latent; a key enters only if it beats the list's last (an equal key does not:
+// ties keep the earlier latent), so on random rows only ~k·ln(width / k) keys
+// are ever inserted. The last entry is the k-th key t and the remaining-th tie;
+// a tie was left out exactly when the largest key dropped or refused equals t.
+// Writes the same state and count as row_select. Workgroups: ceil(rows / WG).
+@compute @workgroup_size(WG)
+fn row_select_list(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = select_params;
+  let row = gid.x;
+  if (row >= p.rows) {
+    return;
+  }
+  let k = p.k;
+  var keys: array<u32, MAX_LIST>;
+  var latents: array<u32, MAX_LIST>;
+  var n = 0u;
+  // The list's last key once it holds k (0 before: any positive key enters).
+  var last = 0u;
+  var dropped = 0u;
+  for (var j = 0u; j < p.width; j++) {
+    let x = key_of(row, j, p);
+    if (x <= last) {
+      dropped = max(dropped, x);
+      continue;
+    }
+    var i = n;
+    if (n == k) {
+      i = k - 1u;
+      dropped = max(dropped, keys[i]);
+    } else {
+      n++;
+    }
+    while (i > 0u && keys[i - 1u] < x) {
+      keys[i] = keys[i - 1u];
+      latents[i] = latents[i - 1u];
+      i--;
+    }
+    keys[i] = x;
+    latents[i] = j;
+    if (n == k) {
+      last = keys[k - 1u];
+    }
+  }
+  if (n < k) {
+    // Fewer candidates than k: keep every one (value_key 0 admits every positive key).
+    select_state[row] = SelectState(0u, 0u, 0u, 1u);
+    select_count[row] = n;
+    return;
+  }
+  var above = 0u;
+  for (var i = 0u; i < k; i++) {
+    above += select(0u, 1u, keys[i] > last);
+  }
+  // Every tie kept: index key 0 admits them all, as row_select writes it.
+  let tie_key = select(0u, index_key(row, latents[k - 1u], p), dropped == last);
+  select_state[row] = SelectState(last, tie_key, k - above, 1u);
+  select_count[row] = k;
 }
 
 // Workgroups: ceil(rows / ROWS_PER_WG).

@@ -25,6 +25,8 @@ const ROW_WG = 64;
  */
 const LATENTS_PER_LANE = 1024;
 const MAX_LANES = ROW_WG;
+/** sae-topk-rows.wgsl's MAX_LIST: the largest k that row_select_list keeps in a thread's list. */
+const MAX_ROW_LIST = 64;
 /**
  * shaders/sae-topk-batch.wgsl: threads per workgroup, the fewest candidates
  * per tile (64 a thread: per-workgroup costs stay small beside the reads), and
@@ -83,7 +85,7 @@ export interface Eligibility {
  *
  * One latent block (every small SAE): a handful of single dispatches
  * whatever the data — TopK / AuxK: shaders/sae-topk-rows.wgsl's row_select
- * (each row's threshold and kept count), BatchTopK: shaders/sae-topk-batch.wgsl's
+ * (each row's threshold and kept count; row_select_list for small k on rows one thread holds), BatchTopK: shaders/sae-topk-batch.wgsl's
  * four radix passes over tile-private histograms; then row_count (unless
  * row_select gave the counts), exclusive-scan-u32 and row_write. Several
  * blocks: shaders/sae-topk-blocks.wgsl's radix select, one dispatch per block and
@@ -169,9 +171,10 @@ export class ActiveSelector {
 
     let params: number[];
     if (selection.kind === 'topk') {
-      // Each row's threshold and kept count in one dispatch.
+      // Each row's threshold and kept count in one dispatch: one read of the row where a thread's list holds k.
       params = rowParams(selection.k, false);
-      rowKernel('row_select', [this.state, this.rowCount], params);
+      const oneRead = this.rowConstants.LANES === 1 && selection.k <= MAX_ROW_LIST;
+      rowKernel(oneRead ? 'row_select_list' : 'row_select', [this.state, this.rowCount], params);
     } else {
       if (selection.kind === 'batchtopk') {
         const elements = rows * m;
