@@ -1,9 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useLab } from './state/store';
+// The base styles first: a component's own stylesheet (welcome, theme switch, shortcuts, steer) then comes after them and wins.
+import './ui/app.css';
 import { App } from './ui/App';
 import { applyStoredTheme } from './ui/theme/theme-choice';
-import './ui/app.css';
 
 // Anything that escapes an action still reaches the banner, not only the console.
 window.addEventListener('error', (event) => useLab.getState().reportError('Page', event.error ?? event.message));
