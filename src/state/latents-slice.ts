@@ -4,6 +4,7 @@ import { drawImages, sampledImages } from '../sae/image-sample';
 import type { LatentTable } from '../sae/latent-table';
 import type { LatentCoFiring } from '../worker/jobs/latent-cofiring-job';
 import type { JobProgress } from '../worker/jobs/job-context';
+import { isDeviceLost } from '../worker/job-error';
 import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { Registry } from './registry';
@@ -92,9 +93,29 @@ export interface LatentsSlice {
   drawLatentExamples: (latent: number, seed: number) => void;
   loadLatentTable: () => void;
   selectLatent: (latent: number | null) => void;
+  /** The project whose latent table, labels or open latent's maps a lost GPU device interrupted, until they are run again. */
+  latentsInterrupted: string | null;
+  /** Runs again what a lost device interrupted: the table, the labels and the open latent's maps (each only if not already there). */
+  rerunLatents: () => void;
 }
 
+/** What the Latents page says when a lost device stopped one of its jobs (a Run again button follows). */
+export const LATENTS_INTERRUPTED = 'Reading the latents was interrupted by a lost GPU device; nothing of it was kept —';
+
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
+  latentsInterrupted: null,
+  rerunLatents: () => {
+    const project = currentProject(get());
+    set({ latentsInterrupted: null });
+    if (!project?.sae || project.sae.state !== 'done') return;
+    get().loadLatentTable();
+    const t = get().latentTable;
+    if (t.state !== 'ready') return;
+    get().loadLatentLabels(project.id, t.saeAt, project.prompts?.attributes ?? null);
+    // The open latent's maps (and co-firing latents after them) again, unless they arrived.
+    const k = get().selectedLatent;
+    if (k !== null && (get().latentMaps?.latent !== k || get().latentCoFiring?.state === 'none')) get().selectLatent(k);
+  },
   latentTable: { state: 'idle' },
   latentLabels: { state: 'idle' },
   loadLatentLabels: (projectId, saeAt, attributes) => {
@@ -115,7 +136,8 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
         if (mine()) set({ latentLabels: { state: 'ready', projectId, saeAt, id: latentLabels.add(labels) } });
       },
       (error: unknown) => {
-        if (mine()) set({ latentLabels: { state: 'failed', projectId, saeAt, reason: (error as Error).message } });
+        // Stopped by a lost device: nothing is kept, and Run again makes them.
+        if (mine()) set({ latentLabels: interruptedBy(set, error, projectId) ? { state: 'idle' } : { state: 'failed', projectId, saeAt, reason: (error as Error).message } });
         get().reportJobError('Latent labels', error);
       },
     );
@@ -206,6 +228,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       },
       (error: unknown) => {
         if (mine()) set({ latentExamples: { latent, seed, state: 'none', reason: (error as Error).message, measuring: null } });
+        interruptedBy(set, error, t.projectId);
         get().reportJobError('Random examples', error);
       },
     );
@@ -227,7 +250,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
         const k = get().selectedLatent;
         if (k !== null) get().selectLatent(k < table.m ? k : null);
       },
-      (error: unknown) => set({ latentTable: { state: 'failed', projectId, reason: (error as Error).message } }),
+      (error: unknown) => set({ latentTable: interruptedBy(set, error, projectId) ? { state: 'idle' } : { state: 'failed', projectId, reason: (error as Error).message } }),
     );
   },
   selectLatent: (latent) => {
@@ -290,6 +313,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
           set({ latentMapsLoading: false });
           if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: (error as Error).message } });
         }
+        interruptedBy(set, error, projectId);
         get().reportJobError('Latent maps', error);
       });
   },
@@ -307,4 +331,10 @@ export const RANDOM_IMAGES = 6;
 export function randomExamples(table: LatentTable, k: number, seed: number): number[] | null {
   if (!table.spatial) return null;
   return drawImages(sampledImages({ size: table.spatial.sampleSize, image: table.spatial.sample }, k), RANDOM_IMAGES, seed);
+}
+
+/** Whether `error` is a lost GPU device; if it is, the project's latents are marked interrupted (the page offers Run again). */
+function interruptedBy(set: (change: Pick<LabState, 'latentsInterrupted'>) => void, error: unknown, projectId: string): boolean {
+  if (isDeviceLost(error)) set({ latentsInterrupted: projectId });
+  return isDeviceLost(error);
 }

@@ -17,12 +17,12 @@ export type PrewarmStatus =
 const START_RECORDED_STEPS = 5;
 
 export interface PrewarmSlice {
-  /** The kernels compiled once per page load, after the model is ready (idle until then). */
+  /** The kernels compiled once per device, after the model is ready (idle until then, and again after the device is lost). */
   kernels: PrewarmStatus | { state: 'idle' };
   /** The pipelines compiled for a page's flow at the open project's sizes, by flow. */
   prewarm: Partial<Record<'fit' | 'train', PrewarmStatus>>;
   /**
-   * Compiles, once per page load, the fit's and the SAE page's default
+   * Compiles, once per page load and again on the new device after a loss, the fit's and the SAE page's default
    * training pipelines at the loaded model's default block, so that by the
    * time a researcher reaches those pages nothing is left to compile.
    */
@@ -32,13 +32,24 @@ export interface PrewarmSlice {
 }
 
 export const createPrewarmSlice: StateCreator<LabState, [], [], PrewarmSlice> = (set, get) => {
-  /** Runs a prewarm job, reporting its status through `report`. */
+  /** Counts lost devices: a job started on an earlier device reports nothing (its pipelines are gone with it). */
+  let device = 0;
+  // The new worker's device has none of the old one's pipelines: compile them again once the model is ready there (App's idle call).
+  runtimeClient.onDeviceLost(() => {
+    device++;
+    set({ kernels: { state: 'idle' }, prewarm: {} });
+  });
+  /** Runs a prewarm job, reporting its status through `report` while the device it runs on is the current one. */
   const run = (key: string, request: PrewarmRequest, report: (status: PrewarmStatus) => void) => {
-    report({ state: 'compiling', key, compiled: 0, total: null });
-    const onProgress = (m: PrewarmProgress) => report({ state: 'compiling', key, compiled: m.compiled, total: m.total });
+    const started = device;
+    const reportHere = (status: PrewarmStatus) => {
+      if (started === device) report(status);
+    };
+    reportHere({ state: 'compiling', key, compiled: 0, total: null });
+    const onProgress = (m: PrewarmProgress) => reportHere({ state: 'compiling', key, compiled: m.compiled, total: m.total });
     runtimeClient.runJob('prewarm', request, onProgress).then(
-      (m) => report({ state: 'ready', key, pipelines: m.pipelines, compiled: m.compiled, seconds: m.seconds }),
-      () => report({ state: 'failed', key }),
+      (m) => reportHere({ state: 'ready', key, pipelines: m.pipelines, compiled: m.compiled, seconds: m.seconds }),
+      () => reportHere({ state: 'failed', key }),
     );
   };
   return {

@@ -55,7 +55,7 @@ export function App() {
   useEffect(() => {
     if (gpu.state === 'ready' && useLab.getState().model.state === 'idle') useLab.getState().loadModel(TOY_MANIFEST, 'auto', 'default');
   }, [gpu.state]);
-  // Once the model is ready, the fit's and training's kernels compile when the page is idle (once per page load).
+  // Once the model is ready, the fit's and training's kernels compile when the page is idle (once per device: again when a lost device's model is ready on the new one).
   const modelReady = useLab((s) => s.model.state === 'ready');
   useEffect(() => {
     if (!modelReady) return;

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { latentLabels, latentTables } from '../../state/latents-slice';
+import { LATENTS_INTERRUPTED, latentLabels, latentTables } from '../../state/latents-slice';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { downloadBlob } from '../download';
@@ -19,6 +19,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
   const loading = useLab((s) => s.latentMapsLoading);
   // The example's SAE opens with the latents that best pick out an attribute value first.
   const fromExample = useLab((s) => s.example.state === 'done' && s.example.projectId === project?.id);
+  const interrupted = useLab((s) => !!project && s.latentsInterrupted === project.id);
   const { loadLatentTable, selectLatent, setSteerLatents } = useLab.getState();
   useEffect(() => {
     loadLatentTable();
@@ -30,7 +31,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
 
   if (!project?.sae || project.sae.state !== 'done') return <section className="panel"><p className="muted">Train an SAE first (the SAE page): its latents appear here.</p></section>;
   if (status.state === 'failed') return <section className="panel"><p className="error-text">{status.reason}</p></section>;
-  if (!ready) return <section className="panel"><p className="muted">Reading the SAE’s latent statistics…</p></section>;
+  if (!ready) return <section className="panel">{interrupted ? <InterruptedLine /> : <p className="muted">Reading the SAE’s latent statistics…</p>}</section>;
   const table = latentTables.get(status.tableId);
   const prompts = project.prompts?.entries.map((e) => e.prompt) ?? [];
   const labels = labelStatus.state === 'ready' && labelStatus.projectId === project.id && labelStatus.saeAt === status.saeAt ? latentLabels.get(labelStatus.id) : null;
@@ -46,6 +47,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
             Export CSV
           </button>
         </header>
+        {interrupted && <InterruptedLine />}
         <LatentList projectId={project.id} table={table} labels={labels} labelStatus={labelStatus} prompts={prompts} selected={selected} onSelect={selectLatent} initialSort={fromExample ? 'attribute' : 'firing'} />
       </section>
       {selected !== null && (
@@ -76,5 +78,17 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
         }}
       />
     </>
+  );
+}
+
+/** A latents job a lost GPU device stopped (the table, the labels, the open latent's maps), with a way to run it again. */
+function InterruptedLine() {
+  return (
+    <p className="error-text" data-testid="latents-interrupted">
+      {LATENTS_INTERRUPTED}{' '}
+      <button type="button" className="secondary" onClick={() => useLab.getState().rerunLatents()} data-testid="latents-run-again">
+        Run again
+      </button>
+    </p>
   );
 }
