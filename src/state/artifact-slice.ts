@@ -3,6 +3,7 @@ import { PROJECT_FILES, ProjectFolder } from '../data/opfs-project';
 import { serializeProjectBundle } from '../data/project-bundle';
 import { SafetensorsFile } from '../data/safetensors';
 import { saveProject } from './project-db';
+import { labelNewSae } from './new-sae-labels';
 import { afterReload, newProject } from './project-record';
 import type { ImportedArtifact } from '../worker/jobs/import-job';
 import type { ProjectRecord } from './project-record';
@@ -54,7 +55,10 @@ export const createArtifactSlice: StateCreator<LabState, [], [], ArtifactSlice> 
           await saveProject(imported);
           set((s) => ({ projects: [...s.projects, imported] }));
           get().openProject(target);
-        } else get().updateProject(project.id, (p) => withArtifact(p, artifact, file.name, Date.now()));
+        } else {
+          get().updateProject(project.id, (p) => withArtifact(p, artifact, file.name, Date.now()));
+          if (artifact.kind === 'sae') labelNewSae(get(), project.id);
+        }
       } catch (error) {
         get().reportJobError('Import', error);
       }

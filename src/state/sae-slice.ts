@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeTrainingMetrics } from '../sae/train/metrics';
 import type { SaeRecord } from './project-record';
+import { labelNewSae } from './new-sae-labels';
 import { currentProject } from './project-slice';
 import { JobStopper, runtimeClient } from './runtime-client';
 import { isCancelled, isDeviceLost } from '../worker/job-error';
@@ -63,6 +64,7 @@ export const createSaeSlice: StateCreator<LabState, [], [], SaeSlice> = (set, ge
         set({ trainJob: null });
         update(() => ({ state: m.state === 'paused' ? 'paused' : 'done', step: m.step, seconds: elapsed(), at: m.state === 'finished' ? Date.now() : 0, ...(m.evaluation ? { evaluation: m.evaluation } : {}) }));
         void get().measureProject(projectId);
+        labelNewSae(get(), projectId);
       },
       (error: unknown) => {
         set({ trainJob: null });
