@@ -144,6 +144,7 @@ test('a concept’s latents arrive with their signs, two steer at once in units 
   // Ranked either way, a latent that fires on the images without "red" arrives with a negative sign.
   const concept = await redLatents(page, 'auroc-either', 5, 7);
   for (const c of concept) expect(c.sign, `latent ${c.latent}, AUROC ${c.auroc}`).toBe(c.auroc < 0.5 ? -1 : 1);
+  expect(concept.some((c) => c.sign < 0)).toBe(true);
   console.log(`"red", either way: ${concept.map((c) => `#${c.latent} ${c.sign > 0 ? '+' : '−'} (AUROC ${c.auroc})`).join(', ')}`);
   await page.getByTestId('steer-with-concept').click();
 
@@ -154,7 +155,7 @@ test('a concept’s latents arrive with their signs, two steer at once in units 
   const strength = Number(await page.getByTestId('steer-alpha').inputValue());
   const arrived = await table.evaluateAll((trs) => trs.map((tr) => ({ latent: Number(tr.getAttribute('data-latent')), alpha: Number(tr.getAttribute('data-alpha')) })));
   expect(arrived).toEqual(concept.map((c) => ({ latent: c.latent, alpha: c.sign * strength })));
-  await expect(page.getByTestId('steer-guide')).toContainText('mean ‖x‖');
+  await expect(page.getByTestId('steer-guide')).toContainText('typical activation');
 
   // Two latents at once, each with its own α: the two that mark red most, the second at half strength.
   const red = concept.filter((c) => c.sign > 0).slice(0, 2);

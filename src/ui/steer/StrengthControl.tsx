@@ -50,6 +50,6 @@ export function StrengthControl({ unit, strength, disabled, visible, onUnit, onS
 function guide(unit: StrengthUnit, visible: { strength: number; window: string } | 'none' | null): string {
   const max = STRENGTH_RANGES[unit].max;
   if (visible === 'none') return `The last sweep (up to ±${max}) changed no image visibly (${VISIBLE_CHANGE}/255): try a larger range, more latents or an earlier window. ${UNIT_MEANING[unit]}.`;
-  if (visible) return `On this model and hook a visible change (mean ${VISIBLE_CHANGE}/255 or a new probe reading) starts near α ≈ ${visible.strength.toPrecision(2)} × ${UNIT_LABELS[unit]} (${visible.window} calls, last sweep).`;
+  if (visible) return `On this model and hook a visible change (mean ${VISIBLE_CHANGE}/255) starts near α ≈ ${visible.strength.toPrecision(2)} × ${UNIT_LABELS[unit]} (${visible.window} calls, last sweep).`;
   return unit === 'norm' ? `Try 2 to ${max}: ${UNIT_MEANING[unit]}. A sweep shows where a change becomes visible here.` : `${UNIT_MEANING[unit]}. A sweep shows where a change becomes visible here.`;
 }

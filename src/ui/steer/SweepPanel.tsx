@@ -2,9 +2,9 @@ import { useState, type ReactNode } from 'react';
 import { SWEEP_WINDOWS } from '../../flows/steer-sweep';
 import { STRENGTH_RANGES, UNIT_LABELS, type StrengthUnit } from '../../diffusion/steering-units';
 import type { AttributeReading } from '../../diffusion/attribute-probe';
-import type { SweepCellView, SweepView } from '../../state/steer-slice';
+import type { SweepView } from '../../state/steer-slice';
 import { ImageCanvas } from '../ImageCanvas';
-import { readingChanged, VISIBLE_CHANGE } from './steer-guide';
+import { mostMovedAttribute, VISIBLE_CHANGE } from './steer-guide';
 import './steer.css';
 
 /** Strengths per window, by default. */
@@ -84,7 +84,7 @@ function SweepStrip({ sweep }: { sweep: SweepView }) {
   const { cells, params } = sweep;
   const attributes = cells[0].reading ? Object.keys(cells[0].reading) : [];
   const [chosen, setChosen] = useState<string | null>(null);
-  const attribute = chosen ?? mostChanged(cells, attributes);
+  const attribute = chosen ?? mostMovedAttribute(cells, sweep.state === 'done' ? sweep.unsteeredReading : null);
   const strengths = [...new Set(cells.map((c) => c.strength))];
   const total = params.count * SWEEP_WINDOWS.length;
   const unit = UNIT_LABELS[params.unit];
@@ -106,7 +106,7 @@ function SweepStrip({ sweep }: { sweep: SweepView }) {
         <span />
         {Array.from({ length: params.count }, (_, i) => (
           <span key={i} className="sweep-head small">
-            {strengths[i] === undefined ? '' : `α ${strengths[i] > 0 ? '+' : ''}${strengths[i].toFixed(2)}`}
+            {strengths[i] === undefined ? '' : `α ${strengths[i] > 0 ? '+' : strengths[i] < 0 ? '−' : ''}${Math.abs(strengths[i]).toFixed(2)}`}
           </span>
         ))}
         {SWEEP_WINDOWS.map((window) => {
@@ -122,11 +122,10 @@ function SweepStrip({ sweep }: { sweep: SweepView }) {
               const cell = row[i];
               if (!cell) return <span key={`${window}${i}`} className="sweep-cell pending" />;
               const reading = attribute ? cell.reading?.[attribute] : undefined;
-              const flipped = readingChanged(cell, unsteered);
               return (
                 <figure
                   key={`${window}${i}`}
-                  className={`sweep-cell ${cell.pixelChange >= VISIBLE_CHANGE || flipped ? 'visible' : ''}`}
+                  className={`sweep-cell ${cell.pixelChange >= VISIBLE_CHANGE ? 'visible' : ''}`}
                   data-testid="sweep-cell"
                   data-window={window}
                   data-strength={cell.strength}
@@ -149,7 +148,9 @@ function SweepStrip({ sweep }: { sweep: SweepView }) {
           ];
         })}
       </div>
-      {sweep.state === 'running' && <p className="muted small">{cells.length} of {total} images so far</p>}
+      <p className="muted small">
+        {sweep.state === 'running' ? `${cells.length} of ${total} images so far · ` : ''}framed: mean change ≥ {VISIBLE_CHANGE}/255 · bold: the probe reads another value than unsteered
+      </p>
     </div>
   );
 }
@@ -176,17 +177,4 @@ export function UnsteeredReading({ imageId, reading }: { imageId: string; readin
       )}
     </figure>
   );
-}
-
-/** The attribute whose reading changes in most images of the sweep (the steered one, usually); the first on a tie at none. */
-function mostChanged(cells: readonly SweepCellView[], attributes: readonly string[]): string | null {
-  let best: { attribute: string; changed: number } | null = null;
-  for (const attribute of attributes) {
-    const changed = cells.filter((c) => {
-      const unsteered = cells.find((u) => u.window === c.window && u.strength === 0);
-      return unsteered?.reading && c.reading && c.reading[attribute].value !== unsteered.reading[attribute].value;
-    }).length;
-    if (!best || changed > best.changed) best = { attribute, changed };
-  }
-  return best?.attribute ?? null;
 }
