@@ -18,19 +18,19 @@ describe('the Latents page after a lost GPU device', () => {
   beforeEach(() => {
     runtimeClient.clear();
     vi.stubGlobal('history', { replaceState: () => {} });
-    useLab.setState({ projects: [PROJECT], projectId: PROJECT.id, latentTable: { state: 'idle' }, latentLabels: { state: 'idle' }, latentsInterrupted: null, selectedLatent: null, banner: [] });
+    useLab.setState({ projects: [PROJECT], projectId: PROJECT.id, latentTable: { state: 'idle' }, latentLabels: { state: 'idle' }, latentsInterrupted: {}, selectedLatent: null, banner: [] });
   });
 
   it('marks an interrupted table read and runs it again, then the labels after it', async () => {
     useLab.getState().loadLatentTable();
     runtimeClient.loseDevice();
     await flush();
-    expect(useLab.getState().latentsInterrupted).toBe(PROJECT.id);
+    expect(useLab.getState().latentsInterrupted).toEqual({ table: PROJECT.id });
     expect(useLab.getState().latentTable).toEqual({ state: 'idle' });
     expect(useLab.getState().banner).toEqual([expect.objectContaining({ source: 'GPU device' })]);
 
     useLab.getState().rerunLatents();
-    expect(useLab.getState().latentsInterrupted).toBeNull();
+    expect(useLab.getState().latentsInterrupted).toEqual({});
     const [, again] = runtimeClient.of('latent-table');
     again.resolve({ m: 4 });
     await flush();
@@ -45,7 +45,7 @@ describe('the Latents page after a lost GPU device', () => {
     runtimeClient.loseDevice();
     await flush();
     expect(useLab.getState().latentLabels).toEqual({ state: 'idle' });
-    expect(useLab.getState().latentsInterrupted).toBe(PROJECT.id);
+    expect(useLab.getState().latentsInterrupted).toEqual({ labels: PROJECT.id });
 
     useLab.getState().rerunLatents();
     expect(runtimeClient.of('latent-table')).toHaveLength(1);
@@ -53,11 +53,23 @@ describe('the Latents page after a lost GPU device', () => {
     expect(useLab.getState().latentLabels).toMatchObject({ state: 'running', projectId: PROJECT.id, saeAt: 7 });
   });
 
+  it('is no longer interrupted once the page asks for the job again by itself (the labels after the table, on opening the page)', async () => {
+    useLab.getState().loadLatentLabels(PROJECT.id, 7, null);
+    runtimeClient.loseDevice();
+    await flush();
+    expect(useLab.getState().latentsInterrupted).toEqual({ labels: PROJECT.id });
+    useLab.getState().loadLatentTable();
+    runtimeClient.of('latent-table')[0].resolve({ m: 4 });
+    await flush();
+    expect(useLab.getState().latentsInterrupted).toEqual({});
+    expect(runtimeClient.of('latent-labels')).toHaveLength(2);
+  });
+
   it('keeps any other failure as a failure, not an interruption', async () => {
     useLab.getState().loadLatentTable();
     runtimeClient.of('latent-table')[0].reject(new JobError('bad-input', 'no statistics'));
     await flush();
-    expect(useLab.getState().latentsInterrupted).toBeNull();
+    expect(useLab.getState().latentsInterrupted).toEqual({});
     expect(useLab.getState().latentTable).toEqual({ state: 'failed', projectId: PROJECT.id, reason: 'no statistics' });
   });
 });

@@ -93,20 +93,23 @@ export interface LatentsSlice {
   drawLatentExamples: (latent: number, seed: number) => void;
   loadLatentTable: () => void;
   selectLatent: (latent: number | null) => void;
-  /** The project whose latent table, labels or open latent's maps a lost GPU device interrupted, until they are run again. */
-  latentsInterrupted: string | null;
+  /** By job, the project whose latent table, labels or open latent's maps a lost GPU device interrupted, until that job runs again. */
+  latentsInterrupted: Partial<Record<LatentsJob, string>>;
   /** Runs again what a lost device interrupted: the table, the labels and the open latent's maps (each only if not already there). */
   rerunLatents: () => void;
 }
+
+/** The Latents page's jobs that a lost device can interrupt (the open latent's maps include its random examples and co-firing latents). */
+export type LatentsJob = 'table' | 'labels' | 'maps';
 
 /** What the Latents page says when a lost device stopped one of its jobs (a Run again button follows). */
 export const LATENTS_INTERRUPTED = 'Reading the latents was interrupted by a lost GPU device; nothing of it was kept —';
 
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
-  latentsInterrupted: null,
+  latentsInterrupted: {},
   rerunLatents: () => {
     const project = currentProject(get());
-    set({ latentsInterrupted: null });
+    set({ latentsInterrupted: {} });
     if (!project?.sae || project.sae.state !== 'done') return;
     get().loadLatentTable();
     const t = get().latentTable;
@@ -128,6 +131,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       return now.state === 'running' && now.projectId === projectId && now.saeAt === saeAt;
     };
     set({ latentLabels: { state: 'running', projectId, saeAt, done: 0, total: null } });
+    rerunning(set, 'labels');
     const onProgress = (m: JobProgress) => {
       if (mine()) set({ latentLabels: { state: 'running', projectId, saeAt, done: m.loaded, total: m.total } });
     };
@@ -137,7 +141,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       },
       (error: unknown) => {
         // Stopped by a lost device: nothing is kept, and Run again makes them.
-        if (mine()) set({ latentLabels: interruptedBy(set, error, projectId) ? { state: 'idle' } : { state: 'failed', projectId, saeAt, reason: (error as Error).message } });
+        if (mine()) set({ latentLabels: interruptedBy(set, 'labels', error, projectId) ? { state: 'idle' } : { state: 'failed', projectId, saeAt, reason: (error as Error).message } });
         get().reportJobError('Latent labels', error);
       },
     );
@@ -228,7 +232,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       },
       (error: unknown) => {
         if (mine()) set({ latentExamples: { latent, seed, state: 'none', reason: (error as Error).message, measuring: null } });
-        interruptedBy(set, error, t.projectId);
+        interruptedBy(set, 'maps', error, t.projectId);
         get().reportJobError('Random examples', error);
       },
     );
@@ -243,6 +247,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
     if ((current.state === 'ready' || current.state === 'loading') && current.projectId === projectId && current.saeAt === saeAt) return;
     if (current.state === 'ready') latentTables.delete(current.tableId);
     set({ latentTable: { state: 'loading', projectId, saeAt } });
+    rerunning(set, 'table');
     runtimeClient.runJob('latent-table', { projectId }).then(
       (table) => {
         set({ latentTable: { state: 'ready', projectId, tableId: latentTables.add(table), saeAt } });
@@ -250,7 +255,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
         const k = get().selectedLatent;
         if (k !== null) get().selectLatent(k < table.m ? k : null);
       },
-      (error: unknown) => set({ latentTable: interruptedBy(set, error, projectId) ? { state: 'idle' } : { state: 'failed', projectId, reason: (error as Error).message } }),
+      (error: unknown) => set({ latentTable: interruptedBy(set, 'table', error, projectId) ? { state: 'idle' } : { state: 'failed', projectId, reason: (error as Error).message } }),
     );
   },
   selectLatent: (latent) => {
@@ -277,6 +282,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       });
       return;
     }
+    rerunning(set, 'maps');
     set({
       latentMapsLoading: true,
       latentCoFiring: { latent, state: 'loading' },
@@ -313,7 +319,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
           set({ latentMapsLoading: false });
           if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: (error as Error).message } });
         }
-        interruptedBy(set, error, projectId);
+        interruptedBy(set, 'maps', error, projectId);
         get().reportJobError('Latent maps', error);
       });
   },
@@ -333,8 +339,19 @@ export function randomExamples(table: LatentTable, k: number, seed: number): num
   return drawImages(sampledImages({ size: table.spatial.sampleSize, image: table.spatial.sample }, k), RANDOM_IMAGES, seed);
 }
 
-/** Whether `error` is a lost GPU device; if it is, the project's latents are marked interrupted (the page offers Run again). */
-function interruptedBy(set: (change: Pick<LabState, 'latentsInterrupted'>) => void, error: unknown, projectId: string): boolean {
-  if (isDeviceLost(error)) set({ latentsInterrupted: projectId });
+type SetInterrupted = (change: (s: LabState) => Pick<LabState, 'latentsInterrupted'>) => void;
+
+/** Whether `error` is a lost GPU device; if it is, the project's `job` is marked interrupted (the page offers Run again). */
+function interruptedBy(set: SetInterrupted, job: LatentsJob, error: unknown, projectId: string): boolean {
+  if (isDeviceLost(error)) set((s) => ({ latentsInterrupted: { ...s.latentsInterrupted, [job]: projectId } }));
   return isDeviceLost(error);
+}
+
+/** `job` runs again (asked for by the page, not only by Run again): it is no longer interrupted. */
+function rerunning(set: SetInterrupted, job: LatentsJob): void {
+  set((s) => {
+    if (s.latentsInterrupted[job] === undefined) return s;
+    const { [job]: _rerun, ...others } = s.latentsInterrupted;
+    return { latentsInterrupted: others };
+  });
 }

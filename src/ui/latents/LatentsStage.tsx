@@ -19,7 +19,7 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
   const loading = useLab((s) => s.latentMapsLoading);
   // The example's SAE opens with the latents that best pick out an attribute value first.
   const fromExample = useLab((s) => s.example.state === 'done' && s.example.projectId === project?.id);
-  const interrupted = useLab((s) => !!project && s.latentsInterrupted === project.id);
+  const interrupted = useLab((s) => !!project && Object.values(s.latentsInterrupted).includes(project.id));
   const { loadLatentTable, selectLatent, setSteerLatents } = useLab.getState();
   useEffect(() => {
     loadLatentTable();
