@@ -38,6 +38,7 @@ const PAGE_HEAP_MIB = env('TRAJ_OPFS_HEAP_MIB', 128);
 const MEASURED_SHARE = 0.25;
 const SAE: OpfsScaleOptions = { latents: 32, k: 4, batch: 1024, steps: 10 };
 const PAGE = 'bench/scale/opfs/index.html';
+const WORKER = 'src/worker/runtime-worker.ts';
 const path = join(process.env.TRAJ_SCALE_DIR ?? tmpdir(), `trajectory-lab-opfs-${process.pid}.safetensors`);
 
 /** Peak resident bytes of Chromium's renderer processes (the page's and its workers'), from /proc. */
@@ -55,7 +56,15 @@ describe('OPFS trajectories in Chromium with bounded memory', () => {
 
   beforeAll(async () => {
     fileBytes = writeSyntheticTrajectories(path, { N, S: 5, side: 16, d: D, dtype: 'F16' });
-    server = await createServer({ logLevel: 'warn', server: { host: '127.0.0.1', port: 0, hmr: false, watch: null }, optimizeDeps: { entries: [PAGE] } });
+    server = await createServer({
+      logLevel: 'warn',
+      server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
+      // The worker is an entry too: a dependency first met when the worker imports it makes Vite re-bundle its
+      // dependencies and answer the worker's pending imports 504, and the worker dies unloaded ("unknown error").
+      // A cache of its own, so another dev server on this tree cannot re-bundle them under a run either.
+      optimizeDeps: { entries: [PAGE, WORKER] },
+      cacheDir: 'node_modules/.vite-opfs-scale',
+    });
     await server.listen();
     const launch = chromiumLaunchOptions();
     // ForceEagerMeasureMemory: measureUserAgentSpecificMemory answers now, not at the next garbage collection.
@@ -73,6 +82,10 @@ describe('OPFS trajectories in Chromium with bounded memory', () => {
     const page = await browser.newPage();
     page.on('pageerror', (error) => process.stderr.write(`[page error] ${error.message}\n`));
     page.on('console', (message) => process.stderr.write(`[page ${message.type()}] ${message.text()}\n`));
+    // A module that fails to load (page or worker) is named here; the worker's own error event says nothing.
+    page.on('response', (response) => {
+      if (response.status() >= 400) process.stderr.write(`[http ${response.status()}] ${response.url()}\n`);
+    });
     const { port } = server.httpServer!.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/${PAGE}`);
     await page.waitForFunction(() => typeof window.runOpfsScale === 'function', undefined, { timeout: 300_000 });
