@@ -1,9 +1,10 @@
 // Writes the steering input that a hooked UNet adds to a block's output
-// (α·m_k·v_k[s] inside a mask and window, or ablation's −f_k·v_k[s]), [B, C, P] in the graph's NCHW layout:
+// (α·c_k·v_k[s] inside a mask and window, c_k the latent's unit scale, or ablation's −f_k·v_k[s]), [B, C, P] in the graph's NCHW layout:
 //   delta[b, c, p] = on(b) · Σ_j coef[j, p] · dir[j, c]
 // dir [J, C]: each steered latent's feature trajectory v_j at this step
 // (interpolated between recorded steps on the CPU, J·C values);
-// coef [J, P]: its weight per position — α_j·m_j·mask[p] to add a latent,
+// coef [J, P]: its weight per position — α_j·c_j·mask[p] to add a latent (c_j = m_j in m_k units,
+// 1/ρ_j in units of the hook's mean activation norm: diffusion/steering-units.ts),
 // −f_j(n, p)·mask[p] to ablate it. on(b) is bit b of `branches` (bit 1 only:
 // conditional branch only). J is a handful, so each thread loops over it.
 // For fp16 graphs (HALF = 1) each thread packs two consecutive elements into
