@@ -5,7 +5,9 @@
  * builds). The page must say what happened, make a new device and load the
  * model again, keep the project and its files, show the job as paused, and
  * Resume must finish it: a collection with the same file, byte for byte, as
- * the CLI's uninterrupted run; a training run from its last checkpoint.
+ * the CLI's uninterrupted run; a training run from its last checkpoint;
+ * the latents' labels, made right after training, made when the Latents
+ * page opens; a latent's maps, drawn again by Run again.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,5 +110,21 @@ test('a GPU device lost mid-collection and mid-training: the model comes back, t
   await page.getByTestId('resume-training').click();
   await expect(page.getByTestId('training-state')).toHaveText('done', { timeout: 300_000 });
   await expect(page.getByTestId('training-summary')).toContainText('step 300 of 300');
+
+  // The latents' labels are made as soon as training ends: a loss now stops them, and the Latents page makes them when it opens.
+  await loseWorkerDevice(page);
+  await expectRecovered(page);
+  await page.getByTestId('stage-latents').click();
+  await expect(page.getByTestId('latent-row-label').first()).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('latents-interrupted')).toHaveCount(0);
+  // A latent's maps stopped by a loss: the page says so, and Run again draws them.
+  await page.getByTestId('latent-row').first().click();
+  await loseWorkerDevice(page);
+  await expect(page.getByTestId('latents-interrupted')).toContainText('interrupted by a lost GPU device');
+  await expectRecovered(page);
+  await page.screenshot({ path: join(test.info().outputDir, 'device-lost-latents-interrupted.png'), fullPage: true });
+  await page.getByTestId('latents-run-again').click();
+  await expect(page.getByTestId('latents-interrupted')).toHaveCount(0);
+  await expect(page.getByTestId('heatmaps').locator('canvas').first()).toHaveAttribute('data-values', /,/, { timeout: 120_000 });
   expect(errors).toEqual([]);
 });
