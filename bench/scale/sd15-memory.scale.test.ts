@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { TrajectoryReader } from '../../src/data/trajectory-file';
 import type { DynamicsModel } from '../../src/dynamics/dynamics-file';
-import { fitDynamics, type TrajectoryImages } from '../../src/dynamics/fit-dynamics';
+import { DEFAULT_HELDOUT_FRACTION, fitDynamics, type TrajectoryImages } from '../../src/dynamics/fit-dynamics';
 import { trainSae } from '../../src/flows/train-sae';
 import { trackBufferBytes } from '../../src/gpu/buffer-bytes';
 import { testGpu } from '../../src/gpu/test-gpu';
@@ -69,11 +69,17 @@ describe('SD 1.5-sized trajectories with bounded memory', () => {
     gpu.stop();
     report({ stage: 'fit', images: FIT_IMAGES, tokens: FIT_IMAGES * reader.P, seconds: (performance.now() - started) / 1000, peakRssBytes: peakRss(), peakGpuBytes: gpu.peak, r2Heldout: Array.from(dynamics.r2Heldout ?? []) });
     expect(peakRss()).toBeLessThan(FIT_RSS_BOUND);
-    // Each channel follows x_s = a·x_{s−1} + c·u: held-out R² = a²·var x_{s−1} / var x_s (u uniform, var 1/3), less the ridge's shrinkage.
+    // Each channel follows x_s = a·x_{s−1} + c·u: the true R² = a²·var x_{s−1} / var x_s (u uniform, var 1/3). A full
+    // d × d fit from n training tokens loses about (1 − R²)·d / (n − d) of it on held-out tokens (least squares' excess
+    // risk; at 16 images n ≈ 3072 for d = 1280, so that term is large), and the ridge's shrinkage a little more.
+    const trainTokens = (1 - DEFAULT_HELDOUT_FRACTION) * FIT_IMAGES * reader.P;
+    const d = reader.d;
     let variance = 1 / 3;
     for (const r2 of dynamics.r2Heldout ?? []) {
       const next = SYNTHETIC_DYNAMICS.a ** 2 * variance + SYNTHETIC_DYNAMICS.c ** 2 / 3;
-      expect(r2).toBeGreaterThan((SYNTHETIC_DYNAMICS.a ** 2 * variance) / next - 0.15);
+      const truth = (SYNTHETIC_DYNAMICS.a ** 2 * variance) / next;
+      const overfit = trainTokens > d ? ((1 - truth) * d) / (trainTokens - d) : 1;
+      expect(r2).toBeGreaterThan(truth - overfit - 0.05);
       variance = next;
     }
   });

@@ -42,7 +42,7 @@ export interface FitDynamicsOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_HELDOUT_FRACTION = 0.1;
+export const DEFAULT_HELDOUT_FRACTION = 0.1;
 const CHUNK_BYTES = 64 * 2 ** 20;
 
 /**
