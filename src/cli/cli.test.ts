@@ -1,29 +1,12 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { cli, reason } from './test-cli';
 import { SafetensorsFile } from '../data/safetensors';
 import { splitModel } from '../diffusion/onnx/graph-bytes';
 import { readDynamicsFile } from '../dynamics/dynamics-file';
 import { readSaeFile } from '../sae/sae-file';
-
-const run = promisify(execFile);
-
-/** Runs `npm run cli -- <args>` the way a script would; never throws. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', ['vite-node', 'src/cli/main.ts', '--', ...args], { timeout: 600_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** The one-line reason a failed command printed. */
-const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error: '));
 
 describe('bad input exits non-zero with a one-line reason', () => {
   test('unknown verb', async () => {

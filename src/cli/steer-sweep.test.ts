@@ -1,24 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
-
-const run = promisify(execFile);
-
-/** Runs `npm run cli -- <args>` the way a script would; never throws. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('npx', ['vite-node', 'src/cli/main.ts', '--', ...args], { timeout: 600_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const reason = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error: '));
+import { cli, reason } from './test-cli';
 
 describe('steer --sweep and --unit on the toy model', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-steer-'));

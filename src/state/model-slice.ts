@@ -1,10 +1,9 @@
 import type { StateCreator } from 'zustand';
-import type { SchedulerName } from '../diffusion/schedulers';
 import { isCancelled, isDeviceLost } from '../worker/job-error';
 import type { LoadedModelInfo, ProviderChoice } from '../worker/jobs/load-job';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
-import type { StepEvent } from '../worker/jobs/generate-job';
+import type { GenerateRequest, StepEvent } from '../worker/jobs/generate-job';
 import { readWasmThreadsSetting } from './wasm-threads-setting';
 import type { LabState } from './store';
 
@@ -34,14 +33,8 @@ export type GenerationStatus =
   | { state: 'done'; imageId: string; seconds: number; prompt: string; seed: number }
   | { state: 'failed'; reason: string };
 
-export interface GenerationRequest {
-  prompt: string;
-  negativePrompt: string;
-  seed: number;
-  scheduler: SchedulerName;
-  steps: number;
-  guidance: number;
-}
+/** A generation as the Model page asks for it: the generate job's request. */
+export type GenerationRequest = GenerateRequest;
 
 export interface ModelSlice {
   model: ModelStatus;
