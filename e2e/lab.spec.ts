@@ -385,7 +385,9 @@ test('drop a prompt file, collect, fit and train an SAE: the page shows what the
   await page.getByTestId('concept-panel').screenshot({ path: 'test-results/lab-concept.png' });
   const conceptLatents = await page.getByTestId('concept-table').locator('tr[data-latent]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-latent')).join(', '));
   await page.getByTestId('steer-with-concept').click();
-  await expect(page.getByTestId('steer-latents')).toHaveValue(conceptLatents);
+  const steered = page.getByTestId('steer-latent-table').locator('tr[data-latent]');
+  await expect(steered).toHaveCount(conceptLatents.split(', ').length, { timeout: 60_000 });
+  expect(await steered.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-latent')).join(', '))).toBe(conceptLatents);
   await page.getByTestId('stage-latents').click();
 
   // Which latents fire for a typed prompt.
