@@ -37,6 +37,8 @@ test('shortcuts: the ? list, next and previous latent, the scrubber, steering on
 
   await trainShapesProject(page);
   await page.getByTestId('stage-latents').click();
+  // The list fills once the worker has read the latent table: wait for it before reading its order.
+  await expect(page.getByTestId('latent-row').nth(2)).toBeVisible({ timeout: 120_000 });
   const order = (await page.getByTestId('latent-row').evaluateAll((r) => r.map((e) => Number(e.getAttribute('data-latent'))))).slice(0, 3);
   expect(order.length).toBe(3);
   // Typed into the search field, j is a letter, not a step.
