@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { AttributeReading } from '../diffusion/attribute-probe';
 import { isCancelled } from '../worker/job-error';
+import type { JobProgress } from '../worker/jobs/job-context';
 import type { PixelsMessage } from '../worker/jobs/pixels';
 import type { SteerRequest } from '../worker/jobs/steer-job';
 import type { SteerSweepRequest, SweepCellMessage } from '../worker/jobs/steer-sweep-job';
@@ -44,6 +45,8 @@ export interface SteerResultView {
 
 export interface SteerSlice {
   steerRunning: number | null;
+  /** What the running request is doing, from before its first image (null when none runs). */
+  steerDoing: string | null;
   steerResult: SteerResultView | null;
   steerError: string | null;
   /** The latents the Steer page starts with (set from a latent's page, or a concept's with their signs). */
@@ -68,6 +71,7 @@ let sweepCancel: AbortController | null = null;
 
 export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set, get) => ({
   steerRunning: null,
+  steerDoing: null,
   steerResult: null,
   steerError: null,
   steerLatents: [],
@@ -86,8 +90,9 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
     // A newer slider move arrived while the model was re-hooked: it runs instead.
     if (asked !== steerRequests) return;
     const cancel = (steerCancel = new AbortController());
-    set({ steerRunning: asked });
-    runtimeClient.runJob('steer', { projectId: project.id, ...params }, undefined, { signal: cancel.signal }).then(
+    set({ steerRunning: asked, steerDoing: steerPlan(get().steerResult?.params ?? null, params) });
+    const onEvent = (event: JobProgress) => get().steerRunning === asked && set({ steerDoing: `${event.stage}…` });
+    runtimeClient.runJob('steer', { projectId: project.id, ...params }, onEvent, { signal: cancel.signal }).then(
       (m) => {
         deleteResultImages(get().steerResult);
         const add = (p: PixelsMessage) => images.add({ width: p.width, height: p.height, rgba: new Uint8ClampedArray(p.rgba) });
@@ -95,11 +100,11 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
         set({
           steerResult: { params, unsteeredId: add(m.unsteered), steeredId: add(m.steered), previews, readings: m.readings, meanActivations: m.meanActivations, scales: m.scales, callsRun: m.callsRun, seconds: (performance.now() - started) / 1000 },
           steerError: null,
-          ...(get().steerRunning === asked ? { steerRunning: null } : {}),
+          ...(get().steerRunning === asked ? { steerRunning: null, steerDoing: null } : {}),
         });
       },
       (error: unknown) => {
-        if (get().steerRunning === asked) set({ steerRunning: null });
+        if (get().steerRunning === asked) set({ steerRunning: null, steerDoing: null });
         if (!isCancelled(error)) set({ steerError: (error as Error).message });
       },
     );
@@ -159,4 +164,13 @@ function deleteSweepImages(sweep: SweepView | null): void {
 
 function deleteResultImages(result: SteerResultView | null): void {
   if (result) for (const id of [result.unsteeredId, result.steeredId, ...(result.previews ? [...result.previews.unsteered, ...result.previews.steered] : [])]) images.delete(id);
+}
+
+/**
+ * What a steering request will do, said before its first image: the worker keeps the unsteered run of the
+ * last prompt, seed and negative prompt, so a changed control re-runs only the steered calls.
+ */
+export function steerPlan(previous: SteerParams | null, next: SteerParams): string {
+  const cached = previous !== null && previous.prompt === next.prompt && previous.seed === next.seed && previous.negativePrompt === next.negativePrompt;
+  return cached ? 're-running the steered calls from the cached unsteered run…' : 'generating the unsteered image, then the steered one…';
 }

@@ -36,6 +36,7 @@ export function SteerStage() {
   const model = useLab((s) => s.model);
   const initialLatents = useLab((s) => s.steerLatents);
   const running = useLab((s) => s.steerRunning);
+  const doing = useLab((s) => s.steerDoing);
   const result = useLab((s) => s.steerResult);
   const error = useLab((s) => s.steerError);
   const collect = project?.collect;
@@ -107,7 +108,11 @@ export function SteerStage() {
       <section className="panel" data-testid="steer-panel" data-running={running !== null}>
         <header className="panel-header">
           <h2>Steer</h2>
-          {running !== null && <span className="status busy">generating…</span>}
+          {running !== null && (
+            <span className="status busy" data-testid="steer-doing">
+              {doing ?? 'generating…'}
+            </span>
+          )}
         </header>
         <div className="form-row">
           <label className="grow">
