@@ -8,6 +8,7 @@ import { LatentHeatmaps } from './LatentHeatmaps';
 import { StepHistogramsPanel } from './StepHistogramsPanel';
 import { useStepScrubber } from './use-step-scrubber';
 import { useShortcut } from '../shortcuts/use-shortcut';
+import { ErrorBoundary } from '../ErrorBoundary';
 
 /**
  * One latent's page: its label and numbers (LatentFacts), where and when it
@@ -35,10 +36,19 @@ export function LatentDetail({ projectId, table, latent, maps, loading, prompts,
   return (
     <section className="panel" data-testid="latent-detail" data-latent={latent}>
       <LatentHeader table={table} latent={latent} prompts={prompts} onSteer={onSteer} />
-      <LatentFacts table={table} latent={latent} attributes={attributes} onSelect={onSelect} />
-      <LatentHeatmaps projectId={projectId} table={table} latent={latent} profile={profile} maps={maps} loading={loading} prompts={prompts} scrubber={scrubber} />
-      <LatentCharts table={table} latent={latent} profile={profile} />
-      <StepHistogramsPanel table={table} latent={latent} step={scrubber.step} />
+      {/* Each panel fails on its own, with Retry; the rest of the page keeps working. */}
+      <ErrorBoundary label="Latent facts">
+        <LatentFacts table={table} latent={latent} attributes={attributes} onSelect={onSelect} />
+      </ErrorBoundary>
+      <ErrorBoundary label="Latent heatmaps">
+        <LatentHeatmaps projectId={projectId} table={table} latent={latent} profile={profile} maps={maps} loading={loading} prompts={prompts} scrubber={scrubber} />
+      </ErrorBoundary>
+      <ErrorBoundary label="Latent charts">
+        <LatentCharts table={table} latent={latent} profile={profile} />
+      </ErrorBoundary>
+      <ErrorBoundary label="Per-step histograms">
+        <StepHistogramsPanel table={table} latent={latent} step={scrubber.step} />
+      </ErrorBoundary>
     </section>
   );
 }

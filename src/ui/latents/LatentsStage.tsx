@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ErrorBoundary } from '../ErrorBoundary';
 import { LATENTS_INTERRUPTED, latentLabels, latentTables } from '../../state/latents-slice';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
@@ -48,7 +49,9 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
           </button>
         </header>
         {interrupted && <InterruptedLine />}
-        <LatentList projectId={project.id} table={table} labels={labels} labelStatus={labelStatus} prompts={prompts} selected={selected} onSelect={selectLatent} initialSort={fromExample ? 'attribute' : 'firing'} />
+        <ErrorBoundary label="Latent list">
+          <LatentList projectId={project.id} table={table} labels={labels} labelStatus={labelStatus} prompts={prompts} selected={selected} onSelect={selectLatent} initialSort={fromExample ? 'attribute' : 'firing'} />
+        </ErrorBoundary>
       </section>
       {selected !== null && (
         <LatentDetail
@@ -66,17 +69,21 @@ export function LatentsStage({ initialLatent, onSteer }: { initialLatent: number
           }}
         />
       )}
-      <PromptLatentsPanel m={table.m} onSelect={selectLatent} />
-      <ConceptPanel
-        table={table}
-        prompts={prompts}
-        attributes={project.prompts?.attributes}
-        onSelect={selectLatent}
-        onSteer={(latents) => {
-          setSteerLatents(latents);
-          onSteer();
-        }}
-      />
+      <ErrorBoundary label="Prompt latents">
+        <PromptLatentsPanel m={table.m} onSelect={selectLatent} />
+      </ErrorBoundary>
+      <ErrorBoundary label="Concept panel">
+        <ConceptPanel
+          table={table}
+          prompts={prompts}
+          attributes={project.prompts?.attributes}
+          onSelect={selectLatent}
+          onSteer={(latents) => {
+            setSteerLatents(latents);
+            onSteer();
+          }}
+        />
+      </ErrorBoundary>
     </>
   );
 }
