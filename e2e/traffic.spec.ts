@@ -9,8 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { recordCspViolations } from './csp-violations';
-import { dropFile } from './drop-file';
-import { openLab, SHAPE_PROMPTS, startCollect, trainSmallSae } from './lab-page';
+import { openLab } from './lab-page';
+import { trainShapesProject } from './trained-lab';
 
 const DIST = process.env.E2E_DIST ?? 'dist';
 
@@ -27,19 +27,8 @@ test('every request of a whole flow goes to the page’s own origin', async ({ p
   await page.getByTestId('generate').click();
   await expect(page.getByTestId('generated-image')).toBeVisible({ timeout: 240_000 });
 
-  await page.getByTestId('stage-prompts').click();
-  await dropFile(page, 'shapes.txt', SHAPE_PROMPTS.join('\n'));
-  await expect(page.getByTestId('prompts-count')).toHaveText(`${SHAPE_PROMPTS.length} prompts`);
-  await startCollect(page);
-  await expect(page.getByTestId('stage-collect')).toHaveAttribute('data-state', 'done', { timeout: 300_000 });
-
-  await page.getByTestId('stage-dynamics').click();
-  await page.getByTestId('fit').click();
-  await expect(page.getByTestId('stage-dynamics')).toHaveAttribute('data-state', 'done', { timeout: 180_000 });
-
-  await page.getByTestId('stage-sae').click();
-  await trainSmallSae(page);
-  await expect(page.getByTestId('training-state')).toHaveText('done', { timeout: 300_000 });
+  // The whole project flow, reloading the page at the Prompts stage: those requests are recorded too.
+  await trainShapesProject(page);
 
   await page.getByTestId('stage-latents').click();
   await page.getByTestId('latent-row').first().click();
