@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import { images } from './model-slice';
 import { loadProjectImage } from './project-images';
+import { PROJECT_FILES } from '../data/opfs-project';
 import { currentProject } from './project-slice';
 import type { CollectSettings } from './project-record';
 import { runtimeClient } from './runtime-client';
@@ -102,7 +103,7 @@ export const createCollectSlice: StateCreator<LabState, [], [], CollectSlice> = 
     const found: { index: number; imageId: string }[] = [];
     // Newest images are the highest indices (collections run in order).
     for (let n = project.collect.total - 1; n >= 0 && found.length < THUMBNAILS_SHOWN; n--) {
-      const image = await loadProjectImage(project.id, n);
+      const image = await loadProjectImage(project.id, PROJECT_FILES.image(n));
       if (image) found.unshift({ index: n, imageId: images.add({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba) }) });
     }
     // A newer load started meanwhile (StrictMode runs the Collect page's effect twice; another project opened): it shows its own.

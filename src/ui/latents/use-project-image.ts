@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { PROJECT_FILES, ProjectFolder } from '../../data/opfs-project';
+import { PROJECT_FILES } from '../../data/opfs-project';
 import { stripFrame } from '../../data/preview-strip';
 import { loadProjectImage, type DecodedImage } from '../../state/project-images';
 
@@ -10,7 +10,7 @@ export function useProjectImages(projectId: string | undefined, indices: readonl
   useEffect(() => {
     let live = true;
     setImages(null);
-    if (projectId) void Promise.all(key.split(',').filter(Boolean).map((n) => loadProjectImage(projectId, Number(n)))).then((all) => live && setImages(all));
+    if (projectId) void Promise.all(key.split(',').filter(Boolean).map((n) => loadProjectImage(projectId, PROJECT_FILES.image(Number(n))))).then((all) => live && setImages(all));
     return () => {
       live = false;
     };
@@ -18,29 +18,12 @@ export function useProjectImages(projectId: string | undefined, indices: readonl
   return images;
 }
 
-const strips = new Map<string, Promise<DecodedImage | null>>();
-
 /**
  * Image n's per-step previews (its strip in the project folder, PROJECT_FILES.previews) as S frames;
  * null when it has none (collected before previews were saved) or when the strip is not S frames wide.
  */
 async function loadProjectPreviews(projectId: string, n: number, S: number): Promise<DecodedImage[] | null> {
-  const file = await (await ProjectFolder.open(projectId)).file(PROJECT_FILES.previews(n));
-  if (!file) return null;
-  // Keyed by the file's date too: a new collection rewrites the strip.
-  const key = `${projectId}/${n}/${file.lastModified}`;
-  let strip = strips.get(key);
-  if (!strip) {
-    strip = (async () => {
-      const bitmap = await createImageBitmap(file);
-      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-      const c2d = canvas.getContext('2d')!;
-      c2d.drawImage(bitmap, 0, 0);
-      return { width: bitmap.width, height: bitmap.height, rgba: new Uint8ClampedArray(c2d.getImageData(0, 0, bitmap.width, bitmap.height).data) };
-    })().catch(() => null);
-    strips.set(key, strip);
-  }
-  const decoded = await strip;
+  const decoded = await loadProjectImage(projectId, PROJECT_FILES.previews(n));
   // S square frames side by side (latent-resolution previews are square).
   if (!decoded || decoded.width !== S * decoded.height) return null;
   return Array.from({ length: S }, (_, s) => {
