@@ -9,14 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { withFloat32LayerNorms } from '../../src/diffusion/onnx/fp32-layer-norm';
 import type { GraphProto } from '../../src/diffusion/onnx/gen/onnx_pb';
 import { initializerTypes, splitModel } from '../../src/diffusion/onnx/graph-bytes';
 import { withoutModulePaths } from '../../src/diffusion/onnx/graph-builders';
 import { findUnetHooks, listUnetHooks } from '../../src/diffusion/onnx/hooks';
 import { hookUnet, UnhookableGraphError } from '../../src/diffusion/onnx/surgery';
 import { loadDiffusionModel } from '../../src/diffusion/diffusion-model';
-import { configureWasm } from '../../src/diffusion/ort-runtime';
+import { configureWasm, ModelSession } from '../../src/diffusion/ort-runtime';
 import type { ModelFiles } from '../../src/diffusion/sources/model-files';
 import { openModelSource } from '../../src/diffusion/sources/node';
 import { testGpu } from '../../src/gpu/test-gpu';
@@ -68,8 +69,15 @@ describe('the stand-in with its parameters anonymous too (neither scoped names n
     const reference = openReference<ReferenceIndex>('reference.json', join(NARROW, 'reference'));
     const files = await openModelSource(join(NARROW, 'nmkd-unscoped'));
     const bareFiles: ModelFiles = { ...files, read: async (path, options) => (path === files.manifest.unet.file ? bare : files.read(path, options)) };
+    const create = vi.spyOn(ModelSession, 'create');
     const model = await loadDiffusionModel(bareFiles, { provider: 'wasm', hook: 'up_blocks.1.attentions.1', gpu: testGpu });
     try {
+      // Unhooked, its fp16 LayerNorms (48 in the UNet, 2 per layer and a final one in the text encoder) still run in fp32.
+      const loaded = new Map(create.mock.calls.map(([label, bytes]) => [label, bytes]));
+      expect(withFloat32LayerNorms(bare).changed).toBe(48);
+      expect(withFloat32LayerNorms(loaded.get('UNet')!).changed).toBe(0);
+      expect(withFloat32LayerNorms(read('nmkd-unscoped/text_encoder/model.onnx')).changed).toBeGreaterThan(0);
+      expect(withFloat32LayerNorms(loaded.get('text encoder')!).changed).toBe(0);
       expect(model.hook).toBeNull();
       expect(model.hookRefusal).toMatch(/^sd15-standin-narrow-nmkd-unscoped UNet: no UNet block can be found in it, so neither "up_blocks.1.attentions.1" nor any other can be hooked: /);
       const feed = (name: string) => ({ data: Float32Array.from(reference.read(name).data), dims: reference.read(name).dims });
@@ -78,6 +86,7 @@ describe('the stand-in with its parameters anonymous too (neither scoped names n
       expect(errors(out.out_sample.data!, reference.read('out_sample').data).rel).toBeLessThan(1e-2);
       out.out_sample.dispose();
     } finally {
+      create.mockRestore();
       await model.release();
     }
   });

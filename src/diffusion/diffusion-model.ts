@@ -9,6 +9,7 @@ import type { GpuContext } from '../gpu/context';
 import { externalDataOf, type ModelManifest } from './manifest';
 import { concatBytes } from '../data/concat-bytes';
 import { decoderPreview, latentPreview } from './latent-preview';
+import { withFloat32LayerNorms } from './onnx/fp32-layer-norm';
 import { referenceInitializers } from './onnx/initializer-refs';
 import { hookUnetOrRefusal, UnhookableGraphError } from './onnx/surgery';
 import { ModelContractError, ModelSession, type Feed, type ProviderName } from './ort-runtime';
@@ -103,13 +104,15 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
   // 1. UNet first (largest), hooked at the chosen block.
   stage('unet');
   const unetFiles = await readUnet(files);
-  let graph = unetFiles.graph;
+  const what = `${manifest.name} UNet`;
+  const result = options.hook ? hookUnetOrRefusal(unetFiles.graph, options.hook, what) : null;
+  const hookRefusal = result instanceof UnhookableGraphError ? result.message : null;
+  const hooked = result instanceof UnhookableGraphError ? null : result;
+  // Small either way: an external-data graph, or a single file's graph whose weights are referenced (readUnet).
+  // Unhooked, the graph still gets hookUnet's fp32 LayerNorm pass (fp16 ones overflow on WebGPU).
+  const graph = hooked ? concatBytes(hooked.parts) : withFloat32LayerNorms(unetFiles.graph, what).bytes;
   let hook: HookedBlock | null = null;
-  const hooked = options.hook ? hookUnetOrRefusal(unetFiles.graph, options.hook, `${manifest.name} UNet`) : null;
-  const hookRefusal = hooked instanceof UnhookableGraphError ? hooked.message : null;
-  if (options.hook && hooked && !(hooked instanceof UnhookableGraphError)) {
-    // Small either way: an external-data graph, or a single file's graph whose weights are referenced (readUnet).
-    graph = concatBytes(hooked.parts);
+  if (options.hook && hooked) {
     const entry = manifest.hooks?.find((h) => h.path === options.hook);
     const shape = entry ? [entry.channels, entry.height, entry.width] : hooked.shape;
     if (!shape || shape.some((v: number | string) => typeof v !== 'number')) {
@@ -124,7 +127,9 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
 
   // 2. Text side and VAE.
   stage('text encoder');
-  const textEncoder = await ModelSession.create('text encoder', await files.read(manifest.textEncoder.file), { provider });
+  // CLIP's hidden states carry outliers in the hundreds: its fp16 LayerNorms need fp32 as much as the UNet's.
+  const textEncoderGraph = withFloat32LayerNorms(await files.read(manifest.textEncoder.file), `${manifest.name} text encoder`).bytes;
+  const textEncoder = await ModelSession.create('text encoder', textEncoderGraph, { provider });
   textEncoder.requireIo(['input_ids'], ['last_hidden_state']);
   stage('vae decoder');
   const vaeDecoder = await ModelSession.create('VAE decoder', await files.read(manifest.vaeDecoder.file), { provider });

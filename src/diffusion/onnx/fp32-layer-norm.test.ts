@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { configureWasm, ModelSession } from '../ort-runtime';
 import { ModelProtoSchema, TensorProto_DataType } from './gen/onnx_pb';
 import { elemTypes } from './elem-type';
-import { decomposedLayerNorm, withFloat32LayerNorms } from './layer-norm-fixture';
+import { withFloat32LayerNorms } from './fp32-layer-norm';
+import { decomposedLayerNorm } from './layer-norm-fixture';
 
 const { FLOAT, FLOAT16 } = TensorProto_DataType;
 const width = 48;

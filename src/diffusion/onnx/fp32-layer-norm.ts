@@ -13,7 +13,9 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { AttributeProto_AttributeType, AttributeProtoSchema, NodeProtoSchema, TensorProto_DataType, type GraphProto, type NodeProto } from './gen/onnx_pb';
+import { concatBytes } from '../../data/concat-bytes';
 import { elemTypes } from './elem-type';
+import { initializerTypes, joinModel, splitModel } from './graph-bytes';
 
 /** The nodes of one decomposed LayerNorm, in the order the graph computes them. */
 interface LayerNormNodes {
@@ -112,4 +114,15 @@ export function castLayerNormsToFloat32(graph: GraphProto, initializers: Readonl
   }
   if (patterns.length > 0) graph.node = graph.node.flatMap((n) => [...(before.get(n) ?? []), n, ...(after.has(n) ? [after.get(n)!] : [])]);
   return patterns.length;
+}
+
+/**
+ * A whole model with its fp16 LayerNorms computed in fp32, and how many
+ * changed: `bytes` itself, not a copy, when none did (an fp32 graph, or one
+ * whose LayerNorms are fused). `what` names the file in decoding errors.
+ */
+export function withFloat32LayerNorms(bytes: Uint8Array, what = 'model'): { bytes: Uint8Array; changed: number } {
+  const model = splitModel(bytes, what);
+  const changed = castLayerNormsToFloat32(model.graph, initializerTypes(model));
+  return { bytes: changed > 0 ? concatBytes(joinModel(model)) : bytes, changed };
 }

@@ -1,11 +1,8 @@
-/** Test fixtures: LayerNorm as opset-14 exports decompose it, and any model through the fp32 LayerNorm pass alone. */
+/** Test fixture: LayerNorm as opset-14 exports decompose it. */
 import { create } from '@bufbuild/protobuf';
-import { concatBytes } from '../../data/concat-bytes';
 import { f32ArrayToF16 } from '../../data/float16';
 import { AttributeProto_AttributeType, AttributeProtoSchema, GraphProtoSchema, NodeProtoSchema, TensorProto_DataType, TensorProtoSchema } from './gen/onnx_pb';
-import { castLayerNormsToFloat32 } from './fp32-layer-norm';
 import { modelBytes, tensorInfo } from './graph-builders';
-import { initializerTypes, joinModel, splitModel } from './graph-bytes';
 
 /**
  * LayerNorm over the last axis of an [1, width] `x` as torch 1.13 exports
@@ -26,11 +23,4 @@ export function decomposedLayerNorm(width: number, options: { elemType: TensorPr
     output: [...(options.varianceOutput ? [tensorInfo('v', elemType, [1, 1])] : []), tensorInfo('y', elemType, [1, width])],
   });
   return modelBytes(graph, 14);
-}
-
-/** `bytes` with its fp16 LayerNorms computed in fp32, as hookUnet leaves them, and how many it changed. */
-export function withFloat32LayerNorms(bytes: Uint8Array): { bytes: Uint8Array; changed: number } {
-  const model = splitModel(bytes, 'model');
-  const changed = castLayerNormsToFloat32(model.graph, initializerTypes(model));
-  return { bytes: concatBytes(joinModel(model)), changed };
 }
