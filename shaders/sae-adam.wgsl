@@ -4,29 +4,56 @@
 // with step_size = lr_t / (1 − β1^t) and inv_sqrt_bc2 = 1 / √(1 − β2^t)
 // computed on the CPU in float64 (lr_t includes the warm-up). Skipped once
 // training has diverged (train_state word 0), so the weights stay at the last
-// good step. One thread per ITEMS consecutive elements (fewer workgroups,
-// which emulated adapters pay for one by one), 2-D grid for large tensors.
+// good step.
+//
+//   main:         any parameter tensor, elementwise. One thread per ITEMS
+//                 consecutive elements (fewer workgroups, which emulated
+//                 adapters pay for one by one), 2-D grid for large tensors.
+//   decoder_rows: W_dec under the unit-norm constraint on its rows (one
+//                 direction per latent; OpenAI sparse_autoencoder, sparsify),
+//                 one step per row w_j with gradient g_j:
+//                   g_j −= (g_j · w_j) w_j   (always; written back: the
+//                                             gradient the step used),
+//                   Adam on w_j with g_j, then w_j /= ‖w_j‖ (unless diverged).
+//                 One thread per row with serial sums over d_in: a fixed
+//                 order, no barriers (which emulated adapters such as
+//                 SwiftShader pay dearly for), and one dispatch where the
+//                 projection, the update and the renormalisation took three.
 
 override WG: u32 = 256u;
 const ITEMS: u32 = 4u;
 
 struct Params {
+  // main: elements; decoder_rows: rows of the block.
   n: u32,
-  // Threads per grid row (first element = (gid.y · row_threads + gid.x) · ITEMS).
+  // Threads per grid row (main: first element = (gid.y · row_threads + gid.x) · ITEMS; decoder_rows: row = gid.y · row_threads + gid.x).
   row_threads: u32,
   step_size: f32,
   inv_sqrt_bc2: f32,
   beta1: f32,
   beta2: f32,
   eps: f32,
+  // decoder_rows: the row length.
+  d_in: u32,
 }
 
-@group(0) @binding(0) var<storage, read> grad: array<f32>;
 @group(0) @binding(1) var<storage, read> train_state: array<u32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moment1: array<f32>;
 @group(0) @binding(4) var<storage, read_write> moment2: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
+
+// One Adam update of element i with gradient g.
+fn update(i: u32, g: f32) {
+  let m = params.beta1 * moment1[i] + (1.0 - params.beta1) * g;
+  let v = params.beta2 * moment2[i] + (1.0 - params.beta2) * g * g;
+  moment1[i] = m;
+  moment2[i] = v;
+  param[i] -= params.step_size * m / (sqrt(v) * params.inv_sqrt_bc2 + params.eps);
+}
+
+// ---- main: grad [n] → param, moment1, moment2 [n] (in place)
+@group(0) @binding(0) var<storage, read> grad: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -35,11 +62,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   for (var i = first; i < min(first + ITEMS, params.n); i++) {
-    let g = grad[i];
-    let m = params.beta1 * moment1[i] + (1.0 - params.beta1) * g;
-    let v = params.beta2 * moment2[i] + (1.0 - params.beta2) * g * g;
-    moment1[i] = m;
-    moment2[i] = v;
-    param[i] -= params.step_size * m / (sqrt(v) * params.inv_sqrt_bc2 + params.eps);
+    update(i, grad[i]);
+  }
+}
+
+// ---- decoder_rows: row_grad [n, d_in] (projected in place), param = W_dec block [n, d_in], moments [n, d_in]
+@group(0) @binding(0) var<storage, read_write> row_grad: array<f32>;
+
+@compute @workgroup_size(WG)
+fn decoder_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.y * params.row_threads + gid.x;
+  if (j >= params.n) {
+    return;
+  }
+  let base = j * params.d_in;
+  let end = base + params.d_in;
+  var dot = 0.0;
+  for (var i = base; i < end; i++) {
+    dot += row_grad[i] * param[i];
+  }
+  let frozen = train_state[0] != 0u;
+  var sq = 0.0;
+  for (var i = base; i < end; i++) {
+    let g = row_grad[i] - dot * param[i];
+    row_grad[i] = g;
+    if (!frozen) {
+      update(i, g);
+      sq += param[i] * param[i];
+    }
+  }
+  if (frozen) {
+    return;
+  }
+  let scale = 1.0 / sqrt(sq);
+  for (var i = base; i < end; i++) {
+    param[i] *= scale;
   }
 }

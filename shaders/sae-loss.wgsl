@@ -9,10 +9,13 @@
 //
 //   columns:  per column d (one thread each, serial over rows, two passes):
 //             M2_d = Σ_r (z_rd − z̄_d)², err_d = Σ_r (ẑ_rd − z_rd)²,
-//             aux_d = Σ_r (ê_rd + ẑ_rd − z_rd)²; and the metrics window's
-//             running column mean / M2 (Chan et al.'s parallel update) and err.
+//             aux_d = Σ_r (ê_rd + ẑ_rd − z_rd)², e_d = Σ_r (ẑ_rd − z_rd); and
+//             the metrics window's running column mean / M2 (Chan et al.'s
+//             parallel update) and err.
 //   finalize: one workgroup: tree sums over columns and active values, the
-//             losses, and the health check: a non-finite loss, or one above
+//             losses, seed_sums_d = 2 e_d / V = Σ_r ∂L/∂ẑ_rd (the decoder's
+//             side of grad b_dec, so no pass over the seeds has to sum them),
+//             and the health check: a non-finite loss, or one above
 //             divergence_factor × the median of the last HISTORY healthy
 //             losses, sets train_state's diverged flag (sticky: Adam, the
 //             decoder normalisation and the bookkeeping then skip, so the
@@ -67,6 +70,7 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
   var m2 = 0.0;
   var err = 0.0;
   var aux = 0.0;
+  var e_sum = 0.0;
   for (var r = 0u; r < params.rows; r++) {
     let i = r * n + d;
     let c = z[i] - mean;
@@ -75,11 +79,12 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
     m2 += c * c;
     err += e * e;
     aux += a * a;
+    e_sum += e;
   }
   col_stats[4u * d] = m2;
   col_stats[4u * d + 1u] = err;
   col_stats[4u * d + 2u] = aux;
-  col_stats[4u * d + 3u] = 0.0;
+  col_stats[4u * d + 3u] = e_sum;
   let na = f32(params.window_rows);
   let nb = f32(params.rows);
   let delta = mean - window[d];
@@ -88,14 +93,15 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
   window[2u * n + d] += err;
 }
 
-// ---- finalize: col_stats, act_value [capacity], act_row_start [rows + 1] → scalars [4], losses [slots, 4], train_state
+// ---- finalize: col_stats, act_value [capacity], act_row_start [rows + 1] → scalars [4], losses [slots, 4], train_state, seed_sums [d_in]
 @group(0) @binding(0) var<storage, read> fin_col_stats: array<f32>;
 @group(0) @binding(1) var<storage, read> act_value: array<f32>;
 @group(0) @binding(2) var<storage, read> act_row_start: array<u32>;
 @group(0) @binding(3) var<storage, read_write> scalars: array<f32>;
 @group(0) @binding(4) var<storage, read_write> losses: array<f32>;
 @group(0) @binding(5) var<storage, read_write> train_state: array<u32>;
-@group(0) @binding(6) var<uniform> fin_params: Params;
+@group(0) @binding(6) var<storage, read_write> seed_sums: array<f32>;
+@group(0) @binding(7) var<uniform> fin_params: Params;
 
 var<workgroup> partial: array<vec4<f32>, WG>;
 
@@ -121,10 +127,15 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
     }
     workgroupBarrier();
   }
+  let total = partial[0];
+  // Σ_r ∂L/∂ẑ_rd, scaled as the seeds pass scales each term.
+  let scale = 2.0 / total.x;
+  for (var d = lid; d < fin_params.d_in; d += WG) {
+    seed_sums[d] = scale * fin_col_stats[4u * d + 3u];
+  }
   if (lid != 0u) {
     return;
   }
-  let total = partial[0];
   let v = total.x;
   let rec = total.y / v;
   let aux = fin_params.aux_weight * total.z / v;

@@ -1,6 +1,7 @@
 import type { GpuContext } from '../../gpu/context';
 import { workgroupGrid } from '../../gpu/dispatch-grid';
 import { f32 } from '../../gpu/params';
+import type { LatentBlocks } from '../latent-blocks';
 import type { SaeConfig } from '../sae-config';
 
 const WG = 256;
@@ -20,20 +21,45 @@ export function adamCoefficients(config: Pick<SaeConfig, 'lr' | 'warmupSteps' | 
   return { stepSize: lr / (1 - config.adamBeta1 ** t), invSqrtBc2: 1 / Math.sqrt(1 - config.adamBeta2 ** t) };
 }
 
+type AdamArgs = { trainState: GPUBuffer; coefficients: AdamCoefficients; config: Pick<SaeConfig, 'adamBeta1' | 'adamBeta2' | 'adamEps'> };
+
+/** The uniform words of shaders/sae-adam.wgsl's Params. */
+const adamParams = (n: number, rowThreads: number, { coefficients: c, config }: AdamArgs, dIn = 0) =>
+  [n, rowThreads, f32(c.stepSize), f32(c.invSqrtBc2), f32(config.adamBeta1), f32(config.adamBeta2), f32(config.adamEps), dIn];
+
 /**
- * One Adam update of `n` parameters in place (shaders/sae-adam.wgsl), skipped
+ * One Adam update of `n` parameters in place (shaders/sae-adam.wgsl `main`), skipped
  * on the GPU once train_state records a divergence. All buffers [n] f32.
  */
 export function adamStep(
   ctx: GpuContext,
-  args: { param: GPUBuffer; grad: GPUBuffer; moment1: GPUBuffer; moment2: GPUBuffer; n: number; trainState: GPUBuffer; coefficients: AdamCoefficients; config: Pick<SaeConfig, 'adamBeta1' | 'adamBeta2' | 'adamEps'> },
+  args: AdamArgs & { param: GPUBuffer; grad: GPUBuffer; moment1: GPUBuffer; moment2: GPUBuffer; n: number },
 ): void {
-  const { param, grad, moment1, moment2, n, trainState, coefficients: c, config } = args;
+  const { param, grad, moment1, moment2, n, trainState } = args;
   const [x, y] = workgroupGrid(ctx, Math.ceil(n / (ITEMS * WG)));
-  ctx.dispatch({
-    shader: 'sae-adam',
-    bindings: [grad, trainState, param, moment1, moment2],
-    params: [n, x * WG, f32(c.stepSize), f32(c.invSqrtBc2), f32(config.adamBeta1), f32(config.adamBeta2), f32(config.adamEps)],
-    workgroups: [x, y],
+  ctx.dispatch({ shader: 'sae-adam', entryPoint: 'main', bindings: [grad, trainState, param, moment1, moment2], params: adamParams(n, x * WG, args), workgroups: [x, y] });
+}
+
+/**
+ * W_dec's step under the unit-norm constraint on its rows, one dispatch per
+ * latent block (sae-adam.wgsl `decoder_rows`): each row's gradient loses its
+ * component along the row (in place: the gradient the step used, so the
+ * step only turns the direction), then Adam, then the row back to unit norm;
+ * the last two skipped once train_state records a divergence.
+ * decoder, grad, moment1, moment2: W_dec-shaped blocks [count, dIn].
+ */
+export function decoderRowsStep(
+  ctx: GpuContext,
+  args: AdamArgs & { decoder: readonly GPUBuffer[]; grad: readonly GPUBuffer[]; moment1: readonly GPUBuffer[]; moment2: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number },
+): void {
+  args.blocks.blocks.forEach((b, i) => {
+    const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
+    ctx.dispatch({
+      shader: 'sae-adam',
+      entryPoint: 'decoder_rows',
+      bindings: [args.grad[i], args.trainState, args.decoder[i], args.moment1[i], args.moment2[i]],
+      params: adamParams(b.count, x * WG, args, args.dIn),
+      workgroups: [x, y],
+    });
   });
 }

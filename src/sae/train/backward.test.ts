@@ -5,11 +5,10 @@ import { testGpu } from '../../gpu/test-gpu';
 import { planLatentBlocks } from '../latent-blocks';
 import type { ActiveSet } from '../topk';
 import { activeGradient } from './active-grad';
-import { adamCoefficients, adamStep } from './adam';
+import { adamCoefficients, adamStep, decoderRowsStep } from './adam';
 import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
-import { normalizeDecoderRows, removeParallelGradient } from './decoder-norm';
 import { geometricMedian } from './geometric-median';
 import { latentRowSums, latentWeightSums } from './latent-grad';
 import { LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
@@ -119,12 +118,12 @@ describe('SAE backward kernels', () => {
     expectClose(await readBlocks(ctx, out), wantRows, 1e-5 * 8);
     expectClose(await ctx.readF32(sums), wantSums, 1e-5 * 8);
 
-    // grad b_dec = Σ_r vecs_r − Σ_j sums_j · encT_j.
-    const gradBDec = ctx.createBuffer(dIn * 4, 'gradBDec');
-    bDecGradient(ctx, { seeds: vecsBuf, rows, dIn, gradBEnc: sums, encoder, blocks, out: gradBDec });
-    const wantB = new Float64Array(dIn);
+    // grad b_dec = seedSums − Σ_j sums_j · encT_j (seedSums: the loss's Σ_r ∂L/∂ẑ_r, any vector here), over two blocks into one running sum.
+    const seedSums = gaussianArray(dIn, rand);
+    const gradBDec = ctx.upload(new Float32Array(dIn).fill(7), 'gradBDec');
+    bDecGradient(ctx, { seedSums: ctx.upload(seedSums, 'seedSums'), dIn, gradBEnc: sums, encoder, blocks, out: gradBDec });
+    const wantB = Float64Array.from(seedSums);
     for (let d = 0; d < dIn; d++) {
-      for (let r = 0; r < rows; r++) wantB[d] += vecs[r * dIn + d];
       for (let j = 0; j < m; j++) wantB[d] -= wantSums[j] * encT[j * dIn + d];
     }
     expectClose(await ctx.readF32(gradBDec), wantB, 1e-5 * Math.sqrt(rows + m) * 4);
@@ -143,42 +142,63 @@ describe('SAE backward kernels', () => {
     }
   });
 
-  it('removes the gradient component along each decoder row and renormalises rows (unless diverged)', async () => {
+  it('steps W_dec rows: the gradient loses its component along each row, Adam, the row back to unit norm (unless diverged), as float64 over two steps', async () => {
     const ctx = await testGpu();
+    const config = { lr: 0.05, warmupSteps: 0, adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8 };
     const rand = seededRandom(3);
     const W = gaussianArray(m * dIn, rand);
-    const G = gaussianArray(m * dIn, rand);
     for (let j = 0; j < m; j++) {
       const n = Math.hypot(...W.subarray(j * dIn, (j + 1) * dIn));
       for (let d = 0; d < dIn; d++) W[j * dIn + d] /= n;
     }
     const decoder = uploadBlocks(ctx, W, 'W');
-    const grad = uploadBlocks(ctx, G, 'G');
-    removeParallelGradient(ctx, { decoder, grad, blocks, dIn });
-    const want = new Float64Array(m * dIn);
+    const moment1 = uploadBlocks(ctx, new Float32Array(m * dIn), 'm1');
+    const moment2 = uploadBlocks(ctx, new Float32Array(m * dIn), 'm2');
+    const state = ctx.upload(new Uint32Array(TRAIN_STATE.words), 'state');
+    const w = Float64Array.from(W);
+    const mm = new Float64Array(m * dIn);
+    const vv = new Float64Array(m * dIn);
+    for (let t = 1; t <= 2; t++) {
+      const G = gaussianArray(m * dIn, rand);
+      const grad = uploadBlocks(ctx, G, 'G');
+      decoderRowsStep(ctx, { decoder, grad, moment1, moment2, blocks, dIn, trainState: state, coefficients: adamCoefficients(config, t), config });
+      const projected = new Float64Array(m * dIn);
+      for (let j = 0; j < m; j++) {
+        const row = (d: number) => j * dIn + d;
+        let dot = 0;
+        for (let d = 0; d < dIn; d++) dot += G[row(d)] * w[row(d)];
+        let sq = 0;
+        for (let d = 0; d < dIn; d++) {
+          const g = G[row(d)] - dot * w[row(d)];
+          projected[row(d)] = g;
+          mm[row(d)] = 0.9 * mm[row(d)] + 0.1 * g;
+          vv[row(d)] = 0.999 * vv[row(d)] + 0.001 * g * g;
+          w[row(d)] -= (config.lr * (mm[row(d)] / (1 - 0.9 ** t))) / (Math.sqrt(vv[row(d)] / (1 - 0.999 ** t)) + 1e-8);
+          sq += w[row(d)] ** 2;
+        }
+        for (let d = 0; d < dIn; d++) w[row(d)] /= Math.sqrt(sq);
+      }
+      expectClose(await readBlocks(ctx, grad), projected, 1e-5 * Math.sqrt(dIn));
+    }
+    expectClose(await readBlocks(ctx, decoder), w, 1e-5);
+    expectClose(await readBlocks(ctx, moment1), mm, 1e-6);
+    expectClose(await readBlocks(ctx, moment2), vv, 1e-6);
+
+    // Diverged: the gradient is still projected, but the weights and moments stay.
+    ctx.write(state, new Uint32Array([1]));
+    const before = await readBlocks(ctx, decoder);
+    const m1Before = await readBlocks(ctx, moment1);
+    const G = gaussianArray(m * dIn, rand);
+    const grad = uploadBlocks(ctx, G, 'G3');
+    decoderRowsStep(ctx, { decoder, grad, moment1, moment2, blocks, dIn, trainState: state, coefficients: adamCoefficients(config, 3), config });
+    expect(await readBlocks(ctx, decoder)).toEqual(before);
+    expect(await readBlocks(ctx, moment1)).toEqual(m1Before);
+    const g3 = await readBlocks(ctx, grad);
     for (let j = 0; j < m; j++) {
       let dot = 0;
-      for (let d = 0; d < dIn; d++) dot += G[j * dIn + d] * W[j * dIn + d];
-      for (let d = 0; d < dIn; d++) want[j * dIn + d] = G[j * dIn + d] - dot * W[j * dIn + d];
+      for (let d = 0; d < dIn; d++) dot += g3[j * dIn + d] * before[j * dIn + d];
+      expect(Math.abs(dot)).toBeLessThan(1e-5);
     }
-    expectClose(await readBlocks(ctx, grad), want, 1e-5 * Math.sqrt(dIn));
-
-    const scaled = gaussianArray(m * dIn, rand, 3);
-    const weights = uploadBlocks(ctx, scaled, 'scaled');
-    const state = ctx.upload(new Uint32Array(TRAIN_STATE.words), 'state');
-    normalizeDecoderRows(ctx, { decoder: weights, trainState: state, blocks, dIn });
-    const got = await readBlocks(ctx, weights);
-    const wantN = new Float64Array(m * dIn);
-    for (let j = 0; j < m; j++) {
-      let sq = 0;
-      for (let d = 0; d < dIn; d++) sq += scaled[j * dIn + d] ** 2;
-      for (let d = 0; d < dIn; d++) wantN[j * dIn + d] = scaled[j * dIn + d] / Math.sqrt(sq);
-    }
-    expectClose(got, wantN, 1e-6 * Math.sqrt(dIn));
-    ctx.write(state, new Uint32Array([1]));
-    const frozen = uploadBlocks(ctx, scaled, 'frozen');
-    normalizeDecoderRows(ctx, { decoder: frozen, trainState: state, blocks, dIn });
-    expect(await readBlocks(ctx, frozen)).toEqual(scaled);
   });
 
   it('Adam with warm-up and bias correction matches float64 over three steps', async () => {
@@ -244,6 +264,7 @@ describe('SAE backward kernels', () => {
     const aux = gaussianArray(rows * dIn, rand, 0.5);
     const buffers = {
       colStats: ctx.createBuffer(dIn * 16, 'colStats'),
+      seedSums: ctx.createBuffer(dIn * 4, 'seedSums'),
       scalars: ctx.createBuffer(16, 'scalars'),
       losses: ctx.createBuffer(3 * 16, 'losses'),
       trainState: ctx.createBuffer(TRAIN_STATE.words * 4, 'trainState'),
@@ -274,6 +295,9 @@ describe('SAE backward kernels', () => {
     const wantSeed = recon.map((r, i) => (2 * (r - z[i])) / V);
     const wantAux = aux.map((a, i) => (2 * 0.125 * (a + recon[i] - z[i])) / V);
     expectClose(await ctx.readF32(reconBuf), wantSeed, 1e-6);
+    const wantSeedSums = new Float64Array(dIn);
+    wantSeed.forEach((g, i) => (wantSeedSums[i % dIn] += g));
+    expectClose(await ctx.readF32(buffers.seedSums), wantSeedSums, 1e-6 * rows);
     expectClose(await ctx.readF32(auxBuf), wantAux, 1e-6);
     const state = await ctx.readU32(buffers.trainState);
     expect([state[TRAIN_STATE.diverged], state[TRAIN_STATE.healthySeen], state[TRAIN_STATE.windowActive]]).toEqual([0, 1, value.length]);

@@ -6,16 +6,15 @@ const WG = 64;
 /**
  * grad b_dec = Σ_r ∂L/∂ẑ_r − Σ_j grad_b_enc[j] · W_enc[:, j] (shaders/sae-bias-grad.wgsl):
  * b_dec enters the decoder output and, negated, the encoder input.
- * seeds: [rows, dIn] ∂L/∂ẑ; gradBEnc: [latents]; encoder: W_encᵀ blocks; out: [dIn].
+ * seedSums: [dIn] Σ_r ∂L/∂ẑ_r (LossBuffers.seedSums); gradBEnc: [latents]; encoder: W_encᵀ blocks; out: [dIn].
  */
 export function bDecGradient(
   ctx: GpuContext,
-  args: { seeds: GPUBuffer; rows: number; dIn: number; gradBEnc: GPUBuffer; encoder: readonly GPUBuffer[]; blocks: LatentBlocks; out: GPUBuffer },
+  args: { seedSums: GPUBuffer; dIn: number; gradBEnc: GPUBuffer; encoder: readonly GPUBuffer[]; blocks: LatentBlocks; out: GPUBuffer },
 ): void {
-  const { seeds, rows, dIn, gradBEnc, encoder, blocks, out } = args;
+  const { seedSums, dIn, gradBEnc, encoder, blocks, out } = args;
   const groups = Math.ceil(dIn / WG);
-  ctx.dispatch({ shader: 'sae-bias-grad', entryPoint: 'column_sums', bindings: [seeds, out], params: [rows, dIn, 0, 0], workgroups: [groups] });
   blocks.blocks.forEach((b, i) => {
-    ctx.dispatch({ shader: 'sae-bias-grad', entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, out], params: [rows, dIn, b.start, b.count], workgroups: [groups] });
+    ctx.dispatch({ shader: 'sae-bias-grad', entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, seedSums, out], params: [dIn, b.start, b.count, i === 0 ? 1 : 0], workgroups: [groups] });
   });
 }

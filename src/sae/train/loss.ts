@@ -18,8 +18,10 @@ export const TRAIN_STATE = {
 export const LOSS_TERMS = ['total', 'reconstruction', 'auxK', 'l1'] as const;
 
 export interface LossBuffers {
-  /** [dIn, 4] per-column M2, err, aux err (scratch). */
+  /** [dIn, 4] per-column M2, err, aux err, error sum (scratch). */
   colStats: GPUBuffer;
+  /** [dIn] f32: Σ_r ∂L/∂ẑ_r, the decoder's side of grad b_dec (bias-grad.ts). */
+  seedSums: GPUBuffer;
   /** [4] f32: V (batch Σ‖z − z̄‖²), L_rec, L_aux, L_l1. */
   scalars: GPUBuffer;
   /** [slots, 4] f32: LOSS_TERMS of each step, slot = step mod slots. */
@@ -60,7 +62,7 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
   ctx.dispatch({
     shader: 'sae-loss',
     entryPoint: 'finalize',
-    bindings: [buffers.colStats, a.active.value, a.active.rowStart, buffers.scalars, buffers.losses, buffers.trainState],
+    bindings: [buffers.colStats, a.active.value, a.active.rowStart, buffers.scalars, buffers.losses, buffers.trainState, buffers.seedSums],
     params,
     workgroups: [1],
   });

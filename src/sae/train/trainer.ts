@@ -4,11 +4,10 @@ import type { SaeConfig } from '../sae-config';
 import { SaeModel, type SaeModelOptions, type SaeWeights } from '../sae-model';
 import { ActiveSelector, type Selection } from '../topk';
 import { activeGradient } from './active-grad';
-import { adamCoefficients, adamStep } from './adam';
+import { adamCoefficients, adamStep, decoderRowsStep } from './adam';
 import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
-import { normalizeDecoderRows, removeParallelGradient } from './decoder-norm';
 import { geometricMedian } from './geometric-median';
 import { latentRowSums, latentWeightSums } from './latent-grad';
 import { LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
@@ -62,6 +61,8 @@ export class SaeTrainer {
   private readonly gradBEnc: GPUBuffer;
   private readonly gradBDec: GPUBuffer;
   private readonly slots: ParameterSlot[];
+  /** The slots of W_dec's blocks, in block order (stepped by decoderRowsStep). */
+  private readonly decoderSlots: ParameterSlot[];
   private readonly loss: LossBuffers;
   private readonly idle: GPUBuffer;
   private readonly fires: GPUBuffer;
@@ -102,8 +103,10 @@ export class SaeTrainer {
       moment2: ctx.createBuffer(p.length * 4, `sae.adam.v.${p.name}`),
       length: p.length,
     }));
+    this.decoderSlots = this.slots.filter((s) => model.decoder.includes(s.param));
     this.loss = {
       colStats: ctx.createBuffer(dIn * 16, 'sae.loss.colStats'),
+      seedSums: ctx.createBuffer(dIn * 4, 'sae.loss.seedSums'),
       scalars: ctx.createBuffer(16, 'sae.loss.scalars'),
       losses: ctx.createBuffer(config.metricsEvery * 16, 'sae.loss.losses'),
       trainState: ctx.createBuffer(TRAIN_STATE.words * 4, 'sae.loss.trainState'),
@@ -191,15 +194,15 @@ export class SaeTrainer {
       latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: this.gradAux, vecs: this.centered, out: this.gradEnc, accumulate: true });
       latentWeightSums(ctx, { lists: this.auxLists, weight: this.gradAux, sums: this.gradBEnc, accumulate: true });
     }
-    bDecGradient(ctx, { seeds: this.recon, rows, dIn, gradBEnc: this.gradBEnc, encoder: model.encoder, blocks, out: this.gradBDec });
+    bDecGradient(ctx, { seedSums: this.loss.seedSums, dIn, gradBEnc: this.gradBEnc, encoder: model.encoder, blocks, out: this.gradBDec });
 
-    // Update: decoder gradients lose their component along each (unit) row, Adam, rows back to unit norm.
-    removeParallelGradient(ctx, { decoder: model.decoder, grad: this.gradDec, blocks, dIn });
-    const coefficients = adamCoefficients(config, t);
+    // Update: Adam; decoder rows lose their gradient's component along each (unit) row and go back to unit norm.
+    const adam = { trainState: this.loss.trainState, coefficients: adamCoefficients(config, t), config };
     for (const s of this.slots) {
-      adamStep(ctx, { param: s.param, grad: s.grad, moment1: s.moment1, moment2: s.moment2, n: s.length, trainState: this.loss.trainState, coefficients, config });
+      if (!this.decoderSlots.includes(s)) adamStep(ctx, { ...adam, param: s.param, grad: s.grad, moment1: s.moment1, moment2: s.moment2, n: s.length });
     }
-    normalizeDecoderRows(ctx, { decoder: model.decoder, trainState: this.loss.trainState, blocks, dIn });
+    const moments = this.decoderSlots;
+    decoderRowsStep(ctx, { ...adam, decoder: model.decoder, grad: this.gradDec, moment1: moments.map((s) => s.moment1), moment2: moments.map((s) => s.moment2), blocks, dIn });
     recordBookkeeping(ctx, {
       latentCount: this.lists.count,
       selectState: this.selector.state,
