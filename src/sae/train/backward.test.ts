@@ -10,7 +10,7 @@ import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
 import { geometricMedian } from './geometric-median';
-import { latentRowSums, latentWeightSums } from './latent-grad';
+import { latentRowSums } from './latent-grad';
 import { LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
 
 const dIn = 29;
@@ -106,11 +106,10 @@ describe('SAE backward kernels', () => {
 
     // Weighted row sums (with accumulate) and weight sums per latent.
     const out = blocks.blocks.map((b, i) => ctx.upload(new Float32Array(b.count * dIn).fill(1), `out.${i}`));
-    latentRowSums(ctx, { lists, blocks, dIn, weight: active.value, vecs: vecsBuf, out, accumulate: true });
     const sums = ctx.upload(new Float32Array(m).fill(2), 'sums');
-    latentWeightSums(ctx, { lists, weight: active.value, sums, accumulate: false });
+    latentRowSums(ctx, { lists, blocks, dIn, weight: active.value, vecs: vecsBuf, out, sums, accumulate: true });
     const wantRows = new Float64Array(m * dIn).fill(1);
-    const wantSums = new Float64Array(m);
+    const wantSums = new Float64Array(m).fill(2);
     latent.forEach((j, p) => {
       wantSums[j] += value[p];
       for (let d = 0; d < dIn; d++) wantRows[j * dIn + d] += value[p] * vecs[row[p] * dIn + d];

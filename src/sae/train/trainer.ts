@@ -9,7 +9,7 @@ import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
 import { geometricMedian } from './geometric-median';
-import { latentRowSums, latentWeightSums } from './latent-grad';
+import { latentRowSums } from './latent-grad';
 import { LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
 import { summarizeWindow, type SaeTrainingMetrics } from './metrics';
 import { readJoined, readTrainingState, writeTrainingState, type ParameterSlot, type SaeCheckpoint, type TrainingBuffers } from './training-state';
@@ -184,15 +184,13 @@ export class SaeTrainer {
     activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active, vecs: this.recon, out: this.gradAct, add: l1 });
     this.lists.build();
     latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: active.value, vecs: this.recon, out: this.gradDec, accumulate: false });
-    latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: this.gradAct, vecs: this.centered, out: this.gradEnc, accumulate: false });
-    latentWeightSums(ctx, { lists: this.lists, weight: this.gradAct, sums: this.gradBEnc, accumulate: false });
+    latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: this.gradAct, vecs: this.centered, out: this.gradEnc, sums: this.gradBEnc, accumulate: false });
     if (this.auxSelector && this.auxLists && this.gradAux) {
       const aux = this.auxSelector.out;
       activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active: aux, vecs: this.auxRecon, out: this.gradAux });
       this.auxLists.build();
       latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: aux.value, vecs: this.auxRecon, out: this.gradDec, accumulate: true });
-      latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: this.gradAux, vecs: this.centered, out: this.gradEnc, accumulate: true });
-      latentWeightSums(ctx, { lists: this.auxLists, weight: this.gradAux, sums: this.gradBEnc, accumulate: true });
+      latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: this.gradAux, vecs: this.centered, out: this.gradEnc, sums: this.gradBEnc, accumulate: true });
     }
     bDecGradient(ctx, { seedSums: this.loss.seedSums, dIn, gradBEnc: this.gradBEnc, encoder: model.encoder, blocks, out: this.gradBDec });
 
