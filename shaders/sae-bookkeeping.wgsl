@@ -26,7 +26,7 @@ struct Params {
   decay: f32,
 }
 
-@group(0) @binding(0) var<storage, read> latent_count: array<u32>;      // [latents]
+@group(0) @binding(0) var<storage, read> latent_start: array<u32>;      // [latents + 1]: the batch's per-latent lists (sae-csc.wgsl)
 @group(0) @binding(1) var<storage, read> select_state: array<SelectState>;
 @group(0) @binding(2) var<storage, read> train_state: array<u32>;
 @group(0) @binding(3) var<storage, read_write> idle: array<u32>;        // [latents]
@@ -40,7 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (j >= params.latents || train_state[0] != 0u) {
     return;
   }
-  let c = latent_count[j];
+  let c = latent_start[j + 1u] - latent_start[j];
   let was = idle[j];
   idle[j] = select(select(was + params.rows, 0xffffffffu, was > 0xffffffffu - params.rows), 0u, c > 0u);
   fires[j] += c;

@@ -325,7 +325,7 @@ describe('SAE backward kernels', () => {
     const count = new Uint32Array(m).map((_, j) => (j % 3 === 0 ? j : 0));
     const idle0 = new Uint32Array(m).map((_, j) => (j === 1 ? 0xffffffff - 5 : j * 10));
     const buffers = {
-      latentCount: ctx.upload(count, 'count'),
+      latentStart: ctx.upload(Uint32Array.from({ length: m + 1 }, (_, j) => count.subarray(0, j).reduce((a, b) => a + b, 0)), 'latentStart'),
       selectState: ctx.upload(new Uint32Array([new Uint32Array(new Float32Array([0.5]).buffer)[0], 0, 0, 1]), 'select'),
       trainState: ctx.upload(new Uint32Array(TRAIN_STATE.words), 'trainState'),
       idle: ctx.upload(idle0, 'idle'),

@@ -8,12 +8,13 @@ const WG = 64;
  * tokens per latent (dead-latent rule), fires per latent in the metrics
  * window, and for batchtopk the EMA of the inference threshold. Skipped on
  * the GPU once training diverged.
- * latentCount: [latents] u32 this batch; selectState: the main selection's state.
+ * latentStart: [latents + 1] u32, the batch's list starts (LatentLists: entries of latent j =
+ * latentStart[j + 1] − latentStart[j]); selectState: the main selection's state.
  */
 export function recordBookkeeping(
   ctx: GpuContext,
   args: {
-    latentCount: GPUBuffer;
+    latentStart: GPUBuffer;
     selectState: GPUBuffer;
     trainState: GPUBuffer;
     idle: GPUBuffer;
@@ -28,7 +29,7 @@ export function recordBookkeeping(
   const a = args;
   ctx.dispatch({
     shader: 'sae-bookkeeping',
-    bindings: [a.latentCount, a.selectState, a.trainState, a.idle, a.fires, a.threshold],
+    bindings: [a.latentStart, a.selectState, a.trainState, a.idle, a.fires, a.threshold],
     params: [a.latents, a.rows, a.updateThreshold ? 1 : 0, f32(a.decay)],
     workgroups: [Math.ceil(a.latents / WG)],
   });

@@ -202,7 +202,7 @@ export class SaeTrainer {
     const moments = this.decoderSlots;
     decoderRowsStep(ctx, { ...adam, decoder: model.decoder, grad: this.gradDec, moment1: moments.map((s) => s.moment1), moment2: moments.map((s) => s.moment2), blocks, dIn });
     recordBookkeeping(ctx, {
-      latentCount: this.lists.count,
+      latentStart: this.lists.latentStart,
       selectState: this.selector.state,
       trainState: this.loss.trainState,
       idle: this.idle,
