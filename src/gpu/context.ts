@@ -52,6 +52,8 @@ const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp
 
 /** Submit after this many recorded dispatches so long chains start running early. */
 const DISPATCHES_PER_SUBMIT = 256;
+/** Bytes of one dispatch's Params slot in the uniform arena: WebGPU's largest minUniformBufferOffsetAlignment. */
+const PARAMS_SLOT = 256;
 
 /**
  * One GPU device with everything our kernels need: a pipeline cache, buffer
@@ -70,6 +72,14 @@ export class GpuContext {
   private pendingScopes: Promise<GPUError | null>[] = [];
   private uncaptured: GPUError[] = [];
   private transientBuffers: GPUBuffer[] = [];
+  /**
+   * The Params of the dispatches recorded since the last submit, one slot
+   * each in one uniform buffer written once at submit: a buffer and a write
+   * per dispatch cost more than many small kernels themselves on an
+   * emulated adapter (and one IPC each in a browser).
+   */
+  private paramsArena: { buffer: GPUBuffer; bytes: Uint8Array<ArrayBuffer>; used: number } | null = null;
+  private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
   private readonly lostListeners = new Set<(error: GpuDeviceLostError) => void>();
   private disposed = false;
 
@@ -165,15 +175,11 @@ export class GpuContext {
       }
       return { binding, resource };
     });
-    if (d.params) {
-      const bytes = packParams(d.params);
-      const uniform = this.device.createBuffer({ size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: `${d.shader}.params` });
-      this.device.queue.writeBuffer(uniform, 0, bytes);
-      this.transientBuffers.push(uniform);
-      entries.push({ binding: entries.length, resource: { buffer: uniform } });
-    }
+    if (d.params) entries.push({ binding: entries.length, resource: this.paramsSlot(packParams(d.params)) });
     const pipeline = this.pipelines.get(d.shader, d.entryPoint, d.constants);
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: d.shader });
+    let layout = this.layouts.get(pipeline);
+    if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
+    const bindGroup = this.device.createBindGroup({ layout, entries, label: d.shader });
     const pass = this.openPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -205,6 +211,13 @@ export class GpuContext {
     if (!this.encoder) return;
     this.closePass();
     const device = this.device;
+    const arena = this.paramsArena;
+    if (arena) {
+      // Queue writes run before the commands submitted after them: every slot is in place for this submit.
+      device.queue.writeBuffer(arena.buffer, 0, arena.bytes, 0, arena.used);
+      this.transientBuffers.push(arena.buffer);
+      this.paramsArena = null;
+    }
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
     device.queue.submit([this.encoder.finish()]);
@@ -258,6 +271,22 @@ export class GpuContext {
   destroy(): void {
     this.disposed = true;
     this.device.destroy();
+  }
+
+  /** A slot of the uniform arena holding `params` (written at the next submit). */
+  private paramsSlot(params: ArrayBuffer): GPUBufferBinding {
+    if (params.byteLength > PARAMS_SLOT) throw new RangeError(`a kernel's Params take ${params.byteLength} bytes, more than the ${PARAMS_SLOT} of a slot`);
+    if (this.paramsArena && this.paramsArena.used + PARAMS_SLOT > this.paramsArena.bytes.byteLength) this.submit();
+    this.paramsArena ??= {
+      buffer: this.device.createBuffer({ size: DISPATCHES_PER_SUBMIT * PARAMS_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params-arena' }),
+      bytes: new Uint8Array(DISPATCHES_PER_SUBMIT * PARAMS_SLOT),
+      used: 0,
+    };
+    const arena = this.paramsArena;
+    const offset = arena.used;
+    arena.bytes.set(new Uint8Array(params), offset);
+    arena.used += PARAMS_SLOT;
+    return { buffer: arena.buffer, offset, size: params.byteLength };
   }
 
   private openEncoder(): GPUCommandEncoder {
