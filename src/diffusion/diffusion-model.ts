@@ -96,13 +96,13 @@ async function readUnet(files: ModelFiles): Promise<{ graph: Uint8Array; externa
   return { graph: referenced.graph, externalData: [{ path: referenced.location, data: bytes }] };
 }
 
-export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions): Promise<DiffusionModel> {
+/**
+ * The UNet as a session, hooked at `hook` when asked (step 1 of
+ * loadDiffusionModel, which loads it first and alone: also what a probe of a
+ * model too large for the rest uses).
+ */
+export async function loadUnet(files: ModelFiles, options: { provider: ProviderName; hook: string | null }): Promise<{ unet: ModelSession; hook: HookedBlock | null; hookRefusal: string | null }> {
   const { manifest } = files;
-  const { provider } = options;
-  const stage = options.onStage ?? (() => {});
-
-  // 1. UNet first (largest), hooked at the chosen block.
-  stage('unet');
   const unetFiles = await readUnet(files);
   const what = `${manifest.name} UNet`;
   const result = options.hook ? hookUnetOrRefusal(unetFiles.graph, options.hook, what) : null;
@@ -121,8 +121,19 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
     const [channels, height, width] = shape as number[];
     hook = { path: options.hook, rawOutput: hooked.rawOutput, steerInput: hooked.steerInput, channels, height, width };
   }
-  const unet = await ModelSession.create('UNet', graph, { provider, externalData: unetFiles.externalData, gpuOutputs: hook ? [hook.rawOutput] : [] });
+  const unet = await ModelSession.create('UNet', graph, { provider: options.provider, externalData: unetFiles.externalData, gpuOutputs: hook ? [hook.rawOutput] : [] });
   unet.requireIo(hook ? [...UNET_INPUTS, hook.steerInput] : UNET_INPUTS, hook ? ['out_sample', hook.rawOutput] : ['out_sample']);
+  return { unet, hook, hookRefusal };
+}
+
+export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions): Promise<DiffusionModel> {
+  const { manifest } = files;
+  const { provider } = options;
+  const stage = options.onStage ?? (() => {});
+
+  // 1. UNet first (largest), hooked at the chosen block.
+  stage('unet');
+  const { unet, hook, hookRefusal } = await loadUnet(files, { provider, hook: options.hook });
   const gpu = await options.gpu();
 
   // 2. Text side and VAE.
