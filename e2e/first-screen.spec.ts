@@ -49,9 +49,10 @@ test('the first screen runs the example and lands on its best latent’s map', a
   await expect(page.getByTestId('example-detail')).toContainText(/image \d+ of 24, UNet call/, { timeout: 120_000 });
   await expect(page.getByTestId('example-eta')).toContainText(/about .* left/, { timeout: 120_000 });
   await page.screenshot({ path: `${OUT}/first-screen-example-running.png`, fullPage: true });
-  await expect(page.getByTestId('example-stage-fit')).toHaveAttribute('data-state', 'running', { timeout: 600_000 });
+  // The fit can pass from waiting to done between two polls on a busy machine: either says collection ended.
+  await expect(page.getByTestId('example-stage-fit')).toHaveAttribute('data-state', /^(running|done)$/, { timeout: 600_000 });
   await expect(page.getByTestId('example-stage-collect')).toHaveAttribute('data-state', 'done');
-  await expect(page.getByTestId('example-stage-train')).toHaveAttribute('data-state', 'running', { timeout: 300_000 });
+  await expect(page.getByTestId('example-stage-train')).toHaveAttribute('data-state', /^(running|done)$/, { timeout: 300_000 });
   await page.screenshot({ path: `${OUT}/first-screen-example-training.png`, fullPage: true });
   // The kernels compiled after the model loaded, once: ready before training needs them.
   await expect(page.getByTestId('kernel-status')).toHaveAttribute('data-state', 'ready');
