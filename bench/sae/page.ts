@@ -14,7 +14,7 @@ import { gaussianArray, seededRandom } from '../../src/gpu/random';
 import { SaeTrainer } from '../../src/sae/train/trainer';
 import { createOrtMatmul } from '../linalg/ort-peer';
 import { maxRelativeDifference } from '../shared/agreement';
-import { profileDispatches } from '../shared/dispatch-profile';
+import { defaultProfileTiming, profileDispatches } from '../shared/dispatch-profile';
 import { wallTimes, type TimedRun, type TimingOptions, type WallTimes } from '../shared/measure';
 import { adapterName, reportLine, round } from '../shared/report';
 import type { BenchOptions } from '../shared/run-page';
@@ -151,7 +151,8 @@ async function runCase(c: SaeCase, ctx: GpuContext, backend: WebGPUBackend, prof
     await reportLine(encoderLine('batchtopk', batchTopkTimes));
 
     if (profile) {
-      const timedBy = ctx.summary.features.timestampQuery ? 'timestamp-query' : 'wall time per dispatch (includes a submit each)';
+      const timedBy =
+        defaultProfileTiming(ctx) === 'alone' ? 'timestamp-query, each dispatch alone' : 'wall time: the whole step replayed with the dispatch 4 more times, less the step, over 4';
       for (const [activation, trainer] of Object.entries(trainers)) {
         const costs = await profileDispatches(ctx, () => trainer.step(batch).then(() => undefined), PROFILE_REPLAYS);
         const total = costs.reduce((s, k) => s + k.ms, 0);
