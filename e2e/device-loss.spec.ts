@@ -122,6 +122,9 @@ test('a GPU device lost mid-collection and mid-training: the model comes back, t
   await loseWorkerDevice(page);
   await expect(page.getByTestId('latents-interrupted')).toContainText('interrupted by a lost GPU device');
   await expectRecovered(page);
+  // Its panel says the maps were not made (not that the latent never fired).
+  await expect(page.getByTestId('maps-missing')).toBeVisible();
+  await expect(page.getByText('This latent never fired')).toHaveCount(0);
   await page.screenshot({ path: join(test.info().outputDir, 'device-lost-latents-interrupted.png'), fullPage: true });
   await page.getByTestId('latents-run-again').click();
   await expect(page.getByTestId('latents-interrupted')).toHaveCount(0);

@@ -57,7 +57,16 @@ export function LatentHeatmaps({ projectId, table, latent, profile, maps, loadin
     <>
       <h3>Where and when: H_k[s, p] = f_k(n, p) · ‖v_k[s]‖ on its top images</h3>
       {loading && <p className="muted">Encoding its top images…</p>}
-      {!loading && images.length === 0 && <p className="muted">This latent never fired on the collected images.</p>}
+      {!loading && mine && images.length === 0 && <p className="muted">This latent never fired on the collected images.</p>}
+      {!loading && !mine && (
+        // The maps job stopped (its error is in the banner, or the interrupted line above): nothing says the latent never fired.
+        <p className="muted" data-testid="maps-missing">
+          Its maps were not made: the job that encodes its top images stopped.{' '}
+          <button type="button" className="secondary" onClick={() => useLab.getState().selectLatent(latent)} data-testid="maps-retry">
+            Make them again
+          </button>
+        </p>
+      )}
       {images.length > 0 && decoded && previews && (
         <>
           <div className="scrubber">
