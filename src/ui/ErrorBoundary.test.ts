@@ -1,33 +1,22 @@
 // @vitest-environment happy-dom
-import { act, createElement as h, useState, type ReactNode } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import { act, createElement as h, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useLab } from '../state/store';
 import { ErrorBoundary } from './ErrorBoundary';
+import { useTestRoot } from './test-root';
 
-// React only flushes work inside act() when told it runs in a test.
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLElement;
-let root: Root;
+const root = useTestRoot();
 
 beforeEach(() => {
-  container = document.createElement('div');
-  document.body.append(container);
-  root = createRoot(container);
   useLab.setState({ banner: [] });
   // React logs every error a boundary catches; the test checks them itself.
   vi.spyOn(console, 'error').mockImplementation(() => {});
 });
 
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-  vi.restoreAllMocks();
-});
+afterEach(() => vi.restoreAllMocks());
 
-const render = (node: ReactNode) => act(() => root.render(node));
-const byTestId = (id: string) => container.querySelector(`[data-testid="${id}"]`);
+const render = root.render;
+const byTestId = (id: string) => root.container.querySelector(`[data-testid="${id}"]`);
 const click = (id: string) => act(() => (byTestId(id) as HTMLElement).click());
 
 /** A panel that throws while `fails()` says so (read at every render). */

@@ -1,12 +1,10 @@
 // @vitest-environment happy-dom
 import { act, createElement as h } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useTestRoot } from '../test-root';
 import { bindShortcut, dispatchShortcut, shortcutFor, type KeyPress } from './shortcut-dispatch';
 import { SHORTCUTS } from './shortcut-table';
 import { ShortcutKeys } from './ShortcutKeys';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const press = (key: string, target: EventTarget | null = document.body, extra: Partial<KeyPress> = {}): KeyPress => ({ key, ctrlKey: false, metaKey: false, altKey: false, repeat: false, target, ...extra });
 
@@ -96,22 +94,15 @@ describe('dispatchShortcut', () => {
 });
 
 describe('ShortcutKeys', () => {
-  let container: HTMLElement;
-  let root: Root;
-  beforeEach(() => {
-    container = document.createElement('div');
-    document.body.append(container);
-    root = createRoot(container);
-  });
-  afterEach(() => act(() => root.unmount()));
+  const root = useTestRoot();
 
   const key = (k: string, target: EventTarget = document.body) => act(() => void target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true })));
   const list = () => document.querySelector('[data-testid="shortcut-list"]');
 
   it('opens the list on ?, generated from the table with what the page offers, focused on Close, and closes on Esc and Close, focus back where it was', () => {
     const unbind = bindShortcut('play-scrubber', () => {});
-    act(() => root.render(h(ShortcutKeys)));
-    const opener = container.querySelector<HTMLElement>('[data-testid="shortcut-help-button"]')!;
+    root.render(h(ShortcutKeys));
+    const opener = root.container.querySelector<HTMLElement>('[data-testid="shortcut-help-button"]')!;
     opener.focus();
     key('?', opener);
     const dialog = list()!;
