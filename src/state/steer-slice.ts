@@ -126,8 +126,9 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
     set({ steerSweep: { state: 'running', params, doing: 'starting', done: 0, total: null, cells } });
     const fail = (message: string) => set({ steerSweep: { state: 'error', params, message, cells } });
     const hookError = await hookForProject(get(), project);
-    if (hookError) return fail(hookError);
+    // A newer sweep (or a cancel) replaced this one meanwhile: it owns the store.
     if (!mine()) return;
+    if (hookError) return fail(hookError);
     const running = (update: Partial<Extract<SweepView, { state: 'running' }>>) => {
       const now = get().steerSweep;
       if (mine() && now?.state === 'running') set({ steerSweep: { ...now, ...update } });
@@ -137,6 +138,8 @@ export const createSteerSlice: StateCreator<LabState, [], [], SteerSlice> = (set
         'steer-sweep',
         { projectId: project.id, ...params },
         (event) => {
+          // Cells of a replaced sweep are not registered: its images were already deleted.
+          if (!mine()) return;
           if (event.type === 'progress') return running({ doing: event.stage, done: event.loaded, total: event.total });
           const { image, ...cell } = event.cell;
           cells.push({ ...cell, imageId: images.add({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.rgba) }) });

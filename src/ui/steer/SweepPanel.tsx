@@ -111,7 +111,8 @@ function SweepStrip({ sweep }: { sweep: SweepView }) {
         ))}
         {SWEEP_WINDOWS.map((window) => {
           const row = cells.filter((c) => c.window === window);
-          const unsteered = row.find((c) => c.strength === 0);
+          // The unsteered reading: its α = 0 cell (an odd count has one), else the sweep's own once done; none yet marks nothing.
+          const baseline = row.find((c) => c.strength === 0)?.reading ?? (sweep.state === 'done' ? sweep.unsteeredReading : null);
           return [
             <span key={window} className="sweep-head small">
               {window}
@@ -136,7 +137,7 @@ function SweepStrip({ sweep }: { sweep: SweepView }) {
                   <ImageCanvas imageId={cell.imageId} className="sweep-image" />
                   <figcaption className="small">
                     {reading && (
-                      <span className={reading.value !== unsteered?.reading?.[attribute!]?.value ? 'changed' : ''}>
+                      <span className={baseline && reading.value !== baseline[attribute!]?.value ? 'changed' : ''}>
                         {reading.value} {(100 * reading.probabilities[reading.value]).toFixed(0)}%
                       </span>
                     )}

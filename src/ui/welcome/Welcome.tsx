@@ -29,7 +29,7 @@ export function Welcome({ onOpen }: { onOpen: (stage: StageId) => void }) {
             {example.state === 'done' ? 'Run the example again' : 'Run the example'}
           </button>
           <span className="muted small">
-            {EXAMPLE.images} images of the bundled toy model’s attribute grid → fit → SAE with {EXAMPLE.sae.latents} latents, then its best latents. A few minutes, even without a GPU.
+            {EXAMPLE.images} images of the bundled toy model’s attribute grid → fit → SAE with {EXAMPLE.sae.latents} latents, then its best latents. A few minutes, even on a software-emulated GPU (no graphics card).
           </span>
           <button type="button" className="link" onClick={() => onOpen('prompts')} data-testid="own-prompts">
             or start with your own prompts →
