@@ -49,6 +49,17 @@ describe('DeviceWatch on Dawn', () => {
     expect(listener).not.toHaveBeenCalled();
     expect(watch.loss).toBeNull();
   });
+
+  it('forgets a context it no longer watches (a released model\'s device)', async () => {
+    const ctx = await nodeGpu();
+    const watch = new DeviceWatch();
+    watch.watch(ctx);
+    watch.unwatch(ctx);
+    // Nothing left to ask: settle answers at once, even with a long timeout.
+    const started = performance.now();
+    expect(await watch.settle(5_000)).toBeNull();
+    expect(performance.now() - started).toBeLessThan(100);
+  });
 });
 
 describe('a job stopped by a lost device', () => {
@@ -114,6 +125,10 @@ describe('DeviceWatch.settle', () => {
     const started = performance.now();
     expect(await watch.settle(50)).toBeNull();
     expect(performance.now() - started).toBeLessThan(1000);
+    // With no loss, the devices' answer ends the wait, not the timeout.
+    const quiet = performance.now();
+    expect(await watch.settle(5_000)).toBeNull();
+    expect(performance.now() - quiet).toBeLessThan(2_500);
     ctx.device.destroy();
     const loss = await watch.settle(10_000);
     expect(loss?.reason).toBe('destroyed');

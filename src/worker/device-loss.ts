@@ -30,6 +30,11 @@ export class DeviceWatch {
     return ctx;
   }
 
+  /** Stops watching `ctx` (a released model's device), so the watch does not keep it alive. */
+  unwatch(ctx: GpuContext): void {
+    this.watched.delete(ctx);
+  }
+
   /** Calls `listener` at the first loss of a watched device; returns the unsubscribe. */
   onLost(listener: LossListener): () => void {
     this.listeners.add(listener);
@@ -40,19 +45,21 @@ export class DeviceWatch {
    * The loss, once a watched device's lost promise had up to `ms` to settle: a job's GPU call
    * can fail (mapAsync rejects with an AbortError) before the device reports its loss, and the
    * report may wait for the next exchange with the GPU process, so each device is asked for one
-   * (an error scope's round trip).
+   * (an error scope's round trip). Once every device has answered (and a task later, for the lost
+   * handlers), a loss would have been reported: a failure that is no loss waits one round trip, not `ms`.
    */
   async settle(ms = LOSS_REPORT_MS): Promise<GpuDeviceLostError | null> {
     if (this.first || this.watched.size === 0) return this.first;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
     const devices = [...this.watched].map((ctx) => ctx.device);
-    for (const device of devices) {
+    const answers = devices.map((device) => {
       device.pushErrorScope('internal');
-      void device.popErrorScope().catch(() => null);
-    }
+      return device.popErrorScope().catch(() => null);
+    });
+    const answered = Promise.all(answers).then(() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
     // GpuContext's own handler on `lost` was attached first, so it has run (and set `first`) when this wakes.
-    await Promise.race([timeout, ...devices.map((device) => device.lost)]);
+    await Promise.race([timeout, answered, ...devices.map((device) => device.lost)]);
     clearTimeout(timer);
     return this.first;
   }

@@ -18,6 +18,7 @@ let ownGpu: Promise<GpuContext> | null = null;
 
 /** Releases the loaded model (and its probe) before another is loaded. */
 export async function releaseModel(): Promise<void> {
+  if (model) deviceWatch.unwatch(model.gpu);
   await model?.release();
   model = null;
   void (await probe)?.release();

@@ -19,26 +19,47 @@ export const ACTIVATION_NORMS_FILE = 'activation-norms.json';
 interface StoredNorms extends ActivationNorms {
   /** The trajectory file measured: its size and modification time. */
   trajectories: { size: number; lastModified: number };
-  hook: string;
-  stepIndices: number[];
 }
 
 const cache = new LatestByKey<ActivationNorms>(() => {});
+/** Who hears the measurement's progress: every job waiting on it, not only the one that started it. */
+const listeners = new Set<(done: number, total: number) => void>();
 
-/** n_s of the project's collection: read from the folder, or measured (reporting images done of total) and stored. */
+/**
+ * n_s of the project's collection: read from the folder, or measured (reporting images done of total) and stored.
+ * The measurement is shared by every job that waits on it and runs to its end: `signal` ends only this
+ * caller's wait (a slider move cancels a steer, not the pass the next steer needs).
+ */
 export async function projectActivationNorms(projectId: string, onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<ActivationNorms> {
   const folder = await ProjectFolder.open(projectId);
   const trajectories = await folder.file(PROJECT_FILES.trajectories);
   if (!trajectories) throw new JobError('bad-input', 'this project has no trajectories yet: collect first');
   const measured = { size: trajectories.size, lastModified: trajectories.lastModified };
-  return cache.get(`${projectId} ${measured.size} ${measured.lastModified}`, async () => {
+  const norms = cache.get(`${projectId} ${measured.size} ${measured.lastModified}`, async () => {
     const stored = await readStored(folder);
     if (stored && stored.trajectories.size === measured.size && stored.trajectories.lastModified === measured.lastModified) return stored;
     const reader = await TrajectoryReader.open(trajectories);
-    const norms = await activationNorms(reader, { signal, onProgress });
-    const file: StoredNorms = { ...norms, trajectories: measured, hook: reader.meta.hook, stepIndices: reader.meta.stepIndices };
+    const norms = await activationNorms(reader, { onProgress: (done, total) => listeners.forEach((hear) => hear(done, total)) });
+    const file: StoredNorms = { ...norms, trajectories: measured };
     await folder.writeWhole(ACTIVATION_NORMS_FILE, new TextEncoder().encode(JSON.stringify(file)));
     return norms;
+  });
+  if (onProgress) listeners.add(onProgress);
+  try {
+    return await untilAborted(norms, signal);
+  } finally {
+    if (onProgress) listeners.delete(onProgress);
+  }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
   });
 }
 
