@@ -9,8 +9,9 @@
  * provider and its WebGPU provider (in Node on Dawn: the browser's JSEP
  * build and kernels).
  *
- * The UNet runs as hookUnet leaves it: surgery computes each of its 48
- * decomposed LayerNorms in fp32 between Casts (fp32-layer-norm.ts).
+ * The UNet runs as the lab's loader leaves it (diffusion-model.ts readGraph):
+ * each of its 48 decomposed LayerNorms computed in fp32 between Casts
+ * (fp32-layer-norm.ts).
  *
  * Error measure: rel = max|a − b| / max|b|, b PyTorch fp32. Measured (ORT
  * 1.30, lavapipe), as exported: wasm rel 1.0e-2 (×100), 1.9e-2 (×300);
@@ -72,7 +73,7 @@ afterAll(() => {
   if (measured.length) console.info(`fp16 UNet vs PyTorch fp32 with large text states (rel = max|a-b|/max|b|):\n${measured.join('\n')}`);
 });
 
-/** The UNet's out_sample, its graph as hookUnet leaves it: every decomposed LayerNorm in fp32. */
+/** The UNet's out_sample, its graph as the loader leaves it: every decomposed LayerNorm in fp32. */
 async function outSample(provider: ProviderName, scale: number): Promise<Float32Array> {
   const graph = withFloat32LayerNorms(readFileSync(join(NMKD, 'unet', 'model.onnx')));
   expect(graph.changed).toBe(UNET_LAYER_NORMS);

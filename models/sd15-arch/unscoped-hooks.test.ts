@@ -16,7 +16,7 @@ import { initializerTypes, splitModel } from '../../src/diffusion/onnx/graph-byt
 import { withoutModulePaths } from '../../src/diffusion/onnx/graph-builders';
 import { findUnetHooks, listUnetHooks } from '../../src/diffusion/onnx/hooks';
 import { hookUnet, UnhookableGraphError } from '../../src/diffusion/onnx/surgery';
-import { loadDiffusionModel } from '../../src/diffusion/diffusion-model';
+import { loadDiffusionModel, loadUnet } from '../../src/diffusion/diffusion-model';
 import { configureWasm, ModelSession } from '../../src/diffusion/ort-runtime';
 import type { ModelFiles } from '../../src/diffusion/sources/model-files';
 import { openModelSource } from '../../src/diffusion/sources/node';
@@ -63,6 +63,20 @@ describe('the stand-in with its parameters anonymous too (neither scoped names n
     expect(() => hookUnet(bare, 'up_blocks.1.attentions.1', 'stand-in UNet')).toThrow(
       /neither "up_blocks.1.attentions.1" nor any other can be hooked: its node names carry no UNet module paths .*, and none of its 686 parameters is named after a block/,
     );
+  });
+
+  it('hooked through the app\'s loader (the unscoped graph, found from parameter names), its 48 fp16 LayerNorms reach ORT in fp32 too', async () => {
+    const files = await openModelSource(join(NARROW, 'nmkd-unscoped'));
+    const create = vi.spyOn(ModelSession, 'create');
+    const { unet, hook } = await loadUnet(files, { provider: 'wasm', hook: 'up_blocks.1.attentions.1' });
+    try {
+      expect(hook?.path).toBe('up_blocks.1.attentions.1');
+      expect(withFloat32LayerNorms(unscopedBytes).changed).toBe(48);
+      expect(withFloat32LayerNorms(create.mock.calls.find(([label]) => label === 'UNet')![1]).changed).toBe(0);
+    } finally {
+      create.mockRestore();
+      await unet.release();
+    }
   });
 
   it('loads unhooked through the app\'s loader, saying why, and still generates: out_sample equals PyTorch at the fp16 bound', async () => {

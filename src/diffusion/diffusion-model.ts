@@ -7,6 +7,7 @@
  */
 import type { GpuContext } from '../gpu/context';
 import { externalDataOf, type ModelManifest } from './manifest';
+import type { ExternalDataEntry } from './manifest-types';
 import { concatBytes } from '../data/concat-bytes';
 import { decoderPreview, latentPreview } from './latent-preview';
 import { withFloat32LayerNorms } from './onnx/fp32-layer-norm';
@@ -73,27 +74,29 @@ export interface DiffusionModel {
 
 const UNET_INPUTS = ['sample', 'timestep', 'encoder_hidden_states'];
 
-/** The external-data name a single-file UNet's own bytes are passed under (no export uses it). */
-const INLINE_WEIGHTS = 'single-file-unet-weights';
+/** The external-data name a single-file model's own bytes are passed under (no export uses it). */
+const INLINE_WEIGHTS = 'single-file-model-weights';
 
 /**
- * The UNet's graph and its weights as onnxruntime takes them, each byte held
+ * A model's graph and its weights as onnxruntime takes them, each byte held
  * once: an external-data layout's graph and its data files (each file's
  * `location` as the manifest names it); a single file's graph with its
  * initializers referencing the file's own bytes (onnx/initializer-refs.ts),
- * so that neither hooking nor ORT's parse copies the weights.
+ * so that neither hooking nor ORT's parse copies the weights. Every graph
+ * the lab loads gets its fp16 LayerNorms computed in fp32 here
+ * (fp32-layer-norm.ts: ORT's WebGPU kernels overflow them, and CLIP's hidden
+ * states, with outliers in the hundreds, need it as much as the UNet's);
+ * the graph is a few MB by then, so the rewrite costs no copy of the weights.
  */
-async function readUnet(files: ModelFiles): Promise<{ graph: Uint8Array; externalData?: { path: string; data: Uint8Array }[] }> {
-  const { manifest } = files;
-  const bytes = await files.read(manifest.unet.file);
-  const data = externalDataOf(manifest.unet);
-  if (data.length > 0) {
-    const externalData = [];
-    for (const e of data) externalData.push({ path: e.location, data: await files.read(e.file) });
-    return { graph: bytes, externalData };
+async function readGraph(files: ModelFiles, file: string, externalData: readonly ExternalDataEntry[], what: string): Promise<{ graph: Uint8Array; externalData?: { path: string; data: Uint8Array }[] }> {
+  const bytes = await files.read(file);
+  if (externalData.length > 0) {
+    const data = [];
+    for (const e of externalData) data.push({ path: e.location, data: await files.read(e.file) });
+    return { graph: withFloat32LayerNorms(bytes, what).bytes, externalData: data };
   }
-  const referenced = referenceInitializers(bytes, `${manifest.name} UNet`, INLINE_WEIGHTS);
-  return { graph: referenced.graph, externalData: [{ path: referenced.location, data: bytes }] };
+  const referenced = referenceInitializers(bytes, what, INLINE_WEIGHTS);
+  return { graph: withFloat32LayerNorms(referenced.graph, what).bytes, externalData: [{ path: referenced.location, data: bytes }] };
 }
 
 /**
@@ -103,14 +106,13 @@ async function readUnet(files: ModelFiles): Promise<{ graph: Uint8Array; externa
  */
 export async function loadUnet(files: ModelFiles, options: { provider: ProviderName; hook: string | null }): Promise<{ unet: ModelSession; hook: HookedBlock | null; hookRefusal: string | null }> {
   const { manifest } = files;
-  const unetFiles = await readUnet(files);
   const what = `${manifest.name} UNet`;
+  const unetFiles = await readGraph(files, manifest.unet.file, externalDataOf(manifest.unet), what);
   const result = options.hook ? hookUnetOrRefusal(unetFiles.graph, options.hook, what) : null;
   const hookRefusal = result instanceof UnhookableGraphError ? result.message : null;
   const hooked = result instanceof UnhookableGraphError ? null : result;
-  // Small either way: an external-data graph, or a single file's graph whose weights are referenced (readUnet).
-  // Unhooked, the graph still gets hookUnet's fp32 LayerNorm pass (fp16 ones overflow on WebGPU).
-  const graph = hooked ? concatBytes(hooked.parts) : withFloat32LayerNorms(unetFiles.graph, what).bytes;
+  // Small either way: an external-data graph, or a single file's graph whose weights are referenced (readGraph).
+  const graph = hooked ? concatBytes(hooked.parts) : unetFiles.graph;
   let hook: HookedBlock | null = null;
   if (options.hook && hooked) {
     const entry = manifest.hooks?.find((h) => h.path === options.hook);
@@ -138,9 +140,8 @@ export async function loadDiffusionModel(files: ModelFiles, options: LoadOptions
 
   // 2. Text side and VAE.
   stage('text encoder');
-  // CLIP's hidden states carry outliers in the hundreds: its fp16 LayerNorms need fp32 as much as the UNet's.
-  const textEncoderGraph = withFloat32LayerNorms(await files.read(manifest.textEncoder.file), `${manifest.name} text encoder`).bytes;
-  const textEncoder = await ModelSession.create('text encoder', textEncoderGraph, { provider });
+  const text = await readGraph(files, manifest.textEncoder.file, [], `${manifest.name} text encoder`);
+  const textEncoder = await ModelSession.create('text encoder', text.graph, { provider, externalData: text.externalData });
   textEncoder.requireIo(['input_ids'], ['last_hidden_state']);
   stage('vae decoder');
   const vaeDecoder = await ModelSession.create('VAE decoder', await files.read(manifest.vaeDecoder.file), { provider });

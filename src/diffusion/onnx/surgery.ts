@@ -9,9 +9,6 @@
  * steers. It has the activation's element type and shape (batch first;
  * symbolic dims where the graph declares none).
  *
- * The same pass makes every fp16 decomposed LayerNorm compute in fp32
- * (fp32-layer-norm.ts), which WebGPU needs for rows far from their mean.
- *
  * Only the graph's structure is decoded; initializers pass through as byte
  * ranges of the input (a single-file SD 1.5 UNet is 1.7 GB, and the page
  * must not hold two decoded copies). External-data graphs are small and
@@ -21,7 +18,6 @@ import { create } from '@bufbuild/protobuf';
 import { NodeProtoSchema, TensorShapeProto_DimensionSchema, TensorShapeProtoSchema, TypeProto_TensorSchema, TypeProtoSchema, ValueInfoProtoSchema, type ValueInfoProto } from './gen/onnx_pb';
 import { ElemTypeError, inferElemType } from './elem-type';
 import { initializerTypes, joinModel, splitModel, type SplitModel } from './graph-bytes';
-import { castLayerNormsToFloat32 } from './fp32-layer-norm';
 import { findUnetHooks, whyNoHooks } from './hooks';
 
 export interface HookedUnet {
@@ -88,7 +84,6 @@ export function hookUnet(bytes: Uint8Array, hookPath: string, what = 'UNet'): Ho
   const rawOutput = `${hook.output}_raw`;
   const steerInput = steerInputName(hookPath);
   if (graph.input.some((i) => i.name === steerInput)) throw new Error(`${what} is already hooked at "${hookPath}" (it has an input ${steerInput})`);
-  castLayerNormsToFloat32(graph, initializerTypes(model));
   const elemType = hook.elemType ?? hookElemType(model, hookPath, hook.output, what);
 
   const producerIndex = graph.node.findIndex((n) => n.output.includes(hook.output));
