@@ -12,8 +12,6 @@ struct Params {
   d_in: u32,
   block_start: u32,
   block_count: u32,
-  // 1 on the first block: start from seed_sums, not from out.
-  first: u32,
 }
 
 // ---- encoder_side: encoder block [block_count, d_in], g_enc [latents], seed_sums [d_in] → out [d_in]
@@ -30,7 +28,8 @@ fn encoder_side(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   // One running sum continued across blocks: the same f32 result whatever the block split.
-  var acc = select(out[d], seed_sums[d], params.first != 0u);
+  // The first block starts the sum from seed_sums.
+  var acc = select(out[d], seed_sums[d], params.block_start == 0u);
   for (var jl = 0u; jl < params.block_count; jl++) {
     acc -= g_enc[params.block_start + jl] * encoder[jl * params.d_in + d];
   }

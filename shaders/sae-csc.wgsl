@@ -4,7 +4,8 @@
 // fixed order makes results bit-identical from run to run.
 //
 //   count: latent_count[j] += number of entries with latent j (integer
-//          atomics: exact). latent_count must be zero first.
+//          atomics: exact). latent_count must be zero first: fresh buffers are, and
+//          each build's scan (exclusive-scan-u32 with clear) leaves it so.
 //   (exclusive-scan-u32 turns the counts into latent_start [latents + 1].)
 //   fill:  csc_entry[latent_start[j] ..] = the CSR positions p with
 //          latent[p] = j, rows ascending. One thread per latent walks the

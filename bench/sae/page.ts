@@ -14,7 +14,7 @@ import { gaussianArray, seededRandom } from '../../src/gpu/random';
 import { SaeTrainer } from '../../src/sae/train/trainer';
 import { createOrtMatmul } from '../linalg/ort-peer';
 import { maxRelativeDifference } from '../shared/agreement';
-import { defaultProfileTiming, profileDispatches } from '../shared/dispatch-profile';
+import { defaultProfileTiming, EXTRA, profileDispatches } from '../shared/dispatch-profile';
 import { wallTimes, type TimedRun, type TimingOptions, type WallTimes } from '../shared/measure';
 import { adapterName, reportLine, round } from '../shared/report';
 import type { BenchOptions } from '../shared/run-page';
@@ -152,7 +152,7 @@ async function runCase(c: SaeCase, ctx: GpuContext, backend: WebGPUBackend, prof
 
     if (profile) {
       const timedBy =
-        defaultProfileTiming(ctx) === 'alone' ? 'timestamp-query, each dispatch alone' : 'wall time: the whole step replayed with the dispatch 4 more times, less the step, over 4';
+        defaultProfileTiming(ctx) === 'alone' ? 'timestamp-query, each dispatch alone' : `wall time: the whole step replayed with the dispatch ${EXTRA} more times, less the step, over ${EXTRA}`;
       for (const [activation, trainer] of Object.entries(trainers)) {
         const costs = await profileDispatches(ctx, () => trainer.step(batch).then(() => undefined), PROFILE_REPLAYS);
         const total = costs.reduce((s, k) => s + k.ms, 0);

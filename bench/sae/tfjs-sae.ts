@@ -70,7 +70,7 @@ export class TfjsTopKSae {
     const variance = tf.tidy(() => tf.sum(tf.squaredDifference(z, tf.mean(z, 0)))) as tf.Scalar;
     const { value, grads } = tf.variableGrads(() => this.loss(z, variance), [this.wEnc, this.bEnc, this.wDec, this.bDec]);
     variance.dispose();
-    // With unit decoder rows, only the part of the gradient orthogonal to each row turns it (as removeParallelGradient).
+    // With unit decoder rows, only the part of the gradient orthogonal to each row turns it (as our decoderRowsStep).
     const rawDec = grads[this.wDec.name];
     const gDec = tf.tidy(() => tf.sub(rawDec, tf.mul(tf.sum(tf.mul(rawDec, this.wDec), 1, true), this.wDec)));
     rawDec.dispose();

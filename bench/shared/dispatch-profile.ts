@@ -26,7 +26,7 @@ export interface DispatchCost {
 }
 
 /** Extra copies of a dispatch in the 'marginal' replays: enough to stand out of a shared machine's noise. */
-const EXTRA = 4;
+export const EXTRA = 4;
 
 export type ProfileTiming = 'alone' | 'marginal';
 

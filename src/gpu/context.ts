@@ -175,8 +175,9 @@ export class GpuContext {
       }
       return { binding, resource };
     });
-    if (d.params) entries.push({ binding: entries.length, resource: this.paramsSlot(packParams(d.params)) });
     const pipeline = this.pipelines.get(d.shader, d.entryPoint, d.constants);
+    // After the pipeline (which may throw on a bad shader): a slot is only taken by a dispatch that is recorded.
+    if (d.params) entries.push({ binding: entries.length, resource: this.paramsSlot(packParams(d.params)) });
     let layout = this.layouts.get(pipeline);
     if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
     const bindGroup = this.device.createBindGroup({ layout, entries, label: d.shader });
@@ -273,10 +274,9 @@ export class GpuContext {
     this.device.destroy();
   }
 
-  /** A slot of the uniform arena holding `params` (written at the next submit). */
+  /** A slot of the uniform arena holding `params` (written at the next submit, which comes within DISPATCHES_PER_SUBMIT slots). */
   private paramsSlot(params: ArrayBuffer): GPUBufferBinding {
     if (params.byteLength > PARAMS_SLOT) throw new RangeError(`a kernel's Params take ${params.byteLength} bytes, more than the ${PARAMS_SLOT} of a slot`);
-    if (this.paramsArena && this.paramsArena.used + PARAMS_SLOT > this.paramsArena.bytes.byteLength) this.submit();
     this.paramsArena ??= {
       buffer: this.device.createBuffer({ size: DISPATCHES_PER_SUBMIT * PARAMS_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params-arena' }),
       bytes: new Uint8Array(DISPATCHES_PER_SUBMIT * PARAMS_SLOT),

@@ -3,6 +3,7 @@ import { workgroupGrid } from '../../gpu/dispatch-grid';
 import { f32 } from '../../gpu/params';
 import type { LatentBlocks } from '../latent-blocks';
 import type { SaeConfig } from '../sae-config';
+import type { ParameterSlot } from './training-state';
 
 const WG = 256;
 /** Elements per thread (shaders/sae-adam.wgsl ITEMS). */
@@ -46,18 +47,19 @@ export function adamStep(
  * component along the row (in place: the gradient the step used, so the
  * step only turns the direction), then Adam, then the row back to unit norm;
  * the last two skipped once train_state records a divergence.
- * decoder, grad, moment1, moment2: W_dec-shaped blocks [count, dIn].
+ * slots: W_dec's, one per latent block (param, grad and moments [count, dIn]).
  */
 export function decoderRowsStep(
   ctx: GpuContext,
-  args: AdamArgs & { decoder: readonly GPUBuffer[]; grad: readonly GPUBuffer[]; moment1: readonly GPUBuffer[]; moment2: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number },
+  args: AdamArgs & { slots: readonly Pick<ParameterSlot, 'param' | 'grad' | 'moment1' | 'moment2'>[]; blocks: LatentBlocks; dIn: number },
 ): void {
   args.blocks.blocks.forEach((b, i) => {
     const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
+    const s = args.slots[i];
     ctx.dispatch({
       shader: 'sae-adam',
       entryPoint: 'decoder_rows',
-      bindings: [args.grad[i], args.trainState, args.decoder[i], args.moment1[i], args.moment2[i]],
+      bindings: [s.grad, args.trainState, s.param, s.moment1, s.moment2],
       params: adamParams(b.count, x * WG, args, args.dIn),
       workgroups: [x, y],
     });

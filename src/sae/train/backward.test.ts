@@ -63,6 +63,9 @@ async function readBlocks(ctx: GpuContext, buffers: GPUBuffer[]): Promise<Float3
   return out;
 }
 
+/** W_dec's slots, one per block, from per-block buffers. */
+const slotsOf = (param: GPUBuffer[], grad: GPUBuffer[], moment1: GPUBuffer[], moment2: GPUBuffer[]) => param.map((p, i) => ({ param: p, grad: grad[i], moment1: moment1[i], moment2: moment2[i] }));
+
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number) {
   expect(got.length).toBe(want.length);
   let worst = 0;
@@ -160,7 +163,7 @@ describe('SAE backward kernels', () => {
     for (let t = 1; t <= 2; t++) {
       const G = gaussianArray(m * dIn, rand);
       const grad = uploadBlocks(ctx, G, 'G');
-      decoderRowsStep(ctx, { decoder, grad, moment1, moment2, blocks, dIn, trainState: state, coefficients: adamCoefficients(config, t), config });
+      decoderRowsStep(ctx, { slots: slotsOf(decoder, grad, moment1, moment2), blocks, dIn, trainState: state, coefficients: adamCoefficients(config, t), config });
       const projected = new Float64Array(m * dIn);
       for (let j = 0; j < m; j++) {
         const row = (d: number) => j * dIn + d;
@@ -189,7 +192,7 @@ describe('SAE backward kernels', () => {
     const m1Before = await readBlocks(ctx, moment1);
     const G = gaussianArray(m * dIn, rand);
     const grad = uploadBlocks(ctx, G, 'G3');
-    decoderRowsStep(ctx, { decoder, grad, moment1, moment2, blocks, dIn, trainState: state, coefficients: adamCoefficients(config, 3), config });
+    decoderRowsStep(ctx, { slots: slotsOf(decoder, grad, moment1, moment2), blocks, dIn, trainState: state, coefficients: adamCoefficients(config, 3), config });
     expect(await readBlocks(ctx, decoder)).toEqual(before);
     expect(await readBlocks(ctx, moment1)).toEqual(m1Before);
     const g3 = await readBlocks(ctx, grad);

@@ -15,6 +15,6 @@ export function bDecGradient(
   const { seedSums, dIn, gradBEnc, encoder, blocks, out } = args;
   const groups = Math.ceil(dIn / WG);
   blocks.blocks.forEach((b, i) => {
-    ctx.dispatch({ shader: 'sae-bias-grad', entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, seedSums, out], params: [dIn, b.start, b.count, i === 0 ? 1 : 0], workgroups: [groups] });
+    ctx.dispatch({ shader: 'sae-bias-grad', entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, seedSums, out], params: [dIn, b.start, b.count], workgroups: [groups] });
   });
 }

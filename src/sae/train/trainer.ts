@@ -31,8 +31,9 @@ export class SaeTrainingDiverged extends Error {
 /**
  * Trains the residualized temporal SAE on batches of z (arXiv 2605.27813). A step
  * reads like the method: centre, encode, select (TopK / BatchTopK / ReLU),
- * decode sparsely, AuxK on dead latents, loss, sparse backward, remove the
- * decoder-parallel gradient, Adam, renormalise the decoder, bookkeeping — all
+ * decode sparsely, AuxK on dead latents, loss, sparse backward, Adam (for
+ * W_dec in one kernel with removing the gradient along each row and
+ * renormalising the row), bookkeeping — all
  * recorded as GPU dispatches. Nothing is read back except every
  * `metricsEvery` steps, when the metrics window and the divergence flag are.
  */
@@ -61,8 +62,9 @@ export class SaeTrainer {
   private readonly gradBEnc: GPUBuffer;
   private readonly gradBDec: GPUBuffer;
   private readonly slots: ParameterSlot[];
-  /** The slots of W_dec's blocks, in block order (stepped by decoderRowsStep). */
+  /** The slots of W_dec's blocks, in block order (stepped by decoderRowsStep), and the others (plain Adam). */
   private readonly decoderSlots: ParameterSlot[];
+  private readonly otherSlots: ParameterSlot[];
   private readonly loss: LossBuffers;
   private readonly idle: GPUBuffer;
   private readonly fires: GPUBuffer;
@@ -104,6 +106,7 @@ export class SaeTrainer {
       length: p.length,
     }));
     this.decoderSlots = this.slots.filter((s) => model.decoder.includes(s.param));
+    this.otherSlots = this.slots.filter((s) => !this.decoderSlots.includes(s));
     this.loss = {
       colStats: ctx.createBuffer(dIn * 16, 'sae.loss.colStats'),
       seedSums: ctx.createBuffer(dIn * 4, 'sae.loss.seedSums'),
@@ -196,11 +199,8 @@ export class SaeTrainer {
 
     // Update: Adam; decoder rows lose their gradient's component along each (unit) row and go back to unit norm.
     const adam = { trainState: this.loss.trainState, coefficients: adamCoefficients(config, t), config };
-    for (const s of this.slots) {
-      if (!this.decoderSlots.includes(s)) adamStep(ctx, { ...adam, param: s.param, grad: s.grad, moment1: s.moment1, moment2: s.moment2, n: s.length });
-    }
-    const moments = this.decoderSlots;
-    decoderRowsStep(ctx, { ...adam, decoder: model.decoder, grad: this.gradDec, moment1: moments.map((s) => s.moment1), moment2: moments.map((s) => s.moment2), blocks, dIn });
+    for (const s of this.otherSlots) adamStep(ctx, { ...adam, param: s.param, grad: s.grad, moment1: s.moment1, moment2: s.moment2, n: s.length });
+    decoderRowsStep(ctx, { ...adam, slots: this.decoderSlots, blocks, dIn });
     recordBookkeeping(ctx, {
       latentStart: this.lists.latentStart,
       selectState: this.selector.state,
