@@ -12,7 +12,7 @@ import { attributeGridPrompts } from '../data/attribute-grid';
 import { createScheduler } from '../diffusion/schedulers';
 import { evenlySpreadCalls } from '../flows/collect-trajectories';
 import type { LatentTable } from '../sae/latent-table';
-import { collectSettings } from './collect-settings';
+import { collectSettings, DEFAULT_RECORDED_STEPS } from './collect-settings';
 import { latentLabels, latentTables, type LatentLabelsStatus } from './latents-slice';
 import { currentProject } from './project-slice';
 import type { ProjectRecord } from './project-record';
@@ -33,7 +33,7 @@ export const TOY_MANIFEST = 'models/toy/manifest.json';
 export const EXAMPLE = {
   images: 24,
   samplerSteps: 10,
-  recordedSteps: 5,
+  recordedSteps: DEFAULT_RECORDED_STEPS,
   sae: { ...SAE_FORM_DEFAULTS, steps: 150 },
 } as const;
 

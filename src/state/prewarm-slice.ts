@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand';
 import type { DynamicsVariant } from '../dynamics/dynamics-file';
 import type { SaeConfig } from '../sae/sae-config';
 import type { PrewarmProgress, PrewarmRequest } from '../worker/jobs/prewarm-job';
+import { DEFAULT_RECORDED_STEPS } from './collect-settings';
 import { currentProject } from './project-slice';
 import { runtimeClient } from './runtime-client';
 import { SAE_FORM_DEFAULTS, saeFormConfig } from './sae-form';
@@ -12,9 +13,6 @@ export type PrewarmStatus =
   | { state: 'compiling'; key: string; compiled: number; total: number | null }
   | { state: 'ready'; key: string; pipelines: number; compiled: number; seconds: number }
   | { state: 'failed'; key: string };
-
-/** Recorded steps of the Collect page's first collection (the kernels do not depend on it, the stand-in sizes do). */
-const START_RECORDED_STEPS = 5;
 
 export interface PrewarmSlice {
   /** The kernels compiled once per device, after the model is ready (idle until then, and again after the device is lost). */
@@ -60,7 +58,7 @@ export const createPrewarmSlice: StateCreator<LabState, [], [], PrewarmSlice> = 
       if (get().kernels.state !== 'idle' || model.state !== 'ready') return;
       const hook = model.info.hooks.find((h) => h.default) ?? model.info.hooks.find((h) => h.path === model.info.hook);
       if (!hook) return;
-      const sizes = { S: START_RECORDED_STEPS, P: hook.height * hook.width, d: hook.channels };
+      const sizes = { S: DEFAULT_RECORDED_STEPS, P: hook.height * hook.width, d: hook.channels };
       const config = saeFormConfig(SAE_FORM_DEFAULTS, sizes.S * sizes.d);
       run('start', { flow: 'start', sizes, variant: 'full', config }, (status) => set({ kernels: status }));
     },

@@ -86,13 +86,15 @@ export async function steer(argv: string[]): Promise<void> {
   const statsPath = optionalString(v, 'stats');
   const meanActivations = statsPath ? (await readLatentStatistics(await openFile(statsPath, 'latent statistics'))).statistics.meanActivation : undefined;
   const trajPath = optionalString(v, 'traj');
-  const norms = trajPath ? (await activationNorms(await TrajectoryReader.open(await openFile(trajPath, 'trajectory')))).meanNorm : undefined;
+  // Measured (one streamed pass over a file that may be GBs) only when the norm unit asks for them, once.
+  let norms: Promise<Float64Array | number[]> | undefined;
+  const measureNorms = trajPath ? () => (norms ??= openFile(trajPath, 'trajectory').then((f) => TrajectoryReader.open(f)).then((r) => activationNorms(r)).then((n) => n.meanNorm)) : undefined;
   if (!file.cfg.hook_name) throw new UsageError('steer: the SAE file names no hook (cfg.hook_name); train it from a collected trajectory file');
   const modelSpec = requiredString('steer', v, 'model');
   const model = await commandModel('steer', modelSpec, file.cfg.hook_name);
   const sampler = parseSampler('steer', v, model);
-  const session = new SteeringSession(model, { dynamics, sae: fromSaeFile(file, Math.min(1024, model.hook!.height * model.hook!.width)), cfg: file.cfg, meanActivations, activationNorms: norms && (async () => norms) });
-  if (unit === 'norm' && !norms) note('steer: no --traj, so the mean activation norm is measured on the unsteered image');
+  const session = new SteeringSession(model, { dynamics, sae: fromSaeFile(file, Math.min(1024, model.hook!.height * model.hook!.width)), cfg: file.cfg, meanActivations, activationNorms: measureNorms });
+  if (unit === 'norm' && !trajPath) note('steer: no --traj, so the mean activation norm is measured on the unsteered image');
 
   const windowText = optionalString(v, 'window');
   let window: [number, number] | undefined;

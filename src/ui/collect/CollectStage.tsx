@@ -3,7 +3,7 @@ import type { ActivationDtype } from '../../data/trajectory-file';
 import { createScheduler, SCHEDULER_NAMES, type SchedulerName } from '../../diffusion/schedulers';
 import { evenlySpreadCalls } from '../../flows/collect-trajectories';
 import { collectFootprint } from '../../flows/job-footprint';
-import { collectSettings } from '../../state/collect-settings';
+import { collectSettings, DEFAULT_RECORDED_STEPS } from '../../state/collect-settings';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { formatBytes, formatSeconds } from '../../data/format';
@@ -26,7 +26,7 @@ export function CollectStage({ onNext }: { onNext: () => void }) {
   const [scheduler, setScheduler] = useState<SchedulerName>(info?.sampler.scheduler ?? 'ddim');
   const [steps, setSteps] = useState(info?.sampler.steps ?? 25);
   const [guidance, setGuidance] = useState(info?.sampler.guidance ?? 5);
-  const [S, setS] = useState(5);
+  const [S, setS] = useState(DEFAULT_RECORDED_STEPS);
   const [dtype, setDtype] = useState<ActivationDtype>('F16');
   const [fixedSeed, setFixedSeed] = useState<number | null>(null);
   const space = useStorageLeft(job?.done);
