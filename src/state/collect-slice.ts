@@ -25,6 +25,16 @@ export interface CollectJob {
   previewId: string | null;
 }
 
+/**
+ * What a collection is doing, in words, even before an image's first UNet call
+ * reports (the Collect page's line and the example's progress say the same).
+ * Images are counted as done + 1 of total, which a resumed collection keeps right.
+ */
+export function collectActivity(job: CollectJob, modelLoading: boolean): string {
+  if (job.image === null) return modelLoading ? 'loading the model…' : `starting image ${job.done + 1} of ${job.total}…`;
+  return `generating image ${Math.min(job.done + 1, job.total)} of ${job.total}, UNet call ${job.call} of ${job.calls}`;
+}
+
 export interface CollectSlice {
   collectJob: CollectJob | null;
   /** Recent finished images of the open project: image index → image registry id, newest last. */

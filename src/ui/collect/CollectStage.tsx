@@ -5,6 +5,7 @@ import { evenlySpreadCalls } from '../../flows/collect-trajectories';
 import { collectFootprint } from '../../flows/job-footprint';
 import { collectSettings, DEFAULT_RECORDED_STEPS } from '../../state/collect-settings';
 import { currentProject } from '../../state/project-slice';
+import { collectActivity } from '../../state/collect-slice';
 import { useLab } from '../../state/store';
 import { formatBytes, formatSeconds } from '../../data/format';
 import { ImageCanvas } from '../ImageCanvas';
@@ -205,8 +206,7 @@ function CollectProgressLine() {
   const job = useLab((s) => s.collectJob);
   const modelLoading = useLab((s) => s.model.state === 'loading');
   if (!job) return null;
-  // Before an image's first UNet call reports, the line still says what is happening.
-  const current = job.image === null ? (modelLoading ? 'loading the model…' : `starting image ${job.done + 1} of ${job.total}…`) : `generating image ${job.image + 1} of ${job.total}, UNet call ${job.call} of ${job.calls}`;
+  const current = collectActivity(job, modelLoading);
   return (
     <div className="progress-line" data-testid="collect-progress">
       <progress value={job.done} max={job.total} />

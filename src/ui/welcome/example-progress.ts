@@ -7,6 +7,7 @@
  */
 import { EXAMPLE, type ExampleStage } from '../../state/example-slice';
 import { currentProject } from '../../state/project-slice';
+import { collectActivity } from '../../state/collect-slice';
 import type { LabState } from '../../state/store';
 
 export interface StageView {
@@ -47,8 +48,7 @@ function stageNow(s: LabState, stage: ExampleStage): { fraction: number | null; 
       const job = s.collectJob;
       if (!job) return { fraction: null, detail: 'starting…' };
       const within = job.image !== null && job.calls > 0 ? job.call / job.calls : 0;
-      const detail = job.image === null ? `starting image ${job.done + 1} of ${job.total}…` : `image ${Math.min(job.done + 1, job.total)} of ${job.total}, UNet call ${job.call} of ${job.calls}`;
-      return { fraction: Math.min(1, (job.done + within) / job.total), detail };
+      return { fraction: Math.min(1, (job.done + within) / job.total), detail: collectActivity(job, s.model.state === 'loading') };
     }
     case 'fit':
       return { fraction: s.fitJob?.fraction ?? null, detail: s.fitJob?.stage ?? 'starting…' };
