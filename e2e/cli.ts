@@ -1,8 +1,16 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const CLI = ['vite-node', 'src/cli/main.ts', '--'];
 
 /** Runs the lab's CLI in Node (the same engine on Dawn) and returns its stdout. */
 export function cli(...args: string[]): string {
-  return execFileSync('npx', ['vite-node', 'src/cli/main.ts', '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+  return execFileSync('npx', [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 300_000 });
+}
+
+/** The CLI in a process of its own, without blocking this one (which may be serving the page's files); its stdout. */
+export async function cliInBackground(...args: string[]): Promise<string> {
+  return (await promisify(execFile)('npx', [...CLI, ...args], { encoding: 'utf8', timeout: 600_000 })).stdout;
 }
 
 /** The last JSON line a CLI verb printed. */

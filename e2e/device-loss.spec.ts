@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { cli } from './cli';
+import { pageErrors } from './trained-lab';
 import { dropFile } from './drop-file';
 import { COLLECT_S as S, COLLECT_STEPS as STEPS, SHAPE_PROMPTS, exported, openLab, startCollect } from './lab-page';
 
@@ -54,8 +55,7 @@ test('a GPU device lost mid-collection and mid-training: the model comes back, t
   const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-loss-'));
   const prompts = SHAPE_PROMPTS.slice(0, 6);
   writeFileSync(join(dir, 'prompts.txt'), prompts.join('\n'));
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const errors = pageErrors(page);
   await openLab(page, 'prompts', '?test-hooks');
   await page.getByTestId('new-project').click();
   await dropFile(page, 'six.txt', prompts.join('\n'));

@@ -9,12 +9,11 @@
  * always lands mid-collection, however fast the machine; e2e/sd15-standin.spec.ts
  * covers download, hooks and generation.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
+import { cliInBackground } from './cli';
 import { dropFile } from './drop-file';
 import { exported, trainSmallSae } from './lab-page';
 import { loadStandin, manifestOf, NARROW, openModelPage, serveLabWithStandins } from './sd15-standins';
@@ -40,7 +39,7 @@ test('prompts, a collection resumed after a reload, fit, SAE, a latent and steer
   writeFileSync(join(dir, 'prompts.txt'), PROMPTS.join('\n'));
   // The CLI's collection meanwhile, in its own process (this one serves the files).
   const cliFile = join(dir, 'cli.safetensors');
-  const cliCollect = promisify(execFile)('npx', ['vite-node', 'src/cli/main.ts', '--', 'collect', '--model', join(NARROW, 'nmkd'), '--prompts', join(dir, 'prompts.txt'), '--steps', STEPS, '--record', S, '--out', cliFile], { timeout: 600_000 });
+  const cliCollect = cliInBackground('collect', '--model', join(NARROW, 'nmkd'), '--prompts', join(dir, 'prompts.txt'), '--steps', STEPS, '--record', S, '--out', cliFile);
   const name = manifestOf('nmkd').name;
   const server = await serveLabWithStandins();
   try {

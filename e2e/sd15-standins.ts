@@ -6,13 +6,12 @@
  * export with its parameter names stripped too, a graph in which no UNet
  * block can be found.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect, type Page } from '@playwright/test';
+import { cliInBackground } from './cli';
 import { withoutModulePaths } from '../src/diffusion/onnx/graph-builders';
 import { readPng } from './read-png';
 import { serveStandins, type StandinServer } from './standin-server';
@@ -112,7 +111,7 @@ export async function generateImage(page: Page, prompt: string, steps: number, d
 export async function cliImage(layout: string, prompt: string, steps: number): Promise<Uint8Array> {
   const dir = mkdtempSync(join(tmpdir(), 'sd15-standin-cli-'));
   writeFileSync(join(dir, 'p.txt'), `${prompt}\n`);
-  await promisify(execFile)('npx', ['vite-node', 'src/cli/main.ts', '--', 'generate', '--model', join(NARROW, layout), '--prompts', join(dir, 'p.txt'), '--seed', '0', '--steps', String(steps), '--out', dir], { timeout: 600_000 });
+  await cliInBackground('generate', '--model', join(NARROW, layout), '--prompts', join(dir, 'p.txt'), '--seed', '0', '--steps', String(steps), '--out', dir);
   return readPng(readFileSync(join(dir, '0000.png'))).data;
 }
 
