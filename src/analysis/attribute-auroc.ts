@@ -61,15 +61,7 @@ export function latentAttributeAurocs(scores: ArrayLike<number>, N: number, m: n
   checkShape(scores, N, m, truth.length, 'truth');
   if (!Number.isInteger(latent) || latent < 0 || latent >= m) throw new RangeError(`latent ${latent} is outside 0..${m - 1}`);
   const ranks = columnRanks(scores, N, m, latent);
-  const values = new Map<string, { attribute: string; value: string; labels: boolean[] }>();
-  truth.forEach((t, n) => {
-    for (const [attribute, value] of Object.entries(t)) {
-      const key = `${attribute}=${value}`;
-      if (!values.has(key)) values.set(key, { attribute, value, labels: new Array(N).fill(false) });
-      values.get(key)!.labels[n] = true;
-    }
-  });
-  return [...values.values()]
+  return attributeValueLabels(truth)
     .map(({ attribute, value, labels }) => ({ attribute, value, auroc: aurocFromRanks(ranks, labels) }))
     .filter((a) => Number.isFinite(a.auroc))
     .sort((a, b) => b.auroc - a.auroc);
@@ -102,7 +94,21 @@ export function bestLatentPerValue(
   return out;
 }
 
-function columnRanks(scores: ArrayLike<number>, N: number, m: number, k: number): Float64Array {
+/** Every attribute value the images have, in the order they name them, with which images have it (labels[n]). */
+export function attributeValueLabels(truth: readonly Readonly<Record<string, string>>[]): { attribute: string; value: string; labels: boolean[] }[] {
+  const values = new Map<string, { attribute: string; value: string; labels: boolean[] }>();
+  truth.forEach((t, n) => {
+    for (const [attribute, value] of Object.entries(t)) {
+      const key = `${attribute}=${value}`;
+      if (!values.has(key)) values.set(key, { attribute, value, labels: new Array(truth.length).fill(false) });
+      values.get(key)!.labels[n] = true;
+    }
+  });
+  return [...values.values()];
+}
+
+/** Average ranks of latent k's column of `scores` [N, m]. */
+export function columnRanks(scores: ArrayLike<number>, N: number, m: number, k: number): Float64Array {
   return averageRanks(Float64Array.from({ length: N }, (_, n) => scores[n * m + k]));
 }
 

@@ -14,7 +14,7 @@ import type { GpuContext } from '../gpu/context';
 import { topImages, type LatentTable } from '../sae/latent-table';
 import type { SaeConfig } from '../sae/sae-config';
 import type { SaeWeights } from '../sae/sae-model';
-import { aurocFromRanks, averageRanks } from './attribute-auroc';
+import { attributeValueLabels, aurocFromRanks, columnRanks } from './attribute-auroc';
 import { enrichedWords, promptWords, type EnrichedWord, type PromptWords } from './enriched-words';
 import { NO_IMAGE, topImageMaps } from './top-image-maps';
 
@@ -74,16 +74,13 @@ export function latentTopImages(table: LatentTable): Uint32Array {
  */
 export function bestAttributes(imageMax: ArrayLike<number>, N: number, m: number, truth: ImageAttributes): BestAttributes {
   if (imageMax.length !== N * m || truth.length !== N) throw new RangeError(`imageMax has ${imageMax.length} values and truth ${truth.length} images; [N, m] = [${N}, ${m}] needs ${N * m} and ${N}`);
-  const values: string[] = [];
-  for (const t of truth) for (const [attribute, value] of Object.entries(t)) if (!values.includes(`${attribute}=${value}`)) values.push(`${attribute}=${value}`);
-  const labels = values.map((v) => truth.map((t) => Object.entries(t).some(([attribute, value]) => `${attribute}=${value}` === v)));
+  const valueLabels = attributeValueLabels(truth);
+  const values = valueLabels.map((v) => `${v.attribute}=${v.value}`);
   const best = new Uint32Array(m).fill(NO_VALUE);
   const auroc = new Float64Array(m).fill(NaN);
-  const column = new Float64Array(N);
   for (let k = 0; k < m; k++) {
-    for (let n = 0; n < N; n++) column[n] = imageMax[n * m + k];
-    const ranks = averageRanks(column);
-    labels.forEach((positive, i) => {
+    const ranks = columnRanks(imageMax, N, m, k);
+    valueLabels.forEach(({ labels: positive }, i) => {
       const a = aurocFromRanks(ranks, positive);
       // A value every image or no image has gives NaN: never the best.
       if (a > auroc[k] || (Number.isNaN(auroc[k]) && Number.isFinite(a))) {
