@@ -1,7 +1,7 @@
-import type { RgbaImage } from '../diffusion/rgba-image';
+import type { RgbaPixels } from './png';
 
-/** Images of one size laid out row by row, `columns` to a row: a sweep's strip as one PNG. */
-export function imageGrid(images: readonly RgbaImage[], columns: number): RgbaImage {
+/** Images of one size laid out row by row, `columns` to a row: a sweep's strip, or an image's previews side by side, as one PNG. */
+export function imageGrid(images: readonly RgbaPixels[], columns: number): RgbaPixels {
   if (images.length === 0) throw new RangeError('imageGrid needs at least one image');
   const { width: w, height: h } = images[0];
   if (images.some((im) => im.width !== w || im.height !== h)) throw new RangeError(`imageGrid: every image must be ${w}×${h}`);

@@ -3,6 +3,7 @@
  * frames of equal size side by side, frame s the preview of recorded step s.
  * One small PNG per image instead of S, so a collection adds N files, not N·S.
  */
+import { imageGrid } from './image-grid';
 import type { RgbaPixels } from './png';
 
 /** Frames [S] of one size → one RGBA image S·width wide. */
@@ -11,12 +12,7 @@ export function previewStrip(frames: readonly RgbaPixels[]): RgbaPixels {
   const { width, height } = frames[0];
   const bad = frames.findIndex((f) => f.width !== width || f.height !== height || f.data.length !== width * height * 4);
   if (bad >= 0) throw new RangeError(`previewStrip: frame ${bad} is ${frames[bad].width}×${frames[bad].height} (${frames[bad].data.length} bytes); frame 0 is ${width}×${height}, and every frame must be RGBA of that size`);
-  const S = frames.length;
-  const data = new Uint8ClampedArray(S * width * height * 4);
-  frames.forEach((f, s) => {
-    for (let y = 0; y < height; y++) data.set(f.data.subarray(y * width * 4, (y + 1) * width * 4), (y * S * width + s * width) * 4);
-  });
-  return { width: S * width, height, data };
+  return imageGrid(frames, frames.length);
 }
 
 /** Frame s of a strip of S frames. */

@@ -10,7 +10,7 @@ import { steerSweep } from '../../flows/steer-sweep';
 import { readLatentStatistics } from '../../sae/latent-statistics-file';
 import { fromSaeFile } from '../../sae/sae-interchange';
 import { openFile, saveBlob, saveText } from '../files';
-import { imageGrid } from '../image-grid';
+import { imageGrid } from '../../data/image-grid';
 import { commandModel, commandModelFiles, MODEL_HELP } from '../model';
 import { readDynamicsOption, SAE_DYNAMICS_HELP } from '../input-files';
 import { choiceOption, numberOption, optionalString, parseOptions, requiredString, type OptionSpec } from '../options';
