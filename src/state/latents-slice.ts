@@ -4,11 +4,11 @@ import { drawImages, sampledImages } from '../sae/image-sample';
 import type { LatentTable } from '../sae/latent-table';
 import type { LatentCoFiring } from '../worker/jobs/latent-cofiring-job';
 import type { JobProgress } from '../worker/jobs/job-context';
-import { isDeviceLost } from '../worker/job-error';
 import { hookForProject, images } from './model-slice';
 import { currentProject } from './project-slice';
 import { Registry } from './registry';
 import { runtimeClient } from './runtime-client';
+import { interruptedBy, rerunning, type LatentsJob } from './latents-interrupted';
 import type { LabState } from './store';
 
 /** Latent tables (typed arrays, possibly large), by the id the store holds. */
@@ -98,12 +98,6 @@ export interface LatentsSlice {
   /** Runs again what a lost device interrupted: the table, the labels and the open latent's maps (each only if not already there). */
   rerunLatents: () => void;
 }
-
-/** The Latents page's jobs that a lost device can interrupt (the open latent's maps include its random examples and co-firing latents). */
-export type LatentsJob = 'table' | 'labels' | 'maps';
-
-/** What the Latents page says when a lost device stopped one of its jobs (a Run again button follows). */
-export const LATENTS_INTERRUPTED = 'Reading the latents was interrupted by a lost GPU device; nothing of it was kept —';
 
 export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = (set, get) => ({
   latentsInterrupted: {},
@@ -337,21 +331,4 @@ export const RANDOM_IMAGES = 6;
 export function randomExamples(table: LatentTable, k: number, seed: number): number[] | null {
   if (!table.spatial) return null;
   return drawImages(sampledImages({ size: table.spatial.sampleSize, image: table.spatial.sample }, k), RANDOM_IMAGES, seed);
-}
-
-type SetInterrupted = (change: (s: LabState) => Pick<LabState, 'latentsInterrupted'>) => void;
-
-/** Whether `error` is a lost GPU device; if it is, the project's `job` is marked interrupted (the page offers Run again). */
-function interruptedBy(set: SetInterrupted, job: LatentsJob, error: unknown, projectId: string): boolean {
-  if (isDeviceLost(error)) set((s) => ({ latentsInterrupted: { ...s.latentsInterrupted, [job]: projectId } }));
-  return isDeviceLost(error);
-}
-
-/** `job` runs again (asked for by the page, not only by Run again): it is no longer interrupted. */
-function rerunning(set: SetInterrupted, job: LatentsJob): void {
-  set((s) => {
-    if (s.latentsInterrupted[job] === undefined) return s;
-    const { [job]: _rerun, ...others } = s.latentsInterrupted;
-    return { latentsInterrupted: others };
-  });
 }

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { ErrorBoundary } from '../ErrorBoundary';
-import { LATENTS_INTERRUPTED, latentLabels, latentTables } from '../../state/latents-slice';
+import { LATENTS_INTERRUPTED } from '../../state/latents-interrupted';
+import { latentLabels, latentTables } from '../../state/latents-slice';
 import { currentProject } from '../../state/project-slice';
 import { useLab } from '../../state/store';
 import { downloadBlob } from '../download';
