@@ -4,7 +4,7 @@
  * manifest; sizes are checked before reading, wrong files are named, and a
  * file the folder lacks (CLIP's tokenizer.json) comes from its pinned URL.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,22 @@ describe('openFolder', () => {
     const model = await openFolder(dir);
     expect(JSON.parse(new TextDecoder().decode(await model.read('tokenizer.json'))).model.type).toBe('WordLevel');
     await expect(model.read('unet/model.onnx')).rejects.toThrow(`toy-sd: unet/model.onnx is missing from ${dir.split('/').pop()}/toy; pick the whole model folder, or copy the file into it`);
+  });
+
+  it('follows links as Hugging Face\'s cache lays out a snapshot (each file a link to its blob, folders linked too) and skips a broken one', async () => {
+    const names = ['manifest.json', 'tokenizer.json', 'unet/model.onnx', 'text_encoder/model.onnx', 'vae_decoder/model.onnx'];
+    for (const [i, name] of names.entries()) await put(join(dir, 'blobs'), { [`b${i}`]: await readFile(join(toyDir, name)) });
+    const snapshot = join(dir, 'snapshots', 'rev');
+    await mkdir(join(dir, 'te'), { recursive: true });
+    for (const [i, name] of names.entries()) {
+      const link = name.startsWith('text_encoder/') ? join(dir, 'te', 'model.onnx') : join(snapshot, name);
+      await mkdir(dirname(link), { recursive: true });
+      await symlink(join(dir, 'blobs', `b${i}`), link);
+    }
+    await symlink(join(dir, 'te'), join(snapshot, 'text_encoder'));
+    await symlink(join(dir, 'blobs', 'gone'), join(snapshot, 'notes.txt'));
+    const model = await openFolder(snapshot);
+    for (const name of names.slice(1)) expect(Buffer.from(await model.read(name)).equals(await readFile(join(toyDir, name)))).toBe(true);
   });
 
   it('names a truncated file (size ≠ manifest bytes) and a file that is not ONNX', async () => {

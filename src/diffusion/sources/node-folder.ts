@@ -31,8 +31,11 @@ async function walk(dir: string, prefix: string, depth: number, out: Map<string,
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (out.size >= MAX_FILES) return;
     const full = join(dir, entry.name);
-    if (entry.isDirectory() && depth < MAX_DEPTH && !entry.name.startsWith('.')) await walk(full, `${prefix}${entry.name}/`, depth + 1, out);
-    else if (entry.isFile()) {
+    // A link counts as what it points to (Hugging Face's cache links each file of a snapshot to its blob); a broken one is skipped.
+    const kind = entry.isSymbolicLink() ? await stat(full).catch(() => null) : entry;
+    if (!kind) continue;
+    if (kind.isDirectory() && depth < MAX_DEPTH && !entry.name.startsWith('.')) await walk(full, `${prefix}${entry.name}/`, depth + 1, out);
+    else if (kind.isFile()) {
       const { size } = await stat(full);
       out.set(`${prefix}${entry.name}`, { size, read: async () => new Uint8Array(await readFile(full)) });
     }
