@@ -16,7 +16,7 @@ const PROMPT = 'a photograph of an astronaut riding a horse';
 /** SD 1.5's hook catalogue at 512 px (hooks.json: what the full-size export's graph has). */
 const SD15 = JSON.parse(readFileSync('models/sd15-arch/hooks.json', 'utf8')) as { imageSize: number; hooks: { path: string; channels: number; height: number; width: number }[] };
 /** SD 1.5's block widths → the narrow stand-in's. */
-const NARROW_WIDTH: Record<number, number> = { 320: 16, 640: 32, 1280: 48 };
+const NARROW_WIDTH: Record<number, number> = { 320: 8, 640: 16, 1280: 24 };
 
 test('the nmkd stand-in: download with progress, resume after a cancel, OPFS and sha256; SD 1.5 hooks; Float16Array outputs draw what Node draws', async ({ page }) => {
   test.setTimeout(480_000);

@@ -19,6 +19,7 @@ Also `reference/` (narrow only: fp32 PyTorch outputs on fixed inputs, for the la
 from __future__ import annotations
 
 import argparse
+import filecmp
 import os
 import shutil
 import sys
@@ -75,6 +76,14 @@ def log(msg: str) -> None:
     print(f"[sd15-standin {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def link(target: str, path: str) -> None:
+    """`path` becomes a relative symlink to `target`: a layout's file that is byte for byte nmkd's is kept
+    once on disk (git stores the link; the test servers and onnxruntime follow it)."""
+    if os.path.lexists(path):
+        os.remove(path)
+    os.symlink(os.path.relpath(target, os.path.dirname(path)), path)
+
+
 def export_text_encoder(s: StandIn, path: str, scoped: bool) -> None:
     ids = torch.tensor([clip_tokenizer.encode(REF_PROMPT, s.size.bos_token_id, s.size.eos_token_id)], dtype=torch.int32)
     m = trace_fp32(s.text_encoder, (ids,), ["input_ids"], ["last_hidden_state", "pooler_output"],
@@ -113,8 +122,8 @@ def write_layout(s: StandIn, layout: Layout, out: str) -> None:
     nmkd = os.path.join(out, "nmkd")
     if layout.name == "webnn":  # the webnn layout's text encoder and VAE decoder are nmkd's files
         os.makedirs(folder)
-        shutil.copy(os.path.join(nmkd, NMKD_FILES["text_encoder"]), os.path.join(folder, f["text_encoder"]))
-        shutil.copy(os.path.join(nmkd, NMKD_FILES["vae_decoder"]), os.path.join(folder, f["vae_decoder"]))
+        link(os.path.join(nmkd, NMKD_FILES["text_encoder"]), os.path.join(folder, f["text_encoder"]))
+        link(os.path.join(nmkd, NMKD_FILES["vae_decoder"]), os.path.join(folder, f["vae_decoder"]))
     else:
         log(f"{layout.name}: text encoder")
         export_text_encoder(s, os.path.join(folder, f["text_encoder"]), layout.scoped)
@@ -122,6 +131,10 @@ def write_layout(s: StandIn, layout: Layout, out: str) -> None:
         export_vae_decoder(s, os.path.join(folder, f["vae_decoder"]), layout.scoped)
     log(f"{layout.name}: UNet")
     export_unet(s, layout, folder)
+    data = f.get("unet_data")
+    if data and layout.name != "nmkd" and os.path.exists(os.path.join(nmkd, data)) \
+            and filecmp.cmp(os.path.join(nmkd, data), os.path.join(folder, data), shallow=False):
+        link(os.path.join(nmkd, data), os.path.join(folder, data))  # the same weights, named the same
     write_json(os.path.join(folder, f["scheduler"]), SD15_SCHEDULER)
     os.makedirs(os.path.dirname(os.path.join(folder, f["tokenizer"])), exist_ok=True)
     clip_tokenizer.write(os.path.join(folder, f["tokenizer"]), s.size.bos_token_id, s.size.eos_token_id)
@@ -146,8 +159,8 @@ def notes(s: StandIn, layout: Layout) -> list[str]:
         "scheduler_config.json is SD 1.5's published one (PNDMScheduler, no timestep_spacing).",
     ]
     if size.name == "narrow":
-        out.append("Narrow widths (standins.py): UNet and VAE blocks 16/32/48/48 with 16 GroupNorm groups, CLIP width "
-                   "48, vocabulary 514. Hook shapes are this model's at imageSize; SD 1.5's are in hooks.json.")
+        out.append("Narrow widths (standins.py): UNet and VAE blocks 8/16/24/24 with 8 GroupNorm groups, CLIP width "
+                   "24, vocabulary 514. Hook shapes are this model's at imageSize; SD 1.5's are in hooks.json.")
     if not layout.scoped:
         out.append("Node names are unscoped (torch <= 1.12 style): hooks carry no onnxOutput.")
     if not layout.dynamic:
@@ -235,8 +248,8 @@ def main() -> None:
     for layout in LAYOUTS:
         if layout.name in chosen:
             write_layout(s, layout, out)
-    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(out) for f in fs)
-    log(f"wrote {out}: {total / 1e6:.1f} MB")
+    total = sum(os.lstat(os.path.join(d, f)).st_size for d, _, fs in os.walk(out) for f in fs)  # links as links
+    log(f"wrote {out}: {total / 1e6:.1f} MB on disk")
 
 
 if __name__ == "__main__":

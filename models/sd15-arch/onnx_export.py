@@ -1,6 +1,7 @@
 """Export one module the way the public SD 1.5 ONNX exports were made: torch.onnx (TorchScript exporter),
 opset 14, constant folding, traced in fp32 and converted to fp16 (fp16.py), saved as one file or with
-all weights in one external file, then checked with onnx.checker (full check: types and shapes).
+all weights in one external file, then checked with onnx.checker (full check: types and shapes),
+the file left as written (no inferred value_info).
 
 Node names: torch 1.13 names nodes by module scope (`/up_blocks.1/attentions.1/Add_1`); torch <= 1.12
 did not (`Add_1234`, values `onnx::Add_345`). `scoped=False` reproduces the older names by turning off
@@ -79,5 +80,15 @@ def save_fp16(model: onnx.ModelProto, path: str, external_data: str | None = Non
                         location=external_data, size_threshold=1024, convert_attribute=False)
     else:
         onnx.save_model(model, path)
-    onnx.checker.check_model(path, full_check=True)
+    check(path)
     return model
+
+
+def check(path: str) -> None:
+    """onnx.checker's full check (types and shapes) without its side effect: onnx 1.12's
+    `check_model(path, full_check=True)` writes the shapes it infers back into the file as value_info,
+    which torch's exports do not carry (a quarter of the narrow UNet graph's bytes)."""
+    onnx.checker.check_model(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx.shape_inference.infer_shapes_path(path, os.path.join(tmp, "inferred.onnx"), check_type=True,
+                                               strict_mode=True)

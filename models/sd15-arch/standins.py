@@ -2,10 +2,10 @@
 
 full:   SD 1.5's configuration (UNet 859,520,964 parameters, text encoder 123,060,480, VAE decoder 49,490,199).
 narrow: the same topology, module names and operators with every width divided so that the files total a
-        few MB: block widths 16/32/48/48 for the UNet and the VAE (SD: 320/640/1280/1280, 128/256/512/512;
-        kept strictly growing then equal, so the same resnets have a conv_shortcut), 16 GroupNorm groups
+        few MB: block widths 8/16/24/24 for the UNet and the VAE (SD: 320/640/1280/1280, 128/256/512/512;
+        kept strictly growing then equal, so the same resnets have a conv_shortcut), 8 GroupNorm groups
         (32 would need >= 32 channels in the first block and ~10 MB per UNet), 8 heads in the UNet; CLIP 12
-        layers x 12 heads at width 48 (MLP 192), 77 positions, and a 514-token vocabulary: the narrow
+        layers x 12 heads at width 24 (MLP 96), 77 positions, and a 514-token vocabulary: the narrow
         tokenizer (clip_tokenizer.py) is CLIP's byte level, ids 0-511 as in CLIP, with the start and end
         tokens at 512 and 513 instead of 49406 and 49407.
 """
@@ -42,9 +42,9 @@ SIZES = {
     "full": Size("full", UNetConfig(), CLIPTextConfig(), VaeConfig(), 49406, 49407, 512, 64),
     # imageSize 128 (16 x 16 latents) keeps CI on software WebGPU fast; the graphs take any multiple of 8.
     "narrow": Size("narrow",
-                   UNetConfig(block_out_channels=(16, 32, 48, 48), norm_num_groups=16, cross_attention_dim=48),
-                   CLIPTextConfig(vocab_size=514, hidden_size=48, intermediate_size=192),
-                   VaeConfig(block_out_channels=(16, 32, 48, 48), norm_num_groups=16),
+                   UNetConfig(block_out_channels=(8, 16, 24, 24), norm_num_groups=8, cross_attention_dim=24),
+                   CLIPTextConfig(vocab_size=514, hidden_size=24, intermediate_size=96),
+                   VaeConfig(block_out_channels=(8, 16, 24, 24), norm_num_groups=8),
                    512, 513, 128, 16),
 }
 

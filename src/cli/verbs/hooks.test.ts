@@ -33,7 +33,7 @@ describe('hooks', () => {
     // The samplers are found too, but the manifest lists no shape for them.
     const samplers = [0, 1, 2].flatMap((i) => [`down_blocks.${i}.downsamplers.0`, `up_blocks.${i}.upsamplers.0`]);
     expect(rows.filter((r) => !r.recordable).map((r) => r.path).sort()).toEqual(samplers.sort());
-    expect(await printed(['--model', UNSCOPED])).toMatch(/^up_blocks\.1\.attentions\.1\s+48 × 4 × 4\s+\(default\)$/m);
+    expect(await printed(['--model', UNSCOPED])).toMatch(/^up_blocks\.1\.attentions\.1\s+24 × 4 × 4\s+\(default\)$/m);
   });
 
   it('fails (a UsageError: exit 2) saying why when the graph has no hookable block', async () => {
