@@ -6,9 +6,11 @@
 // entries get a gradient: the backward pass stays sparse.
 //
 // One thread per entry; W_dec arrives one latent block per dispatch and each
-// thread handles its entry only in the block holding its latent.
+// thread handles its entry only in the block holding its latent. The product
+// runs over Lanes (four floats when d_in divides by 4), summed at the end.
 
 override WG: u32 = 64u;
+alias Lane = f32; const LANES = 1u;
 
 struct Params {
   rows: u32,
@@ -21,8 +23,8 @@ struct Params {
   row_threads: u32,
 }
 
-@group(0) @binding(0) var<storage, read> decoder: array<f32>;     // [block_count, d_in]
-@group(0) @binding(1) var<storage, read> vecs: array<f32>;        // [rows, d_in]
+@group(0) @binding(0) var<storage, read> decoder: array<Lane>;    // [block_count, d_in]
+@group(0) @binding(1) var<storage, read> vecs: array<Lane>;       // [rows, d_in]
 @group(0) @binding(2) var<storage, read> row_start: array<u32>;   // [rows + 1]
 @group(0) @binding(3) var<storage, read> latent: array<u32>;      // [capacity]
 @group(0) @binding(4) var<storage, read> row: array<u32>;         // [capacity]
@@ -39,11 +41,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (jl >= params.block_count) {
     return;
   }
-  let w = jl * params.d_in;
-  let v = row[p] * params.d_in;
-  var acc = 0.0;
-  for (var d = 0u; d < params.d_in; d++) {
+  let n = params.d_in / LANES;
+  let w = jl * n;
+  let v = row[p] * n;
+  var acc = Lane(0.0);
+  for (var d = 0u; d < n; d++) {
     acc += decoder[w + d] * vecs[v + d];
   }
-  out[p] = acc + params.add;
+  // The sum of acc's lanes (dot with 1s; a scalar Lane is splat to 4 copies, hence the 1/4, exact).
+  out[p] = dot(vec4<f32>(acc), vec4<f32>(f32(LANES) / 4.0)) + params.add;
 }

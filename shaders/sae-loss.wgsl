@@ -32,6 +32,8 @@ const STATE_RING: u32 = 4u;
 const STATE_WINDOW_ACTIVE: u32 = 4u + HISTORY;
 
 const WG: u32 = 256u;
+// seeds' element: four floats of a row when d_in divides by 4 (the @vec4 variant).
+alias Lane = f32; const LANES = 1u;
 
 struct Params {
   rows: u32,
@@ -179,26 +181,22 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
 }
 
 // ---- seeds: z, scalars → seed_recon (ẑ → ∂L/∂ẑ), seed_aux (ê → ∂L/∂ê), in place
+// One thread per Lane of a row (x: a row's Lanes in 64-wide groups, y: rows).
+@group(0) @binding(0) var<storage, read> seed_z: array<Lane>;
 @group(0) @binding(1) var<storage, read> seed_scalars: array<f32>;
-@group(0) @binding(2) var<storage, read_write> seed_recon: array<f32>;
-@group(0) @binding(3) var<storage, read_write> seed_aux: array<f32>;
+@group(0) @binding(2) var<storage, read_write> seed_recon: array<Lane>;
+@group(0) @binding(3) var<storage, read_write> seed_aux: array<Lane>;
 @group(0) @binding(4) var<uniform> seed_params: Params;
-
-// One thread per SEED_COLS consecutive elements of a row (x: columns in 4·64-wide groups, y: rows).
-const SEED_COLS: u32 = 4u;
 
 @compute @workgroup_size(64)
 fn seeds(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let r = gid.y;
-  if (r >= seed_params.rows) {
+  let n = seed_params.d_in / LANES;
+  if (gid.x >= n || gid.y >= seed_params.rows) {
     return;
   }
-  let n = seed_params.d_in;
+  let i = gid.y * n + gid.x;
   let scale = 2.0 / seed_scalars[0];
-  for (var d = gid.x * SEED_COLS; d < min(gid.x * SEED_COLS + SEED_COLS, n); d++) {
-    let i = r * n + d;
-    let e = seed_recon[i] - z[i];
-    seed_recon[i] = scale * e;
-    seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
-  }
+  let e = seed_recon[i] - seed_z[i];
+  seed_recon[i] = scale * e;
+  seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
 }

@@ -6,14 +6,15 @@ import { resolveSaeConfig } from './sae-config';
 import { SaeModel } from './sae-model';
 import type { ActiveSet } from './topk';
 
-const dIn = 37;
 const m = 53;
 const rows = 33;
-const config = resolveSaeConfig({ dIn, latents: m, batchSize: rows, k: 4, seed: 11 });
-/** Blocks of 20 latents: the widest per-latent tensor is dIn = 37 floats. */
-const smallLimit = 20 * dIn * 4;
 
-describe('SAE forward pass', () => {
+// dIn 37 runs the kernels' scalar variants, 36 their vec4 ones (laneKernel).
+describe.each([37, 36])('SAE forward pass, dIn %i', (dIn) => {
+  const config = resolveSaeConfig({ dIn, latents: m, batchSize: rows, k: 4, seed: 11 });
+  /** Blocks of 20 latents: the widest per-latent tensor is dIn floats. */
+  const smallLimit = 20 * dIn * 4;
+
   it('initialises unit-norm decoder rows and the encoder as their transpose, independent of the block split', async () => {
     const ctx = await testGpu();
     const whole = await SaeModel.create(ctx, config).exportWeights();

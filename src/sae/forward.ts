@@ -1,18 +1,19 @@
 import type { GpuContext } from '../gpu/context';
+import { laneKernel } from '../gpu/shaders';
 import { matmul } from '../linalg/matmul';
 import type { LatentBlocks } from './latent-blocks';
 import type { SaeModel } from './sae-model';
 import type { ActiveSet } from './topk';
 
+/** Threads a workgroup of shaders/sae-encode.wgsl and sae-decode.wgsl: each covers WG Lanes of a row. */
 const WG = 64;
-/** Columns per thread of shaders/sae-encode.wgsl and sae-decode.wgsl: each workgroup covers COLS · WG columns of a row. */
-const COLS = 4;
 
 /** z_c = z − b_dec (shaders/sae-encode.wgsl `center`). z, centered: [rows, dIn] f32; bDec: [dIn]. */
 export function centerInput(ctx: GpuContext, z: GPUBuffer, bDec: GPUBuffer, centered: GPUBuffer, rows: number, dIn: number): void {
   requireFloats('centerInput z', z, rows * dIn);
   requireFloats('centerInput centered', centered, rows * dIn);
-  ctx.dispatch({ shader: 'sae-encode', entryPoint: 'center', bindings: [z, bDec, centered], params: [rows, dIn, 0], workgroups: [Math.ceil(dIn / (COLS * WG)), rows] });
+  const kernel = laneKernel('sae-encode', dIn);
+  ctx.dispatch({ shader: kernel.shader, entryPoint: 'center', bindings: [z, bDec, centered], params: [rows, dIn, 0], workgroups: [Math.ceil(dIn / (kernel.lanes * WG)), rows] });
 }
 
 /**
@@ -24,7 +25,9 @@ export function encoderPreActivations(ctx: GpuContext, model: SaeModel, centered
   const { dIn } = model.config;
   model.blocks.blocks.forEach((b, i) => {
     matmul(ctx, { a: centered, b: model.encoder[i], c: pre[i], m: rows, n: b.count, k: dIn, layout: 'nt' });
-    ctx.dispatch({ shader: 'sae-encode', entryPoint: 'add_bias', bindings: [model.bEnc, pre[i]], params: [rows, b.count, b.start], workgroups: [Math.ceil(b.count / (COLS * WG)), rows] });
+    // Lanes of 4 need the block to start and end on a multiple of 4.
+    const kernel = b.start % 4 === 0 ? laneKernel('sae-encode', b.count) : { shader: 'sae-encode', lanes: 1 };
+    ctx.dispatch({ shader: kernel.shader, entryPoint: 'add_bias', bindings: [model.bEnc, pre[i]], params: [rows, b.count, b.start], workgroups: [Math.ceil(b.count / (kernel.lanes * WG)), rows] });
   });
 }
 
@@ -39,13 +42,14 @@ export function sparseDecode(
 ): void {
   const { decoder, blocks, dIn, active, bias, out } = args;
   requireFloats('sparseDecode out', out, active.rows * dIn);
+  const kernel = laneKernel('sae-decode', dIn);
   blocks.blocks.forEach((b, i) => {
     ctx.dispatch({
-      shader: 'sae-decode',
+      shader: kernel.shader,
       // Without a bias the kernel never reads binding 1; any f32 buffer fills it.
       bindings: [decoder[i], bias ?? decoder[i], active.rowStart, active.latent, active.value, out],
       params: [active.rows, dIn, b.start, b.count, i === 0 ? 1 : 0, bias ? 1 : 0, active.capacity],
-      workgroups: [Math.ceil(dIn / (COLS * WG)), active.rows],
+      workgroups: [Math.ceil(dIn / (kernel.lanes * WG)), active.rows],
     });
   });
 }

@@ -1,6 +1,7 @@
 import type { GpuContext } from '../../gpu/context';
 import { workgroupGrid } from '../../gpu/dispatch-grid';
 import { f32 } from '../../gpu/params';
+import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 import type { ActiveSet } from '../topk';
 
@@ -19,7 +20,7 @@ export function activeGradient(
   const [x, y] = workgroupGrid(ctx, Math.ceil(active.capacity / WG));
   blocks.blocks.forEach((b, i) => {
     ctx.dispatch({
-      shader: 'sae-active-grad',
+      shader: laneKernel('sae-active-grad', dIn).shader,
       bindings: [decoder[i], vecs, active.rowStart, active.latent, active.row, out],
       params: [active.rows, dIn, b.start, b.count, active.capacity, f32(add), x * WG],
       workgroups: [x, y],

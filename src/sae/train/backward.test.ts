@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../gpu/context';
 import { gaussianArray, seededRandom } from '../../gpu/random';
 import { testGpu } from '../../gpu/test-gpu';
@@ -13,7 +13,8 @@ import { geometricMedian } from './geometric-median';
 import { latentRowSums } from './latent-grad';
 import { LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
 
-const dIn = 29;
+/** Set per describe: 29 runs the Lane kernels' scalar variants, 32 their vec4 ones (laneKernel). */
+let dIn = 29;
 const m = 67;
 const rows = 33;
 const defaultRows = rows;
@@ -73,7 +74,11 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   expect(worst).toBeLessThan(1);
 }
 
-describe('SAE backward kernels', () => {
+describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
+  beforeAll(() => {
+    dIn = width;
+  });
+
   it('per-latent lists, activation gradients, weight-gradient sums and grad b_dec match float64', async () => {
     const ctx = await testGpu();
     const { active, rowStart, latent, value, row } = randomActive(ctx, 1);

@@ -1,11 +1,10 @@
 import type { GpuContext } from '../../gpu/context';
 import { workgroupGrid } from '../../gpu/dispatch-grid';
+import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 import type { LatentLists } from './csc';
 
 const WG = 64;
-/** Columns per row_sums thread (shaders/sae-latent-grad.wgsl COLS). */
-const COLS = 4;
 
 /**
  * out[i] [count, dIn] (+)= Σ_{p in list(j)} weight[p] · vecs[row[p], :] for each latent j of block i
@@ -19,14 +18,15 @@ export function latentRowSums(
   args: { lists: LatentLists; blocks: LatentBlocks; dIn: number; weight: GPUBuffer; vecs: GPUBuffer; out: readonly GPUBuffer[]; sums?: GPUBuffer; accumulate: boolean },
 ): void {
   const { lists, blocks, dIn, weight, vecs, out, sums, accumulate } = args;
-  const colGroups = Math.ceil(dIn / (COLS * WG));
+  const kernel = laneKernel('sae-latent-grad', dIn);
+  const laneGroups = Math.ceil(dIn / (kernel.lanes * WG));
   blocks.blocks.forEach((b, i) => {
-    const [x, y] = workgroupGrid(ctx, b.count * colGroups);
+    const [x, y] = workgroupGrid(ctx, b.count * laneGroups);
     ctx.dispatch({
-      shader: 'sae-latent-grad',
+      shader: kernel.shader,
       entryPoint: sums ? 'row_and_weight_sums' : 'row_sums',
       bindings: [lists.entry, lists.latentStart, weight, lists.active.row, vecs, out[i], ...(sums ? [sums] : [])],
-      params: [dIn, b.start, b.count, accumulate ? 1 : 0, x, colGroups],
+      params: [dIn, b.start, b.count, accumulate ? 1 : 0, x, laneGroups],
       workgroups: [x, y],
     });
   });

@@ -1,5 +1,6 @@
 import type { GpuContext } from '../../gpu/context';
 import { f32 } from '../../gpu/params';
+import { laneKernel } from '../../gpu/shaders';
 import type { ActiveSet } from '../topk';
 
 /** Healthy losses the median check looks back over, and the layout of the train-state words (shaders/sae-loss.wgsl). */
@@ -66,6 +67,7 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
     params,
     workgroups: [1],
   });
-  // seeds: 4 columns a thread, 64 threads a workgroup.
-  ctx.dispatch({ shader: 'sae-loss', entryPoint: 'seeds', bindings: [a.z, buffers.scalars, a.recon, a.auxRecon], params, workgroups: [Math.ceil(a.dIn / 256), a.rows] });
+  // seeds: a Lane a thread, 64 threads a workgroup.
+  const seeds = laneKernel('sae-loss', a.dIn);
+  ctx.dispatch({ shader: seeds.shader, entryPoint: 'seeds', bindings: [a.z, buffers.scalars, a.recon, a.auxRecon], params, workgroups: [Math.ceil(a.dIn / (64 * seeds.lanes)), a.rows] });
 }
