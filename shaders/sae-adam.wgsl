@@ -6,27 +6,26 @@
 // training has diverged (train_state word 0), so the weights stay at the last
 // good step.
 //
-//   main:         any parameter tensor, elementwise. One thread per ITEMS
-//                 consecutive elements (fewer workgroups, which emulated
-//                 adapters pay for one by one), 2-D grid for large tensors.
+//   main:         any parameter tensor, elementwise. One thread per Lane
+//                 (four elements when n divides by 4), 2-D grid for large tensors.
 //   decoder_rows: W_dec under the unit-norm constraint on its rows (one
 //                 direction per latent; OpenAI sparse_autoencoder, sparsify),
 //                 one step per row w_j with gradient g_j:
 //                   g_j −= (g_j · w_j) w_j   (always; written back: the
 //                                             gradient the step used),
 //                   Adam on w_j with g_j, then w_j /= ‖w_j‖ (unless diverged).
-//                 One thread per row with serial sums over d_in: a fixed
+//                 One thread per row with serial sums over its Lanes: a fixed
 //                 order, no barriers (which emulated adapters such as
 //                 SwiftShader pay dearly for), and one dispatch where the
 //                 projection, the update and the renormalisation took three.
 
 override WG: u32 = 256u;
-const ITEMS: u32 = 4u;
+alias Lane = f32; const LANES = 1u;
 
 struct Params {
   // main: elements; decoder_rows: rows of the block.
   n: u32,
-  // Threads per grid row (main: first element = (gid.y · row_threads + gid.x) · ITEMS; decoder_rows: row = gid.y · row_threads + gid.x).
+  // Threads per grid row (main: Lane = gid.y · row_threads + gid.x; decoder_rows: row = gid.y · row_threads + gid.x).
   row_threads: u32,
   step_size: f32,
   inv_sqrt_bc2: f32,
@@ -38,13 +37,18 @@ struct Params {
 }
 
 @group(0) @binding(1) var<storage, read> train_state: array<u32>;
-@group(0) @binding(2) var<storage, read_write> param: array<f32>;
-@group(0) @binding(3) var<storage, read_write> moment1: array<f32>;
-@group(0) @binding(4) var<storage, read_write> moment2: array<f32>;
+@group(0) @binding(2) var<storage, read_write> param: array<Lane>;
+@group(0) @binding(3) var<storage, read_write> moment1: array<Lane>;
+@group(0) @binding(4) var<storage, read_write> moment2: array<Lane>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-// One Adam update of element i with gradient g.
-fn update(i: u32, g: f32) {
+// The sum of a Lane's floats (dot with 1s; a scalar Lane is splat to 4 copies, hence the 1/4, exact).
+fn lane_sum(x: Lane) -> f32 {
+  return dot(vec4<f32>(x), vec4<f32>(f32(LANES) / 4.0));
+}
+
+// One Adam update of Lane i with gradient g.
+fn update(i: u32, g: Lane) {
   let m = params.beta1 * moment1[i] + (1.0 - params.beta1) * g;
   let v = params.beta2 * moment2[i] + (1.0 - params.beta2) * g * g;
   moment1[i] = m;
@@ -53,21 +57,19 @@ fn update(i: u32, g: f32) {
 }
 
 // ---- main: grad [n] → param, moment1, moment2 [n] (in place)
-@group(0) @binding(0) var<storage, read> grad: array<f32>;
+@group(0) @binding(0) var<storage, read> grad: array<Lane>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let first = (gid.y * params.row_threads + gid.x) * ITEMS;
-  if (first >= params.n || train_state[0] != 0u) {
+  let i = gid.y * params.row_threads + gid.x;
+  if (i >= params.n / LANES || train_state[0] != 0u) {
     return;
   }
-  for (var i = first; i < min(first + ITEMS, params.n); i++) {
-    update(i, grad[i]);
-  }
+  update(i, grad[i]);
 }
 
 // ---- decoder_rows: row_grad [n, d_in] (projected in place), param = W_dec block [n, d_in], moments [n, d_in]
-@group(0) @binding(0) var<storage, read_write> row_grad: array<f32>;
+@group(0) @binding(0) var<storage, read_write> row_grad: array<Lane>;
 
 @compute @workgroup_size(WG)
 fn decoder_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -75,26 +77,27 @@ fn decoder_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (j >= params.n) {
     return;
   }
-  let base = j * params.d_in;
-  let end = base + params.d_in;
-  var dot = 0.0;
+  let base = j * (params.d_in / LANES);
+  let end = base + params.d_in / LANES;
+  var dots = Lane(0.0);
   for (var i = base; i < end; i++) {
-    dot += row_grad[i] * param[i];
+    dots += row_grad[i] * param[i];
   }
+  let along = lane_sum(dots);
   let frozen = train_state[0] != 0u;
-  var sq = 0.0;
+  var squares = Lane(0.0);
   for (var i = base; i < end; i++) {
-    let g = row_grad[i] - dot * param[i];
+    let g = row_grad[i] - along * param[i];
     row_grad[i] = g;
     if (!frozen) {
       update(i, g);
-      sq += param[i] * param[i];
+      squares += param[i] * param[i];
     }
   }
   if (frozen) {
     return;
   }
-  let scale = 1.0 / sqrt(sq);
+  let scale = 1.0 / sqrt(lane_sum(squares));
   for (var i = base; i < end; i++) {
     param[i] *= scale;
   }

@@ -1,13 +1,12 @@
 import type { GpuContext } from '../../gpu/context';
 import { workgroupGrid } from '../../gpu/dispatch-grid';
 import { f32 } from '../../gpu/params';
+import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 import type { SaeConfig } from '../sae-config';
 import type { ParameterSlot } from './training-state';
 
 const WG = 256;
-/** Elements per thread (shaders/sae-adam.wgsl ITEMS). */
-const ITEMS = 4;
 
 /** The scalars of Adam step t (1-based), in float64: warm-up and bias corrections folded into two numbers. */
 export interface AdamCoefficients {
@@ -37,8 +36,9 @@ export function adamStep(
   args: AdamArgs & { param: GPUBuffer; grad: GPUBuffer; moment1: GPUBuffer; moment2: GPUBuffer; n: number },
 ): void {
   const { param, grad, moment1, moment2, n, trainState } = args;
-  const [x, y] = workgroupGrid(ctx, Math.ceil(n / (ITEMS * WG)));
-  ctx.dispatch({ shader: 'sae-adam', entryPoint: 'main', bindings: [grad, trainState, param, moment1, moment2], params: adamParams(n, x * WG, args), workgroups: [x, y] });
+  const kernel = laneKernel('sae-adam', n);
+  const [x, y] = workgroupGrid(ctx, Math.ceil(n / (kernel.lanes * WG)));
+  ctx.dispatch({ shader: kernel.shader, entryPoint: 'main', bindings: [grad, trainState, param, moment1, moment2], params: adamParams(n, x * WG, args), workgroups: [x, y] });
 }
 
 /**
@@ -57,7 +57,7 @@ export function decoderRowsStep(
     const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
     const s = args.slots[i];
     ctx.dispatch({
-      shader: 'sae-adam',
+      shader: laneKernel('sae-adam', args.dIn).shader,
       entryPoint: 'decoder_rows',
       bindings: [s.grad, args.trainState, s.param, s.moment1, s.moment2],
       params: adamParams(b.count, x * WG, args, args.dIn),

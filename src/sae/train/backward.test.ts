@@ -211,7 +211,7 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
   it('Adam with warm-up and bias correction matches float64 over three steps', async () => {
     const ctx = await testGpu();
     const config = { lr: 0.01, warmupSteps: 2, adamBeta1: 0.9, adamBeta2: 0.99, adamEps: 1e-6 };
-    const n = 1001;
+    const n = dIn % 4 === 0 ? 1000 : 1001; // the vec4 and the scalar variant
     const rand = seededRandom(4);
     const p0 = gaussianArray(n, rand);
     const param = ctx.upload(p0, 'param');
