@@ -17,7 +17,7 @@
  * SD15_STANDIN_DIR: a folder written by `npm run model:sd15-standin -- --size
  * full --out DIR --layouts nmkd` (its nmkd/ is used); without it the test
  * writes one to the OS temp dir (needs /usr/bin/python3 with torch 1.13 and
- * onnx; measured: 13.5 minutes and 10.4 GiB peak RSS on 2 cores).
+ * onnx; measured: 8 to 13.5 minutes and 10.4 GiB peak RSS on 2 cores).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
