@@ -4,7 +4,7 @@ import { testGpu } from '../gpu/test-gpu';
 import { exclusiveScanU32 } from './exclusive-scan';
 
 describe('exclusiveScanU32', () => {
-  it.each([0, 1, 3, 257, 4099])('n = %i: sums[i] = Σ values before i, sums[n] the total; values kept, or cleared with clear', async (n) => {
+  it.each([0, 1, 3, 257, 4096, 4099])('n = %i: sums[i] = Σ values before i, sums[n] the total; values kept, or cleared with clear', async (n) => {
     const ctx = await testGpu();
     const rand = seededRandom(n + 11);
     const values = Uint32Array.from({ length: n }, () => Math.floor(rand() * 1000));
