@@ -34,7 +34,7 @@ const STATE_WINDOW_ACTIVE: u32 = 4u + HISTORY;
 // finalize's threads: 64, not 256, as two fewer barrier rounds with a quarter of the threads at each cost
 // emulated adapters (SwiftShader, thread by thread) less, and one workgroup's sums are small at any size.
 const WG: u32 = 64u;
-// seeds' element: four floats of a row when d_in divides by 4 (the @vec4 variant).
+// columns' and seeds' element: four floats of a row when d_in divides by 4 (the @vec4 variant).
 alias Lane = f32; const LANES = 1u;
 
 struct Params {
@@ -52,29 +52,30 @@ struct Params {
 }
 
 // ---- columns: z, recon, aux_recon [rows, d_in] → col_stats [d_in, 4], window [3, d_in] (mean, M2, err)
-@group(0) @binding(0) var<storage, read> z: array<f32>;
-@group(0) @binding(1) var<storage, read> recon: array<f32>;
-@group(0) @binding(2) var<storage, read> aux_recon: array<f32>;
+// One thread per Lane of columns.
+@group(0) @binding(0) var<storage, read> z: array<Lane>;
+@group(0) @binding(1) var<storage, read> recon: array<Lane>;
+@group(0) @binding(2) var<storage, read> aux_recon: array<Lane>;
 @group(0) @binding(3) var<storage, read_write> col_stats: array<f32>;
-@group(0) @binding(4) var<storage, read_write> window: array<f32>;
+@group(0) @binding(4) var<storage, read_write> window: array<Lane>;
 @group(0) @binding(5) var<uniform> params: Params;
 
 @compute @workgroup_size(64)
 fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
   let d = gid.x;
-  let n = params.d_in;
+  let n = params.d_in / LANES;
   if (d >= n) {
     return;
   }
-  var sum = 0.0;
+  var sum = Lane(0.0);
   for (var r = 0u; r < params.rows; r++) {
     sum += z[r * n + d];
   }
   let mean = sum / f32(params.rows);
-  var m2 = 0.0;
-  var err = 0.0;
-  var aux = 0.0;
-  var e_sum = 0.0;
+  var m2 = Lane(0.0);
+  var err = Lane(0.0);
+  var aux = Lane(0.0);
+  var e_sum = Lane(0.0);
   for (var r = 0u; r < params.rows; r++) {
     let i = r * n + d;
     let c = z[i] - mean;
@@ -85,10 +86,14 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
     aux += a * a;
     e_sum += e;
   }
-  col_stats[4u * d] = m2;
-  col_stats[4u * d + 1u] = err;
-  col_stats[4u * d + 2u] = aux;
-  col_stats[4u * d + 3u] = e_sum;
+  // Per column (vec4<f32>(x)[c] is x itself for a scalar Lane).
+  for (var c = 0u; c < LANES; c++) {
+    let col = 4u * (d * LANES + c);
+    col_stats[col] = vec4<f32>(m2)[c];
+    col_stats[col + 1u] = vec4<f32>(err)[c];
+    col_stats[col + 2u] = vec4<f32>(aux)[c];
+    col_stats[col + 3u] = vec4<f32>(e_sum)[c];
+  }
   let na = f32(params.window_rows);
   let nb = f32(params.rows);
   let delta = mean - window[d];
@@ -183,8 +188,7 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
 }
 
 // ---- seeds: z, scalars → seed_recon (ẑ → ∂L/∂ẑ), seed_aux (ê → ∂L/∂ê), in place
-// One thread per Lane of a row (x: a row's Lanes in 64-wide groups, y: rows).
-@group(0) @binding(0) var<storage, read> seed_z: array<Lane>;
+// One thread per Lane of a row (x: a row's Lanes in 64-wide groups, y: rows); z as columns binds it.
 @group(0) @binding(1) var<storage, read> seed_scalars: array<f32>;
 @group(0) @binding(2) var<storage, read_write> seed_recon: array<Lane>;
 @group(0) @binding(3) var<storage, read_write> seed_aux: array<Lane>;
@@ -198,7 +202,7 @@ fn seeds(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   let i = gid.y * n + gid.x;
   let scale = 2.0 / seed_scalars[0];
-  let e = seed_recon[i] - seed_z[i];
+  let e = seed_recon[i] - z[i];
   seed_recon[i] = scale * e;
   seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
 }
