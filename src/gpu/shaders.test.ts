@@ -22,4 +22,6 @@ test('the vec4 variant switches only the lane alias, on the same line, for rows 
   expect(vec4.flatMap((line, i) => (line === scalar[i] ? [] : [[scalar[i], line]]))).toEqual([['alias Lane = f32; const LANES = 1u;', 'alias Lane = vec4<f32>; const LANES = 4u;']]);
   expect(laneKernel('sae-decode', 200)).toEqual({ shader: 'sae-decode@vec4', lanes: 4 });
   expect(laneKernel('sae-decode', 201)).toEqual({ shader: 'sae-decode', lanes: 1 });
+  expect(laneKernel('sae-encode', 20, 40)).toEqual({ shader: 'sae-encode@vec4', lanes: 4 });
+  expect(laneKernel('sae-encode', 20, 42)).toEqual({ shader: 'sae-encode', lanes: 1 });
 });

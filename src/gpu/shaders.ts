@@ -43,11 +43,12 @@ export function shaderSource(name: string): string {
 }
 
 /**
- * The variant of a Lane kernel (see VARIANTS) for rows of `n` floats: `@vec4`
- * when n divides by 4, which on SwiftShader runs memory-bound passes about
- * twice as fast (fewer, wider accesses, each bounds-checked), else the scalar
- * one. `lanes` is how many floats one Lane holds.
+ * The variant of a Lane kernel (see VARIANTS) for rows of `n` floats (and
+ * offsets into them, `more`): `@vec4` when every one divides by 4, which on
+ * SwiftShader runs memory-bound passes about twice as fast (fewer, wider
+ * accesses, each bounds-checked), else the scalar one. `lanes` is how many
+ * floats one Lane holds.
  */
-export function laneKernel(shader: string, n: number): { shader: string; lanes: 1 | 4 } {
-  return n % 4 === 0 ? { shader: `${shader}@vec4`, lanes: 4 } : { shader, lanes: 1 };
+export function laneKernel(shader: string, n: number, ...more: number[]): { shader: string; lanes: 1 | 4 } {
+  return [n, ...more].every((x) => x % 4 === 0) ? { shader: `${shader}@vec4`, lanes: 4 } : { shader, lanes: 1 };
 }

@@ -25,8 +25,8 @@ export function encoderPreActivations(ctx: GpuContext, model: SaeModel, centered
   const { dIn } = model.config;
   model.blocks.blocks.forEach((b, i) => {
     matmul(ctx, { a: centered, b: model.encoder[i], c: pre[i], m: rows, n: b.count, k: dIn, layout: 'nt' });
-    // Lanes of 4 need the block to start and end on a multiple of 4.
-    const kernel = b.start % 4 === 0 ? laneKernel('sae-encode', b.count) : { shader: 'sae-encode', lanes: 1 };
+    // Lanes of 4 need the block to start, as well as end, on a multiple of 4.
+    const kernel = laneKernel('sae-encode', b.count, b.start);
     ctx.dispatch({ shader: kernel.shader, entryPoint: 'add_bias', bindings: [model.bEnc, pre[i]], params: [rows, b.count, b.start], workgroups: [Math.ceil(b.count / (kernel.lanes * WG)), rows] });
   });
 }

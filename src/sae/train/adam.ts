@@ -53,11 +53,12 @@ export function decoderRowsStep(
   ctx: GpuContext,
   args: AdamArgs & { slots: readonly Pick<ParameterSlot, 'param' | 'grad' | 'moment1' | 'moment2'>[]; blocks: LatentBlocks; dIn: number },
 ): void {
+  const { shader } = laneKernel('sae-adam', args.dIn);
   args.blocks.blocks.forEach((b, i) => {
     const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
     const s = args.slots[i];
     ctx.dispatch({
-      shader: laneKernel('sae-adam', args.dIn).shader,
+      shader,
       entryPoint: 'decoder_rows',
       bindings: [s.grad, args.trainState, s.param, s.moment1, s.moment2],
       params: adamParams(b.count, x * WG, args, args.dIn),

@@ -59,8 +59,8 @@ export interface LossArgs {
  */
 export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): void {
   const params = [a.rows, a.dIn, a.windowRows, a.active.capacity, a.step, a.slot, f32(a.auxKWeight), f32(a.l1Coefficient), f32(a.divergenceFactor)];
-  const lanes = laneKernel('sae-loss', a.dIn);
-  ctx.dispatch({ shader: lanes.shader, entryPoint: 'columns', bindings: [a.z, a.recon, a.auxRecon, buffers.colStats, buffers.window], params, workgroups: [Math.ceil(a.dIn / (64 * lanes.lanes))] });
+  const kernel = laneKernel('sae-loss', a.dIn);
+  ctx.dispatch({ shader: kernel.shader, entryPoint: 'columns', bindings: [a.z, a.recon, a.auxRecon, buffers.colStats, buffers.window], params, workgroups: [Math.ceil(a.dIn / (64 * kernel.lanes))] });
   ctx.dispatch({
     shader: 'sae-loss',
     entryPoint: 'finalize',
@@ -69,5 +69,5 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
     workgroups: [1],
   });
   // seeds: a Lane a thread, 64 threads a workgroup.
-  ctx.dispatch({ shader: lanes.shader, entryPoint: 'seeds', bindings: [a.z, buffers.scalars, a.recon, a.auxRecon], params, workgroups: [Math.ceil(a.dIn / (64 * lanes.lanes)), a.rows] });
+  ctx.dispatch({ shader: kernel.shader, entryPoint: 'seeds', bindings: [a.z, buffers.scalars, a.recon, a.auxRecon], params, workgroups: [Math.ceil(a.dIn / (64 * kernel.lanes)), a.rows] });
 }

@@ -105,7 +105,7 @@ export class SaeTrainer {
       moment2: ctx.createBuffer(p.length * 4, `sae.adam.v.${p.name}`),
       length: p.length,
     }));
-    this.decoderSlots = this.slots.filter((s) => model.decoder.includes(s.param));
+    this.decoderSlots = model.decoder.map((block) => this.slots.find((s) => s.param === block)!);
     this.otherSlots = this.slots.filter((s) => !this.decoderSlots.includes(s));
     this.loss = {
       colStats: ctx.createBuffer(dIn * 16, 'sae.loss.colStats'),
