@@ -125,6 +125,9 @@ test('a GPU device lost mid-collection and mid-training: the model comes back, t
   // Its panel says the maps were not made (not that the latent never fired).
   await expect(page.getByTestId('maps-missing')).toBeVisible();
   await expect(page.getByText('This latent never fired')).toHaveCount(0);
+  // Nor that no latent co-fires: they were not measured.
+  await expect(page.getByTestId('cofiring')).toHaveAttribute('data-state', 'failed');
+  await expect(page.getByTestId('cofiring')).toContainText('not measured:');
   await page.screenshot({ path: join(test.info().outputDir, 'device-lost-latents-interrupted.png'), fullPage: true });
   await page.getByTestId('latents-run-again').click();
   await expect(page.getByTestId('latents-interrupted')).toHaveCount(0);

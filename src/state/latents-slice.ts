@@ -43,7 +43,9 @@ export type LatentExamples =
 export type LatentCoFiringStatus =
   | { latent: number; state: 'loading' }
   | ({ state: 'ready' } & LatentCoFiring)
-  | { latent: number; state: 'none'; reason: string };
+  | { latent: number; state: 'none'; reason: string }
+  /** The job that measures them stopped (its error is in the banner): nothing is known. */
+  | { latent: number; state: 'failed'; reason: string };
 
 export type LatentTableStatus =
   | { state: 'idle' }
@@ -311,7 +313,7 @@ export const createLatentsSlice: StateCreator<LabState, [], [], LatentsSlice> = 
       .catch((error: unknown) => {
         if (mine()) {
           set({ latentMapsLoading: false });
-          if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'none', reason: (error as Error).message } });
+          if (get().latentCoFiring?.state === 'loading') set({ latentCoFiring: { latent, state: 'failed', reason: (error as Error).message } });
         }
         interruptedBy(set, 'maps', error, projectId);
         get().reportJobError('Latent maps', error);

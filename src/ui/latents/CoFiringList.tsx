@@ -5,6 +5,7 @@ import type { LatentTable } from '../../sae/latent-table';
 export function CoFiringList({ status, table, latent, onSelect }: { status: LatentCoFiringStatus | null; table: LatentTable; latent: number; onSelect: (k: number) => void }) {
   if (!status || status.state === 'loading') return <dd className="muted" data-testid="cofiring" data-state="loading">encoding its sampled firing images with every latent…</dd>;
   if (status.state === 'none') return <dd className="muted" data-testid="cofiring" data-state="none">none: {status.reason}</dd>;
+  if (status.state === 'failed') return <dd className="muted" data-testid="cofiring" data-state="failed">not measured: {status.reason}</dd>;
   const firing = table.spatial?.fireImages[latent] ?? status.images.length;
   return (
     <dd data-testid="cofiring" data-state="ready" data-images={status.images.join(',')}>
