@@ -44,6 +44,10 @@
 // `override`s. Loops over the 4 × 4 block are written out: dynamic indexing
 // of function-scope arrays can spill them to memory on some drivers.
 //
+// With SHIFT_A, op(A)[row, col] − a_shift[col] takes op(A)'s place (a
+// per-depth shift: the SAE encoder's W_enc (z − b_dec) without a centred copy
+// of z); zero outside A stays zero.
+//
 // Element type of A and B: `Stored` below. matmul.ts asks for "matmul@f16"
 // where the adapter has shader-f16, and shaders.ts turns that line into
 // `enable f16; alias Stored = f16;` (elements widen to f32 when staged, so
@@ -59,6 +63,7 @@ override TRANS_B: bool = false;
 override VEC4_A: bool = false;
 override VEC4_B: bool = false;
 override EDGE: bool = false;
+override SHIFT_A: bool = false;
 
 struct Params {
   m: u32,
@@ -79,7 +84,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<Stored>;
 @group(0) @binding(3) var<storage, read> b4: array<vec4<Stored>>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
-@group(0) @binding(5) var<uniform> params: Params;
+// [k] f32 with SHIFT_A, and its vec4 view where A's depth is read as vec4s (VEC4_A, not TRANS_A); placeholders otherwise.
+@group(0) @binding(5) var<storage, read> a_shift: array<f32>;
+@group(0) @binding(6) var<storage, read> a_shift4: array<vec4<f32>>;
+@group(0) @binding(7) var<uniform> params: Params;
 
 // a_tile[kk·WG_Y + i]: rows 4i..4i+3 of the A slice at depth kk.
 var<workgroup> a_tile: array<vec4<f32>, TILE_K * WG_Y>;
@@ -96,10 +104,15 @@ fn b_index(row: u32, col: u32) -> u32 {
   return select(params.b_offset + row * params.ldb + col, params.b_offset + col * params.ldb + row, TRANS_B);
 }
 
-/** op(A)[row, col]; with EDGE zero outside the matrix (the load clamped to element 0, its result selected). */
+/** The shift of op(A)'s column col (0 without SHIFT_A); col < k. */
+fn shift_at(col: u32) -> f32 {
+  return select(0.0, a_shift[col], SHIFT_A);
+}
+
+/** op(A)[row, col] (− its shift); with EDGE zero outside the matrix (the loads clamped to element 0, the result selected). */
 fn a_at(row: u32, col: u32) -> f32 {
   let inside = !EDGE || (row < params.m && col < params.k);
-  return select(0.0, f32(a[select(0u, a_index(row, col), inside)]), inside);
+  return select(0.0, f32(a[select(0u, a_index(row, col), inside)]) - shift_at(select(0u, col, inside)), inside);
 }
 
 fn b_at(row: u32, col: u32) -> f32 {
@@ -107,10 +120,14 @@ fn b_at(row: u32, col: u32) -> f32 {
   return select(0.0, f32(b[select(0u, b_index(row, col), inside)]), inside);
 }
 
-/** The vec4 of A holding op(A)[row, col] and the next 3 contiguous elements (VEC4_A: m or k is a multiple of 4, so it is wholly inside or outside). */
-fn a_vec4(row: u32, col: u32) -> vec4<f32> {
+/**
+ * The vec4 of A holding op(A)[row, col] and the next 3 contiguous elements
+ * (VEC4_A: m or k is a multiple of 4, so it is wholly inside or outside), less
+ * `shift` (the shifts of its columns; the caller's, as rows share them).
+ */
+fn a_vec4(row: u32, col: u32, shift: vec4<f32>) -> vec4<f32> {
   let inside = !EDGE || (row < params.m && col < params.k);
-  return select(vec4<f32>(), vec4<f32>(a4[select(0u, a_index(row, col), inside) / 4u]), inside);
+  return select(vec4<f32>(), vec4<f32>(a4[select(0u, a_index(row, col), inside) / 4u]) - shift, inside);
 }
 
 fn b_vec4(row: u32, col: u32) -> vec4<f32> {
@@ -121,7 +138,8 @@ fn b_vec4(row: u32, col: u32) -> vec4<f32> {
 /** op(A) rows row..row+3 at depth col. */
 fn a_rows(row: u32, col: u32) -> vec4<f32> {
   if (VEC4_A && TRANS_A) {
-    return a_vec4(row, col);
+    // Stored [k, m]: 4 rows at one depth, one shift.
+    return a_vec4(row, col, vec4(shift_at(min(col, params.k - 1u))));
   }
   return vec4(a_at(row, col), a_at(row + 1u, col), a_at(row + 2u, col), a_at(row + 3u, col));
 }
@@ -146,10 +164,15 @@ fn stage(k0: u32, row0: u32, col0: u32, tid: u32) {
       let q = e % blocks_k;
       let row = row0 + 4u * i4;
       let col = k0 + 4u * q;
-      let r0 = a_vec4(row, col);
-      let r1 = a_vec4(row + 1u, col);
-      let r2 = a_vec4(row + 2u, col);
-      let r3 = a_vec4(row + 3u, col);
+      // Depths col .. col + 3, shared by the 4 rows (clamped inside k, a multiple of 4 here: outside, a_vec4 selects zero).
+      var shift = vec4<f32>();
+      if (SHIFT_A) {
+        shift = a_shift4[min(col, params.k - 4u) / 4u];
+      }
+      let r0 = a_vec4(row, col, shift);
+      let r1 = a_vec4(row + 1u, col, shift);
+      let r2 = a_vec4(row + 2u, col, shift);
+      let r3 = a_vec4(row + 3u, col, shift);
       let at = 4u * q * WG_Y + i4;
       a_tile[at] = vec4(r0.x, r1.x, r2.x, r3.x);
       a_tile[at + WG_Y] = vec4(r0.y, r1.y, r2.y, r3.y);

@@ -1,6 +1,7 @@
 // Gradient with respect to each active activation of an SAE batch:
-//   out[p] = W_dec[latent[p], :] · vecs[row[p], :] + add
-// with vecs = ∂L/∂ẑ (or ∂L/∂ê for AuxK). In TopK/BatchTopK every kept value
+//   out[p] = scale · W_dec[latent[p], :] · vecs[row[p], :] + add
+// with scale · vecs = ∂L/∂ẑ (or ∂L/∂ê for AuxK): vecs is the decoder's error
+// matrix and scale = factor · 2 / V (sae-loss.wgsl). In TopK/BatchTopK every kept value
 // is positive, so this is also ∂L/∂pre for that entry (the ReLU passes it);
 // `add` carries the L1 penalty's constant gradient in ReLU mode. Only active
 // entries get a gradient: the backward pass stays sparse.
@@ -19,6 +20,8 @@ struct Params {
   block_count: u32,
   capacity: u32,
   add: f32,
+  // The seed's scale is factor · 2 / scalars[0].
+  factor: f32,
   // Threads per grid row (entry = gid.y · row_threads + gid.x).
   row_threads: u32,
 }
@@ -28,8 +31,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> row_start: array<u32>;   // [rows + 1]
 @group(0) @binding(3) var<storage, read> latent: array<u32>;      // [capacity]
 @group(0) @binding(4) var<storage, read> row: array<u32>;         // [capacity]
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;   // [capacity]
-@group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read> scalars: array<f32>;     // [4]: V first
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;   // [capacity]
+@group(0) @binding(7) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -49,5 +53,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc += decoder[w + d] * vecs[v + d];
   }
   // The sum of acc's lanes (dot with 1s; a scalar Lane is splat to 4 copies, hence the 1/4, exact).
-  out[p] = dot(vec4<f32>(acc), vec4<f32>(f32(LANES) / 4.0)) + params.add;
+  let scale = params.factor * 2.0 / scalars[0];
+  out[p] = scale * dot(vec4<f32>(acc), vec4<f32>(f32(LANES) / 4.0)) + params.add;
 }

@@ -24,9 +24,11 @@ struct Params {
   rows: u32,
   update_threshold: u32,
   decay: f32,
+  // Latent j's entries are list_start[j · list_stride] .. list_start[(j + 1) · list_stride].
+  list_stride: u32,
 }
 
-@group(0) @binding(0) var<storage, read> latent_start: array<u32>;      // [latents + 1]: the batch's per-latent lists (sae-csc.wgsl)
+@group(0) @binding(0) var<storage, read> list_start: array<u32>;        // [latents · list_stride + 1]: the batch's per-latent lists (sae-csc.wgsl)
 @group(0) @binding(1) var<storage, read> select_state: array<SelectState>;
 @group(0) @binding(2) var<storage, read> train_state: array<u32>;
 @group(0) @binding(3) var<storage, read_write> idle: array<u32>;        // [latents]
@@ -40,7 +42,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (j >= params.latents || train_state[0] != 0u) {
     return;
   }
-  let c = latent_start[j + 1u] - latent_start[j];
+  let c = list_start[(j + 1u) * params.list_stride] - list_start[j * params.list_stride];
   let was = idle[j];
   idle[j] = select(select(was + params.rows, 0xffffffffu, was > 0xffffffffu - params.rows), 0u, c > 0u);
   fires[j] += c;

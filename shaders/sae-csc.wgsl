@@ -1,81 +1,87 @@
 // Per-latent lists of an SAE active set (the CSR list src/sae/topk.ts selects, read
 // by column), so that gradients of per-latent parameters are reduced by one
 // workgroup per latent in a fixed order: WGSL has no float atomics, and a
-// fixed order makes results bit-identical from run to run.
+// fixed order makes results bit-identical from run to run. Each list item
+// holds what the gradient kernel (sae-latent-grad.wgsl) reads of an entry, in
+// one load: (row, decoder weight f · seed scale, encoder weight ∂L/∂pre, CSR
+// position), the seed scale being factor · 2 / V (sae-loss.wgsl).
 //
-//   count: latent_count[j] += number of entries with latent j (integer
-//          atomics: exact). latent_count must be zero first: fresh buffers are, and
-//          each build's scan (exclusive-scan-u32 with clear) leaves it so.
-//   (exclusive-scan-u32 turns the counts into latent_start [latents + 1].)
-//   fill:  csc_entry[latent_start[j] ..] = the CSR positions p with
-//          latent[p] = j, rows ascending. One thread per latent walks the
-//          rows in order, binary-searching j in each row's ascending latent
-//          list, and stops once its list is full. Rows hold about k entries,
-//          so this costs at most latents · rows · log2(k) probes into small,
-//          cache-resident arrays — small next to the encoder matmul — and
-//          needs no barriers (which emulated adapters such as SwiftShader
-//          pay dearly for).
+// The rows are cut into chunks of rows_per_thread, one thread each: a thread
+// owns its chunk's counters, so there are no atomics, no barriers and no
+// per-latent search (which emulated adapters such as SwiftShader pay dearly
+// for), and the work is the number of entries.
+//   count: count[j · chunks + c] = the entries of latent j in chunk c.
+//   (exclusive-scan-u32 turns the counts into start [latents · chunks + 1]:
+//    latent j's list is start[j · chunks] .. start[(j + 1) · chunks), chunk
+//    after chunk, so its rows ascend.)
+//   fill:  each thread walks its chunk backwards, counting its counters down
+//          (item at start[j · chunks + c] + what is left), which leaves them
+//          zero for the next build.
 
 override WG: u32 = 64u;
 
 struct Params {
   rows: u32,
-  latents: u32,
+  chunks: u32,
+  rows_per_thread: u32,
   capacity: u32,
-  // Workgroups per grid row (thread = gid.y · groups_x · WG + gid.x).
-  groups_x: u32,
+  // fill: the seed scale's factor (1 for ∂L/∂ẑ, auxK_weight for ∂L/∂ê).
+  factor: f32,
 }
 
-// ---- count: row_start [rows + 1], latent [capacity] → count_out [latents] (+=)
-@group(0) @binding(0) var<storage, read> row_start: array<u32>;
-@group(0) @binding(1) var<storage, read> latent: array<u32>;
-@group(0) @binding(2) var<storage, read_write> count_out: array<atomic<u32>>;
+@group(0) @binding(0) var<storage, read> row_start: array<u32>;   // [rows + 1]
+@group(0) @binding(1) var<storage, read> latent: array<u32>;      // [capacity]
+
+// The CSR positions of chunk c's entries (capacity-clipped).
+fn chunk_entries(c: u32, p: Params) -> vec2<u32> {
+  let r0 = c * p.rows_per_thread;
+  let r1 = min(r0 + p.rows_per_thread, p.rows);
+  return vec2(min(row_start[r0], p.capacity), min(row_start[r1], p.capacity));
+}
+
+// ---- count: → count_out [latents · chunks] (zero before: fresh, or left so by fill)
+@group(0) @binding(2) var<storage, read_write> count_out: array<u32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
 fn count(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let p = gid.y * params.groups_x * WG + gid.x;
-  if (p < min(row_start[params.rows], params.capacity)) {
-    atomicAdd(&count_out[latent[p]], 1u);
-  }
-}
-
-// ---- fill: row_start, latent as above, latent_start [latents + 1] → csc_entry [capacity]
-@group(0) @binding(2) var<storage, read> latent_start: array<u32>;
-@group(0) @binding(3) var<storage, read_write> csc_entry: array<u32>;
-@group(0) @binding(4) var<uniform> fill_params: Params;
-
-// Position of latent j in row r's ascending list, or NOT_FOUND.
-const NOT_FOUND: u32 = 0xffffffffu;
-fn find_in_row(r: u32, j: u32) -> u32 {
-  let end = min(row_start[r + 1u], fill_params.capacity);
-  var lo = min(row_start[r], end);
-  var hi = end;
-  while (lo < hi) {
-    let mid = (lo + hi) / 2u;
-    if (latent[mid] < j) {
-      lo = mid + 1u;
-    } else {
-      hi = mid;
-    }
-  }
-  return select(NOT_FOUND, lo, lo < end && latent[lo] == j);
-}
-
-// One thread per latent, walking the rows in order until its list is full.
-@compute @workgroup_size(WG)
-fn fill(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.y * fill_params.groups_x * WG + gid.x;
-  if (j >= fill_params.latents) {
+  let c = gid.x;
+  if (c >= params.chunks) {
     return;
   }
-  var pos = latent_start[j];
-  let end = latent_start[j + 1u];
-  for (var r = 0u; r < fill_params.rows && pos < end; r++) {
-    let p = find_in_row(r, j);
-    if (p != NOT_FOUND) {
-      csc_entry[pos] = p;
-      pos++;
+  let range = chunk_entries(c, params);
+  for (var p = range.x; p < range.y; p++) {
+    count_out[latent[p] * params.chunks + c] += 1u;
+  }
+}
+
+// ---- fill: value [capacity] (f), weight [capacity] (∂L/∂pre), scalars [4] (V first), start, counts → items [capacity]
+@group(0) @binding(2) var<storage, read> value: array<f32>;
+@group(0) @binding(3) var<storage, read> weight: array<f32>;
+@group(0) @binding(4) var<storage, read> scalars: array<f32>;
+@group(0) @binding(5) var<storage, read> start: array<u32>;
+@group(0) @binding(6) var<storage, read_write> counts: array<u32>;
+@group(0) @binding(7) var<storage, read_write> items: array<vec4<u32>>;
+@group(0) @binding(8) var<uniform> fill_params: Params;
+
+@compute @workgroup_size(WG)
+fn fill(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= fill_params.chunks) {
+    return;
+  }
+  let scale = fill_params.factor * 2.0 / scalars[0];
+  let range = chunk_entries(c, fill_params);
+  // Rows of an entry, walking back from the chunk's last row.
+  var r = min((c + 1u) * fill_params.rows_per_thread, fill_params.rows) - 1u;
+  for (var p = range.y; p > range.x; p--) {
+    let q = p - 1u;
+    while (row_start[r] > q) {
+      r--;
     }
+    let slot = latent[q] * fill_params.chunks + c;
+    let left = counts[slot] - 1u;
+    counts[slot] = left;
+    items[start[slot] + left] = vec4(r, bitcast<u32>(scale * value[q]), bitcast<u32>(weight[q]), q);
   }
 }

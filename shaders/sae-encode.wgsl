@@ -1,7 +1,6 @@
-// The elementwise parts of the SAE encoder f = σ(W_enc (z − b_dec) + b_enc)
+// The elementwise part of the SAE encoder f = σ(W_enc (z − b_dec) + b_enc)
 // (BatchTopK/TopK/ReLU for σ); the product itself is linalg's matmul, one latent block at a
-// time (pre_block [rows, count] = x̃ · W_encᵀ_block, layout 'nt').
-//   center:   x̃ = z − b_dec           z, x̃: [rows, d_in]; b_dec: [d_in]
+// time (pre_block [rows, count] = (z − b_dec) · W_encᵀ_block, layout 'nt', b_dec as A's shift).
 //   add_bias: pre_block += b_enc[start ..]   pre_block: [rows, count]
 // One thread per Lane of a row, 2-D grid (x: a row's Lanes in WG-wide groups, y: rows).
 
@@ -10,27 +9,10 @@ alias Lane = f32; const LANES = 1u;
 
 struct Params {
   rows: u32,
-  // Floats per row (d_in, or the block's latent count).
+  // Floats per row: the block's latent count.
   cols: u32,
   // add_bias: the block's first latent.
   offset: u32,
-}
-
-// ---- center: z, b_dec → x̃
-@group(0) @binding(0) var<storage, read> z: array<Lane>;
-@group(0) @binding(1) var<storage, read> b_dec: array<Lane>;
-@group(0) @binding(2) var<storage, read_write> centered: array<Lane>;
-@group(0) @binding(3) var<uniform> center_params: Params;
-
-@compute @workgroup_size(WG)
-fn center(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n = center_params.cols / LANES;
-  let d = gid.x;
-  if (d >= n || gid.y >= center_params.rows) {
-    return;
-  }
-  let i = gid.y * n + d;
-  centered[i] = z[i] - b_dec[d];
 }
 
 // ---- add_bias: b_enc → pre_block (+=)

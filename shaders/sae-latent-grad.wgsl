@@ -1,17 +1,15 @@
 // Gradients of the per-latent SAE parameters, reduced over each latent's list
-// of active entries (sae-csc.wgsl) in row order — a fixed order, hence
-// bit-identical results across runs (no float atomics in WGSL).
+// (sae-csc.wgsl: items (row, f · seed scale, ∂L/∂pre, position)) in row order —
+// a fixed order, hence bit-identical results across runs (no float atomics in WGSL):
+//   grad W_dec[j]  (+)= Σ_{(r, a, g) in list(j)} a · errors[r, :]        (a · e_r = f_rj ∂L/∂ẑ_r)
+//   grad W_encᵀ[j] (+)= Σ_{(r, a, g) in list(j)} g · (z[r, :] − b_dec)    (z_c, with no centred copy)
+//   grad b_enc[j]  (+)= Σ_{(r, a, g) in list(j)} g                       (by the first thread of the latent)
+// with errors the decoder's error matrix (e, or e + ê for AuxK's lists).
+// `accumulate` adds to the outputs (the AuxK lists after the main ones).
 //
-//   row_sums:   out[j − start, :] (+)= Σ_{p in list(j)} weight[p] · vecs[row[p], :]
-//               grad W_dec[j] = Σ f_rj (∂L/∂ẑ_r),  grad W_encᵀ[j] = Σ (∂L/∂pre_rj) z_c,r
-//               One thread per latent and Lane: the list's index loads
-//               (entry, weight, row) are paid once per LANES products.
-//               Workgroups are flattened (wid.y · groups_x + wid.x) over
-//               block_count × lane_groups: latent = flat / lane_groups.
-//   row_and_weight_sums: the same, and sums[j] (+)= Σ_{p in list(j)} weight[p]
-//               (grad b_enc beside grad W_encᵀ: one dispatch, not two), by the
-//               first thread of each latent's first column group.
-// `accumulate` adds to out and sums (the AuxK entries after the main ones).
+// One thread per latent and Lane: an item is one load for both gradients'
+// LANES products. Workgroups are flattened (wid.y · groups_x + wid.x) over
+// block_count × lane_groups: latent = flat / lane_groups.
 
 override WG: u32 = 64u;
 alias Lane = f32; const LANES = 1u;
@@ -25,60 +23,50 @@ struct Params {
   groups_x: u32,
   // Workgroups per latent, ⌈d_in / (LANES · WG)⌉.
   lane_groups: u32,
+  // Latent j's list is items[start[j · list_stride] .. start[(j + 1) · list_stride]).
+  list_stride: u32,
 }
 
-// Bindings of both: csc_entry, latent_start [latents + 1], weight [capacity], row [capacity], vecs [rows, d_in] → out [block_count, d_in]
-@group(0) @binding(0) var<storage, read> csc_entry: array<u32>;
-@group(0) @binding(1) var<storage, read> latent_start: array<u32>;
-@group(0) @binding(2) var<storage, read> weight: array<f32>;
-@group(0) @binding(3) var<storage, read> row: array<u32>;
-@group(0) @binding(4) var<storage, read> vecs: array<Lane>;
-@group(0) @binding(5) var<storage, read_write> out: array<Lane>;
-
-// The row sum of workgroup wid's thread lid; true when that thread is its latent's first (d = 0).
-fn accumulate_rows(p: Params, wid: vec3<u32>, lid: u32) -> bool {
-  let flat = wid.y * p.groups_x + wid.x;
-  let jl = flat / p.lane_groups;
-  let n = p.d_in / LANES;
-  let d = (flat % p.lane_groups) * WG + lid;
-  if (jl >= p.block_count || d >= n) {
-    return false;
-  }
-  let j = p.block_start + jl;
-  let o = jl * n + d;
-  var acc = Lane(0.0);
-  if (p.accumulate != 0u) {
-    acc = out[o];
-  }
-  for (var q = latent_start[j]; q < latent_start[j + 1u]; q++) {
-    let e = csc_entry[q];
-    acc += weight[e] * vecs[row[e] * n + d];
-  }
-  out[o] = acc;
-  return d == 0u;
-}
-
-// ---- row_sums
-@group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(0) var<storage, read> items: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> start: array<u32>;
+@group(0) @binding(2) var<storage, read> errors: array<Lane>;      // [rows, d_in]
+@group(0) @binding(3) var<storage, read> z: array<Lane>;           // [rows, d_in]
+@group(0) @binding(4) var<storage, read> b_dec: array<Lane>;       // [d_in]
+@group(0) @binding(5) var<storage, read_write> grad_dec: array<Lane>; // [block_count, d_in]
+@group(0) @binding(6) var<storage, read_write> grad_enc: array<Lane>; // [block_count, d_in]
+@group(0) @binding(7) var<storage, read_write> grad_b_enc: array<f32>; // [latents]
+@group(0) @binding(8) var<uniform> params: Params;
 
 @compute @workgroup_size(WG)
-fn row_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  accumulate_rows(params, wid, lid);
-}
-
-// ---- row_and_weight_sums: as row_sums, and → sums [latents]
-@group(0) @binding(6) var<storage, read_write> sums: array<f32>;
-@group(0) @binding(7) var<uniform> sum_params: Params;
-
-@compute @workgroup_size(WG)
-fn row_and_weight_sums(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  if (!accumulate_rows(sum_params, wid, lid)) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let flat = wid.y * params.groups_x + wid.x;
+  let jl = flat / params.lane_groups;
+  let n = params.d_in / LANES;
+  let d = (flat % params.lane_groups) * WG + lid;
+  if (jl >= params.block_count || d >= n) {
     return;
   }
-  let j = sum_params.block_start + (wid.y * sum_params.groups_x + wid.x) / sum_params.lane_groups;
-  var acc = select(0.0, sums[j], sum_params.accumulate != 0u);
-  for (var q = latent_start[j]; q < latent_start[j + 1u]; q++) {
-    acc += weight[csc_entry[q]];
+  let j = params.block_start + jl;
+  let first = start[j * params.list_stride];
+  let end = start[(j + 1u) * params.list_stride];
+  let shift = b_dec[d];
+  var dec = Lane(0.0);
+  var enc = Lane(0.0);
+  for (var q = first; q < end; q++) {
+    let item = items[q];
+    let o = item.x * n + d;
+    dec += bitcast<f32>(item.y) * errors[o];
+    enc += bitcast<f32>(item.z) * (z[o] - shift);
   }
-  sums[j] = acc;
+  let o = jl * n + d;
+  let add = params.accumulate != 0u;
+  grad_dec[o] = select(Lane(0.0), grad_dec[o], add) + dec;
+  grad_enc[o] = select(Lane(0.0), grad_enc[o], add) + enc;
+  if (d == 0u) {
+    var sum = select(0.0, grad_b_enc[j], add);
+    for (var q = first; q < end; q++) {
+      sum += bitcast<f32>(items[q].z);
+    }
+    grad_b_enc[j] = sum;
+  }
 }

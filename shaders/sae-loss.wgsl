@@ -1,27 +1,28 @@
 // The SAE training loss for one batch, its health check, and the gradient
-// seeds (losses normalised as in EleutherAI's sparsify):
+// seeds' scale (losses normalised as in EleutherAI's sparsify):
 //   V      = Σ_r ‖z_r − z̄‖²                          (z̄: the batch mean)
-//   L_rec  = Σ_r ‖ẑ_r − z_r‖² / V                     (the batch FVU)
-//   L_aux  = auxK_weight · Σ_r ‖ê_r − (z_r − ẑ_r)‖² / V (ê: the dead latents'
-//            reconstruction of the residual, which is held constant)
+//   L_rec  = Σ_r ‖e_r‖² / V, e = ẑ − z                (the batch FVU)
+//   L_aux  = auxK_weight · Σ_r ‖ê_r + e_r‖² / V       (ê: the dead latents'
+//            reconstruction of the residual −e, which is held constant)
 //   L_l1   = l1 · Σ_{r,j} f_rj / rows                  (ReLU mode)
 //   L      = L_rec + L_aux + L_l1
+// The decoder (sae-decode.wgsl) writes e and e + ê and their column sums per
+// chunk of rows; the seeds ∂L/∂ẑ = 2 e / V and ∂L/∂ê = 2 w (e + ê) / V are
+// those matrices scaled by 2/V and 2w/V, which their consumers apply
+// (scalars[0] holds V): no pass rewrites the matrices.
 //
-//   columns:  per column d (one thread each, serial over rows, two passes):
-//             M2_d = Σ_r (z_rd − z̄_d)², err_d = Σ_r (ẑ_rd − z_rd)²,
-//             aux_d = Σ_r (ê_rd + ẑ_rd − z_rd)², e_d = Σ_r (ẑ_rd − z_rd); and
+//   columns:  per column d (one thread per Lane, serial over the chunks):
+//             M2_d = Σ_r (z_rd − z̄_d)² from the sums about b_dec,
+//             err_d = Σ_r e_rd², aux_d = Σ_r (e + ê)_rd², e_d = Σ_r e_rd; and
 //             the metrics window's running column mean / M2 (Chan et al.'s
 //             parallel update) and err.
 //   finalize: one workgroup: tree sums over columns and active values, the
 //             losses, seed_sums_d = 2 e_d / V = Σ_r ∂L/∂ẑ_rd (the decoder's
-//             side of grad b_dec, so no pass over the seeds has to sum them),
-//             and the health check: a non-finite loss, or one above
-//             divergence_factor × the median of the last HISTORY healthy
-//             losses, sets train_state's diverged flag (sticky: Adam, the
-//             decoder normalisation and the bookkeeping then skip, so the
+//             side of grad b_dec), and the health check: a non-finite loss,
+//             or one above divergence_factor × the median of the last HISTORY
+//             healthy losses, sets train_state's diverged flag (sticky: Adam,
+//             the decoder normalisation and the bookkeeping then skip, so the
 //             weights stay at the last good step) with the step and loss.
-//   seeds:    ∂L/∂ẑ = 2 (ẑ − z) / V into recon, ∂L/∂ê = 2 w (ê + ẑ − z) / V
-//             into aux_recon (in place; both are consumed above).
 
 const HISTORY: u32 = 32u;
 // Median checks start once this many healthy losses are known.
@@ -34,8 +35,10 @@ const STATE_WINDOW_ACTIVE: u32 = 4u + HISTORY;
 // finalize's threads: 64, not 256, as two fewer barrier rounds with a quarter of the threads at each cost
 // emulated adapters (SwiftShader, thread by thread) less, and one workgroup's sums are small at any size.
 const WG: u32 = 64u;
-// columns' and seeds' element: four floats of a row when d_in divides by 4 (the @vec4 variant).
+// columns' element: four columns when d_in divides by 4 (the @vec4 variant).
 alias Lane = f32; const LANES = 1u;
+// sae-decode.wgsl's column sums per chunk: Σ (z − b_dec), Σ (z − b_dec)², Σ e², Σ e, Σ (e + ê)².
+const STAT_SLOTS: u32 = 5u;
 
 struct Params {
   rows: u32,
@@ -43,6 +46,8 @@ struct Params {
   // columns: tokens already in the metrics window.
   window_rows: u32,
   capacity: u32,
+  // columns: chunks of rows in the decoder's column sums.
+  chunks: u32,
   step: u32,
   // finalize: slot of this step in `losses`.
   slot: u32,
@@ -51,14 +56,13 @@ struct Params {
   divergence_factor: f32,
 }
 
-// ---- columns: z, recon, aux_recon [rows, d_in] → col_stats [d_in, 4], window [3, d_in] (mean, M2, err)
+// ---- columns: stats [chunks, STAT_SLOTS, d_in], b_dec [d_in] → col_stats [d_in, 4], window [3, d_in] (mean, M2, err)
 // One thread per Lane of columns.
-@group(0) @binding(0) var<storage, read> z: array<Lane>;
-@group(0) @binding(1) var<storage, read> recon: array<Lane>;
-@group(0) @binding(2) var<storage, read> aux_recon: array<Lane>;
-@group(0) @binding(3) var<storage, read_write> col_stats: array<f32>;
-@group(0) @binding(4) var<storage, read_write> window: array<Lane>;
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(0) var<storage, read> stats: array<Lane>;
+@group(0) @binding(1) var<storage, read> b_dec: array<Lane>;
+@group(0) @binding(2) var<storage, read_write> col_stats: array<f32>;
+@group(0) @binding(3) var<storage, read_write> window: array<Lane>;
+@group(0) @binding(4) var<uniform> params: Params;
 
 @compute @workgroup_size(64)
 fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -68,24 +72,24 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   var sum = Lane(0.0);
-  for (var r = 0u; r < params.rows; r++) {
-    sum += z[r * n + d];
-  }
-  let mean = sum / f32(params.rows);
-  var m2 = Lane(0.0);
+  var squares = Lane(0.0);
   var err = Lane(0.0);
-  var aux = Lane(0.0);
   var e_sum = Lane(0.0);
-  for (var r = 0u; r < params.rows; r++) {
-    let i = r * n + d;
-    let c = z[i] - mean;
-    let e = recon[i] - z[i];
-    let a = aux_recon[i] + e;
-    m2 += c * c;
-    err += e * e;
-    aux += a * a;
-    e_sum += e;
+  var aux = Lane(0.0);
+  for (var c = 0u; c < params.chunks; c++) {
+    let at = c * STAT_SLOTS * n + d;
+    sum += stats[at];
+    squares += stats[at + n];
+    err += stats[at + 2u * n];
+    e_sum += stats[at + 3u * n];
+    if (params.aux_weight != 0.0) {
+      aux += stats[at + 4u * n];
+    }
   }
+  // About b_dec, which sits near the mean: Σ (z − b)² − (Σ (z − b))² / rows loses little to cancellation.
+  let centered_mean = sum / f32(params.rows);
+  let m2 = max(squares - sum * centered_mean, Lane(0.0));
+  let mean = b_dec[d] + centered_mean;
   // Per column (vec4<f32>(x)[c] is x itself for a scalar Lane).
   for (var c = 0u; c < LANES; c++) {
     let col = 4u * (d * LANES + c);
@@ -137,7 +141,7 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
     workgroupBarrier();
   }
   let total = partial[0];
-  // Σ_r ∂L/∂ẑ_rd, scaled as the seeds pass scales each term.
+  // Σ_r ∂L/∂ẑ_rd = 2/V · Σ_r e_rd.
   let scale = 2.0 / total.x;
   for (var d = lid; d < fin_params.d_in; d += WG) {
     seed_sums[d] = scale * fin_col_stats[4u * d + 3u];
@@ -185,24 +189,4 @@ fn finalize(@builtin(local_invocation_index) lid: u32) {
     train_state[STATE_RING + seen % HISTORY] = bitcast<u32>(loss);
     train_state[3] = seen + 1u;
   }
-}
-
-// ---- seeds: z, scalars → seed_recon (ẑ → ∂L/∂ẑ), seed_aux (ê → ∂L/∂ê), in place
-// One thread per Lane of a row (x: a row's Lanes in 64-wide groups, y: rows); z as columns binds it.
-@group(0) @binding(1) var<storage, read> seed_scalars: array<f32>;
-@group(0) @binding(2) var<storage, read_write> seed_recon: array<Lane>;
-@group(0) @binding(3) var<storage, read_write> seed_aux: array<Lane>;
-@group(0) @binding(4) var<uniform> seed_params: Params;
-
-@compute @workgroup_size(64)
-fn seeds(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n = seed_params.d_in / LANES;
-  if (gid.x >= n || gid.y >= seed_params.rows) {
-    return;
-  }
-  let i = gid.y * n + gid.x;
-  let scale = 2.0 / seed_scalars[0];
-  let e = seed_recon[i] - z[i];
-  seed_recon[i] = scale * e;
-  seed_aux[i] = scale * seed_params.aux_weight * (seed_aux[i] + e);
 }

@@ -39,15 +39,15 @@ export function ourStep(ctx: GpuContext, trainer: SaeTrainer, batch: GPUBuffer):
 
 /**
  * Our encoder forward alone, as the trainer runs it (encoderPreActivations:
- * the matmul 'nt' z_c · W_encᵀᵀ and the bias, per latent block), on
- * `trainer`'s weights with its own output buffers. `centered` stands in for z_c.
+ * the matmul 'nt' (z − b_dec) · W_encᵀᵀ and the bias, per latent block), on
+ * `trainer`'s weights with its own output buffers.
  */
-export function ourEncoder(ctx: GpuContext, trainer: SaeTrainer, centered: GPUBuffer): TimedRun & { dispose(): void } {
+export function ourEncoder(ctx: GpuContext, trainer: SaeTrainer, z: GPUBuffer): TimedRun & { dispose(): void } {
   const rows = trainer.config.batchSize;
   const pre = trainer.model.blocks.blocks.map((b, i) => ctx.createBuffer(rows * b.count * 4, `bench.sae.pre.${i}`));
   return {
     async run() {
-      encoderPreActivations(ctx, trainer.model, centered, pre, rows);
+      encoderPreActivations(ctx, trainer.model, z, pre, rows);
       await ctx.sync();
     },
     dispose: () => pre.forEach((b) => b.destroy()),

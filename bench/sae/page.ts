@@ -141,7 +141,7 @@ async function runCase(c: SaeCase, ctx: GpuContext, backend: WebGPUBackend, prof
         adapter,
       };
     };
-    const encoderName = 'our encoderPreActivations alone (matmul nt + bias)';
+    const encoderName = 'our encoderPreActivations alone (matmul nt of z − b_dec, + b_enc)';
     const encoderLine = (activation: keyof typeof trainers, ours: WallTimes): SaeBenchLine => ({
       ...line(activation, ours, encoderName, encoderTimes, ENCODER_GOAL),
       step_over_encoder: round(ours.medianMs / encoderTimes.medianMs),

@@ -17,6 +17,8 @@ interface Case {
   offsets?: [number, number, number];
   /** Extra elements per stored row of A, B, C beyond their width. */
   pads?: [number, number, number];
+  /** Subtract a random per-depth shift from op(A) (matmul's aShift). */
+  shift?: boolean;
 }
 
 /** Element (i, j) of a stored matrix: offset + i·stride + j. */
@@ -26,14 +28,14 @@ const at = (offset: number, stride: number, i: number, j: number) => offset + i 
  * float64 reference and, per element, the bound Σ_p |op(A)_ip·op(B)_pj|·|alpha|
  * that f32 rounding errors scale with.
  */
-function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array) {
+function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array, shift: Float32Array | null) {
   const { m, n, k, layout, alpha = 1, accumulate = false } = c;
   const [ao, bo, co] = c.offsets ?? [0, 0, 0];
   const [ap, bp, cp] = c.pads ?? [0, 0, 0];
   const aStride = (layout === 'tn' ? m : k) + ap;
   const bStride = (layout === 'nt' ? k : n) + bp;
   const cStride = n + cp;
-  const opA = (i: number, p: number) => (layout === 'tn' ? a[at(ao, aStride, p, i)] : a[at(ao, aStride, i, p)]);
+  const opA = (i: number, p: number) => (layout === 'tn' ? a[at(ao, aStride, p, i)] : a[at(ao, aStride, i, p)]) - (shift ? shift[p] : 0);
   const opB = (p: number, j: number) => (layout === 'nt' ? b[at(bo, bStride, j, p)] : b[at(bo, bStride, p, j)]);
   const want = Float64Array.from(c0);
   const scale = new Float64Array(c0.length);
@@ -68,11 +70,13 @@ async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
   let b = gaussianArray(bLen, rand);
   // C starts with values that must survive outside the written block (and be added when accumulating).
   const c0 = gaussianArray(cLen, rand);
+  const shift = c.shift ? gaussianArray(c.k, rand) : null;
   if (dtype === 'f16') {
     a = f16ArrayToF32(f32ArrayToF16(a));
     b = f16ArrayToF32(f32ArrayToF16(b));
   }
-  const ref = reference(c, a, b, c0);
+  const ref = reference(c, a, b, c0, shift);
+  const shiftBuf = shift ? ctx.upload(shift, 'shift') : undefined;
   const aBuf = dtype === 'f16' ? ctx.upload(f32ArrayToF16(a), 'a16') : ctx.upload(a, 'a');
   const bBuf = dtype === 'f16' ? ctx.upload(f32ArrayToF16(b), 'b16') : ctx.upload(b, 'b');
   const cBuf = ctx.upload(c0, 'c');
@@ -93,10 +97,11 @@ async function run(c: Case, seed: number, dtype: 'f32' | 'f16' = 'f32') {
     bStride: ref.bStride,
     cStride: ref.cStride,
     dtype,
+    aShift: shiftBuf,
   });
   stop();
   const got = await ctx.readF32(cBuf, 0, cLen);
-  for (const buffer of [aBuf, bBuf, cBuf]) buffer.destroy();
+  for (const buffer of [aBuf, bBuf, cBuf, shiftBuf]) buffer?.destroy();
   return { got, ...ref, dispatches };
 }
 
@@ -212,6 +217,23 @@ describe('matmul (vec4 loads, interior and edge tiles)', () => {
     expectClose(c, got, want, scale);
     expect(plan(dispatches).map((d) => [d.VEC4_A, d.VEC4_B])).toEqual([[0, 0], [0, 0]]);
   });
+});
+
+describe('matmul (A shifted per depth)', () => {
+  // op(A) − shift[depth] in every load path: scalar (odd sizes), vec4 along depth (nn, nt) or
+  // along rows (tn), interior and edge tiles, and the partial K slice read from global memory.
+  for (const layout of LAYOUT_NAMES) {
+    for (const [m, n, k] of [
+      [65, 129, 33],
+      [68, 36, 44],
+    ] as const) {
+      it(`${layout} ${m}×${k}·${k}×${n} with a shift`, async () => {
+        const c: Case = { layout, m, n, k, shift: true };
+        const { got, want, scale } = await run(c, 3 * m + n + k);
+        expectClose(c, got, want, scale);
+      });
+    }
+  }
 });
 
 describe('matmul (f16 storage)', () => {

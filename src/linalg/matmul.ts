@@ -31,6 +31,8 @@ export interface MatmulArgs {
   cStride?: number;
   /** Storage type of A and B; 'f16' only where ctx.hasF16 (throw a clear error otherwise). C is f32. */
   dtype?: 'f32' | 'f16';
+  /** [k] f32: op(A)[row, col] − aShift[col] takes op(A)'s place (the SAE encoder's z − b_dec, with no centred copy of z). */
+  aShift?: GPUBuffer;
 }
 
 /** Rows of A and B staged per K slice of shaders/matmul.wgsl (a multiple of 4: the kernel stages 4 × 4 blocks). */
@@ -59,7 +61,7 @@ export function matmulShape(m: number, n: number): MatmulShape {
 }
 
 /** The pipeline key of one matmul configuration: shader and override constants (what `prewarm` compiles ahead). */
-export function matmulPipeline(o: { layout?: MatmulLayout; dtype?: 'f32' | 'f16'; vec4A: boolean; vec4B: boolean; shape: MatmulShape; edge: boolean }): {
+export function matmulPipeline(o: { layout?: MatmulLayout; dtype?: 'f32' | 'f16'; vec4A: boolean; vec4B: boolean; shape: MatmulShape; edge: boolean; shiftA?: boolean }): {
   shader: string;
   constants: Record<string, number>;
 } {
@@ -74,6 +76,7 @@ export function matmulPipeline(o: { layout?: MatmulLayout; dtype?: 'f32' | 'f16'
       VEC4_A: o.vec4A ? 1 : 0,
       VEC4_B: o.vec4B ? 1 : 0,
       EDGE: o.edge ? 1 : 0,
+      SHIFT_A: o.shiftA ? 1 : 0,
     },
   };
 }
@@ -104,8 +107,9 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   requireMatrix('matmul A', args.a, { rows: aRows, cols: aCols, offset: aOffset, stride: aStride, bytesPerElement: inBytes });
   requireMatrix('matmul B', args.b, { rows: bRows, cols: bCols, offset: bOffset, stride: bStride, bytesPerElement: inBytes });
   requireMatrix('matmul C', args.c, { rows: m, cols: n, offset: cOffset, stride: cStride, bytesPerElement: 4 });
-  if (args.c === args.a || args.c === args.b) {
-    throw new Error(`matmul: c ("${args.c.label}") must be a different buffer from a and b (WebGPU cannot bind a buffer as both read and written in one dispatch)`);
+  if (args.aShift && args.aShift.size < k * 4) throw new RangeError(`matmul aShift ("${args.aShift.label}") holds ${args.aShift.size / 4} f32, but k = ${k} are needed`);
+  if (args.c === args.a || args.c === args.b || args.c === args.aShift) {
+    throw new Error(`matmul: c ("${args.c.label}") must be a different buffer from a, b and aShift (WebGPU cannot bind a buffer as both read and written in one dispatch)`);
   }
   if (m === 0 || n === 0) return;
 
@@ -122,13 +126,14 @@ export function matmul(ctx: GpuContext, args: MatmulArgs): void {
   const shape = matmulShape(m, n);
   const unused = unusedView(ctx);
   // The scalar views are always bound (interior tiles read the last, partial K slice through them).
-  const bindings = [a.binding, vec4A ? a.binding : unused, b.binding, vec4B ? b.binding : unused, c.binding];
+  const shift = args.aShift ?? unused;
+  const bindings = [a.binding, vec4A ? a.binding : unused, b.binding, vec4B ? b.binding : unused, c.binding, shift, vec4A && !transA ? shift : unused];
   const params = [m, n, k, a.offset, b.offset, c.offset, aStride, bStride, cStride, f32(alpha), accumulate ? 1 : 0];
   // Two dispatches: the tiles wholly inside C without bounds checks, then the
   // tiles that cross its last row or column of tiles, with them.
   const { interior, edge } = matmulGrid(m, n, shape);
   for (const [isEdge, workgroups] of [[false, interior], [true, edge]] as const) {
-    ctx.dispatch({ ...matmulPipeline({ layout, dtype, vec4A, vec4B, shape, edge: isEdge }), bindings, params, workgroups });
+    ctx.dispatch({ ...matmulPipeline({ layout, dtype, vec4A, vec4B, shape, edge: isEdge, shiftA: args.aShift !== undefined }), bindings, params, workgroups });
   }
 }
 

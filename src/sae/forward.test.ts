@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
-import { centerInput, encoderPreActivations, sparseDecode } from './forward';
+import { encoderPreActivations, sparseDecode } from './forward';
 import { resolveSaeConfig } from './sae-config';
 import { SaeModel } from './sae-model';
 import type { ActiveSet } from './topk';
@@ -34,7 +34,7 @@ describe.each([37, 36])('SAE forward pass, dIn %i', (dIn) => {
     split.destroy();
   });
 
-  it('pre-activations z_c·W_enc + b_enc per latent block match float64', async () => {
+  it('pre-activations (z − b_dec)·W_enc + b_enc per latent block match float64', async () => {
     const ctx = await testGpu();
     const rand = seededRandom(3);
     const weights = {
@@ -46,10 +46,8 @@ describe.each([37, 36])('SAE forward pass, dIn %i', (dIn) => {
     const model = SaeModel.fromWeights(ctx, config, weights, { maxBindingBytes: smallLimit });
     const z = gaussianArray(rows * dIn, rand, 2);
     const zBuf = ctx.upload(z, 'z');
-    const centered = ctx.createBuffer(rows * dIn * 4, 'centered');
     const pre = model.blocks.blocks.map((b, i) => ctx.createBuffer(rows * b.count * 4, `pre.${i}`));
-    centerInput(ctx, zBuf, model.bDec, centered, rows, dIn);
-    encoderPreActivations(ctx, model, centered, pre, rows);
+    encoderPreActivations(ctx, model, zBuf, pre, rows);
     const tol = 1e-6 * Math.sqrt(dIn) * 20;
     for (const [i, b] of model.blocks.blocks.entries()) {
       const got = await ctx.readF32(pre[i]);

@@ -1,5 +1,5 @@
 import type { GpuContext } from '../gpu/context';
-import { centerInput, encoderPreActivations, requireFloats, sparseDecode } from './forward';
+import { encoderPreActivations, requireFloats, sparseDecode } from './forward';
 import type { SaeModel } from './sae-model';
 import { ActiveSelector, type ActiveSet, type Selection } from './topk';
 
@@ -16,7 +16,6 @@ export class SaeCapacityError extends Error {
  * before training has set it); every positive one (relu).
  */
 export class SaeEncoder {
-  private readonly centered: GPUBuffer;
   private readonly pre: GPUBuffer[];
   private readonly recon: GPUBuffer;
   private readonly selector: ActiveSelector;
@@ -35,7 +34,6 @@ export class SaeEncoder {
     const { dIn, latents, k, activation, batchSize } = model.config;
     if (!Number.isInteger(rows) || rows < 1 || rows > batchSize) throw new RangeError(`SaeEncoder rows = ${rows}, but it must be an integer in [1, batchSize = ${batchSize}]`);
     const cap = capacity ?? rows * (activation === 'relu' ? latents : Math.min(latents, 4 * k));
-    this.centered = ctx.createBuffer(rows * dIn * 4, 'sae.encode.centered');
     this.pre = model.blocks.blocks.map((b, i) => ctx.createBuffer(rows * b.count * 4, `sae.encode.pre.${i}`));
     this.recon = ctx.createBuffer(rows * dIn * 4, 'sae.encode.recon');
     this.selector = new ActiveSelector(ctx, rows, model.blocks, cap, 'sae.encode.active');
@@ -54,8 +52,7 @@ export class SaeEncoder {
     const { ctx, model, rows } = this;
     const { dIn } = model.config;
     requireFloats('SaeEncoder batch', batch, rows * dIn);
-    centerInput(ctx, batch, model.bDec, this.centered, rows, dIn);
-    encoderPreActivations(ctx, model, this.centered, this.pre, rows);
+    encoderPreActivations(ctx, model, batch, this.pre, rows);
     this.selector.select(this.pre, this.selection);
     const out = this.selector.out;
     const [count] = await ctx.readU32(out.rowStart, rows, 1);
@@ -75,7 +72,7 @@ export class SaeEncoder {
 
   destroy(): void {
     this.selector.destroy();
-    for (const b of [this.centered, ...this.pre, this.recon]) b.destroy();
+    for (const b of [...this.pre, this.recon]) b.destroy();
     if (this.selection.kind === 'threshold' && this.selection.threshold !== this.model.threshold) this.selection.threshold.destroy();
   }
 }

@@ -4,25 +4,26 @@ import { f32 } from '../../gpu/params';
 import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 import type { ActiveSet } from '../topk';
+import type { SeedScale } from './loss';
 
 const WG = 64;
 
 /**
- * out[p] = W_dec[latent[p], :] · vecs[row[p], :] + add for every active entry p
+ * out[p] = seed scale · W_dec[latent[p], :] · vecs[row[p], :] + add for every active entry p
  * (shaders/sae-active-grad.wgsl): ∂L/∂f, which in TopK modes is ∂L/∂pre.
- * vecs: [rows, dIn] f32; out: [capacity] f32.
+ * vecs: [rows, dIn] f32, the decoder's error matrix that `scale` turns into the seed; out: [capacity] f32.
  */
 export function activeGradient(
   ctx: GpuContext,
-  args: { decoder: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number; active: ActiveSet; vecs: GPUBuffer; out: GPUBuffer; add?: number },
+  args: { decoder: readonly GPUBuffer[]; blocks: LatentBlocks; dIn: number; active: ActiveSet; vecs: GPUBuffer; scale: SeedScale; out: GPUBuffer; add?: number },
 ): void {
-  const { decoder, blocks, dIn, active, vecs, out, add = 0 } = args;
+  const { decoder, blocks, dIn, active, vecs, scale, out, add = 0 } = args;
   const [x, y] = workgroupGrid(ctx, Math.ceil(active.capacity / WG));
   blocks.blocks.forEach((b, i) => {
     ctx.dispatch({
       shader: laneKernel('sae-active-grad', dIn).shader,
-      bindings: [decoder[i], vecs, active.rowStart, active.latent, active.row, out],
-      params: [active.rows, dIn, b.start, b.count, active.capacity, f32(add), x * WG],
+      bindings: [decoder[i], vecs, active.rowStart, active.latent, active.row, scale.scalars, out],
+      params: [active.rows, dIn, b.start, b.count, active.capacity, f32(add), f32(scale.factor), x * WG],
       workgroups: [x, y],
     });
   });

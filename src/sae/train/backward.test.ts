@@ -10,8 +10,9 @@ import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
 import { geometricMedian } from './geometric-median';
-import { latentRowSums } from './latent-grad';
-import { LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
+import { latentGradients } from './latent-grad';
+import { createLossBuffers, LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
+import { sparseDecode } from '../forward';
 
 /** Set per describe: 29 runs the Lane kernels' scalar variants, 32 their vec4 ones (laneKernel). */
 let dIn = 29;
@@ -67,6 +68,19 @@ async function readBlocks(ctx: GpuContext, buffers: GPUBuffer[]): Promise<Float3
 /** W_dec's slots, one per block, from per-block buffers. */
 const slotsOf = (param: GPUBuffer[], grad: GPUBuffer[], moment1: GPUBuffer[], moment2: GPUBuffer[]) => param.map((p, i) => ({ param: p, grad: grad[i], moment1: moment1[i], moment2: moment2[i] }));
 
+/** Latent j's list holds (row, f · s, weight, CSR position) of its entries, rows ascending. */
+async function expectLists(ctx: GpuContext, lists: LatentLists, latent: number[], value: number[], row: number[], weight: ArrayLike<number>, s: number) {
+  const start = await ctx.readU32(lists.start);
+  const items = await ctx.readU32(lists.items, 0, 4 * latent.length);
+  const floats = new Float32Array(items.buffer);
+  for (let j = 0; j < m; j++) {
+    const got = [];
+    for (let q = start[j * lists.stride]; q < start[(j + 1) * lists.stride]; q++) got.push([items[4 * q], floats[4 * q + 1], floats[4 * q + 2], items[4 * q + 3]]);
+    const want = latent.flatMap((l, p) => (l === j ? [[row[p], Math.fround(Math.fround(s) * value[p]), Math.fround(weight[p]), p]] : []));
+    expect(got).toEqual(want);
+  }
+}
+
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number) {
   expect(got.length).toBe(want.length);
   let worst = 0;
@@ -79,50 +93,56 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     dIn = width;
   });
 
-  it('per-latent lists, activation gradients, weight-gradient sums and grad b_dec match float64', async () => {
+  it('per-latent lists, activation gradients, the per-latent gradients and grad b_dec match float64', async () => {
     const ctx = await testGpu();
     const { active, rowStart, latent, value, row } = randomActive(ctx, 1);
     const rand = seededRandom(2);
     const W = gaussianArray(m * dIn, rand);
     const encT = gaussianArray(m * dIn, rand);
-    const vecs = gaussianArray(rows * dIn, rand);
+    const errors = gaussianArray(rows * dIn, rand);
+    const z = gaussianArray(rows * dIn, rand, 2);
+    const bDec = gaussianArray(dIn, rand);
     const decoder = uploadBlocks(ctx, W, 'W');
     const encoder = uploadBlocks(ctx, encT, 'encT');
-    const vecsBuf = ctx.upload(vecs, 'vecs');
+    const errorsBuf = ctx.upload(errors, 'errors');
     const nnz = latent.length;
+    // The seed scale factor · 2 / V: V = 4 in scalars[0], factor 0.5.
+    const scale = { scalars: ctx.upload(new Float32Array([4, 0, 0, 0]), 'scalars'), factor: 0.5 };
+    const s = 0.25;
 
-    // Lists by latent: CSR positions in row order.
-    const lists = new LatentLists(ctx, active, 'lists');
-    lists.build();
-    const start = await ctx.readU32(lists.latentStart);
-    const entries = await ctx.readU32(lists.entry, 0, nnz);
-    for (let j = 0; j < m; j++) {
-      const want = latent.flatMap((l, p) => (l === j ? [p] : []));
-      expect(Array.from(entries.subarray(start[j], start[j + 1]))).toEqual(want);
-    }
-
-    // ∂L/∂f_p = W[latent p] · vecs[row p] + add.
+    // ∂L/∂f_p = s · W[latent p] · errors[row p] + add.
     const gAct = ctx.createBuffer(active.capacity * 4, 'gAct');
-    activeGradient(ctx, { decoder, blocks, dIn, active, vecs: vecsBuf, out: gAct, add: 0.25 });
+    activeGradient(ctx, { decoder, blocks, dIn, active, vecs: errorsBuf, scale, out: gAct, add: 0.25 });
     const gotG = await ctx.readF32(gAct, 0, nnz);
     const wantG = latent.map((j, p) => {
-      let s = 0.25;
-      for (let d = 0; d < dIn; d++) s += W[j * dIn + d] * vecs[row[p] * dIn + d];
-      return s;
+      let dot = 0;
+      for (let d = 0; d < dIn; d++) dot += W[j * dIn + d] * errors[row[p] * dIn + d];
+      return s * dot + 0.25;
     });
     expectClose(gotG, wantG, 1e-5 * Math.sqrt(dIn) * 4);
 
-    // Weighted row sums (with accumulate) and weight sums per latent.
-    const out = blocks.blocks.map((b, i) => ctx.upload(new Float32Array(b.count * dIn).fill(1), `out.${i}`));
+    // Lists by latent: (row, f · s, ∂L/∂pre, CSR position) in row order.
+    const lists = new LatentLists(ctx, active, 'lists');
+    lists.build(gAct, scale);
+    await expectLists(ctx, lists, latent, value, row, gotG, s);
+
+    // The per-latent gradients, added to what the outputs held (accumulate).
+    const gradDec = blocks.blocks.map((b, i) => ctx.upload(new Float32Array(b.count * dIn).fill(1), `gradDec.${i}`));
+    const gradEnc = blocks.blocks.map((b, i) => ctx.upload(new Float32Array(b.count * dIn).fill(-1), `gradEnc.${i}`));
     const sums = ctx.upload(new Float32Array(m).fill(2), 'sums');
-    latentRowSums(ctx, { lists, blocks, dIn, weight: active.value, vecs: vecsBuf, out, sums, accumulate: true });
-    const wantRows = new Float64Array(m * dIn).fill(1);
+    latentGradients(ctx, { lists, blocks, dIn, errors: errorsBuf, z: ctx.upload(z, 'z'), bDec: ctx.upload(bDec, 'bDec'), gradDec, gradEnc, gradBEnc: sums, accumulate: true });
+    const wantDec = new Float64Array(m * dIn).fill(1);
+    const wantEnc = new Float64Array(m * dIn).fill(-1);
     const wantSums = new Float64Array(m).fill(2);
     latent.forEach((j, p) => {
-      wantSums[j] += value[p];
-      for (let d = 0; d < dIn; d++) wantRows[j * dIn + d] += value[p] * vecs[row[p] * dIn + d];
+      wantSums[j] += gotG[p];
+      for (let d = 0; d < dIn; d++) {
+        wantDec[j * dIn + d] += s * value[p] * errors[row[p] * dIn + d];
+        wantEnc[j * dIn + d] += gotG[p] * (z[row[p] * dIn + d] - bDec[d]);
+      }
     });
-    expectClose(await readBlocks(ctx, out), wantRows, 1e-5 * 8);
+    expectClose(await readBlocks(ctx, gradDec), wantDec, 1e-5 * 8);
+    expectClose(await readBlocks(ctx, gradEnc), wantEnc, 1e-5 * 8 * 4);
     expectClose(await ctx.readF32(sums), wantSums, 1e-5 * 8);
 
     // grad b_dec = seedSums − Σ_j sums_j · encT_j (seedSums: the loss's Σ_r ∂L/∂ẑ_r, any vector here), over two blocks into one running sum.
@@ -137,15 +157,16 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expect(rowStart[rows]).toBe(nnz);
   });
 
-  it('per-latent lists over several rounds of rows (300 rows)', async () => {
+  it('per-latent lists over several chunks of rows (300 rows), rebuilt', async () => {
     const ctx = await testGpu();
-    const { active, latent } = randomActive(ctx, 8, 300);
+    const { active, latent, value, row } = randomActive(ctx, 8, 300);
+    const weight = gaussianArray(active.capacity, seededRandom(9));
+    const scale = { scalars: ctx.upload(new Float32Array([2, 0, 0, 0]), 'scalars'), factor: 3 };
     const lists = new LatentLists(ctx, active, 'lists300');
-    lists.build();
-    const start = await ctx.readU32(lists.latentStart);
-    const entries = await ctx.readU32(lists.entry, 0, latent.length);
-    for (let j = 0; j < m; j++) {
-      expect(Array.from(entries.subarray(start[j], start[j + 1]))).toEqual(latent.flatMap((l, p) => (l === j ? [p] : [])));
+    // Twice: the first build must leave its counters as it found them.
+    for (let round = 0; round < 2; round++) {
+      lists.build(ctx.upload(weight, 'weight'), scale);
+      await expectLists(ctx, lists, latent, value, row, weight, 3);
     }
   });
 
@@ -262,25 +283,41 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     }
   });
 
-  it('loss, metrics window, divergence flag and gradient seeds match float64', async () => {
+  it("the decoder's errors and column sums, the loss, metrics window and divergence flag match float64", async () => {
     const ctx = await testGpu();
     const rand = seededRandom(6);
-    const { active, value } = randomActive(ctx, 7);
+    const main = randomActive(ctx, 7);
+    const aux = randomActive(ctx, 10);
     const z = gaussianArray(rows * dIn, rand, 2);
-    const recon = gaussianArray(rows * dIn, rand, 2);
-    const aux = gaussianArray(rows * dIn, rand, 0.5);
-    const buffers = {
-      colStats: ctx.createBuffer(dIn * 16, 'colStats'),
-      seedSums: ctx.createBuffer(dIn * 4, 'seedSums'),
-      scalars: ctx.createBuffer(16, 'scalars'),
-      losses: ctx.createBuffer(3 * 16, 'losses'),
-      trainState: ctx.createBuffer(TRAIN_STATE.words * 4, 'trainState'),
-      window: ctx.createBuffer(3 * dIn * 4, 'window'),
+    const W = gaussianArray(m * dIn, rand);
+    const b = gaussianArray(dIn, rand);
+    const decoder = uploadBlocks(ctx, W, 'W');
+    const bDec = ctx.upload(b, 'bDec');
+    const buffers = createLossBuffers(ctx, rows, dIn, 3);
+    const error = ctx.createBuffer(rows * dIn * 4, 'error');
+    const auxError = ctx.createBuffer(rows * dIn * 4, 'auxError');
+    const args = { bDec, active: main.active, rows, dIn, windowRows: 0, step: 7, slot: 1, auxKWeight: 0.125, l1Coefficient: 0.5, divergenceFactor: 100 };
+    // The trainer's order: e = ẑ − z with its column sums, AuxK's e + ê with its, then the loss.
+    const lossOf = (zBuf: GPUBuffer, step: number) => {
+      const stats = buffers.decodeStats;
+      sparseDecode(ctx, { decoder, blocks, dIn, active: main.active, bias: bDec, rows: { x: zBuf, sign: -1 }, stats: { buffer: stats, of: 'error' }, out: error });
+      sparseDecode(ctx, { decoder, blocks, dIn, active: aux.active, bias: null, rows: { x: error, sign: 1 }, stats: { buffer: stats, of: 'aux' }, out: auxError });
+      recordLoss(ctx, buffers, { ...args, step });
     };
-    const reconBuf = ctx.upload(recon, 'recon');
-    const auxBuf = ctx.upload(aux, 'aux');
-    const args = { z: ctx.upload(z, 'z'), recon: reconBuf, auxRecon: auxBuf, active, rows, dIn, windowRows: 0, step: 7, slot: 1, auxKWeight: 0.125, l1Coefficient: 0.5, divergenceFactor: 100 };
-    recordLoss(ctx, buffers, args);
+    const zBuf = ctx.upload(z, 'z');
+    lossOf(zBuf, 7);
+
+    const sparseRows = (a: typeof main) => {
+      const out = new Float64Array(rows * dIn);
+      a.latent.forEach((j, p) => {
+        for (let d = 0; d < dIn; d++) out[a.row[p] * dIn + d] += a.value[p] * W[j * dIn + d];
+      });
+      return out;
+    };
+    const e = sparseRows(main).map((x, i) => x + b[i % dIn] - z[i]);
+    const ea = sparseRows(aux).map((x, i) => x + e[i]);
+    expectClose(await ctx.readF32(error), e, 1e-5 * 8);
+    expectClose(await ctx.readF32(auxError), ea, 1e-5 * 8);
     let V = 0;
     let E = 0;
     let A = 0;
@@ -288,32 +325,29 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     for (let i = 0; i < rows * dIn; i++) mean[i % dIn] += z[i] / rows;
     for (let i = 0; i < rows * dIn; i++) {
       V += (z[i] - mean[i % dIn]) ** 2;
-      E += (recon[i] - z[i]) ** 2;
-      A += (aux[i] + recon[i] - z[i]) ** 2;
+      E += e[i] ** 2;
+      A += ea[i] ** 2;
     }
-    const l1 = (0.5 * value.reduce((a, b) => a + b, 0)) / rows;
+    const l1 = (0.5 * main.value.reduce((x, y) => x + y, 0)) / rows;
     const rec = E / V;
     const auxLoss = (0.125 * A) / V;
     expectClose(await ctx.readF32(buffers.losses, 4, 4), [rec + auxLoss + l1, rec, auxLoss, l1], 1e-5);
     expectClose(await ctx.readF32(buffers.scalars, 0, 1), [V], 1e-5 * V);
     const win = await ctx.readF32(buffers.window);
     expectClose(win.subarray(0, dIn), mean, 1e-5);
-    expectClose([win.subarray(dIn, 2 * dIn).reduce((a, b) => a + b, 0), win.subarray(2 * dIn).reduce((a, b) => a + b, 0)], [V, E], 1e-5 * V);
-    const wantSeed = recon.map((r, i) => (2 * (r - z[i])) / V);
-    const wantAux = aux.map((a, i) => (2 * 0.125 * (a + recon[i] - z[i])) / V);
-    expectClose(await ctx.readF32(reconBuf), wantSeed, 1e-6);
+    expectClose([win.subarray(dIn, 2 * dIn).reduce((x, y) => x + y, 0), win.subarray(2 * dIn).reduce((x, y) => x + y, 0)], [V, E], 1e-5 * V);
+    // Σ_r ∂L/∂ẑ_r = 2/V Σ_r e_r.
     const wantSeedSums = new Float64Array(dIn);
-    wantSeed.forEach((g, i) => (wantSeedSums[i % dIn] += g));
+    e.forEach((x, i) => (wantSeedSums[i % dIn] += (2 * x) / V));
     expectClose(await ctx.readF32(buffers.seedSums), wantSeedSums, 1e-6 * rows);
-    expectClose(await ctx.readF32(auxBuf), wantAux, 1e-6);
     const state = await ctx.readU32(buffers.trainState);
-    expect([state[TRAIN_STATE.diverged], state[TRAIN_STATE.healthySeen], state[TRAIN_STATE.windowActive]]).toEqual([0, 1, value.length]);
+    expect([state[TRAIN_STATE.diverged], state[TRAIN_STATE.healthySeen], state[TRAIN_STATE.windowActive]]).toEqual([0, 1, main.value.length]);
 
     // A NaN input trips the flag with the step and the loss; later steps leave it alone.
     const zNaN = z.slice();
     zNaN[5] = NaN;
-    recordLoss(ctx, buffers, { ...args, z: ctx.upload(zNaN, 'zNaN'), step: 8 });
-    recordLoss(ctx, buffers, { ...args, step: 9 });
+    lossOf(ctx.upload(zNaN, 'zNaN'), 8);
+    lossOf(zBuf, 9);
     const after = await ctx.readU32(buffers.trainState);
     expect([after[TRAIN_STATE.diverged], after[TRAIN_STATE.divergedStep], after[TRAIN_STATE.healthySeen]]).toEqual([1, 8, 1]);
     expect(new Float32Array(after.buffer)[TRAIN_STATE.divergedLoss]).toBeNaN();
@@ -323,7 +357,7 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     ring[TRAIN_STATE.healthySeen] = LOSS_HISTORY + 3;
     new Float32Array(ring.buffer).fill(0.001, TRAIN_STATE.ring, TRAIN_STATE.ring + LOSS_HISTORY);
     ctx.write(buffers.trainState, ring);
-    recordLoss(ctx, buffers, { ...args, recon: ctx.upload(recon, 'recon2'), auxRecon: ctx.upload(aux, 'aux2'), step: 10 });
+    lossOf(zBuf, 10);
     const exploded = await ctx.readU32(buffers.trainState);
     expect([exploded[TRAIN_STATE.diverged], exploded[TRAIN_STATE.divergedStep]]).toEqual([1, 10]);
   });
@@ -333,7 +367,15 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     const count = new Uint32Array(m).map((_, j) => (j % 3 === 0 ? j : 0));
     const idle0 = new Uint32Array(m).map((_, j) => (j === 1 ? 0xffffffff - 5 : j * 10));
     const buffers = {
-      latentStart: ctx.upload(Uint32Array.from({ length: m + 1 }, (_, j) => count.subarray(0, j).reduce((a, b) => a + b, 0)), 'latentStart'),
+      // Lists with stride 2 (two chunks of rows): latent j's count is start[2 (j + 1)] − start[2 j].
+      listStart: ctx.upload(
+        Uint32Array.from({ length: 2 * m + 1 }, (_, i) => {
+          const j = Math.floor(i / 2);
+          return count.subarray(0, j).reduce((a, b) => a + b, 0) + (i % 2 ? Math.floor(count[j] / 2) : 0);
+        }),
+        'listStart',
+      ),
+      listStride: 2,
       selectState: ctx.upload(new Uint32Array([new Uint32Array(new Float32Array([0.5]).buffer)[0], 0, 0, 1]), 'select'),
       trainState: ctx.upload(new Uint32Array(TRAIN_STATE.words), 'trainState'),
       idle: ctx.upload(idle0, 'idle'),

@@ -8,13 +8,14 @@ const WG = 64;
  * tokens per latent (dead-latent rule), fires per latent in the metrics
  * window, and for batchtopk the EMA of the inference threshold. Skipped on
  * the GPU once training diverged.
- * latentStart: [latents + 1] u32, the batch's list starts (LatentLists: entries of latent j =
- * latentStart[j + 1] − latentStart[j]); selectState: the main selection's state.
+ * listStart, listStride: the batch's per-latent lists (LatentLists' start and stride: entries of
+ * latent j = listStart[(j + 1) · stride] − listStart[j · stride]); selectState: the main selection's state.
  */
 export function recordBookkeeping(
   ctx: GpuContext,
   args: {
-    latentStart: GPUBuffer;
+    listStart: GPUBuffer;
+    listStride: number;
     selectState: GPUBuffer;
     trainState: GPUBuffer;
     idle: GPUBuffer;
@@ -29,8 +30,8 @@ export function recordBookkeeping(
   const a = args;
   ctx.dispatch({
     shader: 'sae-bookkeeping',
-    bindings: [a.latentStart, a.selectState, a.trainState, a.idle, a.fires, a.threshold],
-    params: [a.latents, a.rows, a.updateThreshold ? 1 : 0, f32(a.decay)],
+    bindings: [a.listStart, a.selectState, a.trainState, a.idle, a.fires, a.threshold],
+    params: [a.latents, a.rows, a.updateThreshold ? 1 : 0, f32(a.decay), a.listStride],
     workgroups: [Math.ceil(a.latents / WG)],
   });
 }

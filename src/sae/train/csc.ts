@@ -1,51 +1,66 @@
 import type { GpuContext } from '../../gpu/context';
-import { workgroupGrid } from '../../gpu/dispatch-grid';
 import { exclusiveScanU32 } from '../exclusive-scan';
 import type { ActiveSet } from '../topk';
+import type { SeedScale } from './loss';
 
 const WG = 64;
+/**
+ * The fewest rows one thread of shaders/sae-csc.wgsl walks, and the most
+ * threads (chunks): the counters and their scan grow as latents × chunks.
+ */
+const MIN_ROWS_PER_THREAD = 16;
+const MAX_CHUNKS = 64;
 
 /**
- * An active set read by latent (shaders/sae-csc.wgsl): the CSR positions of
- * latent j's entries are entry[latentStart[j] .. latentStart[j + 1]), rows ascending.
- * (Fresh buffers are zero, and each build's scan leaves the counts zero again.)
+ * An active set read by latent (shaders/sae-csc.wgsl): latent j's list is
+ * items[start[j · stride] .. start[(j + 1) · stride]), rows ascending, each
+ * item (row, f · seed scale, ∂L/∂pre, CSR position) as four u32.
+ * (Fresh buffers are zero, and each build leaves its counters zero again.)
  */
 export class LatentLists {
-  /** [latents] u32: scratch for the per-latent counts, zero between builds (the scan clears it). */
+  /** Rows a thread of the build walks, and chunks (threads): `stride`. */
+  private readonly rowsPerThread: number;
+  readonly stride: number;
+  /** [latents · stride] u32: per-chunk counts, zero between builds. */
   private readonly count: GPUBuffer;
-  /** [latents + 1] u32 */
-  readonly latentStart: GPUBuffer;
-  /** [capacity] u32: positions into the active set's lists. */
-  readonly entry: GPUBuffer;
+  /** [latents · stride + 1] u32 */
+  readonly start: GPUBuffer;
+  /** [capacity] vec4<u32> */
+  readonly items: GPUBuffer;
 
   constructor(
     private readonly ctx: GpuContext,
     readonly active: ActiveSet,
     label: string,
   ) {
-    this.count = ctx.createBuffer(active.latents * 4, `${label}.count`);
-    this.latentStart = ctx.createBuffer((active.latents + 1) * 4, `${label}.latentStart`);
-    this.entry = ctx.createBuffer(active.capacity * 4, `${label}.entry`);
+    this.rowsPerThread = Math.max(MIN_ROWS_PER_THREAD, Math.ceil(active.rows / MAX_CHUNKS));
+    this.stride = Math.ceil(active.rows / this.rowsPerThread);
+    this.count = ctx.createBuffer(active.latents * this.stride * 4, `${label}.count`);
+    this.start = ctx.createBuffer((active.latents * this.stride + 1) * 4, `${label}.start`);
+    this.items = ctx.createBuffer(active.capacity * 16, `${label}.items`);
   }
 
-  /** Records the rebuild of the lists from the active set's current contents. */
-  build(): void {
-    const { ctx, active } = this;
-    const m = active.latents;
-    const [cx, cy] = workgroupGrid(ctx, Math.ceil(active.capacity / WG));
-    ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params: [active.rows, m, active.capacity, cx], workgroups: [cx, cy] });
-    exclusiveScanU32(ctx, this.count, this.latentStart, m, { clear: true });
-    const [fx, fy] = workgroupGrid(ctx, Math.ceil(m / WG));
+  /**
+   * Records the rebuild of the lists from the active set's current contents,
+   * with ∂L/∂pre of each entry (`weight`, [capacity] f32) and the seed scale
+   * that the decoder weights f carry.
+   */
+  build(weight: GPUBuffer, scale: SeedScale): void {
+    const { ctx, active, stride } = this;
+    const params = [active.rows, stride, this.rowsPerThread, active.capacity, { f32: scale.factor }];
+    const groups: [number] = [Math.ceil(stride / WG)];
+    ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params, workgroups: groups });
+    exclusiveScanU32(ctx, this.count, this.start, active.latents * stride);
     ctx.dispatch({
       shader: 'sae-csc',
       entryPoint: 'fill',
-      bindings: [active.rowStart, active.latent, this.latentStart, this.entry],
-      params: [active.rows, m, active.capacity, fx],
-      workgroups: [fx, fy],
+      bindings: [active.rowStart, active.latent, active.value, weight, scale.scalars, this.start, this.count, this.items],
+      params,
+      workgroups: groups,
     });
   }
 
   destroy(): void {
-    for (const b of [this.count, this.latentStart, this.entry]) b.destroy();
+    for (const b of [this.count, this.start, this.items]) b.destroy();
   }
 }

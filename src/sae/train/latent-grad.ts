@@ -7,26 +7,36 @@ import type { LatentLists } from './csc';
 const WG = 64;
 
 /**
- * out[i] [count, dIn] (+)= Σ_{p in list(j)} weight[p] · vecs[row[p], :] for each latent j of block i
- * (shaders/sae-latent-grad.wgsl `row_sums`): grad W_dec with weight = f, vecs = ∂L/∂ẑ;
- * grad W_encᵀ with weight = ∂L/∂pre, vecs = z_c. weight: [capacity] f32; vecs: [rows, dIn].
- * With `sums` ([latents] f32), also sums[j] (+)= Σ_{p in list(j)} weight[p] in the same
- * dispatch (`row_and_weight_sums`): grad b_enc beside grad W_encᵀ.
+ * grad W_dec, grad W_encᵀ and grad b_enc from the per-latent lists (shaders/sae-latent-grad.wgsl),
+ * one dispatch per latent block: for each latent j,
+ *   gradDec[j] (+)= Σ f · seed scale · errors_r,  gradEnc[j] (+)= Σ ∂L/∂pre · (z_r − b_dec),  gradBEnc[j] (+)= Σ ∂L/∂pre
+ * over its list. errors: the decoder's error matrix the lists' scale belongs to; z, errors: [rows, dIn] f32.
+ * `accumulate`: add (the AuxK lists after the main ones).
  */
-export function latentRowSums(
+export function latentGradients(
   ctx: GpuContext,
-  args: { lists: LatentLists; blocks: LatentBlocks; dIn: number; weight: GPUBuffer; vecs: GPUBuffer; out: readonly GPUBuffer[]; sums?: GPUBuffer; accumulate: boolean },
+  args: {
+    lists: LatentLists;
+    blocks: LatentBlocks;
+    dIn: number;
+    errors: GPUBuffer;
+    z: GPUBuffer;
+    bDec: GPUBuffer;
+    gradDec: readonly GPUBuffer[];
+    gradEnc: readonly GPUBuffer[];
+    gradBEnc: GPUBuffer;
+    accumulate: boolean;
+  },
 ): void {
-  const { lists, blocks, dIn, weight, vecs, out, sums, accumulate } = args;
+  const { lists, blocks, dIn, errors, z, bDec, gradDec, gradEnc, gradBEnc, accumulate } = args;
   const kernel = laneKernel('sae-latent-grad', dIn);
   const laneGroups = Math.ceil(dIn / (kernel.lanes * WG));
   blocks.blocks.forEach((b, i) => {
     const [x, y] = workgroupGrid(ctx, b.count * laneGroups);
     ctx.dispatch({
       shader: kernel.shader,
-      entryPoint: sums ? 'row_and_weight_sums' : 'row_sums',
-      bindings: [lists.entry, lists.latentStart, weight, lists.active.row, vecs, out[i], ...(sums ? [sums] : [])],
-      params: [dIn, b.start, b.count, accumulate ? 1 : 0, x, laneGroups],
+      bindings: [lists.items, lists.start, errors, z, bDec, gradDec[i], gradEnc[i], gradBEnc],
+      params: [dIn, b.start, b.count, accumulate ? 1 : 0, x, laneGroups, lists.stride],
       workgroups: [x, y],
     });
   });

@@ -1,5 +1,5 @@
 import type { GpuContext } from '../../gpu/context';
-import { centerInput, encoderPreActivations, requireFloats, sparseDecode } from '../forward';
+import { encoderPreActivations, requireFloats, sparseDecode } from '../forward';
 import type { SaeConfig } from '../sae-config';
 import { SaeModel, type SaeModelOptions, type SaeWeights } from '../sae-model';
 import { ActiveSelector, type Selection } from '../topk';
@@ -9,8 +9,8 @@ import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
 import { geometricMedian } from './geometric-median';
-import { latentRowSums } from './latent-grad';
-import { LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
+import { latentGradients } from './latent-grad';
+import { createLossBuffers, LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
 import { summarizeWindow, type SaeTrainingMetrics } from './metrics';
 import { readJoined, readTrainingState, writeTrainingState, type ParameterSlot, type SaeCheckpoint, type TrainingBuffers } from './training-state';
 
@@ -47,10 +47,10 @@ export class SaeTrainer {
   private diverged: SaeTrainingDiverged | null = null;
 
   private readonly rows: number;
-  private readonly centered: GPUBuffer;
   private readonly pre: GPUBuffer[];
-  private readonly recon: GPUBuffer;
-  private readonly auxRecon: GPUBuffer;
+  /** [rows, dIn]: the error e = ẑ − z, and AuxK's e + ê (the seeds ∂L/∂ẑ, ∂L/∂ê before their scale). */
+  private readonly error: GPUBuffer;
+  private readonly auxError: GPUBuffer;
   private readonly selector: ActiveSelector;
   private readonly auxSelector: ActiveSelector | null;
   private readonly lists: LatentLists;
@@ -78,10 +78,9 @@ export class SaeTrainer {
     const { dIn, latents: m, batchSize: rows, activation, k, auxK } = config;
     const blocks = model.blocks;
     this.rows = rows;
-    this.centered = ctx.createBuffer(rows * dIn * 4, 'sae.train.centered');
     this.pre = blocks.blocks.map((b, i) => ctx.createBuffer(rows * b.count * 4, `sae.train.pre.${i}`));
-    this.recon = ctx.createBuffer(rows * dIn * 4, 'sae.train.recon');
-    this.auxRecon = ctx.createBuffer(rows * dIn * 4, 'sae.train.auxRecon');
+    this.error = ctx.createBuffer(rows * dIn * 4, 'sae.train.error');
+    this.auxError = ctx.createBuffer(rows * dIn * 4, 'sae.train.auxError');
     // TopK modes keep at most rows·k entries; ReLU may keep every positive one.
     const capacity = activation === 'relu' ? rows * m : rows * k;
     this.selector = new ActiveSelector(ctx, rows, blocks, capacity, 'sae.train.active');
@@ -107,14 +106,7 @@ export class SaeTrainer {
     }));
     this.decoderSlots = model.decoder.map((block) => this.slots.find((s) => s.param === block)!);
     this.otherSlots = this.slots.filter((s) => !this.decoderSlots.includes(s));
-    this.loss = {
-      colStats: ctx.createBuffer(dIn * 16, 'sae.loss.colStats'),
-      seedSums: ctx.createBuffer(dIn * 4, 'sae.loss.seedSums'),
-      scalars: ctx.createBuffer(16, 'sae.loss.scalars'),
-      losses: ctx.createBuffer(config.metricsEvery * 16, 'sae.loss.losses'),
-      trainState: ctx.createBuffer(TRAIN_STATE.words * 4, 'sae.loss.trainState'),
-      window: ctx.createBuffer(3 * dIn * 4, 'sae.loss.window'),
-    };
+    this.loss = createLossBuffers(ctx, rows, dIn, config.metricsEvery);
     this.idle = ctx.createBuffer(m * 4, 'sae.idle');
     this.fires = ctx.createBuffer(m * 4, 'sae.fires');
     this.selection =
@@ -152,30 +144,29 @@ export class SaeTrainer {
     // b_dec starts at the geometric median (or mean) of the first batch.
     if (t === 1) geometricMedian(ctx, { points: z, rows, dIn, iterations: config.bDecInit === 'mean' ? 0 : config.geometricMedianIterations, out: model.bDec });
 
-    // Forward: f = σ(W_enc (z − b_dec) + b_enc), ẑ = W_dec f + b_dec.
-    centerInput(ctx, z, model.bDec, this.centered, rows, dIn);
-    encoderPreActivations(ctx, model, this.centered, this.pre, rows);
+    // Forward: f = σ(W_enc (z − b_dec) + b_enc); the error e = ẑ − z = W_dec f + b_dec − z.
+    encoderPreActivations(ctx, model, z, this.pre, rows);
     this.selector.select(this.pre, this.selection);
     const active = this.selector.out;
-    sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active, bias: model.bDec, out: this.recon });
-    // AuxK: the top-auxK dead latents of each token reconstruct the residual z − ẑ.
+    const stats = this.loss.decodeStats;
+    sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active, bias: model.bDec, rows: { x: z, sign: -1 }, stats: { buffer: stats, of: 'error' }, out: this.error });
+    // AuxK: the top-auxK dead latents of each token reconstruct the residual −e; their error is e + ê.
     if (this.auxSelector) {
       this.auxSelector.select(this.pre, { kind: 'topk', k: config.auxK }, { idleTokens: this.idle, minIdle: config.deadAfterTokens });
-      sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active: this.auxSelector.out, bias: null, out: this.auxRecon });
+      sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active: this.auxSelector.out, bias: null, rows: { x: this.error, sign: 1 }, stats: { buffer: stats, of: 'aux' }, out: this.auxError });
     }
 
-    // Loss and its gradient seeds: recon becomes ∂L/∂ẑ, auxRecon ∂L/∂ê.
+    // Loss, from the decoder's column sums; V (in scalars) scales the errors into the seeds ∂L/∂ẑ, ∂L/∂ê.
+    const auxKWeight = this.auxSelector ? config.auxKWeight : 0;
     recordLoss(ctx, this.loss, {
-      z,
-      recon: this.recon,
-      auxRecon: this.auxRecon,
+      bDec: model.bDec,
       active,
       rows,
       dIn,
       windowRows: this.windowTokens,
       step: t,
       slot: (t - 1) % config.metricsEvery,
-      auxKWeight: this.auxSelector ? config.auxKWeight : 0,
+      auxKWeight,
       l1Coefficient: config.activation === 'relu' ? config.l1Coefficient : 0,
       divergenceFactor: config.divergenceFactor,
     });
@@ -184,16 +175,17 @@ export class SaeTrainer {
 
     // Backward, sparse: only active (and AuxK) entries carry gradient.
     const l1 = config.activation === 'relu' ? config.l1Coefficient / rows : 0;
-    activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active, vecs: this.recon, out: this.gradAct, add: l1 });
-    this.lists.build();
-    latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: active.value, vecs: this.recon, out: this.gradDec, accumulate: false });
-    latentRowSums(ctx, { lists: this.lists, blocks, dIn, weight: this.gradAct, vecs: this.centered, out: this.gradEnc, sums: this.gradBEnc, accumulate: false });
+    const seed = { scalars: this.loss.scalars, factor: 1 };
+    const grads = { blocks, dIn, z, bDec: model.bDec, gradDec: this.gradDec, gradEnc: this.gradEnc, gradBEnc: this.gradBEnc };
+    activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active, vecs: this.error, scale: seed, out: this.gradAct, add: l1 });
+    this.lists.build(this.gradAct, seed);
+    latentGradients(ctx, { ...grads, lists: this.lists, errors: this.error, accumulate: false });
     if (this.auxSelector && this.auxLists && this.gradAux) {
       const aux = this.auxSelector.out;
-      activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active: aux, vecs: this.auxRecon, out: this.gradAux });
-      this.auxLists.build();
-      latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: aux.value, vecs: this.auxRecon, out: this.gradDec, accumulate: true });
-      latentRowSums(ctx, { lists: this.auxLists, blocks, dIn, weight: this.gradAux, vecs: this.centered, out: this.gradEnc, sums: this.gradBEnc, accumulate: true });
+      const auxSeed = { scalars: this.loss.scalars, factor: auxKWeight };
+      activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active: aux, vecs: this.auxError, scale: auxSeed, out: this.gradAux });
+      this.auxLists.build(this.gradAux, auxSeed);
+      latentGradients(ctx, { ...grads, lists: this.auxLists, errors: this.auxError, accumulate: true });
     }
     bDecGradient(ctx, { seedSums: this.loss.seedSums, dIn, gradBEnc: this.gradBEnc, encoder: model.encoder, blocks, out: this.gradBDec });
 
@@ -202,7 +194,8 @@ export class SaeTrainer {
     for (const s of this.otherSlots) adamStep(ctx, { ...adam, param: s.param, grad: s.grad, moment1: s.moment1, moment2: s.moment2, n: s.length });
     decoderRowsStep(ctx, { ...adam, slots: this.decoderSlots, blocks, dIn });
     recordBookkeeping(ctx, {
-      latentStart: this.lists.latentStart,
+      listStart: this.lists.start,
+      listStride: this.lists.stride,
       selectState: this.selector.state,
       trainState: this.loss.trainState,
       idle: this.idle,
@@ -300,7 +293,7 @@ export class SaeTrainer {
     this.auxSelector?.destroy();
     this.lists.destroy();
     this.auxLists?.destroy();
-    const owned = [this.centered, ...this.pre, this.recon, this.auxRecon, this.gradAct, ...this.gradEnc, ...this.gradDec, this.gradBEnc, this.gradBDec, this.idle, this.fires];
+    const owned = [...this.pre, this.error, this.auxError, this.gradAct, ...this.gradEnc, ...this.gradDec, this.gradBEnc, this.gradBDec, this.idle, this.fires];
     for (const b of [...owned, ...Object.values(this.loss), ...this.slots.flatMap((s) => [s.moment1, s.moment2])]) b.destroy();
     this.gradAux?.destroy();
     if (this.selection.kind === 'threshold') this.selection.threshold.destroy();
