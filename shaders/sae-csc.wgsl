@@ -9,14 +9,15 @@
 // The rows are cut into chunks of rows_per_thread, one thread each: a thread
 // owns its chunk's counters, so there are no atomics, no barriers and no
 // per-latent search (which emulated adapters such as SwiftShader pay dearly
-// for), and the work is the number of entries.
-//   count: count[j · chunks + c] = the entries of latent j in chunk c.
+// for), and the work is the number of entries (and latents, to clear).
+//   count: count[j · chunks + c] = the entries of latent j in chunk c (the
+//          thread clears its counters first: a build never depends on the last).
 //   (exclusive-scan-u32 turns the counts into start [latents · chunks + 1]:
 //    latent j's list is start[j · chunks] .. start[(j + 1) · chunks), chunk
 //    after chunk, so its rows ascend.)
 //   fill:  each thread walks its chunk backwards, counting its counters down
-//          (item at start[j · chunks + c] + what is left), which leaves them
-//          zero for the next build.
+//          (item at start[j · chunks + c] + what is left); a counter already
+//          down to 0 (fill run twice) writes nothing.
 
 override WG: u32 = 64u;
 
@@ -25,6 +26,7 @@ struct Params {
   chunks: u32,
   rows_per_thread: u32,
   capacity: u32,
+  latents: u32,
   // fill: the seed scale's factor (1 for ∂L/∂ẑ, auxK_weight for ∂L/∂ê).
   factor: f32,
 }
@@ -39,7 +41,7 @@ fn chunk_entries(c: u32, p: Params) -> vec2<u32> {
   return vec2(min(row_start[r0], p.capacity), min(row_start[r1], p.capacity));
 }
 
-// ---- count: → count_out [latents · chunks] (zero before: fresh, or left so by fill)
+// ---- count: → count_out [latents · chunks]
 @group(0) @binding(2) var<storage, read_write> count_out: array<u32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
@@ -48,6 +50,9 @@ fn count(@builtin(global_invocation_id) gid: vec3<u32>) {
   let c = gid.x;
   if (c >= params.chunks) {
     return;
+  }
+  for (var j = 0u; j < params.latents; j++) {
+    count_out[j * params.chunks + c] = 0u;
   }
   let range = chunk_entries(c, params);
   for (var p = range.x; p < range.y; p++) {
@@ -80,8 +85,11 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>) {
       r--;
     }
     let slot = latent[q] * fill_params.chunks + c;
-    let left = counts[slot] - 1u;
-    counts[slot] = left;
-    items[start[slot] + left] = vec4(r, bitcast<u32>(scale * value[q]), bitcast<u32>(weight[q]), q);
+    let count = counts[slot];
+    if (count == 0u) {
+      continue;
+    }
+    counts[slot] = count - 1u;
+    items[start[slot] + count - 1u] = vec4(r, bitcast<u32>(scale * value[q]), bitcast<u32>(weight[q]), q);
   }
 }

@@ -20,11 +20,17 @@
 // the tiles to the one holding it and its workgroup scans that tile. Integer
 // sums in a fixed order: the result does not depend on scheduling.
 //
+// Keys are read STEP at a time: four (one vec4 load through pre4) where the
+// row length divides by 4 (VEC4; the tile then divides by 4 · WG), else one —
+// emulated adapters (SwiftShader) pay per load, not per byte.
+//
 // Entry points bind different resources at the same binding numbers (allowed:
 // no entry point uses two of them); each entry's bindings are listed with it.
 
 // Threads per workgroup (the merge's tile scan is a Hillis–Steele scan over them).
 override WG: u32 = 64u;
+override VEC4: bool = false;
+override STEP: u32 = select(1u, 4u, VEC4);
 const BINS: u32 = 256u;
 
 struct SelectState {
@@ -49,17 +55,19 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> pre: array<f32>;
-@group(0) @binding(1) var<storage, read> idle: array<u32>;
+// pre as vec4s with VEC4; a placeholder otherwise.
+@group(0) @binding(1) var<storage, read> pre4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> idle: array<u32>;
 
 // ---- batch_hist: pre [rows, width] f32, idle [width] u32, state [1] → partial [tiles, 256] u32.
-@group(0) @binding(2) var<storage, read> hist_state: array<SelectState>;
-@group(0) @binding(3) var<storage, read_write> partial_out: array<u32>;
-@group(0) @binding(4) var<uniform> hist_params: Params;
+@group(0) @binding(3) var<storage, read> hist_state: array<SelectState>;
+@group(0) @binding(4) var<storage, read_write> partial_out: array<u32>;
+@group(0) @binding(5) var<uniform> hist_params: Params;
 
 // ---- batch_merge: pre, idle, partial [tiles, 256] → state [1] (pass 0 starts it afresh).
-@group(0) @binding(2) var<storage, read_write> merge_state: array<SelectState>;
-@group(0) @binding(3) var<storage, read> partial_in: array<u32>;
-@group(0) @binding(4) var<uniform> merge_params: Params;
+@group(0) @binding(3) var<storage, read_write> merge_state: array<SelectState>;
+@group(0) @binding(4) var<storage, read> partial_in: array<u32>;
+@group(0) @binding(5) var<uniform> merge_params: Params;
 
 var<workgroup> local_hist: array<atomic<u32>, BINS>;
 var<workgroup> bins: array<u32, BINS>;
@@ -71,12 +79,33 @@ var<workgroup> tie_tile: u32;
 var<workgroup> tie_rank: u32;
 var<workgroup> tie_index: u32;
 
-fn key_of(e: u32, p: Params) -> u32 {
-  let v = pre[e];
-  if (!(v > 0.0) || (p.use_mask != 0u && idle[e % p.width] < p.min_idle)) {
-    return 0u;
+// The candidate keys of flat elements e .. e + STEP − 1 (e a multiple of STEP): the f32
+// bits of each positive, eligible value, else 0; components past STEP are 0.
+fn keys_of(e: u32, p: Params) -> vec4<u32> {
+  let j = e % p.width;
+  var v = vec4<f32>(0.0);
+  var idle_tokens = vec4<u32>(p.min_idle);
+  if (VEC4) {
+    v = pre4[e / 4u];
+    if (p.use_mask != 0u) {
+      idle_tokens = vec4(idle[j], idle[j + 1u], idle[j + 2u], idle[j + 3u]);
+    }
+  } else {
+    v.x = pre[e];
+    if (p.use_mask != 0u) {
+      idle_tokens.x = idle[j];
+    }
   }
-  return bitcast<u32>(v);
+  // NaN compares false: never a candidate.
+  return select(vec4<u32>(0u), bitcast<vec4<u32>>(v), (v > vec4<f32>(0.0)) & (idle_tokens >= vec4<u32>(p.min_idle)));
+}
+
+// Thread lid's contiguous run of the tile starting at `first` (a multiple of STEP long).
+fn run_of(first: u32, lid: u32, p: Params) -> vec2<u32> {
+  let last = min(first + p.tile, p.elements);
+  let per = ((p.tile + WG - 1u) / WG + STEP - 1u) / STEP * STEP;
+  let begin = min(first + lid * per, last);
+  return vec2(begin, min(begin + per, last));
 }
 
 fn prefix_matches(x: u32, key: u32, p: u32) -> bool {
@@ -101,17 +130,15 @@ fn batch_hist(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     atomicStore(&local_hist[b], 0u);
   }
   workgroupBarrier();
-  let first = wid.x * p.tile;
-  let last = min(first + p.tile, p.elements);
-  // A contiguous run per thread: emulated adapters (SwiftShader) run such loops
-  // several times faster than a strided one.
-  let per = (p.tile + WG - 1u) / WG;
-  let begin = min(first + lid * per, last);
-  let end = min(begin + per, last);
-  for (var e = begin; e < end; e++) {
-    let x = key_of(e, p);
-    if (x != 0u && prefix_matches(x, prefix, pass_index)) {
-      atomicAdd(&local_hist[digit(x, pass_index)], 1u);
+  // A contiguous run per thread (the tie search's order is the thread order).
+  let run = run_of(wid.x * p.tile, lid, p);
+  for (var e = run.x; e < run.y; e += STEP) {
+    let xs = keys_of(e, p);
+    for (var c = 0u; c < STEP; c++) {
+      let x = xs[c];
+      if (x != 0u && prefix_matches(x, prefix, pass_index)) {
+        atomicAdd(&local_hist[digit(x, pass_index)], 1u);
+      }
     }
   }
   workgroupBarrier();
@@ -182,14 +209,13 @@ fn batch_merge(@builtin(local_invocation_index) lid: u32) {
   if (workgroupUniformLoad(&need_tie) != 0u) {
     // Scan the tile: thread lid takes a contiguous run, so thread order is flat order.
     let value_key = merged.value_key;
-    let first = tie_tile * p.tile;
-    let last = min(first + p.tile, p.elements);
-    let per = (p.tile + WG - 1u) / WG;
-    let begin = min(first + lid * per, last);
-    let end = min(begin + per, last);
+    let run = run_of(tie_tile * p.tile, lid, p);
     var n = 0u;
-    for (var e = begin; e < end; e++) {
-      n += select(0u, 1u, key_of(e, p) == value_key);
+    for (var e = run.x; e < run.y; e += STEP) {
+      let xs = keys_of(e, p);
+      for (var c = 0u; c < STEP; c++) {
+        n += select(0u, 1u, xs[c] == value_key);
+      }
     }
     scan_buf[lid] = n;
     workgroupBarrier();
@@ -202,11 +228,12 @@ fn batch_merge(@builtin(local_invocation_index) lid: u32) {
     var seen = scan_buf[lid] - n;
     let rank = tie_rank;
     if (rank > seen && rank <= seen + n) {
-      for (var e = begin; e < end; e++) {
-        if (key_of(e, p) == value_key) {
-          seen++;
+      for (var e = run.x; e < run.y && seen < rank; e += STEP) {
+        let xs = keys_of(e, p);
+        for (var c = 0u; c < STEP; c++) {
+          seen += select(0u, 1u, xs[c] == value_key);
           if (seen == rank) {
-            tie_index = e;
+            tie_index = e + c;
             break;
           }
         }

@@ -27,6 +27,11 @@
 // latent order, each lane's offset from the prefix of its row's lane counts).
 // All sums are integer, so results do not depend on scheduling.
 //
+// Keys are read STEP at a time: four (one vec4 load through pre4) where the
+// row length divides by 4 (VEC4), else one. Emulated adapters (SwiftShader)
+// pay per load, not per byte: a vec4 read of a row costs about a quarter of
+// a scalar one.
+//
 // Entry points bind different resources at the same binding numbers (allowed:
 // no entry point uses two of them); each entry's bindings are listed with it.
 
@@ -34,6 +39,8 @@
 override WG: u32 = 64u;
 override LANES: u32 = 1u;
 override ROWS_PER_WG: u32 = WG / LANES;
+override VEC4: bool = false;
+override STEP: u32 = select(1u, 4u, VEC4);
 
 struct SelectState {
   value_key: u32,
@@ -59,38 +66,52 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> pre: array<f32>;
-@group(0) @binding(1) var<storage, read> idle: array<u32>;
+// pre as vec4s with VEC4; a placeholder otherwise.
+@group(0) @binding(1) var<storage, read> pre4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> idle: array<u32>;
 
 // ---- row_select, row_select_list: pre [rows, width] f32, idle [width] u32 → state [rows], row_count [rows].
-@group(0) @binding(2) var<storage, read_write> select_state: array<SelectState>;
-@group(0) @binding(3) var<storage, read_write> select_count: array<u32>;
-@group(0) @binding(4) var<uniform> select_params: Params;
+@group(0) @binding(3) var<storage, read_write> select_state: array<SelectState>;
+@group(0) @binding(4) var<storage, read_write> select_count: array<u32>;
+@group(0) @binding(5) var<uniform> select_params: Params;
 
 // ---- row_count: pre, idle, state [segments] → row_count [rows].
-@group(0) @binding(2) var<storage, read> count_state: array<SelectState>;
-@group(0) @binding(3) var<storage, read_write> count_out: array<u32>;
-@group(0) @binding(4) var<uniform> count_params: Params;
+@group(0) @binding(3) var<storage, read> count_state: array<SelectState>;
+@group(0) @binding(4) var<storage, read_write> count_out: array<u32>;
+@group(0) @binding(5) var<uniform> count_params: Params;
 
 // ---- row_write: pre, idle, state, row_start [rows + 1] → out_latent, out_value, out_row [capacity].
-@group(0) @binding(2) var<storage, read> write_state: array<SelectState>;
-@group(0) @binding(3) var<storage, read> row_start: array<u32>;
-@group(0) @binding(4) var<storage, read_write> out_latent: array<u32>;
-@group(0) @binding(5) var<storage, read_write> out_value: array<f32>;
-@group(0) @binding(6) var<storage, read_write> out_row: array<u32>;
-@group(0) @binding(7) var<uniform> write_params: Params;
+@group(0) @binding(3) var<storage, read> write_state: array<SelectState>;
+@group(0) @binding(4) var<storage, read> row_start: array<u32>;
+@group(0) @binding(5) var<storage, read_write> out_latent: array<u32>;
+@group(0) @binding(6) var<storage, read_write> out_value: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out_row: array<u32>;
+@group(0) @binding(8) var<uniform> write_params: Params;
 
 // Per-thread partial sums, read back by the lanes of the same row.
 var<workgroup> lane_part: array<vec4<u32>, WG>;
 // Per row of the workgroup: the tie-breaking index key found by one of its lanes.
 var<workgroup> row_tie_key: array<u32, ROWS_PER_WG>;
 
-// The candidate key of (row, j): the f32 bits of a positive, eligible value, else 0.
-fn key_of(row: u32, j: u32, p: Params) -> u32 {
-  let v = pre[row * p.width + j];
-  if (!(v > 0.0) || (p.use_mask != 0u && idle[j] < p.min_idle)) {
-    return 0u;
+// The candidate keys of (row, j .. j + STEP − 1) (j a multiple of STEP): the f32
+// bits of each positive, eligible value, else 0; components past STEP are 0.
+fn keys_of(row: u32, j: u32, p: Params) -> vec4<u32> {
+  let i = row * p.width + j;
+  var v = vec4<f32>(0.0);
+  var idle_tokens = vec4<u32>(p.min_idle);
+  if (VEC4) {
+    v = pre4[i / 4u];
+    if (p.use_mask != 0u) {
+      idle_tokens = vec4(idle[j], idle[j + 1u], idle[j + 2u], idle[j + 3u]);
+    }
+  } else {
+    v.x = pre[i];
+    if (p.use_mask != 0u) {
+      idle_tokens.x = idle[j];
+    }
   }
-  return bitcast<u32>(v);
+  // NaN compares false: never a candidate.
+  return select(vec4<u32>(0u), bitcast<vec4<u32>>(v), (v > vec4<f32>(0.0)) & (idle_tokens >= vec4<u32>(p.min_idle)));
 }
 
 // Larger for earlier elements, so that ties keep the earliest.
@@ -117,7 +138,8 @@ struct Place {
 fn place(wid: u32, lid: u32, p: Params) -> Place {
   let row = wid * ROWS_PER_WG + lid / LANES;
   let lane = lid % LANES;
-  let per = (p.width + LANES - 1u) / LANES;
+  // A multiple of STEP: runs start on key groups.
+  let per = ((p.width + LANES - 1u) / LANES + STEP - 1u) / STEP * STEP;
   let begin = min(lane * per, p.width);
   let valid = row < p.rows;
   return Place(row, lane, begin, select(begin, min(begin + per, p.width), valid), valid);
@@ -186,12 +208,15 @@ fn row_select(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
     var n1 = zero;
     var n2 = zero;
     var n3 = zero;
-    for (var j = at.begin; j < at.end; j++) {
-      let x = vec4<u32>(key_of(at.row, j, p));
-      n0 += select(zero, one, x >= c0);
-      n1 += select(zero, one, x >= c1);
-      n2 += select(zero, one, x >= c2);
-      n3 += select(zero, one, x >= c3);
+    for (var j = at.begin; j < at.end; j += STEP) {
+      let xs = keys_of(at.row, j, p);
+      for (var c = 0u; c < STEP; c++) {
+        let x = vec4<u32>(xs[c]);
+        n0 += select(zero, one, x >= c0);
+        n1 += select(zero, one, x >= c1);
+        n2 += select(zero, one, x >= c2);
+        n3 += select(zero, one, x >= c3);
+      }
     }
     n0 = row_sum(lid, n0);
     n1 = row_sum(lid, n1);
@@ -205,10 +230,12 @@ fn row_select(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   // Keys above the threshold are all kept; `remaining` of the ties are.
   var above = 0u;
   var ties = 0u;
-  for (var j = at.begin; j < at.end; j++) {
-    let x = key_of(at.row, j, p);
-    above += select(0u, 1u, x > t);
-    ties += select(0u, 1u, x == t);
+  for (var j = at.begin; j < at.end; j += STEP) {
+    let xs = keys_of(at.row, j, p);
+    for (var c = 0u; c < STEP; c++) {
+      above += select(0u, 1u, xs[c] > t);
+      ties += select(0u, 1u, xs[c] == t);
+    }
   }
   let sums = row_sum(lid, vec4<u32>(above, ties, 0u, 0u));
   let remaining = k - min(sums.x, k);
@@ -225,11 +252,12 @@ fn row_select(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_i
   }
   if (at.valid && positives >= k && !all_ties && remaining > tie_prefix.x && remaining <= tie_prefix.x + ties) {
     var seen = tie_prefix.x;
-    for (var j = at.begin; j < at.end; j++) {
-      if (key_of(at.row, j, p) == t) {
-        seen++;
+    for (var j = at.begin; j < at.end && seen < remaining; j += STEP) {
+      let xs = keys_of(at.row, j, p);
+      for (var c = 0u; c < STEP; c++) {
+        seen += select(0u, 1u, xs[c] == t);
         if (seen == remaining) {
-          row_tie_key[local_rank] = index_key(at.row, j, p);
+          row_tie_key[local_rank] = index_key(at.row, j + c, p);
           break;
         }
       }
@@ -274,28 +302,31 @@ fn row_select_list(@builtin(global_invocation_id) gid: vec3<u32>) {
   // The list's last key once it holds k (0 before: any positive key enters).
   var last = 0u;
   var dropped = 0u;
-  for (var j = 0u; j < p.width; j++) {
-    let x = key_of(row, j, p);
-    if (x <= last) {
-      dropped = max(dropped, x);
-      continue;
-    }
-    var i = n;
-    if (n == k) {
-      i = k - 1u;
-      dropped = max(dropped, keys[i]);
-    } else {
-      n++;
-    }
-    while (i > 0u && keys[i - 1u] < x) {
-      keys[i] = keys[i - 1u];
-      latents[i] = latents[i - 1u];
-      i--;
-    }
-    keys[i] = x;
-    latents[i] = j;
-    if (n == k) {
-      last = keys[k - 1u];
+  for (var j0 = 0u; j0 < p.width; j0 += STEP) {
+    let xs = keys_of(row, j0, p);
+    for (var c = 0u; c < STEP; c++) {
+      let x = xs[c];
+      if (x <= last) {
+        dropped = max(dropped, x);
+        continue;
+      }
+      var i = n;
+      if (n == k) {
+        i = k - 1u;
+        dropped = max(dropped, keys[i]);
+      } else {
+        n++;
+      }
+      while (i > 0u && keys[i - 1u] < x) {
+        keys[i] = keys[i - 1u];
+        latents[i] = latents[i - 1u];
+        i--;
+      }
+      keys[i] = x;
+      latents[i] = j0 + c;
+      if (n == k) {
+        last = keys[k - 1u];
+      }
     }
   }
   if (n < k) {
@@ -321,8 +352,11 @@ fn row_count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   let at = place(wid.x, lid, p);
   let s = count_state[select(min(at.row, p.rows - 1u), 0u, p.batch_mode != 0u)];
   var n = 0u;
-  for (var j = at.begin; j < at.end; j++) {
-    n += select(0u, 1u, kept(key_of(at.row, j, p), at.row, j, s, p));
+  for (var j = at.begin; j < at.end; j += STEP) {
+    let xs = keys_of(at.row, j, p);
+    for (var c = 0u; c < STEP; c++) {
+      n += select(0u, 1u, kept(xs[c], at.row, j + c, s, p));
+    }
   }
   let total = row_sum(lid, vec4<u32>(n, 0u, 0u, 0u)).x;
   if (at.valid && at.lane == 0u) {
@@ -336,24 +370,32 @@ fn row_write(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   let p = write_params;
   let at = place(wid.x, lid, p);
   let s = write_state[select(min(at.row, p.rows - 1u), 0u, p.batch_mode != 0u)];
+  // The earlier lanes' kept counts (one lane: none, and no counting pass).
   var n = 0u;
-  for (var j = at.begin; j < at.end; j++) {
-    n += select(0u, 1u, kept(key_of(at.row, j, p), at.row, j, s, p));
+  if (LANES > 1u) {
+    for (var j = at.begin; j < at.end; j += STEP) {
+      let xs = keys_of(at.row, j, p);
+      for (var c = 0u; c < STEP; c++) {
+        n += select(0u, 1u, kept(xs[c], at.row, j + c, s, p));
+      }
+    }
   }
   let before = lane_prefix(lid, n).x;
   if (!at.valid) {
     return;
   }
   var pos = row_start[at.row] + before;
-  for (var j = at.begin; j < at.end; j++) {
-    let x = key_of(at.row, j, p);
-    if (kept(x, at.row, j, s, p)) {
-      if (pos < p.capacity) {
-        out_latent[pos] = j;
-        out_value[pos] = bitcast<f32>(x);
-        out_row[pos] = at.row;
+  for (var j = at.begin; j < at.end; j += STEP) {
+    let xs = keys_of(at.row, j, p);
+    for (var c = 0u; c < STEP; c++) {
+      if (kept(xs[c], at.row, j + c, s, p)) {
+        if (pos < p.capacity) {
+          out_latent[pos] = j + c;
+          out_value[pos] = bitcast<f32>(xs[c]);
+          out_row[pos] = at.row;
+        }
+        pos++;
       }
-      pos++;
     }
   }
 }

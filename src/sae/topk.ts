@@ -1,4 +1,5 @@
 import type { GpuContext } from '../gpu/context';
+import { unusedView } from '../linalg/element-range';
 import { exclusiveScanU32 } from './exclusive-scan';
 import type { LatentBlocks } from './latent-blocks';
 
@@ -103,7 +104,8 @@ export class ActiveSelector {
   private readonly chunkCounts: GPUBuffer | null;
   private readonly chunkBase: number[];
   private readonly chunksPerRow: number;
-  private readonly rowConstants: { WG: number; LANES: number };
+  private readonly rowConstants: { WG: number; LANES: number; VEC4: number };
+  private readonly vec4: boolean;
   private readonly batchTile: number;
   private readonly batchTiles: number;
 
@@ -125,9 +127,12 @@ export class ActiveSelector {
       chunks += Math.ceil(b.count / CHUNK);
     }
     this.chunksPerRow = chunks;
-    this.rowConstants = { WG: ROW_WG, LANES: lanesPerRow(blocks.latents) };
+    // Rows of a length divisible by 4 are read as vec4s (sae-topk-rows.wgsl and sae-topk-batch.wgsl's VEC4).
+    this.vec4 = blocks.latents % 4 === 0;
+    this.rowConstants = { WG: ROW_WG, LANES: lanesPerRow(blocks.latents), VEC4: this.vec4 ? 1 : 0 };
     const elements = rows * blocks.latents;
-    this.batchTile = Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES));
+    // A multiple of 4 · BATCH_WG: each thread's run of a tile starts on a vec4.
+    this.batchTile = Math.ceil(Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES)) / (4 * BATCH_WG)) * 4 * BATCH_WG;
     this.batchTiles = Math.ceil(elements / this.batchTile);
     const single = blocks.blocks.length === 1;
     this.state = ctx.createBuffer(rows * 16, `${label}.state`);
@@ -166,8 +171,10 @@ export class ActiveSelector {
     const rowGroups: [number] = [Math.ceil(rows / (ROW_WG / this.rowConstants.LANES))];
     // Params of sae-topk-rows.wgsl: rows, width, k, batch_mode, use_mask, min_idle, capacity.
     const rowParams = (k: number, batchMode: boolean) => [rows, m, k, batchMode ? 1 : 0, ...mask, this.out.capacity];
+    // pre again as vec4s, or the device's spare buffer where the kernel reads scalars.
+    const pre4 = this.vec4 ? pre : unusedView(ctx);
     const rowKernel = (entryPoint: string, bindings: GPUBuffer[], params: number[]) =>
-      ctx.dispatch({ shader: 'sae-topk-rows', entryPoint, constants: this.rowConstants, bindings: [pre, idle, ...bindings], params, workgroups: rowGroups });
+      ctx.dispatch({ shader: 'sae-topk-rows', entryPoint, constants: this.rowConstants, bindings: [pre, pre4, idle, ...bindings], params, workgroups: rowGroups });
 
     let params: number[];
     if (selection.kind === 'topk') {
@@ -181,9 +188,10 @@ export class ActiveSelector {
         for (let pass = 0; pass < VALUE_PASSES; pass++) {
           // Params of sae-topk-batch.wgsl: elements, width, tile, tiles, k, use_mask, min_idle, radix_pass.
           const batchParams = [elements, m, this.batchTile, this.batchTiles, rows * selection.k, ...mask, pass];
-          const constants = { WG: BATCH_WG };
-          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_hist', constants, bindings: [pre, idle, this.state, this.hist], params: batchParams, workgroups: [this.batchTiles] });
-          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_merge', constants, bindings: [pre, idle, this.state, this.hist], params: batchParams, workgroups: [1] });
+          const constants = { WG: BATCH_WG, VEC4: this.rowConstants.VEC4 };
+          const bindings = [pre, pre4, idle, this.state, this.hist];
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_hist', constants, bindings, params: batchParams, workgroups: [this.batchTiles] });
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_merge', constants, bindings, params: batchParams, workgroups: [1] });
         }
       } else {
         ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'start', bindings: [selection.threshold, this.state, this.hist], params: [1, 1, 0], workgroups: [1] });

@@ -15,13 +15,12 @@ const MAX_CHUNKS = 64;
  * An active set read by latent (shaders/sae-csc.wgsl): latent j's list is
  * items[start[j · stride] .. start[(j + 1) · stride]), rows ascending, each
  * item (row, f · seed scale, ∂L/∂pre, CSR position) as four u32.
- * (Fresh buffers are zero, and each build leaves its counters zero again.)
  */
 export class LatentLists {
   /** Rows a thread of the build walks, and chunks (threads): `stride`. */
   private readonly rowsPerThread: number;
   readonly stride: number;
-  /** [latents · stride] u32: per-chunk counts, zero between builds. */
+  /** [latents · stride] u32: per-chunk counts. */
   private readonly count: GPUBuffer;
   /** [latents · stride + 1] u32 */
   readonly start: GPUBuffer;
@@ -47,7 +46,7 @@ export class LatentLists {
    */
   build(weight: GPUBuffer, scale: SeedScale): void {
     const { ctx, active, stride } = this;
-    const params = [active.rows, stride, this.rowsPerThread, active.capacity, { f32: scale.factor }];
+    const params = [active.rows, stride, this.rowsPerThread, active.capacity, active.latents, { f32: scale.factor }];
     const groups: [number] = [Math.ceil(stride / WG)];
     ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params, workgroups: groups });
     exclusiveScanU32(ctx, this.count, this.start, active.latents * stride);
