@@ -3,18 +3,15 @@
 // (tens of thousands), so one workgroup suffices: thread t sums a contiguous
 // run of ceil(n / WG) values, a Hillis–Steele scan over the WG run totals gives
 // each run's start, and each thread writes its run. Integer sums are exact, so
-// the result does not depend on the split. With `clear`, the values are zeroed
-// as they are read (counts built with atomics start the next round at zero
-// with no fill pass).
+// the result does not depend on the split.
 
 override WG: u32 = 256u;
 
 struct Params {
   n: u32,
-  clear: u32,
 }
 
-@group(0) @binding(0) var<storage, read_write> values: array<u32>;
+@group(0) @binding(0) var<storage, read> values: array<u32>;
 @group(0) @binding(1) var<storage, read_write> sums: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
@@ -43,9 +40,6 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let v = values[i];
     sums[i] = acc;
     acc += v;
-    if (params.clear != 0u) {
-      values[i] = 0u;
-    }
   }
   if (lid == WG - 1u) {
     sums[params.n] = run_total[lid];

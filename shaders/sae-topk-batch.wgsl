@@ -20,6 +20,10 @@
 // the tiles to the one holding it and its workgroup scans that tile. Integer
 // sums in a fixed order: the result does not depend on scheduling.
 //
+// `batch_select` (one workgroup) does all four passes and the tie search in
+// one dispatch when the batch is one tile: eight dispatches' fixed costs are
+// most of a small batch's selection on an emulated adapter.
+//
 // Keys are read STEP at a time: four (one vec4 load through pre4) where the
 // row length divides by 4 (VEC4; the tile then divides by 4 · WG), else one —
 // emulated adapters (SwiftShader) pay per load, not per byte.
@@ -69,6 +73,10 @@ struct Params {
 @group(0) @binding(4) var<storage, read> partial_in: array<u32>;
 @group(0) @binding(5) var<uniform> merge_params: Params;
 
+// ---- batch_select: pre, idle → state [1] (one tile: tiles = 1).
+@group(0) @binding(3) var<storage, read_write> select_state: array<SelectState>;
+@group(0) @binding(4) var<uniform> select_params: Params;
+
 var<workgroup> local_hist: array<atomic<u32>, BINS>;
 var<workgroup> bins: array<u32, BINS>;
 var<workgroup> scan_buf: array<u32, WG>;
@@ -116,32 +124,120 @@ fn digit(x: u32, p: u32) -> u32 {
   return (x >> (24u - 8u * p)) & 255u;
 }
 
-// Workgroups: tiles.
-@compute @workgroup_size(WG)
-fn batch_hist(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let p = hist_params;
-  let pass_index = p.radix_pass;
-  // Pass 0 needs no prefix (and state[0] still holds the previous selection).
-  var prefix = 0u;
-  if (pass_index > 0u) {
-    prefix = hist_state[0].value_key;
+// Counts key x in the tile's histogram when it is a candidate of this pass.
+fn count_key(x: u32, prefix: u32, pass_index: u32) {
+  if (x != 0u && prefix_matches(x, prefix, pass_index)) {
+    atomicAdd(&local_hist[digit(x, pass_index)], 1u);
   }
+}
+
+// Histograms digit pass_index of tile `tile`'s candidates whose higher digits equal prefix's, into local_hist.
+fn tile_histogram(tile: u32, lid: u32, prefix: u32, pass_index: u32, p: Params) {
   for (var b = lid; b < BINS; b += WG) {
     atomicStore(&local_hist[b], 0u);
   }
   workgroupBarrier();
   // A contiguous run per thread (the tie search's order is the thread order).
-  let run = run_of(wid.x * p.tile, lid, p);
+  let run = run_of(tile * p.tile, lid, p);
   for (var e = run.x; e < run.y; e += STEP) {
     let xs = keys_of(e, p);
-    for (var c = 0u; c < STEP; c++) {
-      let x = xs[c];
-      if (x != 0u && prefix_matches(x, prefix, pass_index)) {
-        atomicAdd(&local_hist[digit(x, pass_index)], 1u);
+    // Components by name, not by a loop's index: a dynamic index costs emulated adapters a trip through memory.
+    count_key(xs.x, prefix, pass_index);
+    if (VEC4) {
+      count_key(xs.y, prefix, pass_index);
+      count_key(xs.z, prefix, pass_index);
+      count_key(xs.w, prefix, pass_index);
+    }
+  }
+  workgroupBarrier();
+}
+
+// Thread 0, with the batch's histogram of digit pass_index in `bins`: the
+// state after the pass (from s, the state before it), and need_tie = 1 when
+// the last pass leaves ties to break (the caller then sets tie_tile, tie_rank).
+fn pick_digit(s_in: SelectState, pass_index: u32) -> SelectState {
+  var s = s_in;
+  need_tie = 0u;
+  if (s.done != 0u) {
+    return s;
+  }
+  // The digit d holding the remaining-th largest: acc candidates lie in higher digits.
+  var acc = 0u;
+  var d = BINS;
+  for (var i = i32(BINS) - 1; i >= 0; i--) {
+    let h = bins[u32(i)];
+    if (acc + h >= s.remaining) {
+      d = u32(i);
+      break;
+    }
+    acc += h;
+  }
+  if (d == BINS) {
+    // Fewer candidates than k (only possible in pass 0): keep them all.
+    return SelectState(0u, 0u, 0u, 1u);
+  }
+  s.remaining -= acc;
+  s.value_key |= d << (24u - 8u * pass_index);
+  if (pass_index == 3u) {
+    s.done = 1u;
+    need_tie = select(0u, 1u, bins[d] > s.remaining);
+  }
+  return s;
+}
+
+// All threads: when need_tie, the flat index of the tie_rank-th element of tile
+// tie_tile equal to merged.value_key, into merged.index_key.
+fn break_tie(lid: u32, p: Params) {
+  if (workgroupUniformLoad(&need_tie) == 0u) {
+    return;
+  }
+  // Scan the tile: thread lid takes a contiguous run, so thread order is flat order.
+  let value_key = merged.value_key;
+  let run = run_of(tie_tile * p.tile, lid, p);
+  var n = 0u;
+  for (var e = run.x; e < run.y; e += STEP) {
+    let xs = keys_of(e, p);
+    n += dot(select(vec4<u32>(0u), vec4<u32>(1u), xs == vec4<u32>(value_key)), vec4<u32>(1u));
+  }
+  // Components past STEP are 0, never value_key (a candidate's key is positive).
+  scan_buf[lid] = n;
+  workgroupBarrier();
+  for (var offset = 1u; offset < WG; offset <<= 1u) {
+    let x = select(0u, scan_buf[lid - offset], lid >= offset);
+    workgroupBarrier();
+    scan_buf[lid] += x;
+    workgroupBarrier();
+  }
+  var seen = scan_buf[lid] - n;
+  let rank = tie_rank;
+  if (rank > seen && rank <= seen + n) {
+    for (var e = run.x; e < run.y && seen < rank; e += STEP) {
+      let xs = keys_of(e, p);
+      for (var c = 0u; c < STEP; c++) {
+        seen += select(0u, 1u, xs[c] == value_key);
+        if (seen == rank) {
+          tie_index = e + c;
+          break;
+        }
       }
     }
   }
   workgroupBarrier();
+  if (lid == 0u) {
+    merged.index_key = ~tie_index;
+  }
+}
+
+// Workgroups: tiles.
+@compute @workgroup_size(WG)
+fn batch_hist(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let p = hist_params;
+  // Pass 0 needs no prefix (and state[0] still holds the previous selection).
+  var prefix = 0u;
+  if (p.radix_pass > 0u) {
+    prefix = hist_state[0].value_key;
+  }
+  tile_histogram(wid.x, lid, prefix, p.radix_pass, p);
   for (var b = lid; b < BINS; b += WG) {
     partial_out[wid.x * BINS + b] = atomicLoad(&local_hist[b]);
   }
@@ -165,86 +261,53 @@ fn batch_merge(@builtin(local_invocation_index) lid: u32) {
     if (pass_index > 0u) {
       s = merge_state[0];
     }
-    need_tie = 0u;
-    if (s.done == 0u) {
-      // The digit d holding the remaining-th largest: acc candidates lie in higher digits.
-      var acc = 0u;
-      var d = BINS;
-      for (var i = i32(BINS) - 1; i >= 0; i--) {
-        let h = bins[u32(i)];
-        if (acc + h >= s.remaining) {
-          d = u32(i);
+    s = pick_digit(s, pass_index);
+    if (need_tie != 0u) {
+      // Walk the tiles in flat order to the one holding the remaining-th tie.
+      let d = (s.value_key & 255u);
+      var rank = s.remaining;
+      var t = 0u;
+      for (; t < p.tiles; t++) {
+        let c = partial_in[t * BINS + d];
+        if (rank <= c) {
           break;
         }
-        acc += h;
+        rank -= c;
       }
-      if (d == BINS) {
-        // Fewer candidates than k (only possible in pass 0): keep them all.
-        s = SelectState(0u, 0u, 0u, 1u);
-      } else {
-        s.remaining -= acc;
-        s.value_key |= d << (24u - 8u * pass_index);
-        if (pass_index == 3u) {
-          s.done = 1u;
-          if (bins[d] > s.remaining) {
-            // Walk the tiles in flat order to the one holding the remaining-th tie.
-            var rank = s.remaining;
-            var t = 0u;
-            for (; t < p.tiles; t++) {
-              let c = partial_in[t * BINS + d];
-              if (rank <= c) {
-                break;
-              }
-              rank -= c;
-            }
-            need_tie = 1u;
-            tie_tile = t;
-            tie_rank = rank;
-          }
-        }
-      }
+      tie_tile = t;
+      tie_rank = rank;
     }
     merged = s;
   }
-  if (workgroupUniformLoad(&need_tie) != 0u) {
-    // Scan the tile: thread lid takes a contiguous run, so thread order is flat order.
-    let value_key = merged.value_key;
-    let run = run_of(tie_tile * p.tile, lid, p);
-    var n = 0u;
-    for (var e = run.x; e < run.y; e += STEP) {
-      let xs = keys_of(e, p);
-      for (var c = 0u; c < STEP; c++) {
-        n += select(0u, 1u, xs[c] == value_key);
-      }
-    }
-    scan_buf[lid] = n;
-    workgroupBarrier();
-    for (var offset = 1u; offset < WG; offset <<= 1u) {
-      let x = select(0u, scan_buf[lid - offset], lid >= offset);
-      workgroupBarrier();
-      scan_buf[lid] += x;
-      workgroupBarrier();
-    }
-    var seen = scan_buf[lid] - n;
-    let rank = tie_rank;
-    if (rank > seen && rank <= seen + n) {
-      for (var e = run.x; e < run.y && seen < rank; e += STEP) {
-        let xs = keys_of(e, p);
-        for (var c = 0u; c < STEP; c++) {
-          seen += select(0u, 1u, xs[c] == value_key);
-          if (seen == rank) {
-            tie_index = e + c;
-            break;
-          }
-        }
-      }
+  break_tie(lid, p);
+  if (lid == 0u) {
+    merge_state[0] = merged;
+  }
+}
+
+// Workgroups: 1 (the batch is one tile).
+@compute @workgroup_size(WG)
+fn batch_select(@builtin(local_invocation_index) lid: u32) {
+  let p = select_params;
+  if (lid == 0u) {
+    merged = SelectState(0u, 0u, p.k, 0u);
+  }
+  for (var pass_index = 0u; pass_index < 4u; pass_index++) {
+    let prefix = workgroupUniformLoad(&merged).value_key;
+    tile_histogram(0u, lid, prefix, pass_index, p);
+    for (var b = lid; b < BINS; b += WG) {
+      bins[b] = atomicLoad(&local_hist[b]);
     }
     workgroupBarrier();
     if (lid == 0u) {
-      merged.index_key = ~tie_index;
+      merged = pick_digit(merged, pass_index);
+      tie_tile = 0u;
+      tie_rank = merged.remaining;
     }
+    workgroupBarrier();
   }
+  break_tie(lid, p);
   if (lid == 0u) {
-    merge_state[0] = merged;
+    select_state[0] = merged;
   }
 }

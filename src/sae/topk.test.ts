@@ -236,14 +236,15 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
     }
   });
 
-  it('the same selection and threshold state in one block as in several blocks, and again on a second run', async () => {
-    const rows = 64;
+  it('the same selection and threshold state in one block (one tile or several) as in several blocks, and again on a second run', async () => {
     const m = 257;
-    const pre = tiedPre(rows, m, 70);
-    for (const sel of [
-      { kind: 'topk', k: 8 },
-      { kind: 'batchtopk', k: 8 },
+    // 64 rows: BatchTopK's tiles and merges; 32 rows (8224 elements): one tile, one dispatch.
+    for (const [rows, sel] of [
+      [64, { kind: 'topk', k: 8 }],
+      [64, { kind: 'batchtopk', k: 8 }],
+      [32, { kind: 'batchtopk', k: 8 }],
     ] as const) {
+      const pre = tiedPre(rows, m, 70);
       const one = await runSelectWithState(pre, rows, m, m, sel);
       const several = await runSelectWithState(pre, rows, m, 100, sel);
       expect(one.got).toEqual(referenceSelect(pre, rows, m, sel));

@@ -36,6 +36,12 @@ const MAX_ROW_LIST = 64;
 const BATCH_WG = 64;
 const MIN_TILE = BATCH_WG * 64;
 const MAX_TILES = 1024;
+/**
+ * Batches of at most this many elements are one tile, selected by one
+ * workgroup in one dispatch (`batch_select`) instead of eight: on an emulated
+ * adapter the dispatches' fixed costs outweigh a second core at this size.
+ */
+const ONE_TILE = 16384;
 /** BatchTopK's value passes: one per byte of the f32 bits. */
 const VALUE_PASSES = 4;
 
@@ -131,8 +137,9 @@ export class ActiveSelector {
     this.vec4 = blocks.latents % 4 === 0;
     this.rowConstants = { WG: ROW_WG, LANES: lanesPerRow(blocks.latents), VEC4: this.vec4 ? 1 : 0 };
     const elements = rows * blocks.latents;
-    // A multiple of 4 · BATCH_WG: each thread's run of a tile starts on a vec4.
-    this.batchTile = Math.ceil(Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES)) / (4 * BATCH_WG)) * 4 * BATCH_WG;
+    // A multiple of 4 · BATCH_WG: each thread's run of a tile starts on a vec4. Up to ONE_TILE elements, one tile.
+    const tile = elements <= ONE_TILE ? elements : Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES));
+    this.batchTile = Math.ceil(tile / (4 * BATCH_WG)) * 4 * BATCH_WG;
     this.batchTiles = Math.ceil(elements / this.batchTile);
     const single = blocks.blocks.length === 1;
     this.state = ctx.createBuffer(rows * 16, `${label}.state`);
@@ -185,13 +192,17 @@ export class ActiveSelector {
     } else {
       if (selection.kind === 'batchtopk') {
         const elements = rows * m;
-        for (let pass = 0; pass < VALUE_PASSES; pass++) {
-          // Params of sae-topk-batch.wgsl: elements, width, tile, tiles, k, use_mask, min_idle, radix_pass.
-          const batchParams = [elements, m, this.batchTile, this.batchTiles, rows * selection.k, ...mask, pass];
-          const constants = { WG: BATCH_WG, VEC4: this.rowConstants.VEC4 };
+        // Params of sae-topk-batch.wgsl: elements, width, tile, tiles, k, use_mask, min_idle, radix_pass.
+        const batchParams = (pass: number) => [elements, m, this.batchTile, this.batchTiles, rows * selection.k, ...mask, pass];
+        const constants = { WG: BATCH_WG, VEC4: this.rowConstants.VEC4 };
+        if (this.batchTiles === 1) {
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_select', constants, bindings: [pre, pre4, idle, this.state], params: batchParams(0), workgroups: [1] });
+        } else {
           const bindings = [pre, pre4, idle, this.state, this.hist];
-          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_hist', constants, bindings, params: batchParams, workgroups: [this.batchTiles] });
-          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_merge', constants, bindings, params: batchParams, workgroups: [1] });
+          for (let pass = 0; pass < VALUE_PASSES; pass++) {
+            ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_hist', constants, bindings, params: batchParams(pass), workgroups: [this.batchTiles] });
+            ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_merge', constants, bindings, params: batchParams(pass), workgroups: [1] });
+          }
         }
       } else {
         ctx.dispatch({ shader: 'sae-topk-blocks', entryPoint: 'start', bindings: [selection.threshold, this.state, this.hist], params: [1, 1, 0], workgroups: [1] });

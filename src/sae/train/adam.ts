@@ -7,6 +7,12 @@ import type { SaeConfig } from '../sae-config';
 import type { ParameterSlot } from './training-state';
 
 const WG = 256;
+/**
+ * decoder_rows' threads a workgroup, each a whole row: fewer than `main`'s, so
+ * that the hundreds of rows of a small SAE still make several workgroups
+ * (emulated adapters run one workgroup on one core).
+ */
+const ROWS_WG = 64;
 
 /** The scalars of Adam step t (1-based), in float64: warm-up and bias corrections folded into two numbers. */
 export interface AdamCoefficients {
@@ -55,13 +61,14 @@ export function decoderRowsStep(
 ): void {
   const { shader } = laneKernel('sae-adam', args.dIn);
   args.blocks.blocks.forEach((b, i) => {
-    const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / WG));
+    const [x, y] = workgroupGrid(ctx, Math.ceil(b.count / ROWS_WG));
     const s = args.slots[i];
     ctx.dispatch({
       shader,
       entryPoint: 'decoder_rows',
       bindings: [s.grad, args.trainState, s.param, s.moment1, s.moment2],
-      params: adamParams(b.count, x * WG, args, args.dIn),
+      params: adamParams(b.count, x * ROWS_WG, args, args.dIn),
+      constants: { WG: ROWS_WG },
       workgroups: [x, y],
     });
   });
