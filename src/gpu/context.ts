@@ -1,5 +1,6 @@
 import { GpuDeviceLostError, GpuLimitError, GpuOperationError } from './errors';
 import { packParams, type ParamValue } from './params';
+import { BindGroupCache } from './bind-group-cache';
 import { PipelineCache, type OverrideConstants } from './pipelines';
 
 /** What the lab needs to know about an adapter, as plain data (shown in the UI, printed by the CLI). */
@@ -52,6 +53,9 @@ const WANTED_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp
 
 /** Submit after this many recorded dispatches so long chains start running early. */
 const DISPATCHES_PER_SUBMIT = 256;
+/** Bind groups a context keeps for reuse (BindGroupCache), and finished Params arenas it keeps for the next submits. */
+const BIND_GROUP_CACHE = 4096;
+const SPARE_ARENAS = 4;
 /** Bytes of one dispatch's Params slot in the uniform arena: WebGPU's largest minUniformBufferOffsetAlignment. */
 const PARAMS_SLOT = 256;
 
@@ -71,7 +75,9 @@ export class GpuContext {
   private recorded = 0;
   private pendingScopes: Promise<GPUError | null>[] = [];
   private uncaptured: GPUError[] = [];
-  private transientBuffers: GPUBuffer[] = [];
+  /** Params arenas whose submits have finished, for the next ones (their slots then match cached bind groups). */
+  private readonly spareArenas: GPUBuffer[] = [];
+  private readonly bindGroups: BindGroupCache;
   /**
    * The Params of the dispatches recorded since the last submit, one slot
    * each in one uniform buffer written once at submit: a buffer and a write
@@ -94,6 +100,7 @@ export class GpuContext {
     shared?: { pipelines: PipelineCache },
   ) {
     this.pipelines = shared?.pipelines ?? new PipelineCache(device);
+    this.bindGroups = new BindGroupCache(device, BIND_GROUP_CACHE);
     if (shared) return;
     void device.lost.then((info) => {
       // destroy() is how we release a device on purpose; it is not an error to report.
@@ -180,7 +187,7 @@ export class GpuContext {
     if (d.params) entries.push({ binding: entries.length, resource: this.paramsSlot(packParams(d.params)) });
     let layout = this.layouts.get(pipeline);
     if (!layout) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
-    const bindGroup = this.device.createBindGroup({ layout, entries, label: d.shader });
+    const bindGroup = this.bindGroups.get(layout, entries, d.shader);
     const pass = this.openPass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -216,8 +223,11 @@ export class GpuContext {
     if (arena) {
       // Queue writes run before the commands submitted after them: every slot is in place for this submit.
       device.queue.writeBuffer(arena.buffer, 0, arena.bytes, 0, arena.used);
-      this.transientBuffers.push(arena.buffer);
       this.paramsArena = null;
+      void device.queue.onSubmittedWorkDone().then(() => {
+        if (this.spareArenas.length < SPARE_ARENAS) this.spareArenas.push(arena.buffer);
+        else arena.buffer.destroy();
+      });
     }
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
@@ -225,9 +235,6 @@ export class GpuContext {
     this.pendingScopes.push(device.popErrorScope(), device.popErrorScope());
     this.encoder = null;
     this.recorded = 0;
-    const transient = this.transientBuffers;
-    this.transientBuffers = [];
-    void device.queue.onSubmittedWorkDone().then(() => transient.forEach((b) => b.destroy()));
   }
 
   /** Waits for all submitted work and throws the first error it caused (compile error, validation, OOM, lost device). */
@@ -278,7 +285,9 @@ export class GpuContext {
   private paramsSlot(params: ArrayBuffer): GPUBufferBinding {
     if (params.byteLength > PARAMS_SLOT) throw new RangeError(`a kernel's Params take ${params.byteLength} bytes, more than the ${PARAMS_SLOT} of a slot`);
     this.paramsArena ??= {
-      buffer: this.device.createBuffer({ size: DISPATCHES_PER_SUBMIT * PARAMS_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params-arena' }),
+      buffer:
+        this.spareArenas.pop() ??
+        this.device.createBuffer({ size: DISPATCHES_PER_SUBMIT * PARAMS_SLOT, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'params-arena' }),
       bytes: new Uint8Array(DISPATCHES_PER_SUBMIT * PARAMS_SLOT),
       used: 0,
     };

@@ -34,7 +34,7 @@ const MAX_ROW_LIST = 64;
  * the most tiles the one-workgroup merge sums.
  */
 const BATCH_WG = 64;
-const MIN_TILE = BATCH_WG * 64;
+const MIN_TILE = BATCH_WG * 256;
 const MAX_TILES = 1024;
 /**
  * Batches of at most this many elements are one tile, selected by one
