@@ -137,9 +137,10 @@ fn tile_histogram(tile: u32, lid: u32, prefix: u32, pass_index: u32, p: Params) 
     atomicStore(&local_hist[b], 0u);
   }
   workgroupBarrier();
-  // A contiguous run per thread (the tie search's order is the thread order).
-  let run = run_of(tile * p.tile, lid, p);
-  for (var e = run.x; e < run.y; e += STEP) {
+  // Counts do not depend on the order: threads stride over the tile, neighbours reading neighbouring keys.
+  let first = tile * p.tile;
+  let last = min(first + p.tile, p.elements);
+  for (var e = first + lid * STEP; e < last; e += WG * STEP) {
     let xs = keys_of(e, p);
     // Components by name, not by a loop's index: a dynamic index costs emulated adapters a trip through memory.
     count_key(xs.x, prefix, pass_index);
