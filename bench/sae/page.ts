@@ -71,7 +71,7 @@ declare global {
 }
 
 /** Interleaved runs, as bench/linalg: the emulated adapter shares its CPU cores with everything else on the machine. */
-const TIMING: TimingOptions = { warmup: 2, runs: 7 };
+const TIMING: TimingOptions = { warmup: 2, runs: 15 };
 /** Our step against TF.js's: the goal is at least 2× faster, or a hand-written kernel is not worth having. */
 const PEER_GOAL = 2;
 /** Our whole step at most 1.5× our encoder product: everything but the encoder should be cheap. */
