@@ -30,8 +30,9 @@ export class SaeTrainingDiverged extends Error {
 
 /**
  * Trains the residualized temporal SAE on batches of z (arXiv 2605.27813). A step
- * reads like the method: centre, encode, select (TopK / BatchTopK / ReLU),
- * decode sparsely, AuxK on dead latents, loss, sparse backward, Adam (for
+ * reads like the method: encode (z − b_dec inside the product), select (TopK /
+ * BatchTopK / ReLU), decode sparsely into the error ẑ − z with the loss's column
+ * sums, AuxK on dead latents, loss, sparse backward, Adam (for
  * W_dec in one kernel with removing the gradient along each row and
  * renormalising the row), bookkeeping — all
  * recorded as GPU dispatches. Nothing is read back except every
