@@ -30,8 +30,9 @@ const MAX_LANES = ROW_WG;
 const MAX_ROW_LIST = 64;
 /**
  * shaders/sae-topk-batch.wgsl: threads per workgroup, the fewest candidates
- * per tile (64 a thread: per-workgroup costs stay small beside the reads), and
- * the most tiles the one-workgroup merge sums.
+ * per tile (256 a thread: a workgroup's barriers and start-up, which emulated
+ * adapters pay per workgroup, stay small beside its reads), and the most tiles
+ * the one-workgroup merge sums.
  */
 const BATCH_WG = 64;
 const MIN_TILE = BATCH_WG * 256;
@@ -93,7 +94,8 @@ export interface Eligibility {
  * One latent block (every small SAE): a handful of single dispatches
  * whatever the data — TopK / AuxK: shaders/sae-topk-rows.wgsl's row_select
  * (each row's threshold and kept count; row_select_list for small k on rows one thread holds), BatchTopK: shaders/sae-topk-batch.wgsl's
- * four radix passes over tile-private histograms; then row_count (unless
+ * four radix passes over tile-private histograms (one dispatch for a batch of
+ * one tile, batch_select); then row_count (unless
  * row_select gave the counts), exclusive-scan-u32 and row_write. Several
  * blocks: shaders/sae-topk-blocks.wgsl's radix select, one dispatch per block and
  * pass, and its chunked compaction. Both give the same lists and state.
