@@ -1,10 +1,12 @@
 import type { GpuContext } from '../../gpu/context';
+import { exclusiveScanU32 } from '../exclusive-scan';
 import type { ActiveSet } from '../topk';
 import type { SeedScale } from './loss';
 
+const WG = 64;
 /**
  * The fewest rows one thread of shaders/sae-csc.wgsl walks, and the most
- * threads (chunks, at most its workgroup): the counters and their scan grow as latents × chunks.
+ * threads (chunks): the counters and their scan grow as latents × chunks.
  */
 const MIN_ROWS_PER_THREAD = 16;
 const MAX_CHUNKS = 64;
@@ -44,11 +46,16 @@ export class LatentLists {
    */
   build(weight: GPUBuffer, scale: SeedScale): void {
     const { ctx, active, stride } = this;
+    const params = [active.rows, stride, this.rowsPerThread, active.capacity, active.latents, { f32: scale.factor }];
+    const groups: [number] = [Math.ceil(stride / WG)];
+    ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params, workgroups: groups });
+    exclusiveScanU32(ctx, this.count, this.start, active.latents * stride);
     ctx.dispatch({
       shader: 'sae-csc',
-      bindings: [active.rowStart, active.latent, active.value, weight, scale.scalars, this.count, this.start, this.items],
-      params: [active.rows, stride, this.rowsPerThread, active.capacity, active.latents, { f32: scale.factor }],
-      workgroups: [1],
+      entryPoint: 'fill',
+      bindings: [active.rowStart, active.latent, active.value, weight, scale.scalars, this.start, this.count, this.items],
+      params,
+      workgroups: groups,
     });
   }
 
