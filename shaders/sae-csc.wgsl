@@ -4,7 +4,8 @@
 // fixed order makes results bit-identical from run to run. Each list item
 // holds what the gradient kernel (sae-latent-grad.wgsl) reads of an entry, in
 // one load: (row, decoder weight f · seed scale, encoder weight ∂L/∂pre, CSR
-// position), the seed scale being factor · 2 / V (sae-loss.wgsl).
+// position), the seed scale being factor · 2 / V (sae-loss.wgsl) and
+// ∂L/∂pre = seed scale · the entry's decoder dot (sae-decoder-dots.wgsl) + add.
 //
 // The rows are cut into chunks of rows_per_thread, one thread each: a thread
 // owns its chunk's counters, so there are no atomics, no barriers and no
@@ -27,8 +28,10 @@ struct Params {
   rows_per_thread: u32,
   capacity: u32,
   latents: u32,
-  // fill: the seed scale's factor (1 for ∂L/∂ẑ, auxK_weight for ∂L/∂ê).
+  // fill: the seed scale's factor (1 for ∂L/∂ẑ, auxK_weight for ∂L/∂ê), and
+  // what ∂L/∂pre adds (L1's constant gradient in ReLU mode, else 0).
   factor: f32,
+  add: f32,
 }
 
 @group(0) @binding(0) var<storage, read> row_start: array<u32>;   // [rows + 1]
@@ -60,9 +63,9 @@ fn count(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ---- fill: value [capacity] (f), weight [capacity] (∂L/∂pre), scalars [4] (V first), start, counts → items [capacity]
+// ---- fill: value [capacity] (f), dots [capacity] (decoder dots), scalars [4] (V first), start, counts → items [capacity]
 @group(0) @binding(2) var<storage, read> value: array<f32>;
-@group(0) @binding(3) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> dots: array<f32>;
 @group(0) @binding(4) var<storage, read> scalars: array<f32>;
 @group(0) @binding(5) var<storage, read> start: array<u32>;
 @group(0) @binding(6) var<storage, read_write> counts: array<u32>;
@@ -90,6 +93,6 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>) {
       continue;
     }
     counts[slot] = count - 1u;
-    items[start[slot] + count - 1u] = vec4(r, bitcast<u32>(scale * value[q]), bitcast<u32>(weight[q]), q);
+    items[start[slot] + count - 1u] = vec4(r, bitcast<u32>(scale * value[q]), bitcast<u32>(scale * dots[q] + fill_params.add), q);
   }
 }

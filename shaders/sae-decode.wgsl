@@ -9,7 +9,8 @@
 // are visited in order, so each output element is one sequential f32 sum in
 // latent order whatever the block split.
 //
-// Column statistics for the loss (train/loss.ts), with the last block: each
+// Column statistics for the loss (train/loss.ts), with the last block (or, by
+// `column_stats`, from the rows `rows` decoded): each
 // thread sums its column over its chunk of rows into stats [chunks, 5, d_in]:
 //   stats 1 (the error e = ẑ − z): slots 0, 1: Σ (z − b_dec), Σ (z − b_dec)²
 //            (the batch variance about b_dec, which sits near the mean), 2: Σ e², 3: Σ e
@@ -21,6 +22,19 @@
 // LANES outputs, and few workgroups do the work (emulated adapters such as
 // SwiftShader pay per workgroup; at SD 1.5's size there are still thousands).
 // Entries past `capacity` were dropped by the selection and are skipped.
+//
+// `rows`, the training decoder for adapters that run on a CPU: one thread per
+// row walks the row's d_in and writes out_r as above (W_dec in one block) and
+// the dot of each active decoder row with it,
+//   dots[p] = W_dec[latent[p], :] · out_{row p}
+// which the seed scale turns into ∂L/∂f (sae-csc.wgsl's fill). A CPU pays for
+// every load and has no coalescing, so the decoder row loads serve both sums:
+// a row's entries go in fours, and a row of at most four entries is one sweep
+// (x, four decoder rows, the store), its dots taken on the way; a longer row
+// sweeps its fours twice, to build out_r and then to dot with it. On a GPU,
+// neighbouring threads here would read addresses a row apart: `main`'s layout
+// (threads along the row) is the one for it. `column_stats` then makes the
+// loss's column sums from the rows `rows` wrote.
 
 override WG: u32 = 64u;
 alias Lane = f32; const LANES = 1u;
@@ -40,6 +54,8 @@ struct Params {
   rows_per_thread: u32,
   // 0: none; 1: the error's column sums (slots 0-3); 2: AuxK's (slot 4).
   stats: u32,
+  // `rows`: threads per grid row (row = gid.y · row_threads + gid.x).
+  row_threads: u32,
 }
 
 @group(0) @binding(0) var<storage, read> decoder: array<Lane>;    // [block_count, d_in]
@@ -52,6 +68,19 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> stats: array<Lane>; // [chunks, STAT_SLOTS, d_in]
 @group(0) @binding(8) var<uniform> params: Params;
 
+// A chunk's column sums for the loss: slots 0-3 (the error's) are s1, s2, e2, e1; slot 4 (AuxK's) is e2.
+struct ColumnSums {
+  s1: Lane,
+  s2: Lane,
+  e2: Lane,
+  e1: Lane,
+}
+
+// Row r's terms: c = x_r − bias (z − b_dec for the error) and the output e.
+fn add_row(sums: ColumnSums, c: Lane, e: Lane) -> ColumnSums {
+  return ColumnSums(sums.s1 + c, sums.s2 + c * c, sums.e2 + e * e, sums.e1 + e);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n = params.d_in / LANES;
@@ -62,10 +91,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     return;
   }
   let b = select(Lane(0.0), bias[d], params.use_bias != 0u);
-  var s1 = Lane(0.0);
-  var s2 = Lane(0.0);
-  var e2 = Lane(0.0);
-  var e1 = Lane(0.0);
+  var sums = ColumnSums();
   for (var r = r0; r < min(r0 + params.rows_per_thread, params.rows); r++) {
     let o = r * n + d;
     var xr = Lane(0.0);
@@ -85,19 +111,142 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
     }
     out[o] = acc;
-    let c = xr - b;
-    s1 += c;
-    s2 += c * c;
-    e2 += acc * acc;
-    e1 += acc;
+    sums = add_row(sums, xr - b, acc);
   }
   let at = chunk * STAT_SLOTS * n + d;
   if (params.stats == 1u) {
-    stats[at] = s1;
-    stats[at + n] = s2;
-    stats[at + 2u * n] = e2;
-    stats[at + 3u * n] = e1;
+    stats[at] = sums.s1;
+    stats[at + n] = sums.s2;
+    stats[at + 2u * n] = sums.e2;
+    stats[at + 3u * n] = sums.e1;
   } else if (params.stats == 2u) {
-    stats[at + 4u * n] = e2;
+    stats[at + 4u * n] = sums.e2;
+  }
+}
+
+// ---- column_stats: the same column sums of rows another kernel decoded
+// (`rows`): bias, x [rows, d_in] (read for stats 1 only), the
+// decoded rows → cs_stats. Grid as main's.
+@group(0) @binding(0) var<storage, read> cs_bias: array<Lane>;
+@group(0) @binding(1) var<storage, read> cs_x: array<Lane>;
+@group(0) @binding(2) var<storage, read> cs_rows: array<Lane>;
+@group(0) @binding(3) var<storage, read_write> cs_stats: array<Lane>;
+@group(0) @binding(4) var<uniform> cs_params: Params;
+
+@compute @workgroup_size(WG)
+fn column_stats(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n = cs_params.d_in / LANES;
+  let d = gid.x;
+  let chunk = gid.y;
+  let r0 = chunk * cs_params.rows_per_thread;
+  if (d >= n || r0 >= cs_params.rows) {
+    return;
+  }
+  let error = cs_params.stats == 1u;
+  let b = select(Lane(0.0), cs_bias[d], error);
+  var sums = ColumnSums();
+  for (var r = r0; r < min(r0 + cs_params.rows_per_thread, cs_params.rows); r++) {
+    let o = r * n + d;
+    var xr = Lane(0.0);
+    if (error) {
+      xr = cs_x[o];
+    }
+    sums = add_row(sums, xr - b, cs_rows[o]);
+  }
+  let at = chunk * STAT_SLOTS * n + d;
+  if (error) {
+    cs_stats[at] = sums.s1;
+    cs_stats[at + n] = sums.s2;
+    cs_stats[at + 2u * n] = sums.e2;
+    cs_stats[at + 3u * n] = sums.e1;
+  } else {
+    cs_stats[at + 4u * n] = sums.e2;
+  }
+}
+
+// ---- rows: the bindings above, with dots [capacity] in stats' place.
+@group(0) @binding(7) var<storage, read_write> dots: array<f32>;
+
+// Entries p .. p + 3 of a row ending at `end`: their decoder rows' offsets, and
+// their values (0 past the end, whose offset repeats the last entry's).
+struct Four {
+  w: vec4<u32>,
+  v: vec4<f32>,
+}
+
+fn four(p: u32, end: u32, n: u32) -> Four {
+  let q = min(vec4(p) + vec4(0u, 1u, 2u, 3u), vec4(end - 1u));
+  let inside = vec4(p) + vec4(0u, 1u, 2u, 3u) < vec4(end);
+  let w = vec4(latent[q.x], latent[q.y], latent[q.z], latent[q.w]) * n;
+  let v = select(vec4(0.0), vec4(value[q.x], value[q.y], value[q.z], value[q.w]), inside);
+  return Four(w, v);
+}
+
+// The row's start for Lane d: bias + row_sign · x.
+fn start_of(o: u32, d: u32) -> Lane {
+  return select(Lane(0.0), bias[d], params.use_bias != 0u) + params.row_sign * x[o + d];
+}
+
+// Each Lane product summed to a scalar (a scalar Lane is splat to 4 copies, hence the 1/4, exact).
+fn total(a: Lane) -> f32 {
+  return dot(vec4<f32>(a), vec4<f32>(f32(LANES) / 4.0));
+}
+
+fn put_dots(p: u32, end: u32, a0: Lane, a1: Lane, a2: Lane, a3: Lane) {
+  dots[p] = total(a0);
+  if (p + 1u < end) { dots[p + 1u] = total(a1); }
+  if (p + 2u < end) { dots[p + 2u] = total(a2); }
+  if (p + 3u < end) { dots[p + 3u] = total(a3); }
+}
+
+@compute @workgroup_size(WG)
+fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.y * params.row_threads + gid.x;
+  if (r >= params.rows) {
+    return;
+  }
+  let n = params.d_in / LANES;
+  let o = r * n;
+  let end = min(row_start[r + 1u], params.capacity);
+  let begin = min(row_start[r], end);
+  if (begin == end) {
+    for (var d = 0u; d < n; d++) {
+      out[o + d] = start_of(o, d);
+    }
+    return;
+  }
+  if (end - begin <= 4u) {
+    let q = four(begin, end, n);
+    var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
+    for (var d = 0u; d < n; d++) {
+      let u0 = decoder[q.w.x + d]; let u1 = decoder[q.w.y + d]; let u2 = decoder[q.w.z + d]; let u3 = decoder[q.w.w + d];
+      let e = start_of(o, d) + q.v.x * u0 + q.v.y * u1 + q.v.z * u2 + q.v.w * u3;
+      out[o + d] = e;
+      a0 += u0 * e; a1 += u1 * e; a2 += u2 * e; a3 += u3 * e;
+    }
+    put_dots(begin, end, a0, a1, a2, a3);
+    return;
+  }
+  // Entries in order, four at a time: each output is one sequential sum in latent order.
+  for (var p = begin; p < end; p += 4u) {
+    let q = four(p, end, n);
+    for (var d = 0u; d < n; d++) {
+      var e: Lane;
+      if (p == begin) {
+        e = start_of(o, d);
+      } else {
+        e = out[o + d];
+      }
+      out[o + d] = e + q.v.x * decoder[q.w.x + d] + q.v.y * decoder[q.w.y + d] + q.v.z * decoder[q.w.z + d] + q.v.w * decoder[q.w.w + d];
+    }
+  }
+  for (var p = begin; p < end; p += 4u) {
+    let q = four(p, end, n);
+    var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
+    for (var d = 0u; d < n; d++) {
+      let e = out[o + d];
+      a0 += decoder[q.w.x + d] * e; a1 += decoder[q.w.y + d] * e; a2 += decoder[q.w.z + d] * e; a3 += decoder[q.w.w + d] * e;
+    }
+    put_dots(p, end, a0, a1, a2, a3);
   }
 }

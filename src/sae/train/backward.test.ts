@@ -4,15 +4,16 @@ import { gaussianArray, seededRandom } from '../../gpu/random';
 import { testGpu } from '../../gpu/test-gpu';
 import { planLatentBlocks } from '../latent-blocks';
 import type { ActiveSet } from '../topk';
-import { activeGradient } from './active-grad';
 import { adamCoefficients, adamStep, decoderRowsStep } from './adam';
 import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
+import { decoderDots } from './decoder-dots';
+import { decoderError } from './decoder-error';
 import { geometricMedian } from './geometric-median';
 import { latentGradients } from './latent-grad';
 import { createLossBuffers, LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
-import { sparseDecode } from '../forward';
+import { decodeChunks, DECODE_ROWS_PER_THREAD, DECODE_STAT_SLOTS, sparseDecode } from '../forward';
 
 /** Set per describe: 29 runs the Lane kernels' scalar variants, 32 their vec4 ones (laneKernel). */
 let dIn = 29;
@@ -68,17 +69,27 @@ async function readBlocks(ctx: GpuContext, buffers: GPUBuffer[]): Promise<Float3
 /** W_dec's slots, one per block, from per-block buffers. */
 const slotsOf = (param: GPUBuffer[], grad: GPUBuffer[], moment1: GPUBuffer[], moment2: GPUBuffer[]) => param.map((p, i) => ({ param: p, grad: grad[i], moment1: moment1[i], moment2: moment2[i] }));
 
-/** Latent j's list holds (row, f · s, weight, CSR position) of its entries, rows ascending. */
-async function expectLists(ctx: GpuContext, lists: LatentLists, latent: number[], value: number[], row: number[], weight: ArrayLike<number>, s: number) {
+/**
+ * Latent j's list holds (row, f · s, s · dot + add, CSR position) of its entries, rows ascending;
+ * returns each entry's s · dot + add (∂L/∂pre) as the lists hold it.
+ */
+async function expectLists(ctx: GpuContext, lists: LatentLists, entries: { latent: number[]; value: number[]; row: number[] }, dots: ArrayLike<number>, s: number, add: number) {
+  const { latent, value, row } = entries;
   const start = await ctx.readU32(lists.start);
   const items = await ctx.readU32(lists.items, 0, 4 * latent.length);
   const floats = new Float32Array(items.buffer);
+  const weights = new Float32Array(latent.length);
   for (let j = 0; j < m; j++) {
     const got = [];
-    for (let q = start[j * lists.stride]; q < start[(j + 1) * lists.stride]; q++) got.push([items[4 * q], floats[4 * q + 1], floats[4 * q + 2], items[4 * q + 3]]);
-    const want = latent.flatMap((l, p) => (l === j ? [[row[p], Math.fround(Math.fround(s) * value[p]), Math.fround(weight[p]), p]] : []));
-    expect(got).toEqual(want);
+    for (let q = start[j * lists.stride]; q < start[(j + 1) * lists.stride]; q++) {
+      got.push([items[4 * q], floats[4 * q + 1], items[4 * q + 3]]);
+      weights[items[4 * q + 3]] = floats[4 * q + 2];
+    }
+    expect(got).toEqual(latent.flatMap((l, p) => (l === j ? [[row[p], Math.fround(Math.fround(s) * value[p]), p]] : [])));
   }
+  // f32 s · dot + add, fused or not.
+  expectClose(weights, Array.from(latent, (_, p) => s * dots[p] + add), 1e-6 * 8);
+  return weights;
 }
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number) {
@@ -86,6 +97,15 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   let worst = 0;
   for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / tol);
   expect(worst).toBeLessThan(1);
+}
+
+/** Each entry's W[latent p] · vecs[row p] in float64. */
+function decoderDotsOf(W: ArrayLike<number>, vecs: ArrayLike<number>, entries: { latent: number[]; row: number[] }): Float64Array {
+  return Float64Array.from(entries.latent, (j, p) => {
+    let dot = 0;
+    for (let d = 0; d < dIn; d++) dot += W[j * dIn + d] * vecs[entries.row[p] * dIn + d];
+    return dot;
+  });
 }
 
 describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
@@ -110,21 +130,16 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     const scale = { scalars: ctx.upload(new Float32Array([4, 0, 0, 0]), 'scalars'), factor: 0.5 };
     const s = 0.25;
 
-    // ∂L/∂f_p = s · W[latent p] · errors[row p] + add.
-    const gAct = ctx.createBuffer(active.capacity * 4, 'gAct');
-    activeGradient(ctx, { decoder, blocks, dIn, active, vecs: errorsBuf, scale, out: gAct, add: 0.25 });
-    const gotG = await ctx.readF32(gAct, 0, nnz);
-    const wantG = latent.map((j, p) => {
-      let dot = 0;
-      for (let d = 0; d < dIn; d++) dot += W[j * dIn + d] * errors[row[p] * dIn + d];
-      return s * dot + 0.25;
-    });
-    expectClose(gotG, wantG, 1e-5 * Math.sqrt(dIn) * 4);
+    // The decoder dots W[latent p] · errors[row p] (∂L/∂f before the seed scale).
+    const dotsBuf = ctx.createBuffer(active.capacity * 4, 'dots');
+    decoderDots(ctx, { decoder, blocks, dIn, active, vecs: errorsBuf, out: dotsBuf });
+    const dots = await ctx.readF32(dotsBuf, 0, nnz);
+    expectClose(dots, decoderDotsOf(W, errors, { latent, row }), 1e-5 * Math.sqrt(dIn) * 4);
 
-    // Lists by latent: (row, f · s, ∂L/∂pre, CSR position) in row order.
+    // Lists by latent: (row, f · s, ∂L/∂pre = s · dot + add, CSR position) in row order.
     const lists = new LatentLists(ctx, active, 'lists');
-    lists.build(gAct, scale);
-    await expectLists(ctx, lists, latent, value, row, gotG, s);
+    lists.build(dotsBuf, scale, 0.25);
+    const gotG = await expectLists(ctx, lists, { latent, value, row }, dots, s, 0.25);
 
     // The per-latent gradients, added to what the outputs held (accumulate).
     const gradDec = blocks.blocks.map((b, i) => ctx.upload(new Float32Array(b.count * dIn).fill(1), `gradDec.${i}`));
@@ -157,6 +172,60 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expect(rowStart[rows]).toBe(nnz);
   });
 
+  it.each(['lanes', 'rows'] as const)("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (layout) => {
+    const ctx = await testGpu();
+    // 40 rows: chunks of 16, 16 and 8 for the column sums; W_dec in one binding (the 'rows' layout needs it).
+    const n = 40;
+    const one = planLatentBlocks(m, Math.max(n, dIn), m * Math.max(n, dIn) * 4);
+    expect(one.blocks.length).toBe(1);
+    const rand = seededRandom(21);
+    const main = randomActive(ctx, 22, n);
+    const aux = randomActive(ctx, 23, n);
+    // The main set's capacity keeps all but its last 6 entries.
+    const kept = main.latent.length - 6;
+    const z = gaussianArray(n * dIn, rand, 2);
+    const W = gaussianArray(m * dIn, rand);
+    const b = gaussianArray(dIn, rand);
+    const common = { layout, decoder: [ctx.upload(W, 'W')], blocks: one, dIn };
+    const stats = ctx.createBuffer(decodeChunks(n) * DECODE_STAT_SLOTS * dIn * 4, 'stats');
+    const error = ctx.createBuffer(n * dIn * 4, 'error');
+    const auxError = ctx.createBuffer(n * dIn * 4, 'auxError');
+    const dots = ctx.createBuffer(main.active.capacity * 4, 'dots');
+    const auxDots = ctx.createBuffer(aux.active.capacity * 4, 'auxDots');
+    const active = { ...main.active, capacity: kept };
+    decoderError(ctx, { ...common, active, bias: ctx.upload(b, 'bDec'), rows: { x: ctx.upload(z, 'z'), sign: -1 }, stats: { buffer: stats, of: 'error' }, out: error, dots });
+    decoderError(ctx, { ...common, active: aux.active, bias: null, rows: { x: error, sign: 1 }, stats: { buffer: stats, of: 'aux' }, out: auxError, dots: auxDots });
+
+    const entries = (a: typeof main, count: number) => ({ latent: a.latent.slice(0, count), row: a.row.slice(0, count), value: a.value.slice(0, count) });
+    const decoded = (a: ReturnType<typeof entries>) => {
+      const out = new Float64Array(n * dIn);
+      a.latent.forEach((j, p) => {
+        for (let d = 0; d < dIn; d++) out[a.row[p] * dIn + d] += a.value[p] * W[j * dIn + d];
+      });
+      return out;
+    };
+    const mainKept = entries(main, kept);
+    const auxAll = entries(aux, aux.latent.length);
+    const e = decoded(mainKept).map((x, i) => x + b[i % dIn] - z[i]);
+    const ea = decoded(auxAll).map((x, i) => x + e[i]);
+    expectClose(await ctx.readF32(error), e, 1e-5 * 8);
+    expectClose(await ctx.readF32(auxError), ea, 1e-5 * 8);
+    expectClose(await ctx.readF32(dots, 0, kept), decoderDotsOf(W, e, mainKept), 1e-5 * Math.sqrt(dIn) * 16);
+    expectClose(await ctx.readF32(auxDots, 0, auxAll.latent.length), decoderDotsOf(W, ea, auxAll), 1e-5 * Math.sqrt(dIn) * 16);
+
+    // Per chunk and column: Σ (z − b), Σ (z − b)², Σ e², Σ e, Σ (e + ê)².
+    const want = new Float64Array(decodeChunks(n) * DECODE_STAT_SLOTS * dIn);
+    for (let r = 0; r < n; r++) {
+      for (let d = 0; d < dIn; d++) {
+        const at = Math.floor(r / DECODE_ROWS_PER_THREAD) * DECODE_STAT_SLOTS * dIn + d;
+        const i = r * dIn + d;
+        const c = z[i] - b[d];
+        [c, c * c, e[i] ** 2, e[i], ea[i] ** 2].forEach((v, slot) => (want[at + slot * dIn] += v));
+      }
+    }
+    expectClose(await ctx.readF32(stats), want, 1e-5 * 16 * 8);
+  });
+
   it('per-latent lists over several chunks of rows (300 rows), rebuilt', async () => {
     const ctx = await testGpu();
     const { active, latent, value, row } = randomActive(ctx, 8, 300);
@@ -166,7 +235,7 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     // Twice: the first build must leave its counters as it found them.
     for (let round = 0; round < 2; round++) {
       lists.build(ctx.upload(weight, 'weight'), scale);
-      await expectLists(ctx, lists, latent, value, row, weight, 3);
+      await expectLists(ctx, lists, { latent, value, row }, weight, 3, 0);
     }
   });
 

@@ -40,20 +40,21 @@ export class LatentLists {
   }
 
   /**
-   * Records the rebuild of the lists from the active set's current contents,
-   * with ∂L/∂pre of each entry (`weight`, [capacity] f32) and the seed scale
-   * that the decoder weights f carry.
+   * Records the rebuild of the lists from the active set's current contents:
+   * each entry's decoder dot (`dots`, [capacity] f32, decoder-dots.ts) becomes
+   * ∂L/∂pre = seed scale · dot + `add` (L1's constant gradient in ReLU mode),
+   * and its f carries the seed scale.
    */
-  build(weight: GPUBuffer, scale: SeedScale): void {
+  build(dots: GPUBuffer, scale: SeedScale, add = 0): void {
     const { ctx, active, stride } = this;
-    const params = [active.rows, stride, this.rowsPerThread, active.capacity, active.latents, { f32: scale.factor }];
+    const params = [active.rows, stride, this.rowsPerThread, active.capacity, active.latents, { f32: scale.factor }, { f32: add }];
     const groups: [number] = [Math.ceil(stride / WG)];
     ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params, workgroups: groups });
     exclusiveScanU32(ctx, this.count, this.start, active.latents * stride);
     ctx.dispatch({
       shader: 'sae-csc',
       entryPoint: 'fill',
-      bindings: [active.rowStart, active.latent, active.value, weight, scale.scalars, this.start, this.count, this.items],
+      bindings: [active.rowStart, active.latent, active.value, dots, scale.scalars, this.start, this.count, this.items],
       params,
       workgroups: groups,
     });

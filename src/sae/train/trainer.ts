@@ -1,13 +1,13 @@
 import type { GpuContext } from '../../gpu/context';
-import { encoderPreActivations, requireFloats, sparseDecode } from '../forward';
+import { encoderPreActivations, requireFloats } from '../forward';
 import type { SaeConfig } from '../sae-config';
 import { SaeModel, type SaeModelOptions, type SaeWeights } from '../sae-model';
 import { ActiveSelector, type Selection } from '../topk';
-import { activeGradient } from './active-grad';
 import { adamCoefficients, adamStep, decoderRowsStep } from './adam';
 import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
+import { decoderError, decoderLayout, type DecoderLayout } from './decoder-error';
 import { geometricMedian } from './geometric-median';
 import { latentGradients } from './latent-grad';
 import { createLossBuffers, LOSS_TERMS, recordLoss, TRAIN_STATE, type LossBuffers } from './loss';
@@ -56,8 +56,12 @@ export class SaeTrainer {
   private readonly auxSelector: ActiveSelector | null;
   private readonly lists: LatentLists;
   private readonly auxLists: LatentLists | null;
-  private readonly gradAct: GPUBuffer;
-  private readonly gradAux: GPUBuffer | null;
+  /** Each active (and AuxK) entry's decoder dot: ∂L/∂f before the seed scale. */
+  private readonly dots: GPUBuffer;
+  private readonly auxDots: GPUBuffer | null;
+  /** How the decoder lays out its threads for the main and the AuxK selection (decoder-error.ts). */
+  private readonly layout: DecoderLayout;
+  private readonly auxLayout: DecoderLayout;
   private readonly gradEnc: GPUBuffer[];
   private readonly gradDec: GPUBuffer[];
   private readonly gradBEnc: GPUBuffer;
@@ -86,12 +90,12 @@ export class SaeTrainer {
     const capacity = activation === 'relu' ? rows * m : rows * k;
     this.selector = new ActiveSelector(ctx, rows, blocks, capacity, 'sae.train.active');
     this.lists = new LatentLists(ctx, this.selector.out, 'sae.train.lists');
-    this.gradAct = ctx.createBuffer(capacity * 4, 'sae.train.gradAct');
+    this.dots = ctx.createBuffer(capacity * 4, 'sae.train.dots');
     // AuxK (Gao et al. 2024, arXiv 2406.04093, §A.2) belongs to the TopK family; ReLU SAEs use the L1 penalty alone.
     const useAux = activation !== 'relu' && config.auxKWeight > 0;
     this.auxSelector = useAux ? new ActiveSelector(ctx, rows, blocks, rows * auxK, 'sae.train.aux') : null;
     this.auxLists = this.auxSelector ? new LatentLists(ctx, this.auxSelector.out, 'sae.train.auxLists') : null;
-    this.gradAux = useAux ? ctx.createBuffer(rows * auxK * 4, 'sae.train.gradAux') : null;
+    this.auxDots = useAux ? ctx.createBuffer(rows * auxK * 4, 'sae.train.auxDots') : null;
     this.gradEnc = blocks.blocks.map((b, i) => ctx.createBuffer(b.count * dIn * 4, `sae.train.gradEnc.${i}`));
     this.gradDec = blocks.blocks.map((b, i) => ctx.createBuffer(b.count * dIn * 4, `sae.train.gradDec.${i}`));
     this.gradBEnc = ctx.createBuffer(m * 4, 'sae.train.gradBEnc');
@@ -116,6 +120,8 @@ export class SaeTrainer {
         : activation === 'batchtopk'
           ? { kind: 'batchtopk', k }
           : { kind: 'threshold', threshold: ctx.createBuffer(4, 'sae.reluThreshold') };
+    this.layout = decoderLayout(ctx, blocks, this.selection);
+    this.auxLayout = decoderLayout(ctx, blocks, { kind: 'topk', k: auxK });
     // Fresh buffers are zero (WebGPU zero-initialises), which is the starting state of every counter and moment.
   }
 
@@ -150,11 +156,13 @@ export class SaeTrainer {
     this.selector.select(this.pre, this.selection);
     const active = this.selector.out;
     const stats = this.loss.decodeStats;
-    sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active, bias: model.bDec, rows: { x: z, sign: -1 }, stats: { buffer: stats, of: 'error' }, out: this.error });
+    const decoder = { decoder: model.decoder, blocks, dIn };
+    decoderError(ctx, { ...decoder, layout: this.layout, active, bias: model.bDec, rows: { x: z, sign: -1 }, stats: { buffer: stats, of: 'error' }, out: this.error, dots: this.dots });
     // AuxK: the top-auxK dead latents of each token reconstruct the residual −e; their error is e + ê.
-    if (this.auxSelector) {
+    if (this.auxSelector && this.auxDots) {
       this.auxSelector.select(this.pre, { kind: 'topk', k: config.auxK }, { idleTokens: this.idle, minIdle: config.deadAfterTokens });
-      sparseDecode(ctx, { decoder: model.decoder, blocks, dIn, active: this.auxSelector.out, bias: null, rows: { x: this.error, sign: 1 }, stats: { buffer: stats, of: 'aux' }, out: this.auxError });
+      const aux = { active: this.auxSelector.out, bias: null, rows: { x: this.error, sign: 1 as const }, stats: { buffer: stats, of: 'aux' as const } };
+      decoderError(ctx, { ...decoder, ...aux, layout: this.auxLayout, out: this.auxError, dots: this.auxDots });
     }
 
     // Loss, from the decoder's column sums; V (in scalars) scales the errors into the seeds ∂L/∂ẑ, ∂L/∂ê.
@@ -174,18 +182,14 @@ export class SaeTrainer {
     this.tokens += rows;
     this.windowTokens += rows;
 
-    // Backward, sparse: only active (and AuxK) entries carry gradient.
+    // Backward, sparse: only active (and AuxK) entries carry gradient; the lists scale the dots into ∂L/∂pre.
     const l1 = config.activation === 'relu' ? config.l1Coefficient / rows : 0;
     const seed = { scalars: this.loss.scalars, factor: 1 };
     const grads = { blocks, dIn, z, bDec: model.bDec, gradDec: this.gradDec, gradEnc: this.gradEnc, gradBEnc: this.gradBEnc };
-    activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active, vecs: this.error, scale: seed, out: this.gradAct, add: l1 });
-    this.lists.build(this.gradAct, seed);
+    this.lists.build(this.dots, seed, l1);
     latentGradients(ctx, { ...grads, lists: this.lists, errors: this.error, accumulate: false });
-    if (this.auxSelector && this.auxLists && this.gradAux) {
-      const aux = this.auxSelector.out;
-      const auxSeed = { scalars: this.loss.scalars, factor: auxKWeight };
-      activeGradient(ctx, { decoder: model.decoder, blocks, dIn, active: aux, vecs: this.auxError, scale: auxSeed, out: this.gradAux });
-      this.auxLists.build(this.gradAux, auxSeed);
+    if (this.auxLists && this.auxDots) {
+      this.auxLists.build(this.auxDots, { scalars: this.loss.scalars, factor: auxKWeight });
       latentGradients(ctx, { ...grads, lists: this.auxLists, errors: this.auxError, accumulate: true });
     }
     bDecGradient(ctx, { seedSums: this.loss.seedSums, dIn, gradBEnc: this.gradBEnc, encoder: model.encoder, blocks, out: this.gradBDec });
@@ -294,9 +298,9 @@ export class SaeTrainer {
     this.auxSelector?.destroy();
     this.lists.destroy();
     this.auxLists?.destroy();
-    const owned = [...this.pre, this.error, this.auxError, this.gradAct, ...this.gradEnc, ...this.gradDec, this.gradBEnc, this.gradBDec, this.idle, this.fires];
+    const owned = [...this.pre, this.error, this.auxError, this.dots, ...this.gradEnc, ...this.gradDec, this.gradBEnc, this.gradBDec, this.idle, this.fires];
     for (const b of [...owned, ...Object.values(this.loss), ...this.slots.flatMap((s) => [s.moment1, s.moment2])]) b.destroy();
-    this.gradAux?.destroy();
+    this.auxDots?.destroy();
     if (this.selection.kind === 'threshold') this.selection.threshold.destroy();
     this.model.destroy();
   }
