@@ -29,9 +29,11 @@
 //   dots[p] = W_dec[latent[p], :] · out_{row p}
 // which the seed scale turns into ∂L/∂f (sae-csc.wgsl's fill). A CPU pays for
 // every load and has no coalescing, so the decoder row loads serve both sums:
-// a row's entries go in fours, and a row of at most four entries is one sweep
-// (x, four decoder rows, the store), its dots taken on the way; a longer row
-// sweeps its fours twice, to build out_r and then to dot with it. On a GPU,
+// a row of at most `sweep` (4 or 8) entries is one sweep over d_in (x, the
+// decoder rows, the store), its dots taken on the way; a longer row sweeps its
+// entries four at a time twice, to build out_r and then to dot with it. A CPU
+// runs a few neighbouring threads in lockstep, so the host picks one sweep
+// width for all rows (see decoder-error.ts). On a GPU,
 // neighbouring threads here would read addresses a row apart: `main`'s layout
 // (threads along the row) is the one for it. `column_stats` then makes the
 // loss's column sums from the rows `rows` wrote.
@@ -54,8 +56,11 @@ struct Params {
   rows_per_thread: u32,
   // 0: none; 1: the error's column sums (slots 0-3); 2: AuxK's (slot 4).
   stats: u32,
-  // `rows`: threads per grid row (row = gid.y · row_threads + gid.x).
+  // `rows`: threads per grid row (row = gid.y · row_threads + gid.x), and
+  // its one-sweep width: 4 when no row holds more than 4 entries (TopK, k ≤ 4),
+  // else 8 (neighbouring rows then share a sweep, whatever their lengths).
   row_threads: u32,
+  sweep: u32,
 }
 
 @group(0) @binding(0) var<storage, read> decoder: array<Lane>;    // [block_count, d_in]
@@ -192,8 +197,9 @@ fn total(a: Lane) -> f32 {
   return dot(vec4<f32>(a), vec4<f32>(f32(LANES) / 4.0));
 }
 
+// The dots of entries p .. p + 3 that are before `end`.
 fn put_dots(p: u32, end: u32, a0: Lane, a1: Lane, a2: Lane, a3: Lane) {
-  dots[p] = total(a0);
+  if (p < end) { dots[p] = total(a0); }
   if (p + 1u < end) { dots[p + 1u] = total(a1); }
   if (p + 2u < end) { dots[p + 2u] = total(a2); }
   if (p + 3u < end) { dots[p + 3u] = total(a3); }
@@ -215,7 +221,7 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     return;
   }
-  if (end - begin <= 4u) {
+  if (params.sweep == 4u && end - begin <= 4u) {
     let q = four(begin, end, n);
     var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
     for (var d = 0u; d < n; d++) {
@@ -225,6 +231,23 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
       a0 += u0 * e; a1 += u1 * e; a2 += u2 * e; a3 += u3 * e;
     }
     put_dots(begin, end, a0, a1, a2, a3);
+    return;
+  }
+  if (end - begin <= 8u) {
+    let q = four(begin, end, n);
+    let h = four(begin + 4u, end, n);
+    var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
+    var a4 = Lane(0.0); var a5 = Lane(0.0); var a6 = Lane(0.0); var a7 = Lane(0.0);
+    for (var d = 0u; d < n; d++) {
+      let u0 = decoder[q.w.x + d]; let u1 = decoder[q.w.y + d]; let u2 = decoder[q.w.z + d]; let u3 = decoder[q.w.w + d];
+      let u4 = decoder[h.w.x + d]; let u5 = decoder[h.w.y + d]; let u6 = decoder[h.w.z + d]; let u7 = decoder[h.w.w + d];
+      let e = start_of(o, d) + q.v.x * u0 + q.v.y * u1 + q.v.z * u2 + q.v.w * u3 + h.v.x * u4 + h.v.y * u5 + h.v.z * u6 + h.v.w * u7;
+      out[o + d] = e;
+      a0 += u0 * e; a1 += u1 * e; a2 += u2 * e; a3 += u3 * e;
+      a4 += u4 * e; a5 += u5 * e; a6 += u6 * e; a7 += u7 * e;
+    }
+    put_dots(begin, end, a0, a1, a2, a3);
+    put_dots(begin + 4u, end, a4, a5, a6, a7);
     return;
   }
   // Entries in order, four at a time: each output is one sequential sum in latent order.

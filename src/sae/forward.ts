@@ -80,6 +80,7 @@ export function sparseDecode(ctx: GpuContext, args: SparseDecodeArgs): void {
         DECODE_ROWS_PER_THREAD,
         stats && i === last ? (stats.of === 'error' ? 1 : 2) : 0,
         0,
+        0,
       ],
       workgroups: [Math.ceil(dIn / (kernel.lanes * WG)), decodeChunks(active.rows)],
     });

@@ -23,15 +23,15 @@ const defaultRows = rows;
 /** Blocks of 25 latents: the widest per-latent tensor has 33 floats. */
 const blocks = planLatentBlocks(m, rows, 25 * rows * 4);
 
-/** A random CSR active set: 0..7 ascending latents per row, one empty row, one empty latent range. */
-function randomActive(ctx: GpuContext, seed: number, rows = defaultRows) {
+/** A random CSR active set: 0..most − 1 ascending latents per row, one empty row, one empty latent range. */
+function randomActive(ctx: GpuContext, seed: number, rows = defaultRows, most = 8) {
   const rand = seededRandom(seed);
   const rowStart = [0];
   const latent: number[] = [];
   const value: number[] = [];
   const row: number[] = [];
   for (let r = 0; r < rows; r++) {
-    const n = r === 2 ? 0 : Math.floor(rand() * 8);
+    const n = r === 2 ? 0 : Math.floor(rand() * most);
     const set = new Set<number>();
     while (set.size < n) set.add(Math.floor(rand() * (m - 10)));
     for (const j of [...set].sort((a, b) => a - b)) {
@@ -172,15 +172,16 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expect(rowStart[rows]).toBe(nnz);
   });
 
-  it.each(['lanes', 'rows'] as const)("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (layout) => {
+  it.each(['lanes', 'rows-4', 'rows-8'] as const)("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (layout) => {
     const ctx = await testGpu();
-    // 40 rows: chunks of 16, 16 and 8 for the column sums; W_dec in one binding (the 'rows' layout needs it).
+    // 40 rows: chunks of 16, 16 and 8 for the column sums; W_dec in one binding (the rows layouts need it).
     const n = 40;
     const one = planLatentBlocks(m, Math.max(n, dIn), m * Math.max(n, dIn) * 4);
     expect(one.blocks.length).toBe(1);
     const rand = seededRandom(21);
-    const main = randomActive(ctx, 22, n);
-    const aux = randomActive(ctx, 23, n);
+    // Rows of 0 to 12 entries: each layout's one sweep and its longer rows.
+    const main = randomActive(ctx, 22, n, 13);
+    const aux = randomActive(ctx, 23, n, 13);
     // The main set's capacity keeps all but its last 6 entries.
     const kept = main.latent.length - 6;
     const z = gaussianArray(n * dIn, rand, 2);
