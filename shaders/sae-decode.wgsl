@@ -31,7 +31,7 @@
 // every load and has no coalescing, so the decoder row loads serve both sums:
 // a row of at most `sweep` (4 or 8) entries is one sweep over d_in (x, the
 // decoder rows, the store), its dots taken on the way; a longer row sweeps its
-// entries four at a time twice, to build out_r and then to dot with it. A CPU
+// entries eight at a time twice, to build out_r and then to dot with it. A CPU
 // runs a few neighbouring threads in lockstep, so the host picks one sweep
 // width for all rows (see decoder-error.ts). On a GPU,
 // neighbouring threads here would read addresses a row apart: `main`'s layout
@@ -250,9 +250,10 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
     put_dots(begin + 4u, end, a4, a5, a6, a7);
     return;
   }
-  // Entries in order, four at a time: each output is one sequential sum in latent order.
-  for (var p = begin; p < end; p += 4u) {
+  // Entries in order, eight at a time: each output is one sequential sum in latent order.
+  for (var p = begin; p < end; p += 8u) {
     let q = four(p, end, n);
+    let h = four(p + 4u, end, n);
     for (var d = 0u; d < n; d++) {
       var e: Lane;
       if (p == begin) {
@@ -260,16 +261,22 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
       } else {
         e = out[o + d];
       }
-      out[o + d] = e + q.v.x * decoder[q.w.x + d] + q.v.y * decoder[q.w.y + d] + q.v.z * decoder[q.w.z + d] + q.v.w * decoder[q.w.w + d];
+      // Left to right: (((e + f0 w0) + f1 w1) + …), the order of the lanes decoder.
+      out[o + d] = e + q.v.x * decoder[q.w.x + d] + q.v.y * decoder[q.w.y + d] + q.v.z * decoder[q.w.z + d] + q.v.w * decoder[q.w.w + d]
+        + h.v.x * decoder[h.w.x + d] + h.v.y * decoder[h.w.y + d] + h.v.z * decoder[h.w.z + d] + h.v.w * decoder[h.w.w + d];
     }
   }
-  for (var p = begin; p < end; p += 4u) {
+  for (var p = begin; p < end; p += 8u) {
     let q = four(p, end, n);
+    let h = four(p + 4u, end, n);
     var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
+    var a4 = Lane(0.0); var a5 = Lane(0.0); var a6 = Lane(0.0); var a7 = Lane(0.0);
     for (var d = 0u; d < n; d++) {
       let e = out[o + d];
       a0 += decoder[q.w.x + d] * e; a1 += decoder[q.w.y + d] * e; a2 += decoder[q.w.z + d] * e; a3 += decoder[q.w.w + d] * e;
+      a4 += decoder[h.w.x + d] * e; a5 += decoder[h.w.y + d] * e; a6 += decoder[h.w.z + d] * e; a7 += decoder[h.w.w + d] * e;
     }
     put_dots(p, end, a0, a1, a2, a3);
+    put_dots(p + 4u, end, a4, a5, a6, a7);
   }
 }
