@@ -47,13 +47,13 @@ fn lane_sum(x: Lane) -> f32 {
   return dot(vec4<f32>(x), vec4<f32>(f32(LANES) / 4.0));
 }
 
-// One Adam update of Lane i with gradient g.
-fn update(i: u32, g: Lane) {
+// One Adam update of Lane i, holding w, with gradient g: the moments are stored, the new w returned.
+fn updated(i: u32, w: Lane, g: Lane) -> Lane {
   let m = params.beta1 * moment1[i] + (1.0 - params.beta1) * g;
   let v = params.beta2 * moment2[i] + (1.0 - params.beta2) * g * g;
   moment1[i] = m;
   moment2[i] = v;
-  param[i] -= params.step_size * m / (sqrt(v) * params.inv_sqrt_bc2 + params.eps);
+  return w - params.step_size * m / (sqrt(v) * params.inv_sqrt_bc2 + params.eps);
 }
 
 // ---- main: grad [n] → param, moment1, moment2 [n] (in place)
@@ -65,7 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= params.n / LANES || train_state[0] != 0u) {
     return;
   }
-  update(i, grad[i]);
+  param[i] = updated(i, param[i], grad[i]);
 }
 
 // ---- decoder_rows: row_grad [n, d_in] (projected in place), param = W_dec block [n, d_in], moments [n, d_in]
@@ -87,11 +87,13 @@ fn decoder_rows(@builtin(global_invocation_id) gid: vec3<u32>) {
   let frozen = train_state[0] != 0u;
   var squares = Lane(0.0);
   for (var i = base; i < end; i++) {
-    let g = row_grad[i] - along * param[i];
+    let w = param[i];
+    let g = row_grad[i] - along * w;
     row_grad[i] = g;
     if (!frozen) {
-      update(i, g);
-      squares += param[i] * param[i];
+      let w_new = updated(i, w, g);
+      param[i] = w_new;
+      squares += w_new * w_new;
     }
   }
   if (frozen) {

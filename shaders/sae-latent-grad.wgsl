@@ -59,11 +59,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     enc += bitcast<f32>(item.z) * (z[o] - shift);
   }
   let o = jl * n + d;
+  // A branch, not select(): select would load the old values even when not accumulating.
   let add = params.accumulate != 0u;
-  grad_dec[o] = select(Lane(0.0), grad_dec[o], add) + dec;
-  grad_enc[o] = select(Lane(0.0), grad_enc[o], add) + enc;
+  if (add) {
+    dec += grad_dec[o];
+    enc += grad_enc[o];
+  }
+  grad_dec[o] = dec;
+  grad_enc[o] = enc;
   if (d == 0u) {
-    var sum = select(0.0, grad_b_enc[j], add);
+    var sum = 0.0;
+    if (add) {
+      sum = grad_b_enc[j];
+    }
     for (var q = first; q < end; q++) {
       sum += bitcast<f32>(items[q].z);
     }

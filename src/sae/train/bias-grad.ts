@@ -1,4 +1,5 @@
 import type { GpuContext } from '../../gpu/context';
+import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 
 const WG = 64;
@@ -13,8 +14,9 @@ export function bDecGradient(
   args: { seedSums: GPUBuffer; dIn: number; gradBEnc: GPUBuffer; encoder: readonly GPUBuffer[]; blocks: LatentBlocks; out: GPUBuffer },
 ): void {
   const { seedSums, dIn, gradBEnc, encoder, blocks, out } = args;
-  const groups = Math.ceil(dIn / WG);
+  const kernel = laneKernel('sae-bias-grad', dIn);
+  const groups = Math.ceil(dIn / (kernel.lanes * WG));
   blocks.blocks.forEach((b, i) => {
-    ctx.dispatch({ shader: 'sae-bias-grad', entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, seedSums, out], params: [dIn, b.start, b.count], workgroups: [groups] });
+    ctx.dispatch({ shader: kernel.shader, entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, seedSums, out], params: [dIn, b.start, b.count], workgroups: [groups] });
   });
 }
