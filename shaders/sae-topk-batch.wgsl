@@ -5,13 +5,21 @@
 // shaders/sae-topk-rows.wgsl's row_count / row_write then compact it.
 //
 // Radix select on the positive f32 bits (which order like the values), 8 bits
-// a pass, most significant first. Pass p is two dispatches:
-//   * `batch_hist`: each workgroup histograms digit p of the candidates of its
-//     TILE of the flattened batch whose higher digits equal the prefix found so
-//     far, in a workgroup-private 256-bin histogram, and stores it whole to
-//     partial[tile] — no global atomics, no clearing pass;
+// a pass, most significant first. A pass is two dispatches:
+//   * `batch_hist`: each workgroup histograms the next digit of the candidates
+//     of its TILE of the flattened batch whose higher digits equal the prefix
+//     found so far, in a workgroup-private 256-bin histogram, and stores it
+//     whole to partial[tile] — no global atomics, no clearing pass;
 //   * `batch_merge` (one workgroup): sums the tiles' histograms bin by bin in
 //     tile order and picks the digit holding the remaining-th largest.
+// The first digit (the sign and the exponent's high bits) rarely changes from
+// one training step to the next, so the first pass also histograms the second
+// digit of the keys whose first digit is the previous selection's (state[0]
+// still holds it). When the first digit turns out the same, that histogram is
+// the second pass's and the first merge picks two digits: the four digits take
+// three passes, and the fourth pair of dispatches finds the selection done and
+// returns. state[1].value_key counts the digits picked so far (it is the
+// state's spare entry; only entry 0 is read outside this file).
 // After the last value digit the threshold value is exact (bookkeeping's
 // inference-threshold EMA reads it). When not every tie of that value is kept,
 // the tie at rank `remaining` in flat order is found without further passes:
@@ -63,12 +71,13 @@ struct Params {
 @group(0) @binding(1) var<storage, read> pre4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> idle: array<u32>;
 
-// ---- batch_hist: pre [rows, width] f32, idle [width] u32, state [1] → partial [tiles, 256] u32.
+// ---- batch_hist: pre [rows, width] f32, idle [width] u32, state [2] → partial [tiles, 2, 256] u32
+// (the pass's digit; the first pass's second half: the speculated second digit).
 @group(0) @binding(3) var<storage, read> hist_state: array<SelectState>;
 @group(0) @binding(4) var<storage, read_write> partial_out: array<u32>;
 @group(0) @binding(5) var<uniform> hist_params: Params;
 
-// ---- batch_merge: pre, idle, partial [tiles, 256] → state [1] (pass 0 starts it afresh).
+// ---- batch_merge: pre, idle, partial [tiles, 2, 256] → state [2] (pass 0 starts it afresh).
 @group(0) @binding(3) var<storage, read_write> merge_state: array<SelectState>;
 @group(0) @binding(4) var<storage, read> partial_in: array<u32>;
 @group(0) @binding(5) var<uniform> merge_params: Params;
@@ -78,9 +87,14 @@ struct Params {
 @group(0) @binding(4) var<uniform> select_params: Params;
 
 var<workgroup> local_hist: array<atomic<u32>, BINS>;
+// The first pass's second histogram: digit 1 of the keys whose digit 0 is `spec`.
+var<workgroup> spec_hist: array<atomic<u32>, BINS>;
 var<workgroup> bins: array<u32, BINS>;
 var<workgroup> scan_buf: array<u32, WG>;
 var<workgroup> merged: SelectState;
+// batch_hist / batch_merge: the digits picked so far (state[1]), and the merge's speculated first digit.
+var<workgroup> picked: u32;
+var<workgroup> spec_digit: u32;
 // Tie search: 1 when needed, the tile holding the tie, its rank within the tile (1-based), its flat index.
 var<workgroup> need_tie: u32;
 var<workgroup> tie_tile: u32;
@@ -124,17 +138,23 @@ fn digit(x: u32, p: u32) -> u32 {
   return (x >> (24u - 8u * p)) & 255u;
 }
 
-// Counts key x in the tile's histogram when it is a candidate of this pass.
-fn count_key(x: u32, prefix: u32, pass_index: u32) {
+// Counts key x in the tile's histogram when it is a candidate of this pass;
+// in the first pass (spec < BINS), also its second digit when its first is spec.
+fn count_key(x: u32, prefix: u32, pass_index: u32, spec: u32) {
   if (x != 0u && prefix_matches(x, prefix, pass_index)) {
     atomicAdd(&local_hist[digit(x, pass_index)], 1u);
+    if (digit(x, 0u) == spec) {
+      atomicAdd(&spec_hist[digit(x, 1u)], 1u);
+    }
   }
 }
 
-// Histograms digit pass_index of tile `tile`'s candidates whose higher digits equal prefix's, into local_hist.
-fn tile_histogram(tile: u32, lid: u32, prefix: u32, pass_index: u32, p: Params) {
+// Histograms digit pass_index of tile `tile`'s candidates whose higher digits
+// equal prefix's, into local_hist (and, with spec < BINS, spec_hist: see count_key).
+fn tile_histogram(tile: u32, lid: u32, prefix: u32, pass_index: u32, spec: u32, p: Params) {
   for (var b = lid; b < BINS; b += WG) {
     atomicStore(&local_hist[b], 0u);
+    atomicStore(&spec_hist[b], 0u);
   }
   workgroupBarrier();
   // Counts do not depend on the order: threads stride over the tile, neighbours reading neighbouring keys.
@@ -143,11 +163,11 @@ fn tile_histogram(tile: u32, lid: u32, prefix: u32, pass_index: u32, p: Params) 
   for (var e = first + lid * STEP; e < last; e += WG * STEP) {
     let xs = keys_of(e, p);
     // Components by name, not by a loop's index: a dynamic index costs emulated adapters a trip through memory.
-    count_key(xs.x, prefix, pass_index);
+    count_key(xs.x, prefix, pass_index, spec);
     if (VEC4) {
-      count_key(xs.y, prefix, pass_index);
-      count_key(xs.z, prefix, pass_index);
-      count_key(xs.w, prefix, pass_index);
+      count_key(xs.y, prefix, pass_index, spec);
+      count_key(xs.z, prefix, pass_index, spec);
+      count_key(xs.w, prefix, pass_index, spec);
     }
   }
   workgroupBarrier();
@@ -233,43 +253,86 @@ fn break_tie(lid: u32, p: Params) {
 @compute @workgroup_size(WG)
 fn batch_hist(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let p = hist_params;
-  // Pass 0 needs no prefix (and state[0] still holds the previous selection).
+  let first = p.radix_pass == 0u;
+  if (lid == 0u) {
+    merged = hist_state[0];
+    picked = hist_state[1].value_key;
+  }
+  let state = workgroupUniformLoad(&merged);
+  // The first pass needs no prefix (state[0] still holds the previous selection, whose first digit it speculates on).
   var prefix = 0u;
-  if (p.radix_pass > 0u) {
-    prefix = hist_state[0].value_key;
+  var pass_index = 0u;
+  var spec = digit(state.value_key, 0u);
+  if (!first) {
+    if (state.done != 0u) {
+      return;
+    }
+    prefix = state.value_key;
+    pass_index = workgroupUniformLoad(&picked);
+    spec = BINS;
   }
-  tile_histogram(wid.x, lid, prefix, p.radix_pass, p);
+  tile_histogram(wid.x, lid, prefix, pass_index, spec, p);
+  let at = wid.x * 2u * BINS;
   for (var b = lid; b < BINS; b += WG) {
-    partial_out[wid.x * BINS + b] = atomicLoad(&local_hist[b]);
+    partial_out[at + b] = atomicLoad(&local_hist[b]);
+    if (first) {
+      partial_out[at + BINS + b] = atomicLoad(&spec_hist[b]);
+    }
   }
+}
+
+// Bins of half h (0: the pass's digit; 1: the first pass's speculated second digit) summed over the tiles, into `bins`.
+fn merge_bins(h: u32, lid: u32, tiles: u32) {
+  for (var b = lid; b < BINS; b += WG) {
+    var sum = 0u;
+    for (var t = 0u; t < tiles; t++) {
+      sum += partial_in[(2u * t + h) * BINS + b];
+    }
+    bins[b] = sum;
+  }
+  workgroupBarrier();
 }
 
 // Workgroups: 1.
 @compute @workgroup_size(WG)
 fn batch_merge(@builtin(local_invocation_index) lid: u32) {
   let p = merge_params;
-  let pass_index = p.radix_pass;
-  for (var b = lid; b < BINS; b += WG) {
-    var sum = 0u;
-    for (var t = 0u; t < p.tiles; t++) {
-      sum += partial_in[t * BINS + b];
-    }
-    bins[b] = sum;
-  }
-  workgroupBarrier();
+  let first = p.radix_pass == 0u;
+  // Before the first pick, state[0] is still the previous selection: its first digit is the speculation.
   if (lid == 0u) {
-    var s = SelectState(0u, 0u, p.k, 0u);
-    if (pass_index > 0u) {
-      s = merge_state[0];
+    spec_digit = digit(merge_state[0].value_key, 0u);
+    merged = SelectState(0u, 0u, p.k, 0u);
+    picked = 0u;
+    if (!first) {
+      merged = merge_state[0];
+      picked = merge_state[1].value_key;
     }
-    s = pick_digit(s, pass_index);
+  }
+  if (workgroupUniformLoad(&merged).done != 0u) {
+    return;
+  }
+  merge_bins(0u, lid, p.tiles);
+  if (lid == 0u) {
+    merged = pick_digit(merged, picked);
+    picked++;
+  }
+  // The speculated second digit: its histogram is the second pass's when the first digit is spec.
+  let after = workgroupUniformLoad(&merged);
+  if (first && after.done == 0u && digit(after.value_key, 0u) == workgroupUniformLoad(&spec_digit)) {
+    merge_bins(1u, lid, p.tiles);
+    if (lid == 0u) {
+      merged = pick_digit(merged, 1u);
+      picked = 2u;
+    }
+  }
+  if (lid == 0u) {
     if (need_tie != 0u) {
-      // Walk the tiles in flat order to the one holding the remaining-th tie.
-      let d = (s.value_key & 255u);
-      var rank = s.remaining;
+      // Walk the tiles in flat order to the one holding the remaining-th tie (this pass's digit histograms hold the tiles' ties).
+      let d = merged.value_key & 255u;
+      var rank = merged.remaining;
       var t = 0u;
       for (; t < p.tiles; t++) {
-        let c = partial_in[t * BINS + d];
+        let c = partial_in[2u * t * BINS + d];
         if (rank <= c) {
           break;
         }
@@ -278,11 +341,11 @@ fn batch_merge(@builtin(local_invocation_index) lid: u32) {
       tie_tile = t;
       tie_rank = rank;
     }
-    merged = s;
   }
   break_tie(lid, p);
   if (lid == 0u) {
     merge_state[0] = merged;
+    merge_state[1] = SelectState(picked, 0u, 0u, 0u);
   }
 }
 
@@ -295,7 +358,7 @@ fn batch_select(@builtin(local_invocation_index) lid: u32) {
   }
   for (var pass_index = 0u; pass_index < 4u; pass_index++) {
     let prefix = workgroupUniformLoad(&merged).value_key;
-    tile_histogram(0u, lid, prefix, pass_index, p);
+    tile_histogram(0u, lid, prefix, pass_index, BINS, p);
     for (var b = lid; b < BINS; b += WG) {
       bins[b] = atomicLoad(&local_hist[b]);
     }

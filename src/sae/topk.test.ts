@@ -255,4 +255,32 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
       expect(await runSelectWithState(pre, rows, m, m, sel)).toEqual(one);
     }
   });
+
+  it('BatchTopK over several tiles, one selector through successive batches: the first digit taken from the previous selection, right and wrong', async () => {
+    const ctx = await testGpu();
+    const rows = 96;
+    const m = 300;
+    const sel = { kind: 'batchtopk', k: 5 } as const;
+    const blocks = planLatentBlocks(m, rows, m * rows * 4);
+    const selector = new ActiveSelector(ctx, rows, blocks, rows * m, 'successive');
+    const a = tiedPre(rows, m, 80);
+    // ×16 moves every exponent by 4: the first digit (the sign and the exponent's top 7 bits) differs from a's.
+    const b = a.map((x) => x * 16);
+    // a (nothing to take the digit from), a again (the same first digit), b (a different one), b again.
+    for (const [name, pre] of [['a', a], ['a again', a], ['b', b], ['b again', b]] as const) {
+      const buffer = ctx.upload(pre, `pre.${name}`);
+      selector.select([buffer], sel);
+      const rowStart = Array.from(await ctx.readU32(selector.out.rowStart));
+      const n = rowStart[rows];
+      const got = {
+        rowStart,
+        latent: Array.from(await ctx.readU32(selector.out.latent, 0, n)),
+        value: Array.from(await ctx.readF32(selector.out.value, 0, n)),
+        row: Array.from(await ctx.readU32(selector.out.row, 0, n)),
+      };
+      expect(got, name).toEqual(referenceSelect(pre, rows, m, sel));
+      buffer.destroy();
+    }
+    selector.destroy();
+  });
 });

@@ -102,7 +102,7 @@ export interface Eligibility {
  */
 export class ActiveSelector {
   readonly out: ActiveSet;
-  /** [rows] × (value_key, index_key, remaining, done) u32: the threshold found; for batchtopk (and threshold), entry 0. */
+  /** [max(rows, 2)] × (value_key, index_key, remaining, done) u32: the threshold found; for batchtopk (and threshold), entry 0. */
   readonly state: GPUBuffer;
   private readonly rowCount: GPUBuffer;
   private readonly zero: GPUBuffer;
@@ -144,8 +144,10 @@ export class ActiveSelector {
     this.batchTile = Math.ceil(tile / (4 * BATCH_WG)) * 4 * BATCH_WG;
     this.batchTiles = Math.ceil(elements / this.batchTile);
     const single = blocks.blocks.length === 1;
-    this.state = ctx.createBuffer(rows * 16, `${label}.state`);
-    this.hist = ctx.createBuffer((single ? this.batchTiles : rows) * BINS * 4, `${label}.hist`);
+    // BatchTopK's passes keep their progress in entry 1 (sae-topk-batch.wgsl), hence at least two.
+    this.state = ctx.createBuffer(Math.max(rows, 2) * 16, `${label}.state`);
+    // BatchTopK: two histograms a tile (the first pass also speculates on the second digit).
+    this.hist = ctx.createBuffer((single ? 2 * this.batchTiles : rows) * BINS * 4, `${label}.hist`);
     this.chunkCounts = single ? null : ctx.createBuffer(rows * chunks * 4, `${label}.chunkCounts`);
     this.rowCount = ctx.createBuffer(rows * 4, `${label}.rowCount`);
     this.zero = ctx.createBuffer(4, `${label}.zero`);
