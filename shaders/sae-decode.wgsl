@@ -29,11 +29,12 @@
 //   dots[p] = W_dec[latent[p], :] · out_{row p}
 // which the seed scale turns into ∂L/∂f (sae-csc.wgsl's fill). A CPU pays for
 // every load and has no coalescing, so the decoder row loads serve both sums:
-// a row of at most `sweep` (4 or 8) entries is one sweep over d_in (x, the
-// decoder rows, the store), its dots taken on the way; a longer row sweeps its
-// entries eight at a time twice, to build out_r and then to dot with it. A CPU
-// runs a few neighbouring threads in lockstep, so the host picks one sweep
-// width for all rows (see decoder-error.ts). On a GPU,
+// a row of at most 4 (or 8) entries is one sweep over d_in (x, the decoder
+// rows, the store), its dots taken on the way; a longer row sweeps its entries
+// eight at a time twice, to build out_r and then to dot with it. A CPU runs a
+// few neighbouring threads in lockstep, so where rows differ in length
+// (BatchTopK's), a workgroup first sorts its rows into the three kinds of
+// sweep (`by_length`), and neighbouring threads take rows of one kind. On a GPU,
 // neighbouring threads here would read addresses a row apart: `main`'s layout
 // (threads along the row) is the one for it. `column_stats` then makes the
 // loss's column sums from the rows `rows` wrote.
@@ -57,10 +58,10 @@ struct Params {
   // 0: none; 1: the error's column sums (slots 0-3); 2: AuxK's (slot 4).
   stats: u32,
   // `rows`: threads per grid row (row = gid.y · row_threads + gid.x), and
-  // its one-sweep width: 4 when no row holds more than 4 entries (TopK, k ≤ 4),
-  // else 8 (neighbouring rows then share a sweep, whatever their lengths).
+  // 1 to sort each workgroup's rows by their kind of sweep first (rows of
+  // different lengths), 0 not to (every row's length within 4 or 8).
   row_threads: u32,
-  sweep: u32,
+  by_length: u32,
 }
 
 @group(0) @binding(0) var<storage, read> decoder: array<Lane>;    // [block_count, d_in]
@@ -205,23 +206,52 @@ fn put_dots(p: u32, end: u32, a0: Lane, a1: Lane, a2: Lane, a3: Lane) {
   if (p + 3u < end) { dots[p + 3u] = total(a3); }
 }
 
+// Row r's entries [begin, end), capacity-clipped.
+fn entries_of(r: u32) -> vec2<u32> {
+  let end = min(row_start[r + 1u], params.capacity);
+  return vec2(min(row_start[r], end), end);
+}
+
+// by_length: the workgroup's rows, one-sweep rows of at most 4 entries first, then of at most 8, then longer ones.
+var<workgroup> sorted_rows: array<u32, WG>;
+var<workgroup> kind_count: array<atomic<u32>, 3>;
+
 @compute @workgroup_size(WG)
-fn rows(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let r = gid.y * params.row_threads + gid.x;
+fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let first_row = wid.y * params.row_threads + wid.x * WG;
+  var r = first_row + lid;
+  if (params.by_length != 0u) {
+    // A counting sort by kind (workgroup memory starts at zero); the order within a kind does not matter.
+    var kind = 3u;
+    var slot = 0u;
+    if (r < params.rows) {
+      let range = entries_of(r);
+      kind = select(select(2u, 1u, range.y - range.x <= 8u), 0u, range.y - range.x <= 4u);
+      slot = atomicAdd(&kind_count[kind], 1u);
+    }
+    workgroupBarrier();
+    if (kind < 3u) {
+      let shorter = select(0u, atomicLoad(&kind_count[0]), kind > 0u) + select(0u, atomicLoad(&kind_count[1]), kind > 1u);
+      sorted_rows[shorter + slot] = r;
+    }
+    workgroupBarrier();
+    r = select(params.rows, sorted_rows[lid], first_row + lid < params.rows);
+  }
   if (r >= params.rows) {
     return;
   }
   let n = params.d_in / LANES;
   let o = r * n;
-  let end = min(row_start[r + 1u], params.capacity);
-  let begin = min(row_start[r], end);
+  let range = entries_of(r);
+  let begin = range.x;
+  let end = range.y;
   if (begin == end) {
     for (var d = 0u; d < n; d++) {
       out[o + d] = start_of(o, d);
     }
     return;
   }
-  if (params.sweep == 4u && end - begin <= 4u) {
+  if (end - begin <= 4u) {
     let q = four(begin, end, n);
     var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
     for (var d = 0u; d < n; d++) {

@@ -172,10 +172,11 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expect(rowStart[rows]).toBe(nnz);
   });
 
-  it.each(['lanes', 'rows-4', 'rows-8'] as const)("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (layout) => {
+  it.each(['lanes', 'rows', 'rows-sorted'] as const)("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (layout) => {
     const ctx = await testGpu();
-    // 40 rows: chunks of 16, 16 and 8 for the column sums; W_dec in one binding (the rows layouts need it).
-    const n = 40;
+    // 70 rows: two workgroups of the rows layouts, the second part-full; chunks of 16 rows and a last of 6 for
+    // the column sums; W_dec in one binding (the rows layouts need it).
+    const n = 70;
     const one = planLatentBlocks(m, Math.max(n, dIn), m * Math.max(n, dIn) * 4);
     expect(one.blocks.length).toBe(1);
     const rand = seededRandom(21);

@@ -12,26 +12,26 @@ import { decoderDots } from './decoder-dots';
  * - 'lanes' (a GPU's): threads along each row's d_in (sae-decode.wgsl, with
  *   the loss's column sums), then a thread per entry for the dots
  *   (sae-decoder-dots.wgsl): neighbouring threads read neighbouring floats;
- * - 'rows-4', 'rows-8' (a CPU's): a thread per row (sae-decode.wgsl's `rows`)
- *   decodes the row and takes its entries' dots with the same decoder loads,
- *   in one sweep over d_in for a row of at most 4 (8) entries, then
+ * - 'rows', 'rows-sorted' (a CPU's): a thread per row (sae-decode.wgsl's
+ *   `rows`) decodes the row and takes its entries' dots with the same decoder
+ *   loads, in one sweep over d_in for a row of at most 4 or 8 entries, then
  *   `column_stats` sums the columns. A CPU adapter pays for every load and
- *   gains nothing from neighbouring ones.
+ *   gains nothing from neighbouring ones. 'rows-sorted' first sorts each
+ *   workgroup's rows by their kind of sweep, for rows of different lengths.
  */
-export type DecoderLayout = 'lanes' | 'rows-4' | 'rows-8';
+export type DecoderLayout = 'lanes' | 'rows' | 'rows-sorted';
 
 /**
  * The rows on an adapter that runs on the CPU (the fallback adapter:
- * SwiftShader, lavapipe), when W_dec is one binding and rows are short:
- * TopK's hold at most k ≤ 8 entries ('rows-4' for k ≤ 4), BatchTopK's k on
- * average ('rows-8' for k ≤ 4). Else 'lanes': a CPU runs a few neighbouring
- * threads in lockstep, so one long row stalls the others; at BatchTopK k = 8
- * (bench:sae's d240 cases) the lanes measured faster on SwiftShader.
+ * SwiftShader, lavapipe) when W_dec is one binding: 'rows' for TopK with
+ * k ≤ 8 (every row one sweep of the same kind), 'rows-sorted' for BatchTopK
+ * (rows of any length: a CPU runs neighbouring threads in lockstep, so one
+ * long row would stall short neighbours). Else 'lanes'.
  */
 export function decoderLayout(ctx: GpuContext, blocks: LatentBlocks, selection: Selection): DecoderLayout {
   if (!ctx.summary.isFallbackAdapter || blocks.blocks.length !== 1) return 'lanes';
-  if (selection.kind === 'topk' && selection.k <= 8) return selection.k <= 4 ? 'rows-4' : 'rows-8';
-  return selection.kind === 'batchtopk' && selection.k <= 4 ? 'rows-8' : 'lanes';
+  if (selection.kind === 'topk') return selection.k <= 8 ? 'rows' : 'lanes';
+  return selection.kind === 'batchtopk' ? 'rows-sorted' : 'lanes';
 }
 
 const ROWS_WG = 64;
@@ -72,9 +72,9 @@ export function decoderError(ctx: GpuContext, args: DecoderErrorArgs): void {
   requireFloats('decoderError stats', stats.buffer, decodeChunks(active.rows) * DECODE_STAT_SLOTS * dIn);
   const [x, y] = workgroupGrid(ctx, Math.ceil(active.rows / ROWS_WG));
   const kernel = laneKernel('sae-decode', dIn);
-  // sae-decode.wgsl's Params: rows, d_in, the block (all of W_dec), first, use_bias, row_sign, capacity, rows_per_thread, stats, row_threads, sweep.
-  const sweep = layout === 'rows-4' ? 4 : 8;
-  const params = (stats: number) => [active.rows, dIn, 0, blocks.latents, 1, bias ? 1 : 0, f32(rows.sign), active.capacity, DECODE_ROWS_PER_THREAD, stats, x * ROWS_WG, sweep];
+  // sae-decode.wgsl's Params: rows, d_in, the block (all of W_dec), first, use_bias, row_sign, capacity, rows_per_thread, stats, row_threads, by_length.
+  const byLength = layout === 'rows-sorted' ? 1 : 0;
+  const params = (stats: number) => [active.rows, dIn, 0, blocks.latents, 1, bias ? 1 : 0, f32(rows.sign), active.capacity, DECODE_ROWS_PER_THREAD, stats, x * ROWS_WG, byLength];
   ctx.dispatch({
     shader: kernel.shader,
     entryPoint: 'rows',
