@@ -7,6 +7,8 @@
  * the minimum) of the timed runs.
  */
 
+import { seededRandom } from '../../src/gpu/random';
+
 /** Work whose inputs are on the GPU, ready to run repeatedly (a product, a training step). */
 export interface TimedRun {
   /** Records and submits one run. The caller waits for the device to finish it. */
@@ -26,14 +28,19 @@ export interface WallTimes {
 
 /**
  * Wall times of each contestant over `runs` timed runs, after `warmup` untimed
- * ones. The contestants take turns run by run, in an order rotated every round,
- * so a slow spell of a shared machine falls on all of them alike.
+ * ones. The contestants take turns run by run, in an order shuffled every
+ * round (seeded: the same order every time), so a slow spell of a shared
+ * machine falls on all of them alike, and no contestant always runs after the
+ * same one (a rotated order keeps each one's predecessor: one always followed
+ * the peer library's run, another always followed one of ours, whose buffers
+ * it shares and finds in the CPU caches).
  */
 export async function wallTimes(device: GPUDevice, contestants: readonly TimedRun[], { warmup, runs }: TimingOptions): Promise<WallTimes[]> {
   const times = contestants.map((): number[] => []);
+  const random = seededRandom(ORDER_SEED);
   for (let round = 0; round < warmup + runs; round++) {
-    for (let turn = 0; turn < contestants.length; turn++) {
-      const p = (round + turn) % contestants.length;
+    const order = shuffled(contestants.length, random);
+    for (const p of order) {
       // Start from an idle queue so earlier work is not counted.
       await device.queue.onSubmittedWorkDone();
       const start = performance.now();
@@ -43,6 +50,18 @@ export async function wallTimes(device: GPUDevice, contestants: readonly TimedRu
     }
   }
   return times.map((t) => ({ medianMs: median(t), minMs: Math.min(...t) }));
+}
+
+const ORDER_SEED = 7;
+
+/** 0 .. n − 1 in a random order (Fisher–Yates). */
+function shuffled(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
 }
 
 function median(values: number[]): number {
