@@ -28,9 +28,9 @@
 // the tiles to the one holding it and its workgroup scans that tile. Integer
 // sums in a fixed order: the result does not depend on scheduling.
 //
-// `batch_select` (one workgroup) does all four passes and the tie search in
-// one dispatch when the batch is one tile: eight dispatches' fixed costs are
-// most of a small batch's selection on an emulated adapter.
+// `batch_select` (one workgroup) does the passes and the tie search in one
+// dispatch when the batch is one tile: eight dispatches' fixed costs are most
+// of a small batch's selection on an emulated adapter.
 //
 // Keys are read STEP at a time: four (one vec4 load through pre4) where the
 // row length divides by 4 (VEC4; the tile then divides by 4 · WG), else one —
@@ -349,26 +349,47 @@ fn batch_merge(@builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// Workgroups: 1 (the batch is one tile).
+// Workgroups: 1 (the batch is one tile). The passes of batch_hist and batch_merge
+// in one workgroup, with the same speculation on the previous selection's first digit.
 @compute @workgroup_size(WG)
 fn batch_select(@builtin(local_invocation_index) lid: u32) {
   let p = select_params;
   if (lid == 0u) {
+    spec_digit = digit(select_state[0].value_key, 0u);
     merged = SelectState(0u, 0u, p.k, 0u);
+    picked = 0u;
   }
-  for (var pass_index = 0u; pass_index < 4u; pass_index++) {
-    let prefix = workgroupUniformLoad(&merged).value_key;
-    tile_histogram(0u, lid, prefix, pass_index, BINS, p);
+  let spec = workgroupUniformLoad(&spec_digit);
+  for (var round = 0u; round < 4u; round++) {
+    let state = workgroupUniformLoad(&merged);
+    let pass_index = workgroupUniformLoad(&picked);
+    if (state.done != 0u) {
+      break;
+    }
+    tile_histogram(0u, lid, state.value_key, pass_index, select(BINS, spec, pass_index == 0u), p);
     for (var b = lid; b < BINS; b += WG) {
       bins[b] = atomicLoad(&local_hist[b]);
     }
     workgroupBarrier();
     if (lid == 0u) {
       merged = pick_digit(merged, pass_index);
+      picked = pass_index + 1u;
+    }
+    let after = workgroupUniformLoad(&merged);
+    if (pass_index == 0u && after.done == 0u && digit(after.value_key, 0u) == spec) {
+      for (var b = lid; b < BINS; b += WG) {
+        bins[b] = atomicLoad(&spec_hist[b]);
+      }
+      workgroupBarrier();
+      if (lid == 0u) {
+        merged = pick_digit(merged, 1u);
+        picked = 2u;
+      }
+    }
+    if (lid == 0u) {
       tie_tile = 0u;
       tie_rank = merged.remaining;
     }
-    workgroupBarrier();
   }
   break_tie(lid, p);
   if (lid == 0u) {

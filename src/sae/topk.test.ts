@@ -256,9 +256,9 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
     }
   });
 
-  it('BatchTopK over several tiles, one selector through successive batches: the first digit taken from the previous selection, right and wrong', async () => {
+  // 96 rows of 300: several tiles (batch_hist, batch_merge); 32 rows: one tile (batch_select).
+  it.each([96, 32])('BatchTopK, %i rows, one selector through successive batches: the first digit taken from the previous selection, right and wrong', async (rows) => {
     const ctx = await testGpu();
-    const rows = 96;
     const m = 300;
     const sel = { kind: 'batchtopk', k: 5 } as const;
     const blocks = planLatentBlocks(m, rows, m * rows * 4);
