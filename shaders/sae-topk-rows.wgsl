@@ -304,6 +304,13 @@ fn row_select_list(@builtin(global_invocation_id) gid: vec3<u32>) {
   var dropped = 0u;
   for (var j0 = 0u; j0 < p.width; j0 += STEP) {
     let xs = keys_of(row, j0, p);
+    // Most reads enter nothing: test them by name first (a loop's dynamic index into xs costs
+    // emulated adapters a trip through memory), and walk the components only when one may enter.
+    let more = select(vec4<u32>(xs.x, 0u, 0u, 0u), xs, STEP == 4u);
+    if (all(more <= vec4(last))) {
+      dropped = max(dropped, max(max(more.x, more.y), max(more.z, more.w)));
+      continue;
+    }
     for (var c = 0u; c < STEP; c++) {
       let x = xs[c];
       if (x <= last) {
