@@ -1,5 +1,5 @@
 import type { GpuContext } from '../gpu/context';
-import { f32 } from '../gpu/params';
+import { f32, type ParamValue } from '../gpu/params';
 import { laneKernel } from '../gpu/shaders';
 import { unusedView } from '../linalg/element-range';
 import { matmul } from '../linalg/matmul';
@@ -68,24 +68,56 @@ export function sparseDecode(ctx: GpuContext, args: SparseDecodeArgs): void {
       shader: kernel.shader,
       // A binding the kernel does not read takes a buffer already bound read-only (or the device's spare one, read-write).
       bindings: [decoder[i], bias ?? decoder[i], rows?.x ?? decoder[i], active.rowStart, active.latent, active.value, out, stats && i === last ? stats.buffer : unusedView(ctx)],
-      params: [
-        active.rows,
+      params: decodeParams({
+        active,
         dIn,
-        b.start,
-        b.count,
-        i === 0 ? 1 : 0,
-        bias ? 1 : 0,
-        f32(rows?.sign ?? 0),
-        active.capacity,
-        DECODE_ROWS_PER_THREAD,
-        stats && i === last ? (stats.of === 'error' ? 1 : 2) : 0,
-        0,
-        0,
-      ],
-      workgroups: [Math.ceil(dIn / (kernel.lanes * WG)), decodeChunks(active.rows)],
+        block: b,
+        first: i === 0,
+        bias: bias !== null,
+        rowSign: rows?.sign ?? 0,
+        stats: stats && i === last ? (stats.of === 'error' ? 1 : 2) : 0,
+      }),
+      workgroups: decodeGrid(dIn, active.rows),
     });
   });
 }
+
+/**
+ * shaders/sae-decode.wgsl's Params, shared by its entry points: `main` reads
+ * the block, first and stats; `rows` (decoder-error.ts) reads row_threads and
+ * by_length; `column_stats` reads stats.
+ */
+export function decodeParams(p: {
+  active: ActiveSet;
+  dIn: number;
+  block: { start: number; count: number };
+  first: boolean;
+  bias: boolean;
+  rowSign: -1 | 0 | 1;
+  /** 0: none; 1: the error's column sums; 2: AuxK's. */
+  stats: 0 | 1 | 2;
+  rowThreads?: number;
+  byLength?: boolean;
+}): ParamValue[] {
+  const { active } = p;
+  return [
+    active.rows,
+    p.dIn,
+    p.block.start,
+    p.block.count,
+    p.first ? 1 : 0,
+    p.bias ? 1 : 0,
+    f32(p.rowSign),
+    active.capacity,
+    DECODE_ROWS_PER_THREAD,
+    p.stats,
+    p.rowThreads ?? 0,
+    p.byLength ? 1 : 0,
+  ];
+}
+
+/** The grid of sae-decode.wgsl's `main` and `column_stats`: one thread per Lane of a row (x), one per chunk of rows (y). */
+export const decodeGrid = (dIn: number, rows: number): [number, number] => [Math.ceil(dIn / (laneKernel('sae-decode', dIn).lanes * WG)), decodeChunks(rows)];
 
 export function requireFloats(what: string, buffer: GPUBuffer, count: number): void {
   if (buffer.size < count * 4) throw new RangeError(`${what} ("${buffer.label}") holds ${buffer.size / 4} f32, but ${count} are needed`);

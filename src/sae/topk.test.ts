@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { GpuContext } from '../gpu/context';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { planLatentBlocks } from './latent-blocks';
-import { ActiveSelector, type Selection } from './topk';
+import { ActiveSelector, type ActiveSet, type Selection } from './topk';
 
 type CpuSelection = { kind: 'topk' | 'batchtopk'; k: number } | { kind: 'threshold'; threshold: number };
 
@@ -56,6 +57,18 @@ async function runSelect(pre: Float32Array, rows: number, m: number, blockSize: 
   return (await runSelectWithState(pre, rows, m, blockSize, sel, idle, minIdle)).got;
 }
 
+/** An active set's CSR lists, as plain arrays (referenceSelect's form). */
+async function readActive(ctx: GpuContext, out: ActiveSet) {
+  const rowStart = Array.from(await ctx.readU32(out.rowStart));
+  const n = rowStart[out.rows];
+  return {
+    rowStart,
+    latent: Array.from(await ctx.readU32(out.latent, 0, n)),
+    value: Array.from(await ctx.readF32(out.value, 0, n)),
+    row: Array.from(await ctx.readU32(out.row, 0, n)),
+  };
+}
+
 /** runSelect, and the selector's threshold keys (value_key, index_key) per segment (rows; 1 for batchtopk). */
 async function runSelectWithState(pre: Float32Array, rows: number, m: number, blockSize: number, sel: CpuSelection, idle?: Uint32Array, minIdle = 0) {
   const ctx = await testGpu();
@@ -72,14 +85,7 @@ async function runSelectWithState(pre: Float32Array, rows: number, m: number, bl
   if (sel.kind === 'threshold') selection = { kind: 'threshold', threshold: ctx.upload(new Float32Array([sel.threshold]), 'threshold') };
   else selection = sel;
   selector.select(blockBuffers, selection, idle ? { idleTokens: ctx.upload(idle, 'idle'), minIdle } : undefined);
-  const rowStart = Array.from(await ctx.readU32(selector.out.rowStart));
-  const n = rowStart[rows];
-  const got = {
-    rowStart,
-    latent: Array.from(await ctx.readU32(selector.out.latent, 0, n)),
-    value: Array.from(await ctx.readF32(selector.out.value, 0, n)),
-    row: Array.from(await ctx.readU32(selector.out.row, 0, n)),
-  };
+  const got = await readActive(ctx, selector.out);
   const state = await ctx.readU32(selector.state, 0, 4 * (sel.kind === 'batchtopk' ? 1 : rows));
   const keys = Array.from(state).filter((_, i) => i % 4 < 2);
   selector.destroy();
@@ -270,15 +276,7 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
     for (const [name, pre] of [['a', a], ['a again', a], ['b', b], ['b again', b]] as const) {
       const buffer = ctx.upload(pre, `pre.${name}`);
       selector.select([buffer], sel);
-      const rowStart = Array.from(await ctx.readU32(selector.out.rowStart));
-      const n = rowStart[rows];
-      const got = {
-        rowStart,
-        latent: Array.from(await ctx.readU32(selector.out.latent, 0, n)),
-        value: Array.from(await ctx.readF32(selector.out.value, 0, n)),
-        row: Array.from(await ctx.readU32(selector.out.row, 0, n)),
-      };
-      expect(got, name).toEqual(referenceSelect(pre, rows, m, sel));
+      expect(await readActive(ctx, selector.out), name).toEqual(referenceSelect(pre, rows, m, sel));
       buffer.destroy();
     }
     selector.destroy();

@@ -1,8 +1,7 @@
 import type { GpuContext } from '../../gpu/context';
 import { workgroupGrid } from '../../gpu/dispatch-grid';
-import { f32 } from '../../gpu/params';
 import { laneKernel } from '../../gpu/shaders';
-import { decodeChunks, DECODE_ROWS_PER_THREAD, DECODE_STAT_SLOTS, requireFloats, sparseDecode } from '../forward';
+import { decodeChunks, decodeGrid, decodeParams, DECODE_STAT_SLOTS, requireFloats, sparseDecode } from '../forward';
 import type { LatentBlocks } from '../latent-blocks';
 import type { ActiveSet, Selection } from '../topk';
 import { decoderDots } from './decoder-dots';
@@ -34,6 +33,7 @@ export function decoderLayout(ctx: GpuContext, blocks: LatentBlocks, selection: 
   return selection.kind === 'batchtopk' ? 'rows-sorted' : 'lanes';
 }
 
+/** Threads (rows) per workgroup of sae-decode.wgsl's `rows`: its WG. */
 const ROWS_WG = 64;
 
 export interface DecoderErrorArgs {
@@ -71,12 +71,11 @@ export function decoderError(ctx: GpuContext, args: DecoderErrorArgs): void {
   requireFloats('decoderError rows', rows.x, active.rows * dIn);
   requireFloats('decoderError stats', stats.buffer, decodeChunks(active.rows) * DECODE_STAT_SLOTS * dIn);
   const [x, y] = workgroupGrid(ctx, Math.ceil(active.rows / ROWS_WG));
-  const kernel = laneKernel('sae-decode', dIn);
-  // sae-decode.wgsl's Params: rows, d_in, the block (all of W_dec), first, use_bias, row_sign, capacity, rows_per_thread, stats, row_threads, by_length.
-  const byLength = layout === 'rows-sorted' ? 1 : 0;
-  const params = (stats: number) => [active.rows, dIn, 0, blocks.latents, 1, bias ? 1 : 0, f32(rows.sign), active.capacity, DECODE_ROWS_PER_THREAD, stats, x * ROWS_WG, byLength];
+  const shader = laneKernel('sae-decode', dIn).shader;
+  const params = (sums: 0 | 1 | 2) =>
+    decodeParams({ active, dIn, block: { start: 0, count: blocks.latents }, first: true, bias: bias !== null, rowSign: rows.sign, stats: sums, rowThreads: x * ROWS_WG, byLength: layout === 'rows-sorted' });
   ctx.dispatch({
-    shader: kernel.shader,
+    shader,
     entryPoint: 'rows',
     // AuxK has no bias: x (already bound read-only) stands in for the binding it does not read.
     bindings: [decoder[0], bias ?? rows.x, rows.x, active.rowStart, active.latent, active.value, out, dots],
@@ -84,10 +83,10 @@ export function decoderError(ctx: GpuContext, args: DecoderErrorArgs): void {
     workgroups: [x, y],
   });
   ctx.dispatch({
-    shader: kernel.shader,
+    shader,
     entryPoint: 'column_stats',
     bindings: [bias ?? rows.x, rows.x, out, stats.buffer],
     params: params(stats.of === 'error' ? 1 : 2),
-    workgroups: [Math.ceil(dIn / (kernel.lanes * ROWS_WG)), decodeChunks(active.rows)],
+    workgroups: decodeGrid(dIn, active.rows),
   });
 }
