@@ -32,6 +32,20 @@
 // dispatch when the batch is one tile: eight dispatches' fixed costs are most
 // of a small batch's selection on an emulated adapter.
 //
+// Batches up to a million or so elements take a shortcut first: the threshold
+// moves little from one training step to the next, so `batch_window` counts,
+// tile by tile, the candidates above the window (7/8, 9/8) × the previous
+// threshold (state[0]) and copies those inside it to the tile's part of
+// `window`, in one read of the batch. `batch_window_select` (one workgroup)
+// then runs the four digit passes over the window's few keys alone, when the
+// (rows·k)-th largest lies inside it; else it selects over the whole batch as
+// batch_select does. On an adapter that runs on the CPU (SERIAL) one thread
+// makes the window's passes: a CPU runs a workgroup on one core either way,
+// and there each barrier costs more than the few keys' counting. Ties of the threshold all lie inside the window; their
+// flat order is found by break_tie's scan of the batch. state[1].index_key
+// records which way the last selection went (1: the window), for tests and
+// diagnostics.
+//
 // Keys are read STEP at a time: four (one vec4 load through pre4) where the
 // row length divides by 4 (VEC4; the tile then divides by 4 · WG), else one —
 // emulated adapters (SwiftShader) pay per load, not per byte.
@@ -42,6 +56,8 @@
 // Threads per workgroup (the merge's tile scan is a Hillis–Steele scan over them).
 override WG: u32 = 64u;
 override VEC4: bool = false;
+// batch_window_select: one thread makes the window's passes (a CPU adapter).
+override SERIAL: bool = false;
 override STEP: u32 = select(1u, 4u, VEC4);
 const BINS: u32 = 256u;
 
@@ -82,9 +98,19 @@ struct Params {
 @group(0) @binding(4) var<storage, read> partial_in: array<u32>;
 @group(0) @binding(5) var<uniform> merge_params: Params;
 
-// ---- batch_select: pre, idle → state [1] (one tile: tiles = 1).
+// ---- batch_select: pre, idle → state [2] (one tile: tiles = 1).
 @group(0) @binding(3) var<storage, read_write> select_state: array<SelectState>;
 @group(0) @binding(4) var<uniform> select_params: Params;
+
+// ---- batch_window: pre, idle, state [1] → window [tiles · 2 + tiles · tile] u32: each tile's
+// (candidates above the window, candidates inside it), then each tile's keys inside it.
+@group(0) @binding(3) var<storage, read> window_state: array<SelectState>;
+@group(0) @binding(4) var<storage, read_write> window_out: array<u32>;
+@group(0) @binding(5) var<uniform> window_params: Params;
+
+// ---- batch_window_select: pre, idle, window → state [2] (select_state at binding 3).
+@group(0) @binding(4) var<storage, read> window_in: array<u32>;
+@group(0) @binding(5) var<uniform> window_select_params: Params;
 
 var<workgroup> local_hist: array<atomic<u32>, BINS>;
 // The first pass's second histogram: digit 1 of the keys whose digit 0 is `spec`.
@@ -95,6 +121,11 @@ var<workgroup> merged: SelectState;
 // batch_hist / batch_merge: the digits picked so far (state[1]), and the merge's speculated first digit.
 var<workgroup> picked: u32;
 var<workgroup> spec_digit: u32;
+// batch_window: the tile's keys inside the window so far, and above it.
+var<workgroup> window_fill: atomic<u32>;
+var<workgroup> window_above: atomic<u32>;
+// batch_window_select: 1 when the threshold lies inside the window.
+var<workgroup> window_hit: u32;
 // Tie search: 1 when needed, the tile holding the tie, its rank within the tile (1-based), its flat index.
 var<workgroup> need_tie: u32;
 var<workgroup> tie_tile: u32;
@@ -349,11 +380,10 @@ fn batch_merge(@builtin(local_invocation_index) lid: u32) {
   }
 }
 
-// Workgroups: 1 (the batch is one tile). The passes of batch_hist and batch_merge
-// in one workgroup, with the same speculation on the previous selection's first digit.
-@compute @workgroup_size(WG)
-fn batch_select(@builtin(local_invocation_index) lid: u32) {
-  let p = select_params;
+// The passes of batch_hist and batch_merge in one workgroup over the whole
+// batch as one tile (p.tile ≥ p.elements), with the same speculation on the
+// previous selection's first digit; the result goes to select_state.
+fn select_batch(lid: u32, p: Params) {
   if (lid == 0u) {
     spec_digit = digit(select_state[0].value_key, 0u);
     merged = SelectState(0u, 0u, p.k, 0u);
@@ -394,5 +424,148 @@ fn batch_select(@builtin(local_invocation_index) lid: u32) {
   break_tie(lid, p);
   if (lid == 0u) {
     select_state[0] = merged;
+    select_state[1] = SelectState(0u, 0u, 0u, 0u);
+  }
+}
+
+// Workgroups: 1 (the batch is one tile).
+@compute @workgroup_size(WG)
+fn batch_select(@builtin(local_invocation_index) lid: u32) {
+  select_batch(lid, select_params);
+}
+
+// The window around the previous threshold t, as keys: [t · 7/8, t · 9/8].
+// Before any selection (t = 0) it is empty, and every candidate lies above it.
+fn window_of(previous: SelectState) -> vec2<u32> {
+  let t = bitcast<f32>(previous.value_key);
+  return vec2<u32>(bitcast<u32>(t * 0.875), bitcast<u32>(t * 1.125));
+}
+
+// Workgroups: tiles.
+@compute @workgroup_size(WG)
+fn batch_window(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let p = window_params;
+  let bounds = vec4<u32>(window_of(window_state[0]), 0u, 0u);
+  if (lid == 0u) {
+    atomicStore(&window_fill, 0u);
+    atomicStore(&window_above, 0u);
+  }
+  workgroupBarrier();
+  let first = wid.x * p.tile;
+  let last = min(first + p.tile, p.elements);
+  let keys = p.tiles * 2u + first;
+  var above = 0u;
+  for (var e = first + lid * STEP; e < last; e += WG * STEP) {
+    let xs = keys_of(e, p);
+    let high = xs > bounds.yyyy;
+    above += dot(select(vec4<u32>(0u), vec4<u32>(1u), high), vec4<u32>(1u));
+    // Non-candidates are 0, never inside (the lower bound of an empty window is 0 too, hence the test).
+    let inside = (xs >= bounds.xxxx) & !high & (xs != vec4<u32>(0u));
+    if (any(inside)) {
+      // Components by name (see tile_histogram).
+      if (inside.x) {
+        window_out[keys + atomicAdd(&window_fill, 1u)] = xs.x;
+      }
+      if (inside.y) {
+        window_out[keys + atomicAdd(&window_fill, 1u)] = xs.y;
+      }
+      if (inside.z) {
+        window_out[keys + atomicAdd(&window_fill, 1u)] = xs.z;
+      }
+      if (inside.w) {
+        window_out[keys + atomicAdd(&window_fill, 1u)] = xs.w;
+      }
+    }
+  }
+  atomicAdd(&window_above, above);
+  workgroupBarrier();
+  if (lid == 0u) {
+    window_out[2u * wid.x] = atomicLoad(&window_above);
+    window_out[2u * wid.x + 1u] = atomicLoad(&window_fill);
+  }
+}
+
+// Histograms digit pass_index of the window's keys whose higher digits equal prefix's, into local_hist.
+fn window_histogram(lid: u32, prefix: u32, pass_index: u32, p: Params) {
+  for (var b = lid; b < BINS; b += WG) {
+    atomicStore(&local_hist[b], 0u);
+  }
+  workgroupBarrier();
+  for (var t = 0u; t < p.tiles; t++) {
+    let keys = p.tiles * 2u + t * p.tile;
+    let n = window_in[2u * t + 1u];
+    for (var i = lid; i < n; i += WG) {
+      count_key(window_in[keys + i], prefix, pass_index, BINS);
+    }
+  }
+  workgroupBarrier();
+}
+
+// window_histogram by one thread, into `bins`.
+fn serial_window_histogram(prefix: u32, pass_index: u32, p: Params) {
+  for (var b = 0u; b < BINS; b++) {
+    bins[b] = 0u;
+  }
+  for (var t = 0u; t < p.tiles; t++) {
+    let keys = p.tiles * 2u + t * p.tile;
+    let n = window_in[2u * t + 1u];
+    for (var i = 0u; i < n; i++) {
+      let x = window_in[keys + i];
+      if (x != 0u && prefix_matches(x, prefix, pass_index)) {
+        bins[digit(x, pass_index)] += 1u;
+      }
+    }
+  }
+}
+
+// Workgroups: 1. The threshold from the window's keys when it lies inside the window, else from the whole batch.
+@compute @workgroup_size(WG)
+fn batch_window_select(@builtin(local_invocation_index) lid: u32) {
+  let p = window_select_params;
+  if (lid == 0u) {
+    var above = 0u;
+    var inside = 0u;
+    for (var t = 0u; t < p.tiles; t++) {
+      above += window_in[2u * t];
+      inside += window_in[2u * t + 1u];
+    }
+    window_hit = select(0u, 1u, above < p.k && p.k <= above + inside);
+    merged = SelectState(0u, 0u, p.k - min(above, p.k), 0u);
+  }
+  // The whole batch as one tile (a multiple of STEP · WG, as the tiles are).
+  var whole = p;
+  whole.tile = (p.elements + 4u * WG - 1u) / (4u * WG) * (4u * WG);
+  whole.tiles = 1u;
+  if (workgroupUniformLoad(&window_hit) == 0u) {
+    select_batch(lid, whole);
+    return;
+  }
+  if (SERIAL) {
+    if (lid == 0u) {
+      for (var pass_index = 0u; pass_index < 4u; pass_index++) {
+        serial_window_histogram(merged.value_key, pass_index, p);
+        merged = pick_digit(merged, pass_index);
+      }
+    }
+  } else {
+    for (var pass_index = 0u; pass_index < 4u; pass_index++) {
+      window_histogram(lid, workgroupUniformLoad(&merged).value_key, pass_index, p);
+      if (lid == 0u) {
+        for (var b = 0u; b < BINS; b++) {
+          bins[b] = atomicLoad(&local_hist[b]);
+        }
+        merged = pick_digit(merged, pass_index);
+      }
+    }
+  }
+  if (lid == 0u) {
+    tie_tile = 0u;
+    tie_rank = merged.remaining;
+  }
+  // Every tie of the threshold lies inside the window, but in no order there: find it in the batch's.
+  break_tie(lid, whole);
+  if (lid == 0u) {
+    select_state[0] = merged;
+    select_state[1] = SelectState(0u, 1u, 0u, 0u);
   }
 }

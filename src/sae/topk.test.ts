@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuContext } from '../gpu/context';
+import { GpuContext } from '../gpu/context';
 import { gaussianArray, seededRandom } from '../gpu/random';
 import { testGpu } from '../gpu/test-gpu';
 import { planLatentBlocks } from './latent-blocks';
@@ -46,6 +46,8 @@ function referenceSelect(pre: Float32Array, rows: number, m: number, sel: CpuSel
   }
   return { rowStart, latent, value, row };
 }
+
+const pick = <T, K extends keyof T>(o: T, ...keys: K[]) => Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 
 /** Pre-activations with many exact ties (quarter steps), zeros and negatives. */
 function tiedPre(rows: number, m: number, seed: number): Float32Array {
@@ -244,7 +246,7 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
 
   it('the same selection and threshold state in one block (one tile or several) as in several blocks, and again on a second run', async () => {
     const m = 257;
-    // 64 rows: BatchTopK's tiles and merges; 32 rows (8224 elements): one tile, one dispatch.
+    // BatchTopK with a fresh selector (no previous threshold: its window is empty) selects over the whole batch.
     for (const [rows, sel] of [
       [64, { kind: 'topk', k: 8 }],
       [64, { kind: 'batchtopk', k: 8 }],
@@ -262,18 +264,58 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
     }
   });
 
-  // 96 rows of 300: several tiles (batch_hist, batch_merge); 32 rows: one tile (batch_select).
-  it.each([96, 32])('BatchTopK, %i rows, one selector through successive batches: the first digit taken from the previous selection, right and wrong', async (rows) => {
-    const ctx = await testGpu();
+  // 96 rows of 300 (28,800 elements): several window tiles; 32 rows: one. tiedPre's quarter steps tie many values at the threshold.
+  // The window's passes are one thread's on a CPU adapter, the workgroup's on a GPU: the test device posing as each.
+  it.each([
+    [96, true],
+    [96, false],
+    [32, true],
+    [32, false],
+  ])('BatchTopK, %i rows (CPU adapter: %s), one selector through successive batches: the window around the previous threshold, holding it and not', async (rows, cpu) => {
+    const device = (await testGpu()).device;
+    const info = device.adapterInfo;
+    const ctx = GpuContext.fromDevice(device, { ...pick(info, 'vendor', 'architecture', 'device', 'description'), isFallbackAdapter: cpu } as GPUAdapterInfo);
     const m = 300;
     const sel = { kind: 'batchtopk', k: 5 } as const;
     const blocks = planLatentBlocks(m, rows, m * rows * 4);
     const selector = new ActiveSelector(ctx, rows, blocks, rows * m, 'successive');
     const a = tiedPre(rows, m, 80);
+    // ×1.03 moves the threshold within the window (7/8, 9/8) of a's; ×1.5 out of it, but not out of
+    // its first radix digit (the sign and the exponent's top 7 bits), which the whole-batch passes speculate on; ×16 far out of both.
+    const a3 = a.map((x) => x * 1.03);
+    const a15 = a.map((x) => x * 1.5);
+    const b = a.map((x) => x * 16);
+    // Which way each selection went (state[1].index_key: 1 = the window's keys, 0 = the whole batch).
+    const steps = [
+      ['a (no previous threshold)', a, 0],
+      ['a again', a, 1],
+      ['a × 1.03', a3, 1],
+      ['a × 1.5', a15, 0],
+      ['b = a × 16', b, 0],
+      ['b again', b, 1],
+    ] as const;
+    for (const [name, pre, window] of steps) {
+      const buffer = ctx.upload(pre, `pre.${name}`);
+      selector.select([buffer], sel);
+      expect(await readActive(ctx, selector.out), name).toEqual(referenceSelect(pre, rows, m, sel));
+      expect((await ctx.readU32(selector.state, 4, 4))[1], `${name}: window`).toBe(window);
+      buffer.destroy();
+    }
+    selector.destroy();
+  });
+
+  // Beyond the window's reach (2^20 elements), the radix passes over tiles (batch_hist, batch_merge).
+  it('BatchTopK over 2^20 elements: the tile passes, the first digit taken from the previous selection, right and wrong', async () => {
+    const ctx = await testGpu();
+    const rows = 1030;
+    const m = 1020;
+    const sel = { kind: 'batchtopk', k: 7 } as const;
+    const blocks = planLatentBlocks(m, rows, m * rows * 4);
+    const selector = new ActiveSelector(ctx, rows, blocks, rows * sel.k, 'tiles');
+    const a = tiedPre(rows, m, 81);
     // ×16 moves every exponent by 4: the first digit (the sign and the exponent's top 7 bits) differs from a's.
     const b = a.map((x) => x * 16);
-    // a (nothing to take the digit from), a again (the same first digit), b (a different one), b again.
-    for (const [name, pre] of [['a', a], ['a again', a], ['b', b], ['b again', b]] as const) {
+    for (const [name, pre] of [['a', a], ['a again', a], ['b', b]] as const) {
       const buffer = ctx.upload(pre, `pre.${name}`);
       selector.select([buffer], sel);
       expect(await readActive(ctx, selector.out), name).toEqual(referenceSelect(pre, rows, m, sel));

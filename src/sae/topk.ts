@@ -45,6 +45,17 @@ const MAX_TILES = 1024;
 const ONE_TILE = 16384;
 /** BatchTopK's value passes: one per byte of the f32 bits. */
 const VALUE_PASSES = 4;
+/**
+ * Batches of at most this many elements take sae-topk-batch.wgsl's window
+ * (batch_window, batch_window_select): one read of the batch, and the digit
+ * passes over the keys near the previous threshold alone. Its fallback, when
+ * the threshold left the window, selects over the whole batch in one
+ * workgroup, which a larger batch should not wait for.
+ */
+const WINDOW_MAX = 1 << 20;
+/** batch_window's tiles: at least MIN_WINDOW_TILE elements (a multiple of 4 · BATCH_WG), about WINDOW_TILES of them. */
+const MIN_WINDOW_TILE = 4096;
+const WINDOW_TILES = 64;
 
 /** Threads per row in sae-topk-rows.wgsl: a power of two, ~LATENTS_PER_LANE latents each, at most MAX_LANES. */
 function lanesPerRow(latents: number): number {
@@ -94,8 +105,9 @@ export interface Eligibility {
  * One latent block (every small SAE): a handful of single dispatches
  * whatever the data — TopK / AuxK: shaders/sae-topk-rows.wgsl's row_select
  * (each row's threshold and kept count; row_select_list for small k on rows one thread holds), BatchTopK: shaders/sae-topk-batch.wgsl's
- * four radix passes over tile-private histograms (one dispatch for a batch of
- * one tile, batch_select); then row_count (unless
+ * window around the previous step's threshold (batch_window, batch_window_select: one read
+ * of the batch, the radix passes over the keys near the threshold) up to WINDOW_MAX
+ * elements, else four radix passes over tile-private histograms; then row_count (unless
  * row_select gave the counts), exclusive-scan-u32 and row_write. Several
  * blocks: shaders/sae-topk-blocks.wgsl's radix select, one dispatch per block and
  * pass, and its chunked compaction. Both give the same lists and state.
@@ -116,6 +128,8 @@ export class ActiveSelector {
   private readonly vec4: boolean;
   private readonly batchTile: number;
   private readonly batchTiles: number;
+  /** BatchTopK's window tiles (elements ≤ WINDOW_MAX), else null. */
+  private readonly window: { tile: number; tiles: number } | null;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -143,11 +157,15 @@ export class ActiveSelector {
     const tile = elements <= ONE_TILE ? elements : Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES));
     this.batchTile = Math.ceil(tile / (4 * BATCH_WG)) * 4 * BATCH_WG;
     this.batchTiles = Math.ceil(elements / this.batchTile);
+    const windowTile = Math.ceil(Math.max(MIN_WINDOW_TILE, elements / WINDOW_TILES) / (4 * BATCH_WG)) * 4 * BATCH_WG;
+    this.window = elements <= WINDOW_MAX ? { tile: windowTile, tiles: Math.ceil(elements / windowTile) } : null;
     const single = blocks.blocks.length === 1;
     // BatchTopK's passes keep their progress in entry 1 (sae-topk-batch.wgsl), hence at least two.
     this.state = ctx.createBuffer(Math.max(rows, 2) * 16, `${label}.state`);
-    // BatchTopK: two histograms a tile (the first pass also speculates on the second digit).
-    this.hist = ctx.createBuffer((single ? 2 * this.batchTiles : rows) * BINS * 4, `${label}.hist`);
+    // BatchTopK: two histograms a tile (the first pass also speculates on the second digit), or
+    // the window's two counts and keys a tile.
+    const batchWords = this.window ? this.window.tiles * (2 + this.window.tile) : 2 * this.batchTiles * BINS;
+    this.hist = ctx.createBuffer((single ? batchWords : rows * BINS) * 4, `${label}.hist`);
     this.chunkCounts = single ? null : ctx.createBuffer(rows * chunks * 4, `${label}.chunkCounts`);
     this.rowCount = ctx.createBuffer(rows * 4, `${label}.rowCount`);
     this.zero = ctx.createBuffer(4, `${label}.zero`);
@@ -199,7 +217,15 @@ export class ActiveSelector {
         // Params of sae-topk-batch.wgsl: elements, width, tile, tiles, k, use_mask, min_idle, radix_pass.
         const batchParams = (pass: number) => [elements, m, this.batchTile, this.batchTiles, rows * selection.k, ...mask, pass];
         const constants = { WG: BATCH_WG, VEC4: this.rowConstants.VEC4 };
-        if (this.batchTiles === 1) {
+        if (this.window) {
+          const { tile, tiles } = this.window;
+          const bindings = [pre, pre4, idle, this.state, this.hist];
+          const params = [elements, m, tile, tiles, rows * selection.k, ...mask, 0];
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window', constants, bindings, params, workgroups: [tiles] });
+          // On a CPU adapter one thread makes the window's passes (sae-topk-batch.wgsl's SERIAL).
+          const serial = { ...constants, SERIAL: ctx.summary.isFallbackAdapter ? 1 : 0 };
+          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window_select', constants: serial, bindings, params, workgroups: [1] });
+        } else if (this.batchTiles === 1) {
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_select', constants, bindings: [pre, pre4, idle, this.state], params: batchParams(0), workgroups: [1] });
         } else {
           const bindings = [pre, pre4, idle, this.state, this.hist];
