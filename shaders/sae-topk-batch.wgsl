@@ -28,21 +28,19 @@
 // the tiles to the one holding it and its workgroup scans that tile. Integer
 // sums in a fixed order: the result does not depend on scheduling.
 //
-// `batch_select` (one workgroup) does the passes and the tie search in one
-// dispatch when the batch is one tile: eight dispatches' fixed costs are most
-// of a small batch's selection on an emulated adapter.
-//
 // Batches up to a million or so elements take a shortcut first: the threshold
 // moves little from one training step to the next, so `batch_window` counts,
 // tile by tile, the candidates above the window (7/8, 9/8) × the previous
 // threshold (state[0]) and copies those inside it to the tile's part of
 // `window`, in one read of the batch. `batch_window_select` (one workgroup)
 // then runs the four digit passes over the window's few keys alone, when the
-// (rows·k)-th largest lies inside it; else it selects over the whole batch as
-// batch_select does. On an adapter that runs on the CPU (SERIAL) one thread
+// (rows·k)-th largest lies inside it; else the passes of batch_hist and
+// batch_merge over the whole batch as one tile, in its one workgroup
+// (select_batch). On an adapter that runs on the CPU (SERIAL) one thread
 // makes the window's passes: a CPU runs a workgroup on one core either way,
-// and there each barrier costs more than the few keys' counting. Ties of the threshold all lie inside the window; their
-// flat order is found by break_tie's scan of the batch. state[1].index_key
+// and there each barrier costs more than the few keys' counting. Ties of the
+// threshold all lie inside the window; their flat order is found by
+// break_tie's scan of the batch. state[1].index_key
 // records which way the last selection went (1: the window), for tests and
 // diagnostics.
 //
@@ -98,17 +96,14 @@ struct Params {
 @group(0) @binding(4) var<storage, read> partial_in: array<u32>;
 @group(0) @binding(5) var<uniform> merge_params: Params;
 
-// ---- batch_select: pre, idle → state [2] (one tile: tiles = 1).
-@group(0) @binding(3) var<storage, read_write> select_state: array<SelectState>;
-@group(0) @binding(4) var<uniform> select_params: Params;
-
 // ---- batch_window: pre, idle, state [1] → window [tiles · 2 + tiles · tile] u32: each tile's
 // (candidates above the window, candidates inside it), then each tile's keys inside it.
 @group(0) @binding(3) var<storage, read> window_state: array<SelectState>;
 @group(0) @binding(4) var<storage, read_write> window_out: array<u32>;
 @group(0) @binding(5) var<uniform> window_params: Params;
 
-// ---- batch_window_select: pre, idle, window → state [2] (select_state at binding 3).
+// ---- batch_window_select: pre, idle, window → state [2].
+@group(0) @binding(3) var<storage, read_write> select_state: array<SelectState>;
 @group(0) @binding(4) var<storage, read> window_in: array<u32>;
 @group(0) @binding(5) var<uniform> window_select_params: Params;
 
@@ -426,12 +421,6 @@ fn select_batch(lid: u32, p: Params) {
     select_state[0] = merged;
     select_state[1] = SelectState(0u, 0u, 0u, 0u);
   }
-}
-
-// Workgroups: 1 (the batch is one tile).
-@compute @workgroup_size(WG)
-fn batch_select(@builtin(local_invocation_index) lid: u32) {
-  select_batch(lid, select_params);
 }
 
 // The window around the previous threshold t, as keys: [t · 7/8, t · 9/8].

@@ -244,7 +244,7 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
     }
   });
 
-  it('the same selection and threshold state in one block (one tile or several) as in several blocks, and again on a second run', async () => {
+  it('the same selection and threshold state in one block as in several blocks, and again on a second run', async () => {
     const m = 257;
     // BatchTopK with a fresh selector (no previous threshold: its window is empty) selects over the whole batch.
     for (const [rows, sel] of [

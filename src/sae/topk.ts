@@ -37,12 +37,6 @@ const MAX_ROW_LIST = 64;
 const BATCH_WG = 64;
 const MIN_TILE = BATCH_WG * 256;
 const MAX_TILES = 1024;
-/**
- * Batches of at most this many elements are one tile, selected by one
- * workgroup in one dispatch (`batch_select`) instead of eight: on an emulated
- * adapter the dispatches' fixed costs outweigh a second core at this size.
- */
-const ONE_TILE = 16384;
 /** BatchTopK's value passes: one per byte of the f32 bits. */
 const VALUE_PASSES = 4;
 /**
@@ -130,13 +124,15 @@ export class ActiveSelector {
   private readonly batchTiles: number;
   /** BatchTopK's window tiles (elements ≤ WINDOW_MAX), else null. */
   private readonly window: { tile: number; tiles: number } | null;
+  /** The window's counts and keys, [tiles · (2 + tile)] u32: made at the first BatchTopK selection. */
+  private windowBuffer: GPUBuffer | null = null;
 
   constructor(
     private readonly ctx: GpuContext,
     readonly rows: number,
     private readonly blocks: LatentBlocks,
     capacity: number,
-    label: string,
+    private readonly label: string,
   ) {
     if (!Number.isInteger(rows) || rows < 1 || rows > ctx.device.limits.maxComputeWorkgroupsPerDimension) {
       throw new RangeError(`${label}: rows = ${rows}, but it must be an integer in [1, ${ctx.device.limits.maxComputeWorkgroupsPerDimension}]`);
@@ -153,19 +149,17 @@ export class ActiveSelector {
     this.vec4 = blocks.latents % 4 === 0;
     this.rowConstants = { WG: ROW_WG, LANES: lanesPerRow(blocks.latents), VEC4: this.vec4 ? 1 : 0 };
     const elements = rows * blocks.latents;
-    // A multiple of 4 · BATCH_WG: each thread's run of a tile starts on a vec4. Up to ONE_TILE elements, one tile.
-    const tile = elements <= ONE_TILE ? elements : Math.max(MIN_TILE, Math.ceil(elements / MAX_TILES));
-    this.batchTile = Math.ceil(tile / (4 * BATCH_WG)) * 4 * BATCH_WG;
-    this.batchTiles = Math.ceil(elements / this.batchTile);
-    const windowTile = Math.ceil(Math.max(MIN_WINDOW_TILE, elements / WINDOW_TILES) / (4 * BATCH_WG)) * 4 * BATCH_WG;
+    // Tiles are multiples of 4 · BATCH_WG: each thread's run of a tile starts on a vec4.
+    const roundTile = (tile: number) => Math.ceil(tile / (4 * BATCH_WG)) * 4 * BATCH_WG;
+    const windowTile = roundTile(Math.max(MIN_WINDOW_TILE, elements / WINDOW_TILES));
     this.window = elements <= WINDOW_MAX ? { tile: windowTile, tiles: Math.ceil(elements / windowTile) } : null;
+    this.batchTile = roundTile(Math.max(MIN_TILE, elements / MAX_TILES));
+    this.batchTiles = this.window ? 0 : Math.ceil(elements / this.batchTile);
     const single = blocks.blocks.length === 1;
     // BatchTopK's passes keep their progress in entry 1 (sae-topk-batch.wgsl), hence at least two.
     this.state = ctx.createBuffer(Math.max(rows, 2) * 16, `${label}.state`);
-    // BatchTopK: two histograms a tile (the first pass also speculates on the second digit), or
-    // the window's two counts and keys a tile.
-    const batchWords = this.window ? this.window.tiles * (2 + this.window.tile) : 2 * this.batchTiles * BINS;
-    this.hist = ctx.createBuffer((single ? batchWords : rows * BINS) * 4, `${label}.hist`);
+    // BatchTopK's whole-batch passes: two histograms a tile (the first pass also speculates on the second digit).
+    this.hist = ctx.createBuffer((single ? Math.max(1, 2 * this.batchTiles) : rows) * BINS * 4, `${label}.hist`);
     this.chunkCounts = single ? null : ctx.createBuffer(rows * chunks * 4, `${label}.chunkCounts`);
     this.rowCount = ctx.createBuffer(rows * 4, `${label}.rowCount`);
     this.zero = ctx.createBuffer(4, `${label}.zero`);
@@ -219,14 +213,13 @@ export class ActiveSelector {
         const constants = { WG: BATCH_WG, VEC4: this.rowConstants.VEC4 };
         if (this.window) {
           const { tile, tiles } = this.window;
-          const bindings = [pre, pre4, idle, this.state, this.hist];
+          this.windowBuffer ??= ctx.createBuffer(tiles * (2 + tile) * 4, `${this.label}.window`);
+          const bindings = [pre, pre4, idle, this.state, this.windowBuffer];
           const params = [elements, m, tile, tiles, rows * selection.k, ...mask, 0];
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window', constants, bindings, params, workgroups: [tiles] });
           // On a CPU adapter one thread makes the window's passes (sae-topk-batch.wgsl's SERIAL).
           const serial = { ...constants, SERIAL: ctx.summary.isFallbackAdapter ? 1 : 0 };
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window_select', constants: serial, bindings, params, workgroups: [1] });
-        } else if (this.batchTiles === 1) {
-          ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_select', constants, bindings: [pre, pre4, idle, this.state], params: batchParams(0), workgroups: [1] });
         } else {
           const bindings = [pre, pre4, idle, this.state, this.hist];
           for (let pass = 0; pass < VALUE_PASSES; pass++) {
@@ -298,6 +291,6 @@ export class ActiveSelector {
 
   /** Releases the GPU buffers. */
   destroy(): void {
-    for (const b of [this.state, this.hist, this.chunkCounts, this.rowCount, this.zero, this.out.rowStart, this.out.latent, this.out.value, this.out.row]) b?.destroy();
+    for (const b of [this.state, this.hist, this.windowBuffer, this.chunkCounts, this.rowCount, this.zero, this.out.rowStart, this.out.latent, this.out.value, this.out.row]) b?.destroy();
   }
 }
