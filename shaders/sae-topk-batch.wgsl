@@ -411,15 +411,22 @@ fn select_batch(lid: u32, p: Params) {
         picked = 2u;
       }
     }
-    if (lid == 0u) {
-      tie_tile = 0u;
-      tie_rank = merged.remaining;
-    }
+  }
+  settle(lid, p, 0u);
+}
+
+// All threads, once `merged` holds the threshold's value: its tie in the flat
+// order of the whole batch (p's one tile), then select_state[0], and in
+// state[1].index_key which way it was found (`window`: 1 from the window's keys).
+fn settle(lid: u32, p: Params, window: u32) {
+  if (lid == 0u) {
+    tie_tile = 0u;
+    tie_rank = merged.remaining;
   }
   break_tie(lid, p);
   if (lid == 0u) {
     select_state[0] = merged;
-    select_state[1] = SelectState(0u, 0u, 0u, 0u);
+    select_state[1] = SelectState(0u, window, 0u, 0u);
   }
 }
 
@@ -547,14 +554,6 @@ fn batch_window_select(@builtin(local_invocation_index) lid: u32) {
       }
     }
   }
-  if (lid == 0u) {
-    tie_tile = 0u;
-    tie_rank = merged.remaining;
-  }
   // Every tie of the threshold lies inside the window, but in no order there: find it in the batch's.
-  break_tie(lid, whole);
-  if (lid == 0u) {
-    select_state[0] = merged;
-    select_state[1] = SelectState(0u, 1u, 0u, 0u);
-  }
+  settle(lid, whole, 1u);
 }
