@@ -29,17 +29,20 @@
 //   dots[p] = W_dec[latent[p], :] · out_{row p}
 // which the seed scale turns into ∂L/∂f (sae-csc.wgsl's fill). A CPU pays for
 // every load and has no coalescing, so the decoder row loads serve both sums:
-// a row of at most 4 (or 8) entries is one sweep over d_in (x, the decoder
-// rows, the store), its dots taken on the way; a longer row sweeps its entries
-// eight at a time twice, to build out_r and then to dot with it. A CPU runs a
-// few neighbouring threads in lockstep, so where rows differ in length
-// (BatchTopK's), a workgroup first sorts its rows into the three kinds of
-// sweep (`by_length`), and neighbouring threads take rows of one kind. On a GPU,
+// a row of at most SHORT (1 to 4) or 8 entries is one sweep over d_in (x, the
+// decoder rows, the store), its dots taken on the way; a longer row sweeps its
+// entries eight at a time twice, to build out_r and then to dot with it.
+// SHORT is the most entries TopK keeps (k), or 4: a narrower sweep loads no
+// padding. A CPU runs a few neighbouring threads in lockstep, so where rows
+// differ in length (BatchTopK's), a workgroup first sorts its rows into the
+// three kinds of sweep (`by_length`), and neighbouring threads take rows of one kind. On a GPU,
 // neighbouring threads here would read addresses a row apart: `main`'s layout
 // (threads along the row) is the one for it. `column_stats` then makes the
 // loss's column sums from the rows `rows` wrote.
 
 override WG: u32 = 64u;
+// `rows`: the most entries of the short sweep (1 to 4).
+override SHORT: u32 = 4u;
 alias Lane = f32; const LANES = 1u;
 const STAT_SLOTS: u32 = 5u;
 
@@ -212,7 +215,7 @@ fn entries_of(r: u32) -> vec2<u32> {
   return vec2(min(row_start[r], end), end);
 }
 
-// by_length: the workgroup's rows, one-sweep rows of at most 4 entries first, then of at most 8, then longer ones.
+// by_length: the workgroup's rows, one-sweep rows of at most SHORT entries first, then of at most 8, then longer ones.
 var<workgroup> sorted_rows: array<u32, WG>;
 var<workgroup> kind_count: array<atomic<u32>, 3>;
 
@@ -226,7 +229,7 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     var slot = 0u;
     if (r < params.rows) {
       let range = entries_of(r);
-      kind = select(select(2u, 1u, range.y - range.x <= 8u), 0u, range.y - range.x <= 4u);
+      kind = select(select(2u, 1u, range.y - range.x <= 8u), 0u, range.y - range.x <= SHORT);
       slot = atomicAdd(&kind_count[kind], 1u);
     }
     workgroupBarrier();
@@ -251,14 +254,22 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     return;
   }
-  if (end - begin <= 4u) {
+  if (end - begin <= SHORT) {
     let q = four(begin, end, n);
     var a0 = Lane(0.0); var a1 = Lane(0.0); var a2 = Lane(0.0); var a3 = Lane(0.0);
     for (var d = 0u; d < n; d++) {
-      let u0 = decoder[q.w.x + d]; let u1 = decoder[q.w.y + d]; let u2 = decoder[q.w.z + d]; let u3 = decoder[q.w.w + d];
-      let e = start_of(o, d) + q.v.x * u0 + q.v.y * u1 + q.v.z * u2 + q.v.w * u3;
+      // Left to right, as the lanes decoder sums; the entries past SHORT (a constant) are never loaded.
+      let u0 = decoder[q.w.x + d];
+      var e = start_of(o, d) + q.v.x * u0;
+      var u1 = Lane(0.0); var u2 = Lane(0.0); var u3 = Lane(0.0);
+      if (SHORT > 1u) { u1 = decoder[q.w.y + d]; e += q.v.y * u1; }
+      if (SHORT > 2u) { u2 = decoder[q.w.z + d]; e += q.v.z * u2; }
+      if (SHORT > 3u) { u3 = decoder[q.w.w + d]; e += q.v.w * u3; }
       out[o + d] = e;
-      a0 += u0 * e; a1 += u1 * e; a2 += u2 * e; a3 += u3 * e;
+      a0 += u0 * e;
+      if (SHORT > 1u) { a1 += u1 * e; }
+      if (SHORT > 2u) { a2 += u2 * e; }
+      if (SHORT > 3u) { a3 += u3 * e; }
     }
     put_dots(begin, end, a0, a1, a2, a3);
     return;

@@ -9,7 +9,7 @@ import { bDecGradient } from './bias-grad';
 import { recordBookkeeping } from './bookkeeping';
 import { LatentLists } from './csc';
 import { decoderDots } from './decoder-dots';
-import { decoderError } from './decoder-error';
+import { decoderError, type DecoderLayout } from './decoder-error';
 import { geometricMedian } from './geometric-median';
 import { latentGradients } from './latent-grad';
 import { createLossBuffers, LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
@@ -172,7 +172,15 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expect(rowStart[rows]).toBe(nnz);
   });
 
-  it.each(['lanes', 'rows', 'rows-sorted'] as const)("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (layout) => {
+  // The rows' short sweep from 1 to 4 entries wide, unsorted and sorted: the width only decides which rows take it.
+  it.each([
+    ['lanes', { kind: 'lanes' }],
+    ['rows, short sweep 4', { kind: 'rows', short: 4, sorted: false }],
+    ['rows, short sweep 3', { kind: 'rows', short: 3, sorted: false }],
+    ['rows, short sweep 1', { kind: 'rows', short: 1, sorted: false }],
+    ['rows sorted, short sweep 4', { kind: 'rows', short: 4, sorted: true }],
+    ['rows sorted, short sweep 2', { kind: 'rows', short: 2, sorted: true }],
+  ] satisfies [string, DecoderLayout][])("decoderError, '%s' layout: e and AuxK's e + ê, their column sums and their entries' dots match float64, past capacity dropped", async (_name, layout) => {
     const ctx = await testGpu();
     // 70 rows: two workgroups of the rows layouts, the second part-full; chunks of 16 rows and a last of 6 for
     // the column sums; W_dec in one binding (the rows layouts need it).
