@@ -7,7 +7,7 @@
  * the minimum) of the timed runs.
  */
 
-import { seededRandom } from '../../src/gpu/random';
+import { seededRandom, shuffleInPlace } from '../../src/gpu/random';
 
 /** Work whose inputs are on the GPU, ready to run repeatedly (a product, a training step). */
 export interface TimedRun {
@@ -39,7 +39,7 @@ export async function wallTimes(device: GPUDevice, contestants: readonly TimedRu
   const times = contestants.map((): number[] => []);
   const random = seededRandom(ORDER_SEED);
   for (let round = 0; round < warmup + runs; round++) {
-    const order = shuffled(contestants.length, random);
+    const order = shuffleInPlace(contestants.map((_, i) => i), random);
     for (const p of order) {
       // Start from an idle queue so earlier work is not counted.
       await device.queue.onSubmittedWorkDone();
@@ -54,15 +54,6 @@ export async function wallTimes(device: GPUDevice, contestants: readonly TimedRu
 
 const ORDER_SEED = 7;
 
-/** 0 .. n − 1 in a random order (Fisher–Yates). */
-function shuffled(n: number, random: () => number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);

@@ -10,6 +10,15 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** Shuffles `items` in place (Fisher–Yates) with a seeded uniform source, and returns it. */
+export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
 /** Standard normal samples (Box–Muller) from a seeded uniform source. */
 export function gaussianArray(length: number, random: () => number, scale = 1): Float32Array {
   const out = new Float32Array(length);

@@ -1,4 +1,4 @@
-import { seededRandom } from '../gpu/random';
+import { seededRandom, shuffleInPlace } from '../gpu/random';
 import { imagesToTokens } from '../data/trajectory-file';
 import type { TrajectoryImages } from '../dynamics/fit-dynamics';
 
@@ -73,7 +73,7 @@ export class TokenBatches {
     const pool = this.pool;
     let rows = this.poolRows;
     while (rows < this.poolTokens) {
-      if (this.order.length === 0) this.order = this.shuffled([...this.images]);
+      if (this.order.length === 0) this.order = shuffleInPlace([...this.images], this.random);
       const n = this.order.pop()!;
       pool.set(imagesToTokens(await this.source.readImages(n, n + 1), 1, S, P, d), rows * row);
       rows += P;
@@ -89,13 +89,6 @@ export class TokenBatches {
     this.poolRows = rows;
   }
 
-  private shuffled<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = Math.floor(this.random() * (i + 1));
-      [items[i], items[j]] = [items[j], items[i]];
-    }
-    return items;
-  }
 }
 
 /**
