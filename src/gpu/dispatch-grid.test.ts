@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from './context';
-import { fitWorkgroups, gridStrideGroups, workgroupGrid } from './dispatch-grid';
+import { CPU_WORKGROUP, fitWorkgroups, gridStrideGroups, workgroupGrid, workgroupThreads } from './dispatch-grid';
 
 /** Just the limit the helpers read. */
 function fakeContext(maxPerDimension: number): GpuContext {
@@ -72,5 +72,15 @@ describe('the kernel contracts', () => {
       }
       expect(hits.every((h) => h === 1)).toBe(true);
     }
+  });
+});
+
+describe('workgroupThreads', () => {
+  const adapter = (isFallbackAdapter: boolean) => ({ summary: { isFallbackAdapter } }) as unknown as GpuContext;
+  it("is the GPU's size on a GPU and CPU_WORKGROUP on a CPU adapter", () => {
+    expect(workgroupThreads(adapter(false), 64)).toBe(64);
+    expect(workgroupThreads(adapter(false), 256)).toBe(256);
+    expect(workgroupThreads(adapter(true), 64)).toBe(CPU_WORKGROUP);
+    expect(CPU_WORKGROUP).toBe(4);
   });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
+import { testGpuAs } from '../gpu/test-gpu';
 import { exclusiveScanU32 } from './exclusive-scan';
 
 describe('exclusiveScanU32', () => {
-  it.each([0, 1, 3, 257, 4096, 4099])('n = %i: sums[i] = Σ values before i, sums[n] the total; values kept', async (n) => {
-    const ctx = await testGpu();
+  // A CPU adapter scans in a workgroup of 4 threads, a GPU in 64 (up to 4096 values) or 256.
+  const sizes = [0, 1, 3, 5, 257, 4096, 4099];
+  it.each(sizes.flatMap((n) => [[n, 'cpu'], [n, 'gpu']] as const))('n = %i on a %s: sums[i] = Σ values before i, sums[n] the total; values kept', async (n, adapter) => {
+    const ctx = await testGpuAs(adapter);
     const rand = seededRandom(n + 11);
     const values = Uint32Array.from({ length: n }, () => Math.floor(rand() * 1000));
     const want = new Uint32Array(n + 1);

@@ -1,4 +1,5 @@
 import type { GpuContext } from '../gpu/context';
+import { workgroupThreads } from '../gpu/dispatch-grid';
 
 /** Scans of at most this many values run in a 64-thread workgroup (64 values a thread at most). */
 const SMALL_SCAN = 4096;
@@ -14,8 +15,7 @@ export function exclusiveScanU32(ctx: GpuContext, values: GPUBuffer, sums: GPUBu
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`exclusiveScanU32 n = ${n}, but it must be an integer ≥ 0`);
   if (values.size < n * 4) throw new RangeError(`exclusiveScanU32 values ("${values.label}") holds ${values.size / 4} u32, fewer than n = ${n}`);
   if (sums.size < (n + 1) * 4) throw new RangeError(`exclusiveScanU32 sums ("${sums.label}") holds ${sums.size / 4} u32, but needs n + 1 = ${n + 1}`);
-  // Up to SMALL_SCAN values, a quarter of the threads: two fewer barrier rounds and a quarter of the
-  // threads waiting at each, which emulated adapters (SwiftShader) pay for thread by thread.
-  const constants = { WG: n <= SMALL_SCAN ? 64 : 256 };
+  // Up to SMALL_SCAN values, a quarter of the threads: two fewer barrier rounds, and fewer waiting at each.
+  const constants = { WG: workgroupThreads(ctx, n <= SMALL_SCAN ? 64 : 256) };
   ctx.dispatch({ shader: 'exclusive-scan-u32', bindings: [values, sums], params: [n], workgroups: [1], constants });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GpuContext } from '../gpu/context';
+import type { GpuContext } from '../gpu/context';
 import { gaussianArray, seededRandom } from '../gpu/random';
-import { testGpu } from '../gpu/test-gpu';
+import { testGpu, testGpuAs } from '../gpu/test-gpu';
 import { planLatentBlocks } from './latent-blocks';
 import { ActiveSelector, type ActiveSet, type Selection } from './topk';
 
@@ -46,8 +46,6 @@ function referenceSelect(pre: Float32Array, rows: number, m: number, sel: CpuSel
   }
   return { rowStart, latent, value, row };
 }
-
-const pick = <T, K extends keyof T>(o: T, ...keys: K[]) => Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 
 /** Pre-activations with many exact ties (quarter steps), zeros and negatives. */
 function tiedPre(rows: number, m: number, seed: number): Float32Array {
@@ -272,9 +270,7 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
     [32, true],
     [32, false],
   ])('BatchTopK, %i rows (CPU adapter: %s), one selector through successive batches: the window around the previous threshold, holding it and not', async (rows, cpu) => {
-    const device = (await testGpu()).device;
-    const info = device.adapterInfo;
-    const ctx = GpuContext.fromDevice(device, { ...pick(info, 'vendor', 'architecture', 'device', 'description'), isFallbackAdapter: cpu } as GPUAdapterInfo);
+    const ctx = await testGpuAs(cpu ? 'cpu' : 'gpu');
     const m = 300;
     const sel = { kind: 'batchtopk', k: 5 } as const;
     const blocks = planLatentBlocks(m, rows, m * rows * 4);

@@ -1,4 +1,5 @@
 import type { GpuContext } from '../gpu/context';
+import { workgroupThreads } from '../gpu/dispatch-grid';
 import { unusedView } from '../linalg/element-range';
 import { exclusiveScanU32 } from './exclusive-scan';
 import type { LatentBlocks } from './latent-blocks';
@@ -217,8 +218,9 @@ export class ActiveSelector {
           const bindings = [pre, pre4, idle, this.state, this.windowBuffer];
           const params = [elements, m, tile, tiles, rows * selection.k, ...mask, 0];
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window', constants, bindings, params, workgroups: [tiles] });
-          // On a CPU adapter one thread makes the window's passes (sae-topk-batch.wgsl's SERIAL).
-          const serial = { ...constants, SERIAL: ctx.summary.isFallbackAdapter ? 1 : 0 };
+          // On a CPU adapter one thread makes the window's passes (sae-topk-batch.wgsl's SERIAL), in a workgroup of few
+          // threads (workgroupThreads): the others only wait at its barriers.
+          const serial = { ...constants, WG: workgroupThreads(ctx, BATCH_WG), SERIAL: ctx.summary.isFallbackAdapter ? 1 : 0 };
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window_select', constants: serial, bindings, params, workgroups: [1] });
         } else {
           const bindings = [pre, pre4, idle, this.state, this.hist];

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../gpu/context';
 import { gaussianArray, seededRandom } from '../../gpu/random';
-import { testGpu } from '../../gpu/test-gpu';
+import { testGpu, testGpuAs } from '../../gpu/test-gpu';
 import { planLatentBlocks } from '../latent-blocks';
 import type { ActiveSet } from '../topk';
 import { adamCoefficients, adamStep, decoderRowsStep } from './adam';
@@ -236,8 +236,9 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expectClose(await ctx.readF32(stats), want, 1e-5 * 16 * 8);
   });
 
-  it('per-latent lists over several chunks of rows (300 rows), rebuilt', async () => {
-    const ctx = await testGpu();
+  // 19 chunks of rows: one workgroup on a GPU, five of CPU_WORKGROUP threads on a CPU adapter.
+  it.each(['cpu', 'gpu'] as const)('per-latent lists over several chunks of rows (300 rows) on a %s, rebuilt', async (adapter) => {
+    const ctx = await testGpuAs(adapter);
     const { active, latent, value, row } = randomActive(ctx, 8, 300);
     const weight = gaussianArray(active.capacity, seededRandom(9));
     const scale = { scalars: ctx.upload(new Float32Array([2, 0, 0, 0]), 'scalars'), factor: 3 };
@@ -249,8 +250,9 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     }
   });
 
-  it('steps W_dec rows: the gradient loses its component along each row, Adam, the row back to unit norm (unless diverged), as float64 over two steps', async () => {
-    const ctx = await testGpu();
+  // Blocks of 25, 25 and 17 rows: one workgroup each on a GPU, up to seven of CPU_WORKGROUP threads on a CPU adapter.
+  it.each(['cpu', 'gpu'] as const)('steps W_dec rows on a %s: the gradient loses its component along each row, Adam, the row back to unit norm (unless diverged), as float64 over two steps', async (adapter) => {
+    const ctx = await testGpuAs(adapter);
     const config = { lr: 0.05, warmupSteps: 0, adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8 };
     const rand = seededRandom(3);
     const W = gaussianArray(m * dIn, rand);
@@ -308,10 +310,10 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     }
   });
 
-  it('Adam with warm-up and bias correction matches float64 over three steps', async () => {
+  // Workgroups sized to the tensor: 16 threads (1 and 10 Lanes), 64 (50), 256 (250), two of 256 (257); n % 4 picks the vec4 or the scalar variant.
+  it.each([1, 7, 40, 200, 1000, 1001, 1028])('Adam with warm-up and bias correction matches float64 over three steps, n = %i', async (n) => {
     const ctx = await testGpu();
     const config = { lr: 0.01, warmupSteps: 2, adamBeta1: 0.9, adamBeta2: 0.99, adamEps: 1e-6 };
-    const n = dIn % 4 === 0 ? 1000 : 1001; // the vec4 and the scalar variant
     const rand = seededRandom(4);
     const p0 = gaussianArray(n, rand);
     const param = ctx.upload(p0, 'param');

@@ -1,4 +1,5 @@
 import type { GpuContext } from '../../gpu/context';
+import { workgroupThreads } from '../../gpu/dispatch-grid';
 import { exclusiveScanU32 } from '../exclusive-scan';
 import type { ActiveSet } from '../topk';
 import type { SeedScale } from './loss';
@@ -48,14 +49,18 @@ export class LatentLists {
   build(dots: GPUBuffer, scale: SeedScale, add = 0): void {
     const { ctx, active, stride } = this;
     const params = [active.rows, stride, this.rowsPerThread, active.capacity, active.latents, { f32: scale.factor }, { f32: add }];
-    const groups: [number] = [Math.ceil(stride / WG)];
-    ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params, workgroups: groups });
+    // A thread a chunk: on a CPU adapter, chunks in small workgroups spread over its cores.
+    const wg = workgroupThreads(ctx, WG);
+    const groups: [number] = [Math.ceil(stride / wg)];
+    const constants = { WG: wg };
+    ctx.dispatch({ shader: 'sae-csc', entryPoint: 'count', bindings: [active.rowStart, active.latent, this.count], params, constants, workgroups: groups });
     exclusiveScanU32(ctx, this.count, this.start, active.latents * stride);
     ctx.dispatch({
       shader: 'sae-csc',
       entryPoint: 'fill',
       bindings: [active.rowStart, active.latent, active.value, dots, scale.scalars, this.start, this.count, this.items],
       params,
+      constants,
       workgroups: groups,
     });
   }
