@@ -301,8 +301,8 @@ describe('ActiveSelector, one latent block (sae-topk-rows.wgsl, sae-topk-batch.w
   });
 
   // Beyond the window's reach (2^20 elements), the radix passes over tiles (batch_hist, batch_merge).
-  it('BatchTopK over 2^20 elements: the tile passes, the first digit taken from the previous selection, right and wrong', async () => {
-    const ctx = await testGpu();
+  it.each(['cpu', 'gpu'] as const)('BatchTopK over 2^20 elements on a %s: the tile passes, the first digit taken from the previous selection, right and wrong', async (adapter) => {
+    const ctx = await testGpuAs(adapter);
     const rows = 1030;
     const m = 1020;
     const sel = { kind: 'batchtopk', k: 7 } as const;

@@ -30,8 +30,8 @@ const MAX_LANES = ROW_WG;
 /** sae-topk-rows.wgsl's MAX_LIST: the largest k that row_select_list keeps in a thread's list. */
 const MAX_ROW_LIST = 64;
 /**
- * shaders/sae-topk-batch.wgsl: threads per workgroup, the fewest candidates
- * per tile (256 a thread: a workgroup's barriers and start-up, which emulated
+ * shaders/sae-topk-batch.wgsl: threads per workgroup on a GPU (workgroupThreads), the fewest candidates
+ * per tile (256 a GPU thread: a workgroup's barriers and start-up, which emulated
  * adapters pay per workgroup, stay small beside its reads), and the most tiles
  * the one-workgroup merge sums.
  */
@@ -211,16 +211,16 @@ export class ActiveSelector {
         const elements = rows * m;
         // Params of sae-topk-batch.wgsl: elements, width, tile, tiles, k, use_mask, min_idle, radix_pass.
         const batchParams = (pass: number) => [elements, m, this.batchTile, this.batchTiles, rows * selection.k, ...mask, pass];
-        const constants = { WG: BATCH_WG, VEC4: this.rowConstants.VEC4 };
+        // On a CPU adapter, workgroups of few threads (workgroupThreads): the rest would only wait at the barriers.
+        const constants = { WG: workgroupThreads(ctx, BATCH_WG), VEC4: this.rowConstants.VEC4 };
         if (this.window) {
           const { tile, tiles } = this.window;
           this.windowBuffer ??= ctx.createBuffer(tiles * (2 + tile) * 4, `${this.label}.window`);
           const bindings = [pre, pre4, idle, this.state, this.windowBuffer];
           const params = [elements, m, tile, tiles, rows * selection.k, ...mask, 0];
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window', constants, bindings, params, workgroups: [tiles] });
-          // On a CPU adapter one thread makes the window's passes (sae-topk-batch.wgsl's SERIAL), in a workgroup of few
-          // threads (workgroupThreads): the others only wait at its barriers.
-          const serial = { ...constants, WG: workgroupThreads(ctx, BATCH_WG), SERIAL: ctx.summary.isFallbackAdapter ? 1 : 0 };
+          // On a CPU adapter one thread makes the window's passes (sae-topk-batch.wgsl's SERIAL).
+          const serial = { ...constants, SERIAL: ctx.summary.isFallbackAdapter ? 1 : 0 };
           ctx.dispatch({ shader: 'sae-topk-batch', entryPoint: 'batch_window_select', constants: serial, bindings, params, workgroups: [1] });
         } else {
           const bindings = [pre, pre4, idle, this.state, this.hist];
