@@ -32,9 +32,11 @@ const MIN_HISTORY: u32 = 8u;
 const STATE_RING: u32 = 4u;
 const STATE_WINDOW_ACTIVE: u32 = 4u + HISTORY;
 
-// finalize's threads: 64, not 256, as two fewer barrier rounds with a quarter of the threads at each cost
-// emulated adapters (SwiftShader, thread by thread) less, and one workgroup's sums are small at any size.
-const WG: u32 = 64u;
+// finalize sums in one order whatever its threads: PARTS strided partial sums (part i takes columns and
+// entries i, i + PARTS, …), then a pairwise tree over the parts. Its threads (WG) take parts lid, lid + WG, …:
+// PARTS on a GPU; on a CPU adapter 4 (workgroupThreads), as more would only wait at the barriers.
+const PARTS: u32 = 64u;
+override WG: u32 = 64u;
 // columns' element: four columns when d_in divides by 4 (the @vec4 variant).
 alias Lane = f32; const LANES = 1u;
 // sae-decode.wgsl's column sums per chunk: Σ (z − b_dec), Σ (z − b_dec)², Σ e², Σ e, Σ (e + ê)².
@@ -116,7 +118,7 @@ fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(6) var<storage, read_write> seed_sums: array<f32>;
 @group(0) @binding(7) var<uniform> fin_params: Params;
 
-var<workgroup> partial: array<vec4<f32>, WG>;
+var<workgroup> partial: array<vec4<f32>, PARTS>;
 
 fn is_finite(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
@@ -125,18 +127,20 @@ fn is_finite(x: f32) -> bool {
 @compute @workgroup_size(WG)
 fn finalize(@builtin(local_invocation_index) lid: u32) {
   let n_active = min(act_row_start[fin_params.rows], fin_params.capacity);
-  var acc = vec4<f32>(0.0);
-  for (var d = lid; d < fin_params.d_in; d += WG) {
-    acc += vec4<f32>(fin_col_stats[4u * d], fin_col_stats[4u * d + 1u], fin_col_stats[4u * d + 2u], 0.0);
+  for (var part = lid; part < PARTS; part += WG) {
+    var acc = vec4<f32>(0.0);
+    for (var d = part; d < fin_params.d_in; d += PARTS) {
+      acc += vec4<f32>(fin_col_stats[4u * d], fin_col_stats[4u * d + 1u], fin_col_stats[4u * d + 2u], 0.0);
+    }
+    for (var p = part; p < n_active; p += PARTS) {
+      acc.w += act_value[p];
+    }
+    partial[part] = acc;
   }
-  for (var p = lid; p < n_active; p += WG) {
-    acc.w += act_value[p];
-  }
-  partial[lid] = acc;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
+  for (var stride = PARTS / 2u; stride > 0u; stride >>= 1u) {
+    for (var i = lid; i < stride; i += WG) {
+      partial[i] += partial[i + stride];
     }
     workgroupBarrier();
   }

@@ -443,6 +443,24 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     expect([exploded[TRAIN_STATE.diverged], exploded[TRAIN_STATE.divergedStep]]).toEqual([1, 10]);
   });
 
+  // finalize takes its parts four at a time on a CPU adapter, one a thread on a GPU: the same sums, in the same order.
+  it("the loss's sums give the same bits on a CPU adapter as on a GPU", async () => {
+    const rand = seededRandom(31);
+    const main = randomActive(await testGpu(), 32, 150);
+    const stats = gaussianArray(decodeChunks(150) * DECODE_STAT_SLOTS * dIn, rand).map(Math.abs);
+    const b = gaussianArray(dIn, rand);
+    const results = [];
+    for (const adapter of ['cpu', 'gpu'] as const) {
+      const ctx = await testGpuAs(adapter);
+      const buffers = createLossBuffers(ctx, 150, dIn, 3);
+      ctx.write(buffers.decodeStats, stats);
+      recordLoss(ctx, buffers, { bDec: ctx.upload(b, 'bDec'), active: main.active, rows: 150, dIn, windowRows: 0, step: 1, slot: 0, auxKWeight: 0.5, l1Coefficient: 0.25, divergenceFactor: 100 });
+      results.push([await ctx.readU32(buffers.scalars), await ctx.readU32(buffers.losses), await ctx.readU32(buffers.seedSums)]);
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(new Float32Array(results[0][0].buffer)[0]).toBeGreaterThan(0);
+  });
+
   it('bookkeeping: idle tokens, fires and the BatchTopK threshold EMA', async () => {
     const ctx = await testGpu();
     const count = new Uint32Array(m).map((_, j) => (j % 3 === 0 ? j : 0));

@@ -1,4 +1,5 @@
 import type { GpuContext } from '../../gpu/context';
+import { workgroupThreads } from '../../gpu/dispatch-grid';
 import { f32 } from '../../gpu/params';
 import { laneKernel } from '../../gpu/shaders';
 import { decodeChunks, DECODE_STAT_SLOTS } from '../forward';
@@ -77,6 +78,9 @@ export interface LossArgs {
   divergenceFactor: number;
 }
 
+/** finalize's threads on a GPU: one a part of its sums (sae-loss.wgsl's PARTS). */
+const FINALIZE_WG = 64;
+
 /**
  * Records the loss of one batch and the divergence check from the decoder's
  * column sums (shaders/sae-loss.wgsl: `columns`, `finalize`); see the shader for the formulas.
@@ -91,6 +95,7 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
     entryPoint: 'finalize',
     bindings: [buffers.colStats, a.active.value, a.active.rowStart, buffers.scalars, buffers.losses, buffers.trainState, buffers.seedSums],
     params,
+    constants: { WG: workgroupThreads(ctx, FINALIZE_WG) },
     workgroups: [1],
   });
 }
