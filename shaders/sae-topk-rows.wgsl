@@ -119,8 +119,18 @@ fn index_key(row: u32, j: u32, p: Params) -> u32 {
   return ~select(j, row * p.width + j, p.batch_mode != 0u);
 }
 
-fn kept(x: u32, row: u32, j: u32, s: SelectState, p: Params) -> bool {
-  return x != 0u && (x > s.value_key || (x == s.value_key && index_key(row, j, p) >= s.index_key));
+// Which of the keys xs of (row, j .. j + 3) are kept (components past STEP are 0: never).
+// Four at once: a loop's dynamic index into xs costs emulated adapters a trip through memory,
+// so callers test the vector and walk its components only where one is kept.
+fn kept(xs: vec4<u32>, row: u32, j: u32, s: SelectState, p: Params) -> vec4<bool> {
+  let index_keys = vec4(index_key(row, j, p), index_key(row, j + 1u, p), index_key(row, j + 2u, p), index_key(row, j + 3u, p));
+  let value_key = vec4(s.value_key);
+  return (xs != vec4(0u)) & ((xs > value_key) | ((xs == value_key) & (index_keys >= vec4(s.index_key))));
+}
+
+// The number of true components.
+fn count_of(b: vec4<bool>) -> u32 {
+  return dot(select(vec4<u32>(0u), vec4<u32>(1u), b), vec4<u32>(1u));
 }
 
 // One thread's place: its row, whether that row exists, and its contiguous run
@@ -360,10 +370,7 @@ fn row_count(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   let s = count_state[select(min(at.row, p.rows - 1u), 0u, p.batch_mode != 0u)];
   var n = 0u;
   for (var j = at.begin; j < at.end; j += STEP) {
-    let xs = keys_of(at.row, j, p);
-    for (var c = 0u; c < STEP; c++) {
-      n += select(0u, 1u, kept(xs[c], at.row, j + c, s, p));
-    }
+    n += count_of(kept(keys_of(at.row, j, p), at.row, j, s, p));
   }
   let total = row_sum(lid, vec4<u32>(n, 0u, 0u, 0u)).x;
   if (at.valid && at.lane == 0u) {
@@ -381,10 +388,7 @@ fn row_write(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   var n = 0u;
   if (LANES > 1u) {
     for (var j = at.begin; j < at.end; j += STEP) {
-      let xs = keys_of(at.row, j, p);
-      for (var c = 0u; c < STEP; c++) {
-        n += select(0u, 1u, kept(xs[c], at.row, j + c, s, p));
-      }
+      n += count_of(kept(keys_of(at.row, j, p), at.row, j, s, p));
     }
   }
   let before = lane_prefix(lid, n).x;
@@ -394,8 +398,12 @@ fn row_write(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_in
   var pos = row_start[at.row] + before;
   for (var j = at.begin; j < at.end; j += STEP) {
     let xs = keys_of(at.row, j, p);
+    let keep = kept(xs, at.row, j, s, p);
+    if (!any(keep)) {
+      continue;
+    }
     for (var c = 0u; c < STEP; c++) {
-      if (kept(xs[c], at.row, j + c, s, p)) {
+      if (keep[c]) {
         if (pos < p.capacity) {
           out_latent[pos] = j + c;
           out_value[pos] = bitcast<f32>(xs[c]);

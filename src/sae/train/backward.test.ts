@@ -113,8 +113,9 @@ describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
     dIn = width;
   });
 
-  it('per-latent lists, activation gradients, the per-latent gradients and grad b_dec match float64', async () => {
-    const ctx = await testGpu();
+  // Workgroups of CPU_WORKGROUP threads on a CPU adapter (the lists' chunks, grad b_dec's columns), of 64 on a GPU.
+  it.each(['cpu', 'gpu'] as const)('per-latent lists, activation gradients, the per-latent gradients and grad b_dec match float64 on a %s', async (adapter) => {
+    const ctx = await testGpuAs(adapter);
     const { active, rowStart, latent, value, row } = randomActive(ctx, 1);
     const rand = seededRandom(2);
     const W = gaussianArray(m * dIn, rand);

@@ -1,4 +1,5 @@
 import type { GpuContext } from '../../gpu/context';
+import { workgroupThreads } from '../../gpu/dispatch-grid';
 import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 
@@ -15,8 +16,17 @@ export function bDecGradient(
 ): void {
   const { seedSums, dIn, gradBEnc, encoder, blocks, out } = args;
   const kernel = laneKernel('sae-bias-grad', dIn);
-  const groups = Math.ceil(dIn / (kernel.lanes * WG));
+  // A thread a column, each summing over every latent: on a CPU adapter, small workgroups spread the columns over its cores.
+  const wg = workgroupThreads(ctx, WG);
+  const groups = Math.ceil(dIn / (kernel.lanes * wg));
   blocks.blocks.forEach((b, i) => {
-    ctx.dispatch({ shader: kernel.shader, entryPoint: 'encoder_side', bindings: [encoder[i], gradBEnc, seedSums, out], params: [dIn, b.start, b.count], workgroups: [groups] });
+    ctx.dispatch({
+      shader: kernel.shader,
+      entryPoint: 'encoder_side',
+      bindings: [encoder[i], gradBEnc, seedSums, out],
+      params: [dIn, b.start, b.count],
+      constants: { WG: wg },
+      workgroups: [groups],
+    });
   });
 }
