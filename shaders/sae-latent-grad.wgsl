@@ -7,9 +7,10 @@
 // with errors the decoder's error matrix (e, or e + ê for AuxK's lists).
 // `accumulate` adds to the outputs (the AuxK lists after the main ones).
 //
-// One thread per latent and Lane: an item is one load for both gradients'
-// LANES products. Workgroups are flattened (wid.y · groups_x + wid.x) over
-// block_count × lane_groups: latent = flat / lane_groups.
+// One thread per latent and pair of Lanes (d and d + ⌈n / 2⌉, n = d_in / LANES):
+// an item is one load for both gradients' products in both Lanes (emulated
+// adapters pay per load). Workgroups are flattened (wid.y · groups_x + wid.x)
+// over block_count × lane_groups: latent = flat / lane_groups.
 
 override WG: u32 = 64u;
 alias Lane = f32; const LANES = 1u;
@@ -42,31 +43,49 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let flat = wid.y * params.groups_x + wid.x;
   let jl = flat / params.lane_groups;
   let n = params.d_in / LANES;
+  let half = (n + 1u) / 2u;
   let d = (flat % params.lane_groups) * WG + lid;
-  if (jl >= params.block_count || d >= n) {
+  if (jl >= params.block_count || d >= half) {
     return;
   }
+  // The second Lane; a thread without one (odd n) takes d again and does not store it.
+  let d2 = d + half;
+  let two = d2 < n;
+  let e2 = select(d, d2, two);
   let j = params.block_start + jl;
   let first = start[j * params.list_stride];
   let end = start[(j + 1u) * params.list_stride];
   let shift = b_dec[d];
+  let shift2 = b_dec[e2];
   var dec = Lane(0.0);
   var enc = Lane(0.0);
+  var dec2 = Lane(0.0);
+  var enc2 = Lane(0.0);
   for (var q = first; q < end; q++) {
     let item = items[q];
-    let o = item.x * n + d;
-    dec += bitcast<f32>(item.y) * errors[o];
-    enc += bitcast<f32>(item.z) * (z[o] - shift);
+    let o = item.x * n;
+    let a = bitcast<f32>(item.y);
+    let g = bitcast<f32>(item.z);
+    dec += a * errors[o + d];
+    enc += g * (z[o + d] - shift);
+    dec2 += a * errors[o + e2];
+    enc2 += g * (z[o + e2] - shift2);
   }
-  let o = jl * n + d;
+  let o = jl * n;
   // A branch, not select(): select would load the old values even when not accumulating.
   let add = params.accumulate != 0u;
   if (add) {
-    dec += grad_dec[o];
-    enc += grad_enc[o];
+    dec += grad_dec[o + d];
+    enc += grad_enc[o + d];
+    dec2 += grad_dec[o + e2];
+    enc2 += grad_enc[o + e2];
   }
-  grad_dec[o] = dec;
-  grad_enc[o] = enc;
+  grad_dec[o + d] = dec;
+  grad_enc[o + d] = enc;
+  if (two) {
+    grad_dec[o + d2] = dec2;
+    grad_enc[o + d2] = enc2;
+  }
   if (d == 0u) {
     var sum = 0.0;
     if (add) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuContext } from './context';
-import { CPU_WORKGROUP, fitWorkgroups, gridStrideGroups, workgroupGrid, workgroupThreads } from './dispatch-grid';
+import { CPU_WORKGROUP, fittedWorkgroup, fitWorkgroups, gridStrideGroups, workgroupGrid, workgroupThreads } from './dispatch-grid';
 
 /** Just the limit the helpers read. */
 function fakeContext(maxPerDimension: number): GpuContext {
@@ -82,5 +82,13 @@ describe('workgroupThreads', () => {
     expect(workgroupThreads(adapter(false), 256)).toBe(256);
     expect(workgroupThreads(adapter(true), 64)).toBe(CPU_WORKGROUP);
     expect(CPU_WORKGROUP).toBe(4);
+  });
+});
+
+describe('fittedWorkgroup', () => {
+  it('is the smallest power of two holding the threads, within [fewest, most]', () => {
+    expect([0, 1, 10, 16, 17, 25, 50, 64, 65, 250, 257, 100000].map((t) => fittedWorkgroup(t, 256))).toEqual([16, 16, 16, 16, 32, 32, 64, 64, 128, 256, 256, 256]);
+    expect(fittedWorkgroup(3, 64, 4)).toBe(4);
+    expect(fittedWorkgroup(100, 64)).toBe(64);
   });
 });

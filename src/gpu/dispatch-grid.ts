@@ -57,3 +57,13 @@ export const CPU_WORKGROUP = 4;
 export function workgroupThreads(ctx: GpuContext, onGpu: number): number {
   return ctx.summary.isFallbackAdapter ? CPU_WORKGROUP : onGpu;
 }
+
+/**
+ * Threads for a workgroup of `threads` working threads: the smallest power of
+ * two that holds them, from `fewest` up to `most` (then several workgroups).
+ * Threads started for nothing cost emulated adapters time: ~60 µs for Adam on
+ * b_enc's 10 Lanes in 256 threads on SwiftShader.
+ */
+export function fittedWorkgroup(threads: number, most: number, fewest = 16): number {
+  return Math.min(most, Math.max(fewest, 2 ** Math.ceil(Math.log2(Math.max(1, threads)))));
+}

@@ -1,14 +1,13 @@
 import type { GpuContext } from '../../gpu/context';
-import { workgroupGrid, workgroupThreads } from '../../gpu/dispatch-grid';
+import { fittedWorkgroup, workgroupGrid, workgroupThreads } from '../../gpu/dispatch-grid';
 import { f32 } from '../../gpu/params';
 import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 import type { SaeConfig } from '../sae-config';
 import type { ParameterSlot } from './training-state';
 
-/** `main`'s most threads a workgroup, and its fewest: a workgroup is sized to its tensor (b_enc, b_dec are small). */
+/** `main`'s most threads a workgroup (fewer for a small tensor, fittedWorkgroup: b_enc, b_dec). */
 const WG = 256;
-const MIN_WG = 16;
 /**
  * decoder_rows' threads a workgroup on a GPU, each a whole row: fewer than
  * `main`'s, so that the hundreds of rows of a small SAE still make several
@@ -47,8 +46,7 @@ export function adamStep(
   const { param, grad, moment1, moment2, n, trainState } = args;
   const kernel = laneKernel('sae-adam', n);
   const lanes = Math.ceil(n / kernel.lanes);
-  // Threads an emulated adapter would start for nothing cost it time: ~60 µs for b_enc's 10 Lanes in 256 threads on SwiftShader.
-  const wg = Math.min(WG, Math.max(MIN_WG, 2 ** Math.ceil(Math.log2(lanes))));
+  const wg = fittedWorkgroup(lanes, WG);
   const [x, y] = workgroupGrid(ctx, Math.ceil(lanes / wg));
   const bindings = [grad, trainState, param, moment1, moment2];
   ctx.dispatch({ shader: kernel.shader, entryPoint: 'main', bindings, params: adamParams(n, x * wg, args), constants: { WG: wg }, workgroups: [x, y] });

@@ -15,7 +15,10 @@ import { latentGradients } from './latent-grad';
 import { createLossBuffers, LOSS_HISTORY, recordLoss, TRAIN_STATE } from './loss';
 import { decodeChunks, DECODE_ROWS_PER_THREAD, DECODE_STAT_SLOTS, sparseDecode } from '../forward';
 
-/** Set per describe: 29 runs the Lane kernels' scalar variants, 32 their vec4 ones (laneKernel). */
+/**
+ * Set per describe: 29 and 263 run the Lane kernels' scalar variants, 32 and 524 their vec4 ones (laneKernel);
+ * 263 and 524 give the latent gradients several workgroups a latent (a thread takes two of 132 or 66 Lanes).
+ */
 let dIn = 29;
 const m = 67;
 const rows = 33;
@@ -108,7 +111,7 @@ function decoderDotsOf(W: ArrayLike<number>, vecs: ArrayLike<number>, entries: {
   });
 }
 
-describe.each([29, 32])('SAE backward kernels, dIn %i', (width) => {
+describe.each([29, 32, 263, 524])('SAE backward kernels, dIn %i', (width) => {
   beforeAll(() => {
     dIn = width;
   });

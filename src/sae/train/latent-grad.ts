@@ -1,5 +1,5 @@
 import type { GpuContext } from '../../gpu/context';
-import { workgroupGrid } from '../../gpu/dispatch-grid';
+import { fittedWorkgroup, workgroupGrid } from '../../gpu/dispatch-grid';
 import { laneKernel } from '../../gpu/shaders';
 import type { LatentBlocks } from '../latent-blocks';
 import type { LatentLists } from './csc';
@@ -30,13 +30,17 @@ export function latentGradients(
 ): void {
   const { lists, blocks, dIn, errors, z, bDec, gradDec, gradEnc, gradBEnc, accumulate } = args;
   const kernel = laneKernel('sae-latent-grad', dIn);
-  const laneGroups = Math.ceil(dIn / (kernel.lanes * WG));
+  // A thread takes two Lanes of a latent's rows (d and d + ⌈n / 2⌉), in a workgroup fitted to them.
+  const threads = Math.ceil(dIn / kernel.lanes / 2);
+  const wg = fittedWorkgroup(threads, WG);
+  const laneGroups = Math.ceil(threads / wg);
   blocks.blocks.forEach((b, i) => {
     const [x, y] = workgroupGrid(ctx, b.count * laneGroups);
     ctx.dispatch({
       shader: kernel.shader,
       bindings: [lists.items, lists.start, errors, z, bDec, gradDec[i], gradEnc[i], gradBEnc],
       params: [dIn, b.start, b.count, accumulate ? 1 : 0, x, laneGroups, lists.stride],
+      constants: { WG: wg },
       workgroups: [x, y],
     });
   });
