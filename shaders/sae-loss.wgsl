@@ -35,6 +35,7 @@ const STATE_WINDOW_ACTIVE: u32 = 4u + HISTORY;
 // finalize sums in one order whatever its threads: PARTS strided partial sums (part i takes columns and
 // entries i, i + PARTS, …), then a pairwise tree over the parts. Its threads (WG) take parts lid, lid + WG, …:
 // PARTS on a GPU; on a CPU adapter 4 (workgroupThreads), as more would only wait at the barriers.
+// (`columns` takes WG threads too, a column each.)
 const PARTS: u32 = 64u;
 override WG: u32 = 64u;
 // columns' element: four columns when d_in divides by 4 (the @vec4 variant).
@@ -66,7 +67,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> window: array<Lane>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn columns(@builtin(global_invocation_id) gid: vec3<u32>) {
   let d = gid.x;
   let n = params.d_in / LANES;

@@ -78,7 +78,8 @@ export interface LossArgs {
   divergenceFactor: number;
 }
 
-/** finalize's threads on a GPU: one a part of its sums (sae-loss.wgsl's PARTS). */
+/** Threads a workgroup on a GPU: `columns`', and finalize's (one a part of its sums, sae-loss.wgsl's PARTS). */
+const COLUMNS_WG = 64;
 const FINALIZE_WG = 64;
 
 /**
@@ -89,7 +90,16 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
   const chunks = decodeChunks(a.rows);
   const params = [a.rows, a.dIn, a.windowRows, a.active.capacity, chunks, a.step, a.slot, f32(a.auxKWeight), f32(a.l1Coefficient), f32(a.divergenceFactor)];
   const kernel = laneKernel('sae-loss', a.dIn);
-  ctx.dispatch({ shader: kernel.shader, entryPoint: 'columns', bindings: [buffers.decodeStats, a.bDec, buffers.colStats, buffers.window], params, workgroups: [Math.ceil(a.dIn / (64 * kernel.lanes))] });
+  // A thread a column, each summing over every chunk: on a CPU adapter, small workgroups spread them over its cores.
+  const columnsWg = workgroupThreads(ctx, COLUMNS_WG);
+  ctx.dispatch({
+    shader: kernel.shader,
+    entryPoint: 'columns',
+    bindings: [buffers.decodeStats, a.bDec, buffers.colStats, buffers.window],
+    params,
+    constants: { WG: columnsWg },
+    workgroups: [Math.ceil(a.dIn / (columnsWg * kernel.lanes))],
+  });
   ctx.dispatch({
     shader: 'sae-loss',
     entryPoint: 'finalize',
