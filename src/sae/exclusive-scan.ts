@@ -1,7 +1,7 @@
 import type { GpuContext } from '../gpu/context';
 import { workgroupThreads } from '../gpu/dispatch-grid';
 
-/** Scans of at most this many values run in a 64-thread workgroup (64 values a thread at most). */
+/** On a GPU, scans of at most this many values run in a 64-thread workgroup (64 values a thread at most). */
 const SMALL_SCAN = 4096;
 
 /**

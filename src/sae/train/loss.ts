@@ -78,9 +78,8 @@ export interface LossArgs {
   divergenceFactor: number;
 }
 
-/** Threads a workgroup on a GPU: `columns`', and finalize's (one a part of its sums, sae-loss.wgsl's PARTS). */
-const COLUMNS_WG = 64;
-const FINALIZE_WG = 64;
+/** sae-loss.wgsl's threads a workgroup on a GPU (its WG): a column each in `columns`, a part of the sums each in finalize (PARTS). */
+const WG = 64;
 
 /**
  * Records the loss of one batch and the divergence check from the decoder's
@@ -90,22 +89,22 @@ export function recordLoss(ctx: GpuContext, buffers: LossBuffers, a: LossArgs): 
   const chunks = decodeChunks(a.rows);
   const params = [a.rows, a.dIn, a.windowRows, a.active.capacity, chunks, a.step, a.slot, f32(a.auxKWeight), f32(a.l1Coefficient), f32(a.divergenceFactor)];
   const kernel = laneKernel('sae-loss', a.dIn);
-  // A thread a column, each summing over every chunk: on a CPU adapter, small workgroups spread them over its cores.
-  const columnsWg = workgroupThreads(ctx, COLUMNS_WG);
+  // On a CPU adapter, small workgroups: the columns spread over its cores, and finalize's threads wait less at its barriers.
+  const wg = workgroupThreads(ctx, WG);
   ctx.dispatch({
     shader: kernel.shader,
     entryPoint: 'columns',
     bindings: [buffers.decodeStats, a.bDec, buffers.colStats, buffers.window],
     params,
-    constants: { WG: columnsWg },
-    workgroups: [Math.ceil(a.dIn / (columnsWg * kernel.lanes))],
+    constants: { WG: wg },
+    workgroups: [Math.ceil(a.dIn / (wg * kernel.lanes))],
   });
   ctx.dispatch({
     shader: 'sae-loss',
     entryPoint: 'finalize',
     bindings: [buffers.colStats, a.active.value, a.active.rowStart, buffers.scalars, buffers.losses, buffers.trainState, buffers.seedSums],
     params,
-    constants: { WG: workgroupThreads(ctx, FINALIZE_WG) },
+    constants: { WG: wg },
     workgroups: [1],
   });
 }
